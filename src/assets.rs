@@ -1,0 +1,246 @@
+//! Assets: the inventory of `static/`, the CSS bundle (lightningcss: `@import`s inlined,
+//! minified, highlight colours appended), content-hashed names and SRI hashes.
+//!
+//! Produces an [`AssetManifest`] (logical name → fingerprinted path and integrity) and the
+//! bytes to emit. `static/css/main.css` is the stylesheet entry; `static/js/*.js` are scripts;
+//! every other file is copied under its own path. Reads `static/` only; renders and writes nothing.
+
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use crate::discover::{relative, MAX_FILE_BYTES};
+use crate::highlight;
+use base64::Engine;
+use lightningcss::bundler::{Bundler, ResolveResult, SourceProvider};
+use lightningcss::stylesheet::{MinifyOptions, ParserOptions, PrinterOptions};
+use sha2::{Digest, Sha256, Sha384};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+pub const CSS_ENTRY: &str = "css/main.css";
+
+/// One fingerprinted asset: where it is written and its SRI hash.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Fingerprinted {
+    pub path: String,
+    pub integrity: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AssetManifest {
+    /// The bundled stylesheet.
+    pub css: Option<Fingerprinted>,
+    /// Scripts by file name (`checklist.js`).
+    pub scripts: BTreeMap<String, Fingerprinted>,
+    /// Files copied as they are (`images/trust-boundary.svg`), for link and image checks.
+    pub files: BTreeSet<String>,
+    /// Every output path with its bytes.
+    pub outputs: BTreeMap<String, Vec<u8>>,
+}
+
+impl AssetManifest {
+    /// Adds a generated asset (like the search index) under a content-hashed name.
+    pub fn add_generated(&mut self, name: &str, bytes: Vec<u8>) -> Fingerprinted {
+        let f = fingerprint(name, &bytes);
+        self.outputs.insert(f.path.clone(), bytes);
+        f
+    }
+}
+
+/// `assets/<stem>.<hash>.<ext>` plus `sha384-…` for a file's bytes.
+pub fn fingerprint(name: &str, bytes: &[u8]) -> Fingerprinted {
+    let hash = Sha256::digest(bytes);
+    let short: String = hash.iter().take(5).map(|b| format!("{b:02x}")).collect();
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, "bin"));
+    Fingerprinted { path: format!("assets/{stem}.{short}.{ext}"), integrity: sri(bytes) }
+}
+
+pub fn sri(bytes: &[u8]) -> String {
+    format!("sha384-{}", base64::engine::general_purpose::STANDARD.encode(Sha384::digest(bytes)))
+}
+
+/// Reads `static/` and builds every asset.
+pub fn bundle(config: &Config) -> (AssetManifest, Diagnostics) {
+    let mut manifest = AssetManifest::default();
+    let mut problems = Diagnostics::new();
+    let dir = config.static_dir();
+    let files = read_static(config, &dir, &mut problems);
+    let mut css_sources: BTreeMap<PathBuf, String> = BTreeMap::new();
+    for (rel, bytes) in files {
+        let location = Location::file(format!("static/{rel}"));
+        if rel.starts_with("css/") {
+            if rel.ends_with(".css") {
+                match String::from_utf8(bytes) {
+                    Ok(text) => {
+                        css_sources.insert(dir.join(&rel), text);
+                    }
+                    Err(_) => problems.push(Diagnostic::error("E070", location, "stylesheet is not UTF-8")),
+                }
+            }
+        } else if let Some(name) = rel.strip_prefix("js/") {
+            if name.ends_with(".js") && !name.contains('/') {
+                let f = fingerprint(name, &bytes);
+                manifest.outputs.insert(f.path.clone(), bytes);
+                manifest.scripts.insert(name.to_string(), f);
+            }
+        } else if !is_safe_output_path(&rel) {
+            problems.push(Diagnostic::error("E071", location, "static file name must use letters, digits, `-`, `_` and `.`"));
+        } else {
+            manifest.files.insert(rel.clone());
+            manifest.outputs.insert(rel, bytes);
+        }
+    }
+    let entry = dir.join(CSS_ENTRY);
+    if css_sources.contains_key(&entry) {
+        match bundle_css(&dir, &entry, css_sources) {
+            Ok(css) => {
+                let f = fingerprint("main.css", css.as_bytes());
+                manifest.outputs.insert(f.path.clone(), css.into_bytes());
+                manifest.css = Some(f);
+            }
+            Err(d) => problems.push(d),
+        }
+    }
+    (manifest, problems)
+}
+
+fn read_static(config: &Config, dir: &Path, problems: &mut Diagnostics) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    if !dir.is_dir() {
+        return out;
+    }
+    for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name().max_depth(8) {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                problems.push(Diagnostic::error("E011", Location::file("static"), format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let rel = relative(dir, entry.path());
+        let location = Location::file(format!("static/{rel}"));
+        if rel.split('/').any(|s| s.starts_with('.')) {
+            continue;
+        }
+        if entry.path_is_symlink() {
+            let inside = entry.path().canonicalize().is_ok_and(|t| t.starts_with(&config.root) && t.is_file());
+            if !inside {
+                problems.push(Diagnostic::error("E012", location, "symbolic link leads outside the site root or nowhere"));
+                continue;
+            }
+        } else if !entry.file_type().is_file() {
+            continue;
+        }
+        let read = std::fs::metadata(entry.path()).and_then(|m| {
+            if m.len() > MAX_FILE_BYTES {
+                Err(std::io::Error::other(format!("file is {} bytes; the limit is {MAX_FILE_BYTES}", m.len())))
+            } else {
+                std::fs::read(entry.path())
+            }
+        });
+        match read {
+            Ok(bytes) => out.push((rel, bytes)),
+            Err(e) => problems.push(Diagnostic::error("E011", location, format!("cannot read: {e}"))),
+        }
+    }
+    out
+}
+
+/// True for relative paths made of plain names: nothing can climb out of the output directory.
+pub fn is_safe_output_path(path: &str) -> bool {
+    !path.is_empty()
+        && path.split('/').all(|segment| {
+            !segment.is_empty()
+                && !segment.starts_with('.')
+                && segment.len() <= 128
+                && segment.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+}
+
+/// Serves stylesheets from memory, and only those under `static/`.
+struct StaticCss {
+    root: PathBuf,
+    sources: BTreeMap<PathBuf, String>,
+}
+
+#[derive(Debug)]
+struct CssFileError(String);
+
+impl std::fmt::Display for CssFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for CssFileError {}
+
+impl SourceProvider for StaticCss {
+    type Error = CssFileError;
+
+    fn read<'a>(&'a self, file: &Path) -> Result<&'a str, Self::Error> {
+        self.sources.get(file).map(String::as_str).ok_or_else(|| CssFileError(format!("no stylesheet {}", file.display())))
+    }
+
+    fn resolve(&self, specifier: &str, originating_file: &Path) -> Result<ResolveResult, Self::Error> {
+        let base = originating_file.parent().unwrap_or(&self.root);
+        let mut path = base.to_path_buf();
+        for part in specifier.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    path.pop();
+                }
+                p => path.push(p),
+            }
+        }
+        if !path.starts_with(&self.root) || !self.sources.contains_key(&path) {
+            return Err(CssFileError(format!("@import \"{specifier}\" is not a stylesheet under static/")));
+        }
+        Ok(ResolveResult::File(path))
+    }
+}
+
+fn bundle_css(root: &Path, entry: &Path, sources: BTreeMap<PathBuf, String>) -> Result<String, Diagnostic> {
+    let provider = StaticCss { root: root.to_path_buf(), sources };
+    let mut bundler = Bundler::new(&provider, None, ParserOptions::default());
+    let css_error = |message: String, loc: Option<(String, u32, u32)>| {
+        let location = match loc {
+            Some((file, line, col)) => {
+                let rel = relative(root, Path::new(&file));
+                Location::at(format!("static/{rel}"), line as usize + 1, col as usize)
+            }
+            None => Location::file(format!("static/{CSS_ENTRY}")),
+        };
+        Diagnostic::error("E072", location, message)
+    };
+    let mut sheet = bundler
+        .bundle(entry)
+        .map_err(|e| css_error(e.kind.to_string(), e.loc.map(|l| (l.filename, l.line, l.column))))?;
+    sheet.minify(MinifyOptions::default()).map_err(|e| css_error(e.kind.to_string(), None))?;
+    let printed = sheet.to_css(PrinterOptions { minify: true, ..PrinterOptions::default() }).map_err(|e| css_error(e.kind.to_string(), None))?;
+    let extra = lightningcss::stylesheet::StyleSheet::parse(highlight::THEME_CSS, ParserOptions::default())
+        .map_err(|e| css_error(e.kind.to_string(), None))?
+        .to_css(PrinterOptions { minify: true, ..PrinterOptions::default() })
+        .map_err(|e| css_error(e.kind.to_string(), None))?;
+    Ok(format!("{}{}", printed.code, extra.code))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_paths_cannot_climb() {
+        assert!(is_safe_output_path("images/a.svg"));
+        for bad in ["../x", "a/../../x", "/etc/passwd", "a//b", ".hidden", "a\\b", "%2e%2e/x", ""] {
+            assert!(!is_safe_output_path(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn fingerprints_are_stable_and_content_based() {
+        let a = fingerprint("main.css", b"a{}");
+        assert_eq!(a.path, fingerprint("main.css", b"a{}").path);
+        assert_ne!(a.path, fingerprint("main.css", b"b{}").path);
+        assert!(a.path.starts_with("assets/main.") && a.path.ends_with(".css"));
+        assert!(a.integrity.starts_with("sha384-"));
+    }
+}

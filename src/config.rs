@@ -1,0 +1,178 @@
+//! Config: `site.toml` → [`RawConfig`] (exactly what serde reads, unknown keys rejected)
+//! → validated [`Config`] with absolute directories and a normalised base URL.
+//!
+//! This module reads `site.toml` and nothing else.
+
+use crate::diagnostics::{Diagnostic, Diagnostics, Error, Location};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub const CONFIG_FILE: &str = "site.toml";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    title: String,
+    #[serde(default)]
+    description: String,
+    base_url: String,
+    #[serde(default = "default_language")]
+    language: String,
+    #[serde(default = "default_output_dir")]
+    output_dir: String,
+    #[serde(default = "default_version")]
+    version: String,
+    #[serde(default = "default_true")]
+    search: bool,
+}
+
+fn default_language() -> String {
+    "en".into()
+}
+fn default_output_dir() -> String {
+    "public".into()
+}
+fn default_version() -> String {
+    "1.0".into()
+}
+fn default_true() -> bool {
+    true
+}
+
+/// The validated site configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The site root: every input path is inside it.
+    pub root: PathBuf,
+    pub title: String,
+    pub description: String,
+    /// Absolute base URL, always ending in `/`.
+    pub base_url: String,
+    /// The path part of the base URL, always starting and ending in `/` (`/guide/`).
+    pub base_path: String,
+    pub language: String,
+    /// Where `build` writes, absolute.
+    pub output_dir: PathBuf,
+    pub version: String,
+    pub search: bool,
+}
+
+impl Config {
+    pub fn content_dir(&self) -> PathBuf {
+        self.root.join("content")
+    }
+    pub fn templates_dir(&self) -> PathBuf {
+        self.root.join("templates")
+    }
+    pub fn static_dir(&self) -> PathBuf {
+        self.root.join("static")
+    }
+    /// The origin of the base URL (`https://example.org`), for the canonical links.
+    pub fn origin(&self) -> &str {
+        let after_scheme = self.base_url.find("://").map_or(0, |i| i + 3);
+        let end = self.base_url[after_scheme..].find('/').map_or(self.base_url.len(), |i| after_scheme + i);
+        &self.base_url[..end]
+    }
+}
+
+/// Reads and validates `<root>/site.toml`.
+pub fn load(root: &Path) -> Result<Config, Error> {
+    let path = root.join(CONFIG_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+    let root = root.canonicalize().map_err(|e| Error::io("resolve", root, e))?;
+    parse(&root, &text).map_err(|d| Error::Content(d.into_sorted()))
+}
+
+/// Parses the text of `site.toml` for the site at `root`.
+pub fn parse(root: &Path, text: &str) -> Result<Config, Diagnostics> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let raw: RawConfig = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        let mut list = Diagnostics::new();
+        list.push(
+            Diagnostic::error("E001", Location::of_offset(CONFIG_FILE, text, offset), first_line(e.message()))
+                .with_help("site.toml takes: title, description, base_url, language, output_dir, version, search"),
+        );
+        list
+    })?;
+    let RawConfig { title, description, base_url, language, output_dir, version, search } = raw;
+    let mut problems = Diagnostics::new();
+    let locate = |key: &str| {
+        let offset = text.find(&format!("{key} ")).or_else(|| text.find(&format!("{key}="))).unwrap_or(0);
+        Location::of_offset(CONFIG_FILE, text, offset)
+    };
+    let base_url = if base_url.ends_with('/') { base_url } else { format!("{base_url}/") };
+    let base_path = match base_url.split_once("://") {
+        Some((scheme, rest)) if scheme == "http" || scheme == "https" => {
+            rest.find('/').map_or_else(|| "/".to_string(), |i| rest[i..].to_string())
+        }
+        _ => {
+            problems.push(
+                Diagnostic::error("E002", locate("base_url"), format!("base_url `{base_url}` is not an http(s) URL"))
+                    .with_help("write it like base_url = \"https://example.org/guide/\""),
+            );
+            "/".to_string()
+        }
+    };
+    if base_path.contains(['?', '#', '"', '<', '>', '\\', ' ']) {
+        problems.push(Diagnostic::error("E002", locate("base_url"), "base_url must not contain a query, fragment, quotes or spaces"));
+    }
+    if title.trim().is_empty() {
+        problems.push(Diagnostic::error("E003", locate("title"), "title must not be empty"));
+    }
+    let output = Path::new(&output_dir);
+    let output_dir_path = if output.is_absolute() { output.to_path_buf() } else { root.join(output) };
+    if output_dir.trim().is_empty() || output_dir_path == root || root.starts_with(&output_dir_path) {
+        problems.push(Diagnostic::error("E004", locate("output_dir"), "output_dir must be a directory other than the site root"));
+    }
+    for protected in ["content", "templates", "static"] {
+        if output_dir_path.starts_with(root.join(protected)) {
+            problems.push(Diagnostic::error("E004", locate("output_dir"), format!("output_dir must not be inside {protected}/")));
+        }
+    }
+    if problems.has_errors() {
+        return Err(problems);
+    }
+    Ok(Config {
+        root: root.to_path_buf(),
+        title,
+        description,
+        base_url,
+        base_path,
+        language,
+        output_dir: output_dir_path,
+        version,
+        search,
+    })
+}
+
+/// serde's TOML messages can span several lines; the first says what went wrong.
+pub(crate) fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_unknown_key_with_its_line() {
+        let err = parse(Path::new("/site"), "title = \"x\"\nbase_url = \"https://e.org/\"\ncolour = 1\n").unwrap_err();
+        let d = err.into_sorted();
+        assert_eq!(d[0].location.line, 3, "{d:?}");
+        assert!(d[0].message.contains("colour"), "{d:?}");
+    }
+
+    #[test]
+    fn derives_base_path_and_origin() {
+        let c = parse(Path::new("/site"), "title = \"x\"\nbase_url = \"https://example.org/guide\"\n").unwrap();
+        assert_eq!(c.base_url, "https://example.org/guide/");
+        assert_eq!(c.base_path, "/guide/");
+        assert_eq!(c.origin(), "https://example.org");
+    }
+
+    #[test]
+    fn rejects_output_dir_that_is_the_root() {
+        assert!(parse(Path::new("/site"), "title = \"x\"\nbase_url = \"https://e.org/\"\noutput_dir = \".\"\n").is_err());
+    }
+}

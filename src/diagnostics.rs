@@ -1,0 +1,270 @@
+//! Diagnostics: the one error type of riskguide and the one formatter for it.
+//!
+//! Every step reports problems in user content as [`Diagnostic`]s that carry a [`Location`]
+//! (a path relative to the site root, a 1-based line and column). Steps collect them and keep
+//! going, so an author sees every problem of a phase in one run. This module depends on no
+//! other module and never prints; `main` and `cmd` decide where the text goes.
+
+use serde::Serialize;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A place in a source file. `line` and `col` are 1-based; 0 means "the whole file".
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub path: String,
+    pub line: usize,
+    pub col: usize,
+}
+
+impl Location {
+    pub fn file(path: impl Into<String>) -> Self {
+        Location { path: path.into(), line: 0, col: 0 }
+    }
+
+    pub fn at(path: impl Into<String>, line: usize, col: usize) -> Self {
+        Location { path: path.into(), line, col }
+    }
+
+    /// The location of byte `offset` in `text`.
+    pub fn of_offset(path: impl Into<String>, text: &str, offset: usize) -> Self {
+        let (line, col) = line_col(text, offset);
+        Location { path: path.into(), line, col }
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}", self.path)
+        } else {
+            write!(f, "{}:{}:{}", self.path, self.line, self.col)
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+/// Offsets past the end or inside a character are clamped, never a panic.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let col = before[line_start..].chars().count() + 1;
+    (line, col)
+}
+
+/// One problem found in the site, with a stable code such as `E012`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    pub help: Option<String>,
+    pub location: Location,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, location: Location, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Error, code, message: message.into(), help: None, location }
+    }
+
+    pub fn warning(code: &'static str, location: Location, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Warning, code, message: message.into(), help: None, location }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{}: {}[{}]: {}", self.location, kind, self.code, self.message)?;
+        if let Some(help) = &self.help {
+            write!(f, "\n  help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A sorted collection of diagnostics, the result every phase hands back.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics(Vec<Diagnostic>);
+
+impl Diagnostics {
+    pub fn new() -> Self {
+        Diagnostics(Vec::new())
+    }
+
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.0.push(diagnostic);
+    }
+
+    /// Adds a diagnostic and hands it back for a `help` to be attached.
+    pub fn push_and_edit(&mut self, diagnostic: Diagnostic) -> &mut Diagnostic {
+        self.0.push(diagnostic);
+        let last = self.0.len() - 1;
+        &mut self.0[last]
+    }
+
+    pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
+        self.0.extend(other);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.0.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.0.len() - self.error_count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.0.iter()
+    }
+
+    /// Sorted by file, line, column, then message, without duplicates: deterministic reports.
+    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+        self.0.sort_by(|a, b| {
+            (&a.location, a.severity, a.code, &a.message).cmp(&(&b.location, b.severity, b.code, &b.message))
+        });
+        self.0.dedup();
+        self.0
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl FromIterator<Diagnostic> for Diagnostics {
+    fn from_iter<T: IntoIterator<Item = Diagnostic>>(iter: T) -> Self {
+        Diagnostics(iter.into_iter().collect())
+    }
+}
+
+/// Failures that are not about content: the environment (I/O, a refused output directory).
+/// Every I/O error names its path.
+#[derive(Debug)]
+pub enum Error {
+    Io { path: PathBuf, action: &'static str, source: std::io::Error },
+    Refused { path: PathBuf, reason: String },
+    Content(Vec<Diagnostic>),
+}
+
+impl Error {
+    pub fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
+        Error::Io { path: path.to_path_buf(), action, source }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io { path, action, source } => write!(f, "cannot {action} {}: {source}", path.display()),
+            Error::Refused { path, reason } => write!(f, "refusing to use {}: {reason}", path.display()),
+            Error::Content(list) => {
+                let errors = list.iter().filter(|d| d.is_error()).count();
+                write!(f, "{errors} error(s) in the site's content")
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Renders a diagnostic with the offending source line and a caret under the column.
+/// `source` is the file's text when it is available; colour is the caller's choice.
+pub fn render_with_source(diagnostic: &Diagnostic, source: Option<&str>, color: bool) -> String {
+    let (bold, red, yellow, blue, reset) = if color {
+        ("\x1b[1m", "\x1b[31m", "\x1b[33m", "\x1b[34m", "\x1b[0m")
+    } else {
+        ("", "", "", "", "")
+    };
+    let kind = match diagnostic.severity {
+        Severity::Error => format!("{red}error{reset}"),
+        Severity::Warning => format!("{yellow}warning{reset}"),
+    };
+    let mut out = format!(
+        "{bold}{}{reset}: {kind}[{}]: {bold}{}{reset}",
+        diagnostic.location, diagnostic.code, diagnostic.message
+    );
+    let line_text = source
+        .filter(|_| diagnostic.location.line > 0)
+        .and_then(|text| text.lines().nth(diagnostic.location.line - 1));
+    if let Some(line_text) = line_text {
+        let number = diagnostic.location.line.to_string();
+        let pad = " ".repeat(number.len());
+        let shown: String = line_text.chars().take(200).map(|c| if c == '\t' { ' ' } else { c }).collect();
+        let caret_pad = " ".repeat(diagnostic.location.col.saturating_sub(1).min(200));
+        out.push_str(&format!("\n{blue}{pad} |{reset}\n{blue}{number} |{reset} {shown}\n{blue}{pad} |{reset} {caret_pad}{red}^{reset}"));
+    }
+    if let Some(help) = &diagnostic.help {
+        out.push_str(&format!("\n  {bold}help{reset}: {help}"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_from_one() {
+        let text = "ab\ncdé\nf";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 3), (2, 1));
+        assert_eq!(line_col(text, 7), (2, 4));
+        assert_eq!(line_col(text, 999), (3, 2));
+    }
+
+    #[test]
+    fn line_col_clamps_inside_a_character() {
+        assert_eq!(line_col("é", 1), (1, 1));
+    }
+
+    #[test]
+    fn formats_as_path_line_col_code() {
+        let d = Diagnostic::error("E001", Location::at("content/a.md", 3, 5), "bad").with_help("fix it");
+        assert_eq!(d.to_string(), "content/a.md:3:5: error[E001]: bad\n  help: fix it");
+    }
+
+    #[test]
+    fn renders_caret_under_column() {
+        let d = Diagnostic::error("E001", Location::at("a.md", 2, 3), "bad");
+        let text = render_with_source(&d, Some("first\nsecond\n"), false);
+        assert!(text.contains("2 | second\n  |   ^"), "{text}");
+    }
+}

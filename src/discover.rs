@@ -1,0 +1,139 @@
+//! Discover: walk `content/` (walkdir), classify each file, read its text.
+//!
+//! Output is a sorted list of [`SourceFile`]s, so everything downstream is deterministic.
+//! Nothing is read from outside the site root: a symlink that leads out is an error.
+//! This module does not parse.
+
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use std::path::Path;
+
+/// Files larger than this are refused: a guide page is a few kilobytes.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FileKind {
+    Page,
+    Table,
+    Checklist,
+    Questionnaire,
+}
+
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub kind: FileKind,
+    /// Path relative to the site root with `/` separators (`content/vps/risks.md`).
+    pub path: String,
+    /// Path relative to `content/` (`vps/risks.md`).
+    pub rel: String,
+    pub text: String,
+}
+
+/// Lists and reads every content file of the site.
+pub fn scan(config: &Config) -> (Vec<SourceFile>, Diagnostics) {
+    let content = config.content_dir();
+    let mut files = Vec::new();
+    let mut problems = Diagnostics::new();
+    if !content.is_dir() {
+        problems.push(Diagnostic::error("E010", Location::file("content"), "the site has no content/ directory"));
+        return (files, problems);
+    }
+    let walker = walkdir::WalkDir::new(&content).follow_links(false).sort_by_file_name().max_depth(16);
+    for entry in walker.into_iter().filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name())) {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let path = e.path().map(|p| relative(&config.root, p)).unwrap_or_else(|| "content".into());
+                problems.push(Diagnostic::error("E011", Location::file(path), format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let path = relative(&config.root, entry.path());
+        if entry.path_is_symlink() {
+            match entry.path().canonicalize() {
+                Ok(target) if target.starts_with(&config.root) && target.is_file() => {}
+                Ok(_) | Err(_) => {
+                    problems.push(
+                        Diagnostic::error("E012", Location::file(&path), "symbolic link leads outside the site root or nowhere")
+                            .with_help("copy the file into the site instead of linking to it"),
+                    );
+                    continue;
+                }
+            }
+        } else if !entry.file_type().is_file() {
+            continue;
+        }
+        let rel = relative(&content, entry.path());
+        let Some(kind) = classify(&rel) else {
+            if !rel.ends_with(".md") && !rel.ends_with(".toml") {
+                problems.push(Diagnostic::warning("W010", Location::file(&path), "file is not content and is ignored")
+                    .with_help("pages are .md files; data is content/tables/*.toml and content/checklists/*.toml"));
+            } else {
+                problems.push(Diagnostic::error("E013", Location::file(&path), "TOML file in a place that holds no data")
+                    .with_help("data tables go in content/tables/, checklists in content/checklists/"));
+            }
+            continue;
+        };
+        match read_text(entry.path()) {
+            Ok(text) => files.push(SourceFile { kind, path, rel, text }),
+            Err(message) => problems.push(Diagnostic::error("E011", Location::file(&path), message)),
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    (files, problems)
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.to_str().is_some_and(|n| n.starts_with('.'))
+}
+
+fn classify(rel: &str) -> Option<FileKind> {
+    let in_dir = |dir: &str| rel.strip_prefix(dir).is_some_and(|rest| !rest.contains('/') && rest.ends_with(".toml"));
+    if rel == "questionnaire.toml" {
+        Some(FileKind::Questionnaire)
+    } else if in_dir("tables/") {
+        Some(FileKind::Table)
+    } else if in_dir("checklists/") {
+        Some(FileKind::Checklist)
+    } else if rel.ends_with(".md") {
+        Some(FileKind::Page)
+    } else {
+        None
+    }
+}
+
+/// Reads a file as UTF-8 text, refusing huge files and dropping a byte-order mark.
+fn read_text(path: &Path) -> Result<String, String> {
+    let size = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(format!("file is {size} bytes; the limit is {MAX_FILE_BYTES}"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|e| format!("file is not UTF-8 (byte {})", e.utf8_error().valid_up_to()))?;
+    let text = if text.contains('\r') { text.replace("\r\n", "\n") } else { text };
+    Ok(match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    })
+}
+
+/// `path` relative to `base`, with `/` separators.
+pub fn relative(base: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(base).unwrap_or(path);
+    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_by_place() {
+        assert_eq!(classify("questionnaire.toml"), Some(FileKind::Questionnaire));
+        assert_eq!(classify("tables/a.toml"), Some(FileKind::Table));
+        assert_eq!(classify("checklists/a.toml"), Some(FileKind::Checklist));
+        assert_eq!(classify("tables/x/a.toml"), None);
+        assert_eq!(classify("vps/risks.md"), Some(FileKind::Page));
+        assert_eq!(classify("notes.toml"), None);
+    }
+}

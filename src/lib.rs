@@ -1,0 +1,15 @@
+//! riskguide: a static-site generator for security risk guides that work as decision tools.
+//!
+//! The modules are listed in pipeline order; each uses only the ones above it
+//! (`diagnostics` is used by all). See `pipeline::build` for the whole flow.
+#![warn(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
+pub mod diagnostics;
+pub mod config;
+pub mod discover;
+pub mod load;
+pub mod model;
+pub mod highlight;
+pub mod markdown;
+pub mod compile;
+pub mod assets;

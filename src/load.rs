@@ -1,0 +1,386 @@
+//! Load: each source file on its own → a `Raw*` value that keeps byte spans.
+//!
+//! Pages are split into TOML front matter and a Markdown body; data files are decoded from
+//! TOML. `Raw*` types are exactly what serde reads (`deny_unknown_fields`). Problems inside one
+//! file become located diagnostics; nothing here looks across files or renders anything.
+
+use crate::config::first_line;
+use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use crate::discover::{FileKind, SourceFile};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use toml::Spanned;
+
+/// TOML nested deeper than this is refused before parsing, so no parser recursion can overflow.
+pub const MAX_TOML_DEPTH: usize = 32;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFrontMatter {
+    pub title: Spanned<String>,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub weight: i64,
+    pub severity: Option<Spanned<String>>,
+    pub reviewed: Option<Spanned<toml::value::Datetime>>,
+    #[serde(default)]
+    pub platforms: Vec<Spanned<String>>,
+}
+
+#[derive(Debug)]
+pub struct RawPage {
+    pub front: RawFrontMatter,
+    /// Byte offset of the front matter's TOML inside the file (spans are relative to it).
+    pub front_offset: usize,
+    /// Byte offset of the Markdown body inside the file.
+    pub body_offset: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTable {
+    pub caption: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub column: Vec<RawColumn>,
+    #[serde(default)]
+    pub row: Vec<Spanned<BTreeMap<String, Spanned<RawCell>>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawColumn {
+    pub key: Spanned<String>,
+    pub label: String,
+    #[serde(default = "text_kind")]
+    pub kind: Spanned<String>,
+}
+
+fn text_kind() -> Spanned<String> {
+    Spanned::new(0..0, "text".to_string())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawCell {
+    Text(String),
+    Rating(RawRating),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRating {
+    pub level: String,
+    #[serde(default)]
+    pub text: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChecklist {
+    pub id: Spanned<String>,
+    pub title: String,
+    #[serde(default)]
+    pub kind: Option<Spanned<String>>,
+    #[serde(default)]
+    pub platforms: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub intro: String,
+    #[serde(default)]
+    pub ordered: bool,
+    #[serde(default)]
+    pub group: Vec<RawGroup>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGroup {
+    pub title: Spanned<String>,
+    #[serde(default)]
+    pub item: Vec<RawItem>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawItem {
+    pub id: Spanned<String>,
+    pub text: String,
+    #[serde(default)]
+    pub detail: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub platforms: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub step: Vec<RawStep>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub id: Spanned<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuestionnaire {
+    pub title: String,
+    #[serde(default)]
+    pub intro: String,
+    pub tie_break: Spanned<Vec<Spanned<String>>>,
+    pub close_call_gap: Spanned<i64>,
+    #[serde(default = "empty_spanned")]
+    pub platform: Spanned<BTreeMap<String, RawPlatform>>,
+    #[serde(default)]
+    pub question: Vec<RawQuestion>,
+    #[serde(default)]
+    pub persona: Vec<RawPersona>,
+}
+
+fn empty_spanned<T: Default>() -> Spanned<T> {
+    Spanned::new(0..0, T::default())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlatform {
+    pub name: String,
+    pub page: Spanned<String>,
+    #[serde(default)]
+    pub checklists: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQuestion {
+    pub id: Spanned<String>,
+    pub prompt: String,
+    #[serde(default)]
+    pub help: String,
+    #[serde(default)]
+    pub option: Vec<RawOption>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOption {
+    pub id: Spanned<String>,
+    pub label: String,
+    #[serde(default = "empty_spanned")]
+    pub effects: Spanned<BTreeMap<String, Spanned<RawEffect>>>,
+    #[serde(default)]
+    pub reasons: Vec<RawReason>,
+    #[serde(default)]
+    pub follow_up: Vec<RawFollowUp>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawEffect {
+    Delta(i64),
+    Word(String),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawReason {
+    pub platform: Spanned<String>,
+    pub text: String,
+    pub link: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFollowUp {
+    pub text: Spanned<String>,
+    pub link: Option<Spanned<String>>,
+    pub platform: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPersona {
+    pub id: Spanned<String>,
+    pub name: String,
+    #[serde(default)]
+    pub summary: String,
+    pub answers: Spanned<BTreeMap<String, Spanned<String>>>,
+    pub expect: Spanned<String>,
+}
+
+/// One loaded file: its source plus the decoded value.
+#[derive(Debug)]
+pub struct Loaded<T> {
+    pub source: SourceFile,
+    pub raw: T,
+}
+
+impl<T> Loaded<T> {
+    /// The location of a byte span inside this file.
+    pub fn at(&self, span: Range<usize>) -> Location {
+        Location::of_offset(&self.source.path, &self.source.text, span.start)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct LoadedSite {
+    pub pages: Vec<Loaded<RawPage>>,
+    pub tables: Vec<Loaded<RawTable>>,
+    pub checklists: Vec<Loaded<RawChecklist>>,
+    pub questionnaire: Option<Loaded<RawQuestionnaire>>,
+}
+
+/// Decodes every discovered file; files with problems are left out and reported.
+pub fn parse(files: Vec<SourceFile>) -> (LoadedSite, Diagnostics) {
+    let mut site = LoadedSite::default();
+    let mut problems = Diagnostics::new();
+    for source in files {
+        let result = match source.kind {
+            FileKind::Page => parse_page(&source).map(|raw| site.pages.push(Loaded { source, raw })),
+            FileKind::Table => parse_toml(&source, 0, &source.text).map(|raw| site.tables.push(Loaded { source, raw })),
+            FileKind::Checklist => {
+                parse_toml(&source, 0, &source.text).map(|raw| site.checklists.push(Loaded { source, raw }))
+            }
+            FileKind::Questionnaire => {
+                parse_toml(&source, 0, &source.text).map(|raw| site.questionnaire = Some(Loaded { source, raw }))
+            }
+        };
+        if let Err(d) = result {
+            problems.push(d);
+        }
+    }
+    (site, problems)
+}
+
+/// Splits `+++` front matter from the body and decodes it.
+pub fn parse_page(source: &SourceFile) -> Result<RawPage, Diagnostic> {
+    let text = source.text.as_str();
+    let Some(after_open) = text.strip_prefix("+++\n").or_else(|| text.strip_prefix("+++ \n")) else {
+        return Err(Diagnostic::error("E020", Location::at(&source.path, 1, 1), "page has no front matter")
+            .with_help("start the file with a +++ line, a line `title = \"…\"`, and a closing +++ line"));
+    };
+    let front_offset = text.len() - after_open.len();
+    let (front_len, body_offset) = match after_open.find("\n+++") {
+        Some(i) => {
+            let close_end = front_offset + i + 4;
+            let rest = &text[close_end..];
+            let line_end = rest.find('\n').map_or(text.len(), |j| close_end + j + 1);
+            if !text[close_end..line_end].trim().is_empty() {
+                return Err(Diagnostic::error("E021", Location::of_offset(&source.path, text, close_end), "text after the closing +++ of the front matter"));
+            }
+            (i + 1, line_end)
+        }
+        None if after_open.starts_with("+++") => (0, front_offset + after_open.find('\n').map_or(after_open.len(), |j| j + 1)),
+        None => {
+            return Err(Diagnostic::error("E021", Location::at(&source.path, 1, 1), "front matter is never closed")
+                .with_help("end the front matter with a line holding only +++"));
+        }
+    };
+    let front_text = &text[front_offset..front_offset + front_len];
+    let front: RawFrontMatter = parse_toml(source, front_offset, front_text)?;
+    Ok(RawPage { front, front_offset, body_offset })
+}
+
+/// Decodes a TOML document that starts at byte `offset` of the file.
+fn parse_toml<T: for<'de> Deserialize<'de>>(source: &SourceFile, offset: usize, text: &str) -> Result<T, Diagnostic> {
+    if let Some(at) = too_deep(text, MAX_TOML_DEPTH) {
+        return Err(Diagnostic::error(
+            "E022",
+            Location::of_offset(&source.path, &source.text, offset + at),
+            format!("TOML nested more than {MAX_TOML_DEPTH} levels deep"),
+        ));
+    }
+    toml::from_str(text).map_err(|e| {
+        let at = offset + e.span().map_or(0, |s| s.start);
+        let message = first_line(e.message());
+        let message = if message.contains("did not match any variant of untagged enum RawCell") {
+            "a cell must be text or { level = \"…\", text = \"…\" }".to_string()
+        } else if message.contains("did not match any variant of untagged enum RawEffect") {
+            "an effect must be a whole number or \"exclude\"".to_string()
+        } else {
+            message
+        };
+        Diagnostic::error("E022", Location::of_offset(&source.path, &source.text, at), message)
+    })
+}
+
+/// The byte offset where brackets or braces first nest deeper than `limit`, skipping strings and comments.
+fn too_deep(text: &str, limit: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'#' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            quote @ (b'"' | b'\'') => {
+                let triple = bytes.get(i..i + 3) == Some(&[quote, quote, quote][..]);
+                i += if triple { 3 } else { 1 };
+                while i < bytes.len() {
+                    if quote == b'"' && bytes[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if triple {
+                        if bytes.get(i..i + 3) == Some(&[quote, quote, quote][..]) {
+                            i += 2;
+                            break;
+                        }
+                    } else if bytes[i] == quote || bytes[i] == b'\n' {
+                        break;
+                    }
+                    i += 1;
+                }
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(kind: FileKind, text: &str) -> SourceFile {
+        SourceFile { kind, path: "content/a.md".into(), rel: "a.md".into(), text: text.into() }
+    }
+
+    #[test]
+    fn splits_front_matter_and_body() {
+        let s = source(FileKind::Page, "+++\ntitle = \"A\"\nweight = 2\n+++\nBody\n");
+        let page = parse_page(&s).unwrap();
+        assert_eq!(page.front.title.get_ref(), "A");
+        assert_eq!(&s.text[page.body_offset..], "Body\n");
+    }
+
+    #[test]
+    fn locates_front_matter_errors_in_the_file() {
+        let s = source(FileKind::Page, "+++\ntitle = \"A\"\nwieght = 2\n+++\n");
+        let d = parse_page(&s).unwrap_err();
+        assert_eq!((d.location.line, d.location.col), (3, 1), "{d}");
+        assert!(d.message.contains("wieght"), "{d}");
+    }
+
+    #[test]
+    fn refuses_deep_nesting_before_parsing() {
+        let deep = format!("a = {}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(too_deep(&deep, MAX_TOML_DEPTH).is_some());
+        assert!(too_deep("a = \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"", 4).is_none());
+    }
+}

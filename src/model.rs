@@ -1,0 +1,1115 @@
+//! Model: the loaded files → one validated, immutable [`Site`].
+//!
+//! Owns typed ids, routes, navigation order and every cross-file check (duplicate ids,
+//! dangling references, route collisions). The [`LinkResolver`] answers "does this route and
+//! anchor exist?" for the later steps. No HTML, no I/O.
+
+use crate::config::Config;
+use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use crate::discover::SourceFile;
+use crate::load::{self, Loaded, LoadedSite, RawCell, RawEffect};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use toml::Spanned;
+
+macro_rules! typed_id {
+    ($($name:ident),*) => {$(
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+        impl $name {
+            pub fn as_str(&self) -> &str { &self.0 }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(&self.0) }
+        }
+    )*};
+}
+typed_id!(PageId, TableId, ChecklistId, ItemId, StepId, QuestionId, OptionId, PersonaId);
+
+/// A site-absolute route such as `/vps/risks/`; always starts and ends with `/`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Route(String);
+
+impl Route {
+    pub fn new(path: &str) -> Self {
+        let trimmed = path.trim_matches('/');
+        if trimmed.is_empty() { Route("/".into()) } else { Route(format!("/{trimmed}/")) }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The file this route is written to (`vps/risks/index.html`).
+    pub fn output_path(&self) -> String {
+        format!("{}index.html", &self.0[1..])
+    }
+    /// How many directories deep the route is (`/` is 0, `/vps/risks/` is 2).
+    pub fn depth(&self) -> usize {
+        self.0.matches('/').count().saturating_sub(1)
+    }
+    /// The relative prefix from this route's directory to the site root (`../../`).
+    pub fn to_root(&self) -> String {
+        match self.depth() {
+            0 => "./".into(),
+            n => "../".repeat(n),
+        }
+    }
+    /// A relative URL from this route to `target` (a site path without leading `/`, e.g. `vps/`).
+    pub fn relative_to(&self, target: &str) -> String {
+        let prefix = self.to_root();
+        if target.is_empty() { prefix } else if prefix == "./" { target.to_string() } else { format!("{prefix}{target}") }
+    }
+}
+
+impl fmt::Display for Route {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    Mac,
+    Vps,
+    Mw,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 3] = [Platform::Mac, Platform::Vps, Platform::Mw];
+    pub fn id(self) -> &'static str {
+        match self {
+            Platform::Mac => "mac",
+            Platform::Vps => "vps",
+            Platform::Mw => "mw",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Platform> {
+        Platform::ALL.into_iter().find(|p| p.id() == s)
+    }
+    /// The name used where the guide gives none (data tables).
+    pub fn default_name(self) -> &'static str {
+        match self {
+            Platform::Mac => "Mac Mini",
+            Platform::Vps => "VPS",
+            Platform::Mw => "Moltworker",
+        }
+    }
+}
+
+/// How bad a risk is. Always shown as icon and word, never by colour alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Critical,
+    High,
+    Medium,
+    Low,
+    None,
+}
+
+impl Level {
+    pub fn parse(s: &str) -> Option<Level> {
+        Some(match s {
+            "critical" => Level::Critical,
+            "high" => Level::High,
+            "medium" => Level::Medium,
+            "low" => Level::Low,
+            "none" => Level::None,
+            _ => return None,
+        })
+    }
+    pub fn id(self) -> &'static str {
+        match self {
+            Level::Critical => "critical",
+            Level::High => "high",
+            Level::Medium => "medium",
+            Level::Low => "low",
+            Level::None => "none",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Level::Critical => "Critical",
+            Level::High => "High",
+            Level::Medium => "Medium",
+            Level::Low => "Low",
+            Level::None => "Not rated",
+        }
+    }
+}
+
+/// Markdown text together with where it came from, so later steps can locate problems in it.
+#[derive(Debug, Clone)]
+pub struct Text {
+    pub markdown: String,
+    pub location: Location,
+}
+
+/// A link written in a data file, checked once every page's anchors are known.
+#[derive(Debug, Clone)]
+pub struct LinkRef {
+    pub target: String,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub id: PageId,
+    pub route: Route,
+    pub title: String,
+    pub description: String,
+    pub weight: i64,
+    pub severity: Option<Level>,
+    pub reviewed: Option<String>,
+    pub platforms: Vec<Platform>,
+    pub source: SourceFile,
+    pub body_offset: usize,
+    /// The top-level section the page belongs to (its first directory), if any.
+    pub section: Option<String>,
+    /// True for `index.md` files: a section landing page or the home page.
+    pub is_index: bool,
+}
+
+impl Page {
+    pub fn body(&self) -> &str {
+        self.source.text.get(self.body_offset..).unwrap_or("")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnKind {
+    Text,
+    Rating,
+    Platform,
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub key: String,
+    pub label: String,
+    pub kind: ColumnKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum Cell {
+    Text(Text),
+    Rating { level: Level, text: Text },
+    Platform(Platform),
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub id: TableId,
+    pub path: String,
+    pub caption: Text,
+    pub description: Text,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChecklistKind {
+    Predeploy,
+    Recovery,
+    Other,
+}
+
+#[derive(Debug, Clone)]
+pub struct Checklist {
+    pub id: ChecklistId,
+    pub route: Route,
+    pub path: String,
+    pub title: String,
+    pub kind: ChecklistKind,
+    pub platforms: Vec<Platform>,
+    pub intro: Text,
+    pub ordered: bool,
+    pub groups: Vec<Group>,
+}
+
+impl Checklist {
+    pub fn items(&self) -> impl Iterator<Item = &Item> {
+        self.groups.iter().flat_map(|g| g.items.iter())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub title: String,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub id: ItemId,
+    pub text: Text,
+    pub detail: Text,
+    pub code: String,
+    pub platforms: Vec<Platform>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: StepId,
+    pub text: Text,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Effect {
+    Delta(i64),
+    Exclude,
+}
+
+#[derive(Debug, Clone)]
+pub struct Reason {
+    pub platform: Platform,
+    pub text: String,
+    pub link: LinkRef,
+}
+
+#[derive(Debug, Clone)]
+pub struct FollowUp {
+    pub text: String,
+    pub link: Option<LinkRef>,
+    pub platform: Option<Platform>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AnswerOption {
+    pub id: OptionId,
+    pub label: String,
+    pub effects: BTreeMap<Platform, Effect>,
+    pub reasons: Vec<Reason>,
+    pub follow_up: Vec<FollowUp>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Question {
+    pub id: QuestionId,
+    pub prompt: String,
+    pub help: String,
+    pub options: Vec<AnswerOption>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlatformInfo {
+    pub platform: Platform,
+    pub name: String,
+    pub page: LinkRef,
+    pub checklists: Vec<ChecklistId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Persona {
+    pub id: PersonaId,
+    pub name: String,
+    pub summary: String,
+    /// One option index per question, in question order.
+    pub answers: Vec<usize>,
+    pub expect: Platform,
+    pub location: Location,
+}
+
+#[derive(Debug, Clone)]
+pub struct Questionnaire {
+    pub path: String,
+    pub title: String,
+    pub intro: Text,
+    pub tie_break: Vec<Platform>,
+    pub close_call_gap: i64,
+    pub platforms: Vec<PlatformInfo>,
+    pub questions: Vec<Question>,
+    pub personas: Vec<Persona>,
+}
+
+impl Questionnaire {
+    pub fn platform(&self, platform: Platform) -> Option<&PlatformInfo> {
+        self.platforms.iter().find(|p| p.platform == platform)
+    }
+    pub fn platform_name(&self, platform: Platform) -> &str {
+        self.platform(platform).map_or(platform.default_name(), |p| p.name.as_str())
+    }
+}
+
+/// Routes the generator adds beside the content pages.
+pub mod routes {
+    pub const QUESTIONNAIRE: &str = "/questionnaire/";
+    pub const PLAN: &str = "/plan/";
+    pub const CHECKLISTS: &str = "/checklists/";
+    pub const PRINT_CHECKLISTS: &str = "/checklists/print/";
+    pub const PRINT_GUIDE: &str = "/print/";
+}
+
+#[derive(Debug, Clone)]
+pub struct NavSection {
+    /// Index into `Site::pages` of the landing page.
+    pub page: usize,
+    /// Indexes of the section's other pages, in order.
+    pub children: Vec<usize>,
+}
+
+/// The whole validated site.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub config: Config,
+    /// Content pages in reading order (home first, then the navigation order).
+    pub pages: Vec<Page>,
+    pub nav: Vec<NavSection>,
+    pub tables: BTreeMap<TableId, Table>,
+    pub checklists: BTreeMap<ChecklistId, Checklist>,
+    pub questionnaire: Option<Questionnaire>,
+    /// Every route of the built site, generated ones included.
+    pub routes: BTreeSet<Route>,
+}
+
+/// True for ids made of lowercase letters, digits, `-` and `_`, starting with a letter or digit.
+pub fn is_valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    id.len() <= 64
+        && chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+struct Builder {
+    problems: Diagnostics,
+}
+
+impl Builder {
+    fn error(&mut self, code: &'static str, location: Location, message: impl Into<String>) -> &mut Diagnostic {
+        self.problems.push_and_edit(Diagnostic::error(code, location, message))
+    }
+
+    fn check_id(&mut self, id: &str, location: Location, what: &str) -> bool {
+        if is_valid_id(id) {
+            return true;
+        }
+        self.error("E030", location, format!("{what} `{}` is not a valid id", id.escape_debug()))
+            .help = Some("use lowercase letters, digits, `-` and `_` (at most 64), e.g. `billing-alerts`".into());
+        false
+    }
+
+    fn platforms<T>(&mut self, loaded: &Loaded<T>, list: &[Spanned<String>]) -> Vec<Platform> {
+        let mut out = Vec::new();
+        for p in list {
+            match Platform::parse(p.get_ref()) {
+                Some(platform) if !out.contains(&platform) => out.push(platform),
+                Some(_) => {}
+                None => {
+                    self.error("E031", loaded.at(p.span()), format!("unknown platform `{}`", p.get_ref().escape_debug()))
+                        .help = Some("platforms are mac, vps and mw".into());
+                }
+            }
+        }
+        out
+    }
+
+    fn text<T>(loaded: &Loaded<T>, markdown: &str, span: std::ops::Range<usize>) -> Text {
+        Text { markdown: markdown.to_string(), location: loaded.at(span) }
+    }
+}
+
+/// Builds and checks the site model from the loaded files.
+pub fn build(config: &Config, loaded: LoadedSite) -> (Option<Site>, Diagnostics) {
+    let mut b = Builder { problems: Diagnostics::new() };
+    let pages = build_pages(&mut b, loaded.pages);
+    let tables = build_tables(&mut b, loaded.tables);
+    let checklists = build_checklists(&mut b, loaded.checklists);
+    let questionnaire = loaded.questionnaire.and_then(|q| build_questionnaire(&mut b, q, &checklists));
+
+    let mut routes: BTreeMap<Route, String> = BTreeMap::new();
+    let mut claim = |b: &mut Builder, route: &Route, owner: String, location: Location| {
+        if let Some(previous) = routes.get(route) {
+            b.error("E032", location, format!("route {route} is already taken by {previous}"));
+        } else {
+            routes.insert(route.clone(), owner);
+        }
+    };
+    for page in &pages {
+        claim(&mut b, &page.route, page.source.path.clone(), Location::file(&page.source.path));
+    }
+    let mut generated = vec![(routes::CHECKLISTS, "the checklist index"), (routes::PRINT_CHECKLISTS, "the printable checklists"), (routes::PRINT_GUIDE, "the printable guide")];
+    if let Some(q) = &questionnaire {
+        let _ = q;
+        generated.push((routes::QUESTIONNAIRE, "the questionnaire"));
+        generated.push((routes::PLAN, "the plan page"));
+    }
+    for (route, owner) in generated {
+        let location = pages.iter().find(|p| p.route.as_str() == route).map_or(Location::file("content"), |p| Location::file(&p.source.path));
+        claim(&mut b, &Route::new(route), format!("{owner} (generated)"), location);
+    }
+    for checklist in checklists.values() {
+        claim(&mut b, &checklist.route, checklist.path.clone(), Location::file(&checklist.path));
+    }
+    if !pages.iter().any(|p| p.route.as_str() == "/") {
+        b.problems.push(
+            Diagnostic::error("E033", Location::file("content"), "the site has no home page")
+                .with_help("add content/index.md"),
+        );
+    }
+    let nav = build_nav(&pages);
+    let mut ordered = Vec::with_capacity(pages.len());
+    let mut nav_out = Vec::new();
+    // Reading order: home, then each section's landing page followed by its pages.
+    let home = pages.iter().position(|p| p.route.as_str() == "/");
+    if let Some(h) = home {
+        ordered.push(pages[h].clone());
+    }
+    for (landing, children) in &nav {
+        let page = ordered.len();
+        ordered.push(pages[*landing].clone());
+        let mut kids = Vec::new();
+        for &c in children {
+            kids.push(ordered.len());
+            ordered.push(pages[c].clone());
+        }
+        nav_out.push(NavSection { page, children: kids });
+    }
+    let site = Site {
+        config: config.clone(),
+        pages: ordered,
+        nav: nav_out,
+        tables,
+        checklists,
+        questionnaire,
+        routes: routes.into_keys().collect(),
+    };
+    let problems = b.problems;
+    if problems.has_errors() { (None, problems) } else { (Some(site), problems) }
+}
+
+fn build_pages(b: &mut Builder, loaded: Vec<Loaded<load::RawPage>>) -> Vec<Page> {
+    let mut pages = Vec::new();
+    for file in loaded {
+        let rel = file.source.rel.trim_end_matches(".md");
+        let segments: Vec<&str> = rel.split('/').collect();
+        let mut valid = true;
+        for segment in &segments {
+            if !is_valid_id(segment) {
+                b.error("E030", Location::file(&file.source.path), format!("page path segment `{}` is not a valid name", segment.escape_debug()))
+                    .help = Some("name content files in lowercase letters, digits, `-` and `_`".into());
+                valid = false;
+            }
+        }
+        if !valid {
+            continue;
+        }
+        let is_index = segments.last() == Some(&"index");
+        let route_path = if is_index { segments[..segments.len() - 1].join("/") } else { rel.to_string() };
+        let route = Route::new(&route_path);
+        let section = if segments.len() > 1 { segments.first().map(|s| s.to_string()) } else { None };
+        let front = &file.raw.front;
+        let at = |span: std::ops::Range<usize>| Location::of_offset(&file.source.path, &file.source.text, file.raw.front_offset + span.start);
+        let title = front.title.get_ref().trim().to_string();
+        if title.is_empty() {
+            b.error("E034", at(front.title.span()), "title must not be empty");
+        }
+        let severity = front.severity.as_ref().and_then(|s| {
+            let level = Level::parse(s.get_ref()).filter(|l| *l != Level::None);
+            if level.is_none() {
+                b.error("E031", at(s.span()), format!("unknown severity `{}`", s.get_ref().escape_debug()))
+                    .help = Some("severity is critical, high, medium or low".into());
+            }
+            level
+        });
+        let reviewed = front.reviewed.as_ref().and_then(|d| match d.get_ref().date {
+            Some(date) if d.get_ref().time.is_none() => Some(date.to_string()),
+            _ => {
+                b.error("E031", at(d.span()), "reviewed must be a date such as 2026-11-20");
+                None
+            }
+        });
+        let mut platforms = Vec::new();
+        for p in &front.platforms {
+            match Platform::parse(p.get_ref()) {
+                Some(platform) if !platforms.contains(&platform) => platforms.push(platform),
+                Some(_) => {}
+                None => {
+                    b.error("E031", at(p.span()), format!("unknown platform `{}`", p.get_ref().escape_debug())).help =
+                        Some("platforms are mac, vps and mw".into());
+                }
+            }
+        }
+        pages.push(Page {
+            id: PageId(rel.to_string()),
+            route,
+            title,
+            description: front.description.trim().to_string(),
+            weight: front.weight,
+            severity,
+            reviewed,
+            platforms,
+            body_offset: file.raw.body_offset,
+            source: file.source,
+            section,
+            is_index,
+        });
+    }
+    pages
+}
+
+/// Top-level sections in weight order: a section is a directory with an `index.md`, or a top-level page.
+fn build_nav(pages: &[Page]) -> Vec<(usize, Vec<usize>)> {
+    let order = |i: &usize| (pages[*i].weight, pages[*i].title.clone(), pages[*i].route.clone());
+    let mut tops: Vec<usize> = (0..pages.len())
+        .filter(|&i| pages[i].route.as_str() != "/" && pages[i].route.depth() == 1)
+        .collect();
+    tops.sort_by_key(order);
+    tops.into_iter()
+        .map(|top| {
+            let mut children: Vec<usize> = (0..pages.len())
+                .filter(|&i| i != top && pages[i].route.depth() > 1 && pages[i].section.as_deref() == Some(pages[top].route.as_str().trim_matches('/')))
+                .collect();
+            children.sort_by_key(order);
+            (top, children)
+        })
+        .collect()
+}
+
+fn build_tables(b: &mut Builder, loaded: Vec<Loaded<load::RawTable>>) -> BTreeMap<TableId, Table> {
+    let mut tables = BTreeMap::new();
+    for file in loaded {
+        let stem = file.source.rel.trim_start_matches("tables/").trim_end_matches(".toml").to_string();
+        if !b.check_id(&stem, Location::file(&file.source.path), "table file name") {
+            continue;
+        }
+        let raw = &file.raw;
+        let mut columns = Vec::new();
+        let mut keys = BTreeSet::new();
+        for c in &raw.column {
+            let kind = match c.kind.get_ref().as_str() {
+                "text" => ColumnKind::Text,
+                "rating" => ColumnKind::Rating,
+                "platform" => ColumnKind::Platform,
+                other => {
+                    b.error("E031", file.at(c.kind.span()), format!("unknown column kind `{}`", other.escape_debug())).help =
+                        Some("a column kind is text, rating or platform".into());
+                    ColumnKind::Text
+                }
+            };
+            if !keys.insert(c.key.get_ref().clone()) {
+                b.error("E035", file.at(c.key.span()), format!("duplicate column key `{}`", c.key.get_ref().escape_debug()));
+            }
+            columns.push(Column { key: c.key.get_ref().clone(), label: c.label.clone(), kind });
+        }
+        if columns.is_empty() {
+            b.error("E036", Location::at(&file.source.path, 1, 1), "table has no columns").help =
+                Some("add [[column]] entries with key, label and kind".into());
+        }
+        let mut rows = Vec::new();
+        for row in &raw.row {
+            for key in row.get_ref().keys() {
+                if !keys.contains(key) {
+                    b.error("E037", file.at(row.span()), format!("row has a cell `{}` that is not a column", key.escape_debug()));
+                }
+            }
+            let mut cells = Vec::new();
+            for column in &columns {
+                let Some(cell) = row.get_ref().get(&column.key) else {
+                    b.error("E037", file.at(row.span()), format!("row has no cell for column `{}`", column.key.escape_debug()));
+                    continue;
+                };
+                let location = file.at(cell.span());
+                let cell = match (column.kind, cell.get_ref()) {
+                    (ColumnKind::Text, RawCell::Text(text)) => Cell::Text(Text { markdown: text.clone(), location }),
+                    (ColumnKind::Rating, RawCell::Rating(r)) => match Level::parse(&r.level) {
+                        Some(level) => Cell::Rating { level, text: Text { markdown: r.text.clone(), location } },
+                        None => {
+                            b.error("E031", location, format!("unknown rating level `{}`", r.level.escape_debug())).help =
+                                Some("a level is critical, high, medium, low or none".into());
+                            continue;
+                        }
+                    },
+                    (ColumnKind::Platform, RawCell::Text(text)) => match Platform::parse(text) {
+                        Some(p) => Cell::Platform(p),
+                        None => {
+                            b.error("E031", location, format!("unknown platform `{}`", text.escape_debug())).help =
+                                Some("platforms are mac, vps and mw".into());
+                            continue;
+                        }
+                    },
+                    (ColumnKind::Rating, RawCell::Text(_)) => {
+                        b.error("E037", location, format!("column `{}` holds ratings: write {{ level = \"…\", text = \"…\" }}", column.key));
+                        continue;
+                    }
+                    (_, RawCell::Rating(_)) => {
+                        b.error("E037", location, format!("column `{}` holds text, not a rating", column.key));
+                        continue;
+                    }
+                };
+                cells.push(cell);
+            }
+            rows.push(cells);
+        }
+        let id = TableId(stem);
+        let caption = Builder::text(&file, &raw.caption, 0..0);
+        let description = Builder::text(&file, &raw.description, 0..0);
+        tables.insert(id.clone(), Table { id, path: file.source.path.clone(), caption, description, columns, rows });
+    }
+    tables
+}
+
+fn build_checklists(b: &mut Builder, loaded: Vec<Loaded<load::RawChecklist>>) -> BTreeMap<ChecklistId, Checklist> {
+    let mut checklists = BTreeMap::new();
+    for file in loaded {
+        let raw = &file.raw;
+        let stem = file.source.rel.trim_start_matches("checklists/").trim_end_matches(".toml");
+        let id = raw.id.get_ref();
+        if !b.check_id(id, file.at(raw.id.span()), "checklist id") {
+            continue;
+        }
+        if id != stem {
+            b.error("E038", file.at(raw.id.span()), format!("checklist id `{id}` differs from its file name `{stem}`"));
+            continue;
+        }
+        let kind = match raw.kind.as_ref().map(|k| k.get_ref().as_str()) {
+            Some("predeploy") => ChecklistKind::Predeploy,
+            Some("recovery") => ChecklistKind::Recovery,
+            None => ChecklistKind::Other,
+            Some(other) => {
+                let span = raw.kind.as_ref().map_or(0..0, |k| k.span());
+                b.error("E031", file.at(span), format!("unknown checklist kind `{}`", other.escape_debug())).help =
+                    Some("a checklist kind is predeploy or recovery".into());
+                ChecklistKind::Other
+            }
+        };
+        let platforms = b.platforms(&file, &raw.platforms);
+        let mut seen: BTreeMap<String, Location> = BTreeMap::new();
+        let mut groups = Vec::new();
+        for g in &raw.group {
+            let mut items = Vec::new();
+            for it in &g.item {
+                let location = file.at(it.id.span());
+                if !b.check_id(it.id.get_ref(), location.clone(), "item id") {
+                    continue;
+                }
+                if let Some(first) = seen.get(it.id.get_ref()) {
+                    b.error("E035", location.clone(), format!("duplicate item id `{}` in checklist `{id}`", it.id.get_ref())).help =
+                        Some(format!("first used at {first}; item ids keep saved progress, so each must be unique"));
+                    continue;
+                }
+                seen.insert(it.id.get_ref().clone(), location.clone());
+                let mut steps = Vec::new();
+                let mut step_ids = BTreeSet::new();
+                for s in &it.step {
+                    let at = file.at(s.id.span());
+                    if !b.check_id(s.id.get_ref(), at.clone(), "step id") {
+                        continue;
+                    }
+                    if !step_ids.insert(s.id.get_ref().clone()) {
+                        b.error("E035", at.clone(), format!("duplicate step id `{}` in item `{}`", s.id.get_ref(), it.id.get_ref()));
+                        continue;
+                    }
+                    steps.push(Step { id: StepId(s.id.get_ref().clone()), text: Text { markdown: s.text.clone(), location: at } });
+                }
+                let item_platforms = b.platforms(&file, &it.platforms);
+                items.push(Item {
+                    id: ItemId(it.id.get_ref().clone()),
+                    text: Text { markdown: it.text.clone(), location: location.clone() },
+                    detail: Text { markdown: it.detail.clone(), location },
+                    code: it.code.clone(),
+                    platforms: item_platforms,
+                    steps,
+                });
+            }
+            if items.is_empty() {
+                b.problems.push(Diagnostic::warning("W031", file.at(g.title.span()), "checklist group has no items"));
+            }
+            groups.push(Group { title: g.title.get_ref().clone(), items });
+        }
+        if seen.is_empty() {
+            b.error("E036", file.at(raw.id.span()), format!("checklist `{id}` has no items"));
+        }
+        let id = ChecklistId(id.clone());
+        let route = Route::new(&format!("{}{}", routes::CHECKLISTS, id));
+        let intro = Builder::text(&file, &raw.intro, raw.id.span());
+        checklists.insert(
+            id.clone(),
+            Checklist { id, route, path: file.source.path.clone(), title: raw.title.clone(), kind, platforms, intro, ordered: raw.ordered, groups },
+        );
+    }
+    checklists
+}
+
+fn build_questionnaire(
+    b: &mut Builder,
+    file: Loaded<load::RawQuestionnaire>,
+    checklists: &BTreeMap<ChecklistId, Checklist>,
+) -> Option<Questionnaire> {
+    let raw = &file.raw;
+    let before = b.problems.error_count();
+    let parse_platform = |b: &mut Builder, s: &Spanned<String>| {
+        let p = Platform::parse(s.get_ref());
+        if p.is_none() {
+            b.error("E031", file.at(s.span()), format!("unknown platform `{}`", s.get_ref().escape_debug())).help =
+                Some("platforms are mac, vps and mw".into());
+        }
+        p
+    };
+    let link = |s: &Spanned<String>| LinkRef { target: s.get_ref().clone(), location: file.at(s.span()) };
+
+    let mut tie_break = Vec::new();
+    for s in raw.tie_break.get_ref() {
+        if let Some(p) = parse_platform(b, s) {
+            if tie_break.contains(&p) {
+                b.error("E035", file.at(s.span()), format!("platform `{}` appears twice in tie_break", p.id()));
+            }
+            tie_break.push(p);
+        }
+    }
+    if Platform::ALL.iter().any(|p| !tie_break.contains(p)) {
+        b.error("E039", file.at(raw.tie_break.span()), "tie_break must name every platform once: mac, vps and mw");
+    }
+    let close_call_gap = *raw.close_call_gap.get_ref();
+    if !(0..=1000).contains(&close_call_gap) {
+        b.error("E039", file.at(raw.close_call_gap.span()), "close_call_gap must be between 0 and 1000");
+    }
+
+    let mut platforms = Vec::new();
+    for (key, info) in raw.platform.get_ref() {
+        let Some(platform) = Platform::parse(key) else {
+            b.error("E031", file.at(raw.platform.span()), format!("unknown platform `[platform.{}]`", key.escape_debug()));
+            continue;
+        };
+        let mut lists = Vec::new();
+        for c in &info.checklists {
+            let id = ChecklistId(c.get_ref().clone());
+            if checklists.contains_key(&id) {
+                lists.push(id);
+            } else {
+                b.error("E040", file.at(c.span()), format!("platform `{key}` names a missing checklist `{}`", c.get_ref().escape_debug()));
+            }
+        }
+        platforms.push(PlatformInfo { platform, name: info.name.clone(), page: link(&info.page), checklists: lists });
+    }
+    for p in Platform::ALL {
+        if !platforms.iter().any(|i| i.platform == p) {
+            b.error("E039", file.at(raw.platform.span()), format!("[platform.{}] is missing", p.id()));
+        }
+    }
+    platforms.sort_by_key(|p| p.platform);
+
+    let mut questions = Vec::new();
+    let mut question_ids = BTreeSet::new();
+    for q in &raw.question {
+        let qloc = file.at(q.id.span());
+        if !b.check_id(q.id.get_ref(), qloc.clone(), "question id") {
+            continue;
+        }
+        if !question_ids.insert(q.id.get_ref().clone()) {
+            b.error("E035", qloc.clone(), format!("duplicate question id `{}`", q.id.get_ref()));
+            continue;
+        }
+        let mut options = Vec::new();
+        let mut option_ids = BTreeSet::new();
+        for o in &q.option {
+            let oloc = file.at(o.id.span());
+            if !b.check_id(o.id.get_ref(), oloc.clone(), "option id") {
+                continue;
+            }
+            if !option_ids.insert(o.id.get_ref().clone()) {
+                b.error("E035", oloc.clone(), format!("duplicate option id `{}` in question `{}`", o.id.get_ref(), q.id.get_ref()));
+                continue;
+            }
+            let mut effects = BTreeMap::new();
+            for (key, value) in o.effects.get_ref() {
+                let Some(platform) = Platform::parse(key) else {
+                    b.error("E031", file.at(o.effects.span()), format!("effect on unknown platform `{}`", key.escape_debug())).help =
+                        Some("platforms are mac, vps and mw".into());
+                    continue;
+                };
+                let effect = match value.get_ref() {
+                    RawEffect::Delta(0) => continue,
+                    RawEffect::Delta(n) if n.abs() <= 1000 => Effect::Delta(*n),
+                    RawEffect::Delta(_) => {
+                        b.error("E039", file.at(value.span()), "an effect must be between -1000 and 1000");
+                        continue;
+                    }
+                    RawEffect::Word(w) if w == "exclude" => Effect::Exclude,
+                    RawEffect::Word(w) => {
+                        b.error("E031", file.at(value.span()), format!("unknown effect `{}`", w.escape_debug())).help =
+                            Some("an effect is a whole number or \"exclude\"".into());
+                        continue;
+                    }
+                };
+                effects.insert(platform, effect);
+            }
+            let mut reasons = Vec::new();
+            for r in &o.reasons {
+                let Some(platform) = parse_platform(b, &r.platform) else { continue };
+                if !effects.contains_key(&platform) {
+                    b.problems.push(Diagnostic::warning(
+                        "W032",
+                        file.at(r.platform.span()),
+                        format!("reason for `{}` but option `{}` has no effect on it", platform.id(), o.id.get_ref()),
+                    ));
+                }
+                reasons.push(Reason { platform, text: r.text.clone(), link: link(&r.link) });
+            }
+            for platform in effects.keys() {
+                if !reasons.iter().any(|r| r.platform == *platform) {
+                    b.error("E041", oloc.clone(), format!("option `{}` changes `{}` but gives no reason for it", o.id.get_ref(), platform.id()))
+                        .help = Some(format!("add {{ platform = \"{}\", text = \"…\", link = \"/…/\" }} to reasons", platform.id()));
+                }
+            }
+            let mut follow_up = Vec::new();
+            for f in &o.follow_up {
+                let platform = f.platform.as_ref().and_then(|p| parse_platform(b, p));
+                follow_up.push(FollowUp { text: f.text.get_ref().clone(), link: f.link.as_ref().map(link), platform });
+            }
+            options.push(AnswerOption { id: OptionId(o.id.get_ref().clone()), label: o.label.clone(), effects, reasons, follow_up });
+        }
+        if options.len() < 2 {
+            b.error("E036", qloc.clone(), format!("question `{}` needs at least two options", q.id.get_ref()));
+        }
+        questions.push(Question { id: QuestionId(q.id.get_ref().clone()), prompt: q.prompt.clone(), help: q.help.clone(), options });
+    }
+    if questions.is_empty() {
+        b.error("E036", Location::at(&file.source.path, 1, 1), "the questionnaire has no questions");
+    }
+
+    let mut personas = Vec::new();
+    let mut persona_ids = BTreeSet::new();
+    for p in &raw.persona {
+        let ploc = file.at(p.id.span());
+        if !b.check_id(p.id.get_ref(), ploc.clone(), "persona id") {
+            continue;
+        }
+        if !persona_ids.insert(p.id.get_ref().clone()) {
+            b.error("E035", ploc.clone(), format!("duplicate persona id `{}`", p.id.get_ref()));
+            continue;
+        }
+        for key in p.answers.get_ref().keys() {
+            if !questions.iter().any(|q| q.id.as_str() == key) {
+                b.error("E040", file.at(p.answers.span()), format!("persona `{}` answers a missing question `{}`", p.id.get_ref(), key.escape_debug()));
+            }
+        }
+        let mut answers = Vec::new();
+        for q in &questions {
+            match p.answers.get_ref().get(q.id.as_str()) {
+                Some(answer) => match q.options.iter().position(|o| o.id.as_str() == answer.get_ref()) {
+                    Some(i) => answers.push(i),
+                    None => {
+                        b.error("E040", file.at(answer.span()), format!("question `{}` has no option `{}`", q.id, answer.get_ref().escape_debug()))
+                            .help = Some(format!("options: {}", q.options.iter().map(|o| o.id.as_str()).collect::<Vec<_>>().join(", ")));
+                    }
+                },
+                None => {
+                    b.error("E040", file.at(p.answers.span()), format!("persona `{}` does not answer question `{}`", p.id.get_ref(), q.id));
+                }
+            }
+        }
+        let Some(expect) = parse_platform(b, &p.expect) else { continue };
+        personas.push(Persona {
+            id: PersonaId(p.id.get_ref().clone()),
+            name: p.name.clone(),
+            summary: p.summary.clone(),
+            answers,
+            expect,
+            location: ploc,
+        });
+    }
+    let intro = Text { markdown: raw.intro.clone(), location: Location::at(&file.source.path, 1, 1) };
+    if b.problems.error_count() > before {
+        return None;
+    }
+    Some(Questionnaire { path: file.source.path.clone(), title: raw.title.clone(), intro, tie_break, close_call_gap, platforms, questions, personas })
+}
+
+/// Anchors each route offers, collected after Markdown headings are known.
+pub type AnchorIndex = BTreeMap<Route, BTreeSet<String>>;
+
+/// Resolves site-absolute links (`/vps/risks/#anchor`) against the built site's routes and anchors.
+pub struct LinkResolver<'a> {
+    pub routes: &'a BTreeSet<Route>,
+    pub anchors: &'a AnchorIndex,
+    pub static_files: &'a BTreeSet<String>,
+}
+
+/// What a link turned out to be.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// A page of the site: route and optional anchor.
+    Internal { route: Route, anchor: Option<String> },
+    /// A file copied from `static/` (path without leading `/`).
+    Static(String),
+    /// An http, https or mailto URL.
+    External(String),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum LinkError {
+    Scheme(String),
+    MissingRoute(String),
+    MissingAnchor { route: String, anchor: String },
+    Malformed(&'static str),
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkError::Scheme(s) => write!(f, "link scheme `{}:` is not allowed", s.escape_debug()),
+            LinkError::MissingRoute(r) => write!(f, "link to a missing page `{}`", r.escape_debug()),
+            LinkError::MissingAnchor { route, anchor } => {
+                write!(f, "link to a missing anchor `#{}` on {}", anchor.escape_debug(), route.escape_debug())
+            }
+            LinkError::Malformed(why) => write!(f, "malformed link: {why}"),
+        }
+    }
+}
+
+/// The URL scheme of `url` as a browser would read it (case, whitespace and control characters ignored).
+pub fn scheme_of(url: &str) -> Option<String> {
+    let cleaned: String = url.chars().filter(|c| !c.is_ascii_whitespace() && !c.is_control()).collect();
+    let end = cleaned.find([':', '/', '?', '#'])?;
+    if cleaned[end..].starts_with(':') && end > 0 {
+        Some(cleaned[..end].to_ascii_lowercase())
+    } else {
+        None
+    }
+}
+
+impl LinkResolver<'_> {
+    /// Resolves `url` written on the page at `from`.
+    pub fn resolve(&self, from: &Route, url: &str) -> Result<Resolved, LinkError> {
+        if url.chars().any(|c| c.is_control()) {
+            return Err(LinkError::Malformed("control characters"));
+        }
+        if let Some(scheme) = scheme_of(url) {
+            return match scheme.as_str() {
+                "http" | "https" if url.starts_with(&format!("{scheme}://")) || url.to_ascii_lowercase().starts_with(&format!("{scheme}://")) => {
+                    Ok(Resolved::External(url.to_string()))
+                }
+                "mailto" if url.to_ascii_lowercase().starts_with("mailto:") => Ok(Resolved::External(url.to_string())),
+                _ => Err(LinkError::Scheme(scheme)),
+            };
+        }
+        if url.starts_with("//") || url.starts_with("\\\\") || url.starts_with("/\\") {
+            return Err(LinkError::Malformed("links to another host need http:// or https://"));
+        }
+        if url.contains('\\') {
+            return Err(LinkError::Malformed("backslashes"));
+        }
+        let (path, anchor) = match url.split_once('#') {
+            Some((p, a)) => (p, Some(a.to_string())),
+            None => (url, None),
+        };
+        if path.contains('?') {
+            return Err(LinkError::Malformed("query strings are not supported on internal links"));
+        }
+        let absolute = if path.is_empty() {
+            from.as_str().to_string()
+        } else if path.starts_with('/') {
+            path.to_string()
+        } else {
+            format!("{}{}", from.as_str(), path)
+        };
+        let normalized = normalize(&absolute).ok_or(LinkError::Malformed("the path climbs above the site root"))?;
+        let last = normalized.rsplit('/').next().unwrap_or("");
+        if last.contains('.') {
+            let file = normalized.trim_start_matches('/').to_string();
+            return if self.static_files.contains(&file) {
+                Ok(Resolved::Static(file))
+            } else {
+                Err(LinkError::MissingRoute(normalized))
+            };
+        }
+        let route = Route::new(&normalized);
+        if !self.routes.contains(&route) {
+            return Err(LinkError::MissingRoute(route.to_string()));
+        }
+        if let Some(anchor) = &anchor {
+            let known = self.anchors.get(&route).is_some_and(|set| set.contains(anchor));
+            if !known && !anchor.is_empty() {
+                return Err(LinkError::MissingAnchor { route: route.to_string(), anchor: anchor.clone() });
+            }
+        }
+        Ok(Resolved::Internal { route, anchor: anchor.filter(|a| !a.is_empty()) })
+    }
+
+    /// Resolves and turns the link into a URL relative to `from`, ready for an `href`.
+    pub fn href(&self, from: &Route, url: &str) -> Result<String, LinkError> {
+        Ok(match self.resolve(from, url)? {
+            Resolved::External(url) => url,
+            Resolved::Static(file) => from.relative_to(&file),
+            Resolved::Internal { route, anchor } => {
+                let mut href = if &route == from && anchor.is_some() {
+                    String::new()
+                } else {
+                    from.relative_to(route.as_str().trim_start_matches('/'))
+                };
+                if let Some(anchor) = anchor {
+                    href.push('#');
+                    href.push_str(&anchor);
+                }
+                href
+            }
+        })
+    }
+}
+
+/// Resolves `.` and `..` segments; `None` when the path would leave the root.
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    let trailing = path.ends_with('/') && !parts.is_empty();
+    let mut out = format!("/{}", parts.join("/"));
+    if trailing {
+        out.push('/');
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_know_their_depth_and_relative_paths() {
+        let r = Route::new("vps/risks");
+        assert_eq!(r.as_str(), "/vps/risks/");
+        assert_eq!(r.output_path(), "vps/risks/index.html");
+        assert_eq!(r.relative_to("moltworker/"), "../../moltworker/");
+        assert_eq!(Route::new("/").relative_to("vps/"), "vps/");
+        assert_eq!(Route::new("/").relative_to(""), "./");
+    }
+
+    #[test]
+    fn finds_schemes_in_many_spellings() {
+        for url in ["javascript:alert(1)", "JaVaScRiPt:x", " javascript:x", "java\tscript:x", "vbscript:x", "data:text/html,x"] {
+            assert!(matches!(scheme_of(url).as_deref(), Some("javascript" | "vbscript" | "data")), "{url}");
+        }
+        assert_eq!(scheme_of("/a/b:c"), None);
+        assert_eq!(scheme_of("#x"), None);
+    }
+
+    #[test]
+    fn resolves_internal_links_with_anchors() {
+        let routes: BTreeSet<Route> = [Route::new("/"), Route::new("/vps/risks/")].into_iter().collect();
+        let mut anchors = AnchorIndex::new();
+        anchors.insert(Route::new("/vps/risks/"), ["memory".to_string()].into_iter().collect());
+        let statics = BTreeSet::new();
+        let r = LinkResolver { routes: &routes, anchors: &anchors, static_files: &statics };
+        let home = Route::new("/");
+        assert_eq!(r.href(&home, "/vps/risks/#memory").unwrap(), "vps/risks/#memory");
+        assert!(matches!(r.resolve(&home, "/vps/risks/#nope"), Err(LinkError::MissingAnchor { .. })));
+        assert!(matches!(r.resolve(&home, "/nope/"), Err(LinkError::MissingRoute(_))));
+        assert!(matches!(r.resolve(&home, "/../../etc/passwd"), Err(LinkError::Malformed(_))));
+        assert!(matches!(r.resolve(&home, "javascript:alert(1)"), Err(LinkError::Scheme(_))));
+        assert_eq!(r.href(&Route::new("/vps/risks/"), "#memory").unwrap(), "#memory");
+    }
+}
