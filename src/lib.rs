@@ -13,3 +13,7 @@ pub mod highlight;
 pub mod markdown;
 pub mod compile;
 pub mod assets;
+pub mod view;
+pub mod render;
+pub mod output;
+pub mod pipeline;

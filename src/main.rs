@@ -1,1 +1,90 @@
-fn main() {}
+//! The `riskguide` command line: parse arguments, run a command, set the exit code.
+
+mod cmd;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// riskguide turns a security risk guide kept as Markdown and TOML into a fast, hardened
+/// static website with a threat-model questionnaire and printable checklists.
+///
+/// Exit codes: 0 success, 1 content errors, 2 usage or environment errors.
+#[derive(Parser)]
+#[command(name = "riskguide", version, about, long_about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the site into the output directory (default: output_dir of site.toml, "public").
+    ///
+    /// The new output is staged beside the old one and swapped in only when the whole build
+    /// succeeded; a failed build leaves the previous output untouched. A non-empty directory
+    /// that riskguide did not create is never replaced.
+    Build {
+        /// The site root, holding site.toml.
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Write here instead of the configured output directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Build for opening from disk (file://): leaves out SRI attributes, which browsers
+        /// refuse to check on file:// URLs. Use the normal build for publishing.
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Validate everything and write nothing: broken links and anchors, missing embeds,
+    /// dangling questionnaire references, duplicate ids, the questionnaire audit.
+    Check {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Fail (exit 1) on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Report format: text for people, json for editors and CI.
+        #[arg(long, value_enum, default_value = "text")]
+        format: cmd::check::Format,
+    },
+    /// Preview the site on 127.0.0.1 with live reload; rebuilds in memory on every change.
+    Serve {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// Port to listen on (0 picks a free one).
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+    },
+    /// Run the questionnaire on the terminal: one --answer QUESTION=OPTION per question.
+    ///
+    /// Missing answers are listed with their options (exit 2); an unknown question or option
+    /// exits 2 naming the valid choices.
+    Recommend {
+        #[arg(long, default_value = ".")]
+        root: PathBuf,
+        /// An answer, as question=option (e.g. data=regulated). Repeat for each question.
+        #[arg(long = "answer", value_name = "QUESTION=OPTION")]
+        answers: Vec<String>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start a new guide in DIR from a minimal skeleton that builds and checks clean.
+    New {
+        /// The directory to create (must not exist or be empty).
+        dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Build { root, out, offline } => cmd::build::run(&root, out.as_deref(), offline),
+        Command::Check { root, deny_warnings, format } => cmd::check::run(&root, deny_warnings, format),
+        Command::Serve { root, port } => cmd::serve::run(&root, port),
+        Command::Recommend { root, answers, json } => cmd::recommend::run(&root, &answers, json),
+        Command::New { dir } => cmd::new::run(&dir),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,60 @@
+//! `riskguide check`: the whole pipeline, nothing written; every problem at once.
+
+use super::{load_config, print_diagnostics, Code, CONTENT_ERRORS, OK};
+use riskguide::diagnostics::Diagnostic;
+use riskguide::highlight::Highlighter;
+use riskguide::pipeline::{self, Options};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+pub fn run(root: &Path, deny_warnings: bool, format: Format) -> Code {
+    let config = match load_config(root) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let highlighter = Highlighter::new();
+    let (diagnostics, links, pages) = match pipeline::build(&config, &highlighter, Options::default()) {
+        Ok(built) => (built.diagnostics, built.external_links, built.pages),
+        Err(list) => (list, BTreeSet::new(), 0),
+    };
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let failed = errors > 0 || (deny_warnings && warnings > 0);
+    match format {
+        Format::Json => println!("{}", report_json(&diagnostics, &links, pages, failed)),
+        Format::Text => {
+            print_diagnostics(&config.root, &diagnostics);
+            if !links.is_empty() {
+                eprintln!("external links ({}):", links.len());
+                for link in &links {
+                    eprintln!("  {link}");
+                }
+            }
+            if failed {
+                eprintln!("check failed");
+            } else {
+                eprintln!("check passed: {pages} pages, {errors} errors, {warnings} warnings");
+            }
+        }
+    }
+    if failed { CONTENT_ERRORS } else { OK }
+}
+
+fn report_json(diagnostics: &[Diagnostic], links: &BTreeSet<String>, pages: usize, failed: bool) -> String {
+    let list: Vec<serde_json::Value> = diagnostics
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "severity": d.severity, "code": d.code, "message": d.message, "help": d.help,
+                "path": d.location.path, "line": d.location.line, "col": d.location.col,
+            })
+        })
+        .collect();
+    serde_json::json!({"ok": !failed, "pages": pages, "diagnostics": list, "external_links": links}).to_string()
+}

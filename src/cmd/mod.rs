@@ -1,0 +1,49 @@
+//! Commands: `build`, `check`, `serve`, `recommend`, `new`. Each is a thin layer over the
+//! library's pipeline; none has a pipeline of its own. Printing for humans happens here and
+//! in `main`.
+
+pub mod build;
+pub mod check;
+pub mod new;
+pub mod recommend;
+pub mod serve;
+
+use riskguide::config::{self, Config};
+use riskguide::diagnostics::{render_with_source, Diagnostic, Error};
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// The process exit code of a finished command.
+pub type Code = u8;
+pub const OK: Code = 0;
+pub const CONTENT_ERRORS: Code = 1;
+pub const USAGE: Code = 2;
+
+/// Loads `site.toml`, printing what went wrong when it cannot.
+pub fn load_config(root: &Path) -> Result<Config, Code> {
+    match config::load(root) {
+        Ok(c) => Ok(c),
+        Err(Error::Content(list)) => {
+            print_diagnostics(root, &list);
+            Err(CONTENT_ERRORS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(USAGE)
+        }
+    }
+}
+
+/// Prints diagnostics to stderr with the source line and a caret; colour only on a terminal.
+pub fn print_diagnostics(root: &Path, list: &[Diagnostic]) {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    for d in list {
+        let source = std::fs::read_to_string(root.join(&d.location.path)).ok();
+        eprintln!("{}", render_with_source(d, source.as_deref(), color));
+    }
+    let errors = list.iter().filter(|d| d.is_error()).count();
+    let warnings = list.len() - errors;
+    if !list.is_empty() {
+        eprintln!("{errors} error(s), {warnings} warning(s)");
+    }
+}

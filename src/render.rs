@@ -1,0 +1,90 @@
+//! Render: the minijinja environment (strict undefined, autoescape for `.html`) and
+//! page views → HTML bytes.
+//!
+//! Templates are read once from `templates/` when the environment is set up; afterwards
+//! rendering does no I/O. Templates see `view` structs only.
+
+use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use crate::discover::relative;
+use crate::view::PageView;
+use minijinja::{Environment, UndefinedBehavior};
+use std::path::Path;
+
+/// Templates every site needs; other page kinds fall back to `page.html`.
+pub const REQUIRED: [&str; 1] = ["page.html"];
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+/// Reads every template under `dir` and compiles it.
+pub fn load(dir: &Path) -> Result<Templates, Diagnostics> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") || name.ends_with(".xml") || name.ends_with(".svg") {
+            minijinja::AutoEscape::Html
+        } else {
+            minijinja::AutoEscape::None
+        }
+    });
+    let mut problems = Diagnostics::new();
+    if !dir.is_dir() {
+        problems.push(Diagnostic::error("E080", Location::file("templates"), "the site has no templates/ directory")
+            .with_help("`riskguide new DIR` writes a complete set of templates"));
+        return Err(problems);
+    }
+    for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name().max_depth(4).into_iter().flatten() {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let name = relative(dir, entry.path());
+        let location = Location::file(format!("templates/{name}"));
+        match std::fs::read_to_string(entry.path()) {
+            Ok(text) => {
+                if let Err(e) = env.add_template_owned(name.clone(), text) {
+                    problems.push(template_error(&e, &name));
+                }
+            }
+            Err(e) => problems.push(Diagnostic::error("E011", location, format!("cannot read: {e}"))),
+        }
+    }
+    for required in REQUIRED {
+        if env.get_template(required).is_err() && !problems.has_errors() {
+            problems.push(Diagnostic::error("E081", Location::file(format!("templates/{required}")), "required template is missing"));
+        }
+    }
+    if problems.has_errors() { Err(problems) } else { Ok(Templates { env }) }
+}
+
+fn template_error(e: &minijinja::Error, fallback: &str) -> Diagnostic {
+    let name = e.name().unwrap_or(fallback);
+    let location = Location::at(format!("templates/{name}"), e.line().unwrap_or(0), usize::from(e.line().is_some()));
+    let mut message = e.to_string();
+    if let Some(detail) = e.detail() {
+        if !message.contains(detail) {
+            message = format!("{message}: {detail}");
+        }
+    }
+    Diagnostic::error("E082", location, message.lines().next().unwrap_or("template error").to_string())
+}
+
+impl Templates {
+    /// The template for a kind of page: `<kind>.html`, else `page.html`.
+    fn template_for(&self, kind: &str) -> String {
+        let name = format!("{kind}.html");
+        if self.env.get_template(&name).is_ok() { name } else { "page.html".to_string() }
+    }
+
+    pub fn render(&self, view: &PageView) -> Result<String, Diagnostic> {
+        let name = self.template_for(view.kind);
+        let template = self.env.get_template(&name).map_err(|e| template_error(&e, &name))?;
+        template.render(minijinja::value::Serde(view)).map_err(|e| template_error(&e, &name))
+    }
+
+    /// Renders a plain-text template (like `_headers`) if the site has it.
+    pub fn render_text<S: serde::Serialize>(&self, name: &str, context: &S) -> Option<Result<String, Diagnostic>> {
+        let template = self.env.get_template(name).ok()?;
+        Some(template.render(minijinja::value::Serde(context)).map_err(|e| template_error(&e, name)))
+    }
+}

@@ -1,0 +1,212 @@
+//! View: the serde structs templates see — the template contract.
+//!
+//! Built from the model, rendered Markdown, compiled data and the asset manifest. Fields
+//! ending in `_html` hold markup this crate produced (already escaped); every other string is
+//! author text that the templates escape. No business rules, no I/O.
+
+use crate::assets::{AssetManifest, Fingerprinted};
+use crate::config::Config;
+use crate::markdown::Heading;
+use crate::model::{Level, Platform, Route};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteView {
+    pub title: String,
+    pub description: String,
+    pub version: String,
+    pub language: String,
+    pub base_url: String,
+    pub search: bool,
+}
+
+impl SiteView {
+    pub fn new(config: &Config) -> Self {
+        SiteView {
+            title: config.title.clone(),
+            description: config.description.clone(),
+            version: config.version.clone(),
+            language: config.language.clone(),
+            base_url: config.base_url.clone(),
+            search: config.search,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LevelView {
+    pub id: &'static str,
+    pub label: &'static str,
+}
+
+impl From<Level> for LevelView {
+    fn from(level: Level) -> Self {
+        LevelView { id: level.id(), label: level.label() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlatformView {
+    pub id: &'static str,
+    pub name: String,
+}
+
+impl PlatformView {
+    pub fn new(platform: Platform, name: &str) -> Self {
+        PlatformView { id: platform.id(), name: name.to_string() }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LinkView {
+    pub title: String,
+    pub href: String,
+    pub current: bool,
+    pub description: String,
+    pub severity: Option<LevelView>,
+    pub platforms: Vec<PlatformView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NavSectionView {
+    pub link: LinkView,
+    pub open: bool,
+    pub children: Vec<LinkView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AssetView {
+    pub href: String,
+    /// Empty in offline builds: browsers refuse integrity-checked files from `file://` URLs.
+    pub integrity: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AssetsView {
+    pub css: Option<AssetView>,
+    pub scripts: BTreeMap<String, AssetView>,
+    pub search_index: Option<AssetView>,
+    pub favicon: Option<String>,
+}
+
+impl AssetsView {
+    pub fn new(manifest: &AssetManifest, search_index: Option<&Fingerprinted>, from: &Route, offline: bool) -> Self {
+        let view = |f: &Fingerprinted| AssetView {
+            href: from.relative_to(&f.path),
+            integrity: if offline { String::new() } else { f.integrity.clone() },
+        };
+        AssetsView {
+            css: manifest.css.as_ref().map(view),
+            scripts: manifest.scripts.iter().map(|(name, f)| (name.trim_end_matches(".js").to_string(), view(f))).collect(),
+            search_index: search_index.map(view),
+            favicon: manifest.files.iter().find(|f| f.starts_with("favicon.")).map(|f| from.relative_to(f)),
+        }
+    }
+}
+
+/// One checklist as a card on the index, the plan and the home page.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChecklistCardView {
+    pub id: String,
+    pub title: String,
+    pub href: String,
+    pub kind: String,
+    pub platforms: Vec<PlatformView>,
+    pub items: usize,
+}
+
+/// A checklist with its compiled markup.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChecklistView {
+    pub card: ChecklistCardView,
+    pub html: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OptionView {
+    pub id: String,
+    pub label: String,
+    /// Per platform: `+2`, `−1`, `excluded` or empty.
+    pub effects: BTreeMap<&'static str, String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionView {
+    pub id: String,
+    pub number: usize,
+    pub prompt: String,
+    pub help: String,
+    pub options: Vec<OptionView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonaView {
+    pub id: String,
+    pub name: String,
+    pub summary: String,
+    pub fragment: String,
+    pub expect: PlatformView,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionnaireView {
+    pub intro_html: String,
+    pub questions: Vec<QuestionView>,
+    pub personas: Vec<PersonaView>,
+    pub platforms: Vec<PlatformView>,
+    /// The rules for the browser's evaluator, safe inside `<script type="application/json">`.
+    pub rules_json: String,
+}
+
+/// One page of the whole-guide print view.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrintSectionView {
+    pub title: String,
+    pub anchor: String,
+    pub severity: Option<LevelView>,
+    pub html: String,
+}
+
+/// Everything a template can see for one page.
+#[derive(Debug, Clone, Serialize)]
+pub struct PageView {
+    /// Which template family: home, page, checklist, checklists, questionnaire, plan, print, print-checklists, not-found.
+    pub kind: &'static str,
+    pub title: String,
+    pub description: String,
+    pub route: String,
+    pub canonical: String,
+    /// Relative path from this page to the site root (`../../`).
+    pub root: String,
+    pub html: String,
+    pub toc: Vec<Heading>,
+    pub severity: Option<LevelView>,
+    pub reviewed: Option<String>,
+    pub platforms: Vec<PlatformView>,
+    pub prev: Option<LinkView>,
+    pub next: Option<LinkView>,
+    pub section: Option<LinkView>,
+    pub nav: Vec<NavSectionView>,
+    pub links: SiteLinksView,
+    pub site: SiteView,
+    pub assets: AssetsView,
+    pub risks: Vec<LinkView>,
+    pub checklists: Vec<ChecklistView>,
+    pub checklist: Option<ChecklistView>,
+    pub questionnaire: Option<QuestionnaireView>,
+    pub print_sections: Vec<PrintSectionView>,
+}
+
+/// Links to the generated pages, relative to the current page.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteLinksView {
+    pub home: String,
+    pub questionnaire: Option<String>,
+    pub plan: Option<String>,
+    pub checklists: String,
+    pub print_checklists: String,
+    pub print_guide: String,
+    pub changelog: Option<String>,
+    pub compare: Option<String>,
+}
