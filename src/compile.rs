@@ -47,14 +47,11 @@ pub fn checklist_html(list: &Checklist, from: &Route, ctx: &Context, own_page: b
             number += 1;
             let iid = item.id.as_str();
             let key = format!("{cid}/{iid}");
-            let input = format!("cb-{cid}-{iid}");
             let text = markdown::render_inline(&item.text, from, ctx, diagnostics);
+            // The "not applicable" control is added by the script: without it, it could not work.
             let _ = write!(
                 html,
-                "<li class=\"item\" id=\"{a}\" data-item=\"{iid}\"><div class=\"item-row\">\
-<input type=\"checkbox\" id=\"{input}\" data-item-id=\"{key}\"><label for=\"{input}\">{text}</label>\
-<button type=\"button\" class=\"na-toggle no-print\" data-na=\"{key}\" aria-pressed=\"false\" hidden>Not applicable</button>\
-<span class=\"na-mark\">Not applicable</span></div>",
+                "<li class=\"item\" id=\"{a}\"><label class=\"item-label\"><input type=\"checkbox\" data-item-id=\"{key}\"><span>{text}</span></label>",
                 a = anchor(iid)
             );
             if !item.platforms.is_empty() {
@@ -72,12 +69,11 @@ pub fn checklist_html(list: &Checklist, from: &Route, ctx: &Context, own_page: b
             if !item.steps.is_empty() {
                 html.push_str("<ul class=\"steps\">");
                 for step in &item.steps {
-                    let skey = format!("{key}/{}", step.id);
-                    let sinput = format!("cb-{cid}-{iid}-{}", step.id);
                     let stext = markdown::render_inline(&step.text, from, ctx, diagnostics);
                     let _ = write!(
                         html,
-                        "<li class=\"step\"><input type=\"checkbox\" id=\"{sinput}\" data-item-id=\"{skey}\" data-step-of=\"{key}\"><label for=\"{sinput}\">{stext}</label></li>"
+                        "<li><label><input type=\"checkbox\" data-item-id=\"{key}/{}\"><span>{stext}</span></label></li>",
+                        step.id
                     );
                 }
                 html.push_str("</ul>");

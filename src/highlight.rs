@@ -4,8 +4,8 @@
 //! Classes instead of inline colours keep the CSP free of `unsafe-inline` and let the light
 //! and dark themes share one markup. This module knows nothing of pages or files.
 
-use syntect::html::{ClassStyle, ClassedHTMLGenerator};
-use syntect::parsing::SyntaxSet;
+use syntect::easy::ScopeRangeIterator;
+use syntect::parsing::{ParseState, ScopeStack, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 /// Code longer than this is shown plain: highlighting it would cost more than it helps.
@@ -33,17 +33,81 @@ impl Highlighter {
     }
 
     /// The code as escaped HTML spans, or `None` for plain text and unknown languages.
+    ///
+    /// Each run of text gets at most one short class (`c` comment, `s` string, `n` constant,
+    /// `k` keyword, `f` function or name, `v` variable): a few bytes per token instead of
+    /// syntect's full scope list, which keeps code-heavy pages small.
     pub fn highlight(&self, lang: &str, code: &str) -> Option<String> {
         if is_plain(lang) || code.len() > MAX_HIGHLIGHT_BYTES {
             return None;
         }
         let syntax = self.syntaxes.find_syntax_by_token(canonical(lang))?;
-        let mut generator =
-            ClassedHTMLGenerator::new_with_class_style(syntax, &self.syntaxes, ClassStyle::SpacedPrefixed { prefix: "hl-" });
+        let mut state = ParseState::new(syntax);
+        let mut stack = ScopeStack::new();
+        let mut html = String::with_capacity(code.len() * 2);
+        let mut open: Option<&'static str> = None;
         for line in LinesWithEndings::from(code) {
-            generator.parse_html_for_line_which_includes_newline(line).ok()?;
+            let ops = state.parse_line(line, &self.syntaxes).ok()?;
+            for (range, op) in ScopeRangeIterator::new(&ops, line) {
+                stack.apply(op).ok()?;
+                let text = line.get(range)?;
+                if text.is_empty() {
+                    continue;
+                }
+                let class = if text.trim().is_empty() { open } else { category(&stack) };
+                if class != open {
+                    if open.is_some() {
+                        html.push_str("</span>");
+                    }
+                    if let Some(c) = class {
+                        html.push_str("<span class=\"");
+                        html.push_str(c);
+                        html.push_str("\">");
+                    }
+                    open = class;
+                }
+                escape_into(&mut html, text);
+            }
         }
-        Some(generator.finalize())
+        if open.is_some() {
+            html.push_str("</span>");
+        }
+        Some(html)
+    }
+}
+
+/// The colour class of the innermost scope that has one.
+fn category(stack: &ScopeStack) -> Option<&'static str> {
+    for scope in stack.as_slice().iter().rev() {
+        let name = scope.build_string();
+        let class = if name.starts_with("comment") || name.starts_with("punctuation.definition.comment") {
+            "c"
+        } else if name.starts_with("string") || name.starts_with("punctuation.definition.string") {
+            "s"
+        } else if name.starts_with("constant") {
+            "n"
+        } else if name.starts_with("keyword") || name.starts_with("storage") {
+            "k"
+        } else if name.starts_with("entity.name") || name.starts_with("support.function") || name.starts_with("variable.function") {
+            "f"
+        } else if name.starts_with("variable") {
+            "v"
+        } else {
+            continue;
+        };
+        return Some(class);
+    }
+    None
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
     }
 }
 
@@ -61,15 +125,14 @@ fn canonical(lang: &str) -> &str {
     }
 }
 
-/// The colours of highlighted code, for light and dark themes. Kept small on purpose.
+/// The colours of highlighted code; the variables are set per theme in the stylesheet.
 pub const THEME_CSS: &str = "
-.hl-comment{color:var(--hl-comment);font-style:italic}
-.hl-string{color:var(--hl-string)}
-.hl-constant{color:var(--hl-constant)}
-.hl-keyword,.hl-storage{color:var(--hl-keyword)}
-.hl-entity,.hl-support.hl-function{color:var(--hl-entity)}
-.hl-variable{color:var(--hl-variable)}
-.hl-punctuation.hl-definition.hl-comment{color:var(--hl-comment)}
+.code .c{color:var(--hl-comment);font-style:italic}
+.code .s{color:var(--hl-string)}
+.code .n{color:var(--hl-constant)}
+.code .k{color:var(--hl-keyword)}
+.code .f{color:var(--hl-entity)}
+.code .v{color:var(--hl-variable)}
 ";
 
 #[cfg(test)]
@@ -81,7 +144,7 @@ mod tests {
         let h = Highlighter::new();
         for (lang, code) in [("bash", "wrangler delete\n"), ("toml", "a = 1\n"), ("typescript", "export const A = 8;\n"), ("json", "{\"a\": 1}\n")] {
             let html = h.highlight(lang, code).unwrap_or_else(|| panic!("no highlighting for {lang}"));
-            assert!(html.contains("class=\"hl-"), "{lang}: {html}");
+            assert!(html.contains("<span class=\""), "{lang}: {html}");
         }
         assert!(h.highlight("text", "x").is_none());
     }
