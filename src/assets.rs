@@ -7,7 +7,7 @@
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use crate::discover::{relative, MAX_FILE_BYTES};
+use crate::discover::{MAX_FILE_BYTES, relative};
 use crate::highlight;
 use base64::Engine;
 use lightningcss::bundler::{Bundler, ResolveResult, SourceProvider};
@@ -51,11 +51,17 @@ pub fn fingerprint(name: &str, bytes: &[u8]) -> Fingerprinted {
     let hash = Sha256::digest(bytes);
     let short: String = hash.iter().take(5).map(|b| format!("{b:02x}")).collect();
     let (stem, ext) = name.rsplit_once('.').unwrap_or((name, "bin"));
-    Fingerprinted { path: format!("assets/{stem}.{short}.{ext}"), integrity: sri(bytes) }
+    Fingerprinted {
+        path: format!("assets/{stem}.{short}.{ext}"),
+        integrity: sri(bytes),
+    }
 }
 
 pub fn sri(bytes: &[u8]) -> String {
-    format!("sha384-{}", base64::engine::general_purpose::STANDARD.encode(Sha384::digest(bytes)))
+    format!(
+        "sha384-{}",
+        base64::engine::general_purpose::STANDARD.encode(Sha384::digest(bytes))
+    )
 }
 
 /// Reads `static/` and builds every asset.
@@ -83,7 +89,11 @@ pub fn bundle(config: &Config) -> (AssetManifest, Diagnostics) {
                 manifest.scripts.insert(name.to_string(), f);
             }
         } else if !is_safe_output_path(&rel) {
-            problems.push(Diagnostic::error("E071", location, "static file name must use letters, digits, `-`, `_` and `.`"));
+            problems.push(Diagnostic::error(
+                "E071",
+                location,
+                "static file name must use letters, digits, `-`, `_` and `.`",
+            ));
         } else {
             manifest.files.insert(rel.clone());
             manifest.outputs.insert(rel, bytes);
@@ -108,11 +118,19 @@ fn read_static(config: &Config, dir: &Path, problems: &mut Diagnostics) -> Vec<(
     if !dir.is_dir() {
         return out;
     }
-    for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name().max_depth(8) {
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .max_depth(8)
+    {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                problems.push(Diagnostic::error("E011", Location::file("static"), format!("cannot read: {e}")));
+                problems.push(Diagnostic::error(
+                    "E011",
+                    Location::file("static"),
+                    format!("cannot read: {e}"),
+                ));
                 continue;
             }
         };
@@ -122,9 +140,16 @@ fn read_static(config: &Config, dir: &Path, problems: &mut Diagnostics) -> Vec<(
             continue;
         }
         if entry.path_is_symlink() {
-            let inside = entry.path().canonicalize().is_ok_and(|t| t.starts_with(&config.root) && t.is_file());
+            let inside = entry
+                .path()
+                .canonicalize()
+                .is_ok_and(|t| t.starts_with(&config.root) && t.is_file());
             if !inside {
-                problems.push(Diagnostic::error("E012", location, "symbolic link leads outside the site root or nowhere"));
+                problems.push(Diagnostic::error(
+                    "E012",
+                    location,
+                    "symbolic link leads outside the site root or nowhere",
+                ));
                 continue;
             }
         } else if !entry.file_type().is_file() {
@@ -132,7 +157,10 @@ fn read_static(config: &Config, dir: &Path, problems: &mut Diagnostics) -> Vec<(
         }
         let read = std::fs::metadata(entry.path()).and_then(|m| {
             if m.len() > MAX_FILE_BYTES {
-                Err(std::io::Error::other(format!("file is {} bytes; the limit is {MAX_FILE_BYTES}", m.len())))
+                Err(std::io::Error::other(format!(
+                    "file is {} bytes; the limit is {MAX_FILE_BYTES}",
+                    m.len()
+                )))
             } else {
                 std::fs::read(entry.path())
             }
@@ -152,7 +180,9 @@ pub fn is_safe_output_path(path: &str) -> bool {
             !segment.is_empty()
                 && !segment.starts_with('.')
                 && segment.len() <= 128
-                && segment.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         })
 }
 
@@ -176,7 +206,10 @@ impl SourceProvider for StaticCss {
     type Error = CssFileError;
 
     fn read<'a>(&'a self, file: &Path) -> Result<&'a str, Self::Error> {
-        self.sources.get(file).map(String::as_str).ok_or_else(|| CssFileError(format!("no stylesheet {}", file.display())))
+        self.sources
+            .get(file)
+            .map(String::as_str)
+            .ok_or_else(|| CssFileError(format!("no stylesheet {}", file.display())))
     }
 
     fn resolve(&self, specifier: &str, originating_file: &Path) -> Result<ResolveResult, Self::Error> {
@@ -192,14 +225,19 @@ impl SourceProvider for StaticCss {
             }
         }
         if !path.starts_with(&self.root) || !self.sources.contains_key(&path) {
-            return Err(CssFileError(format!("@import \"{specifier}\" is not a stylesheet under static/")));
+            return Err(CssFileError(format!(
+                "@import \"{specifier}\" is not a stylesheet under static/"
+            )));
         }
         Ok(ResolveResult::File(path))
     }
 }
 
 fn bundle_css(root: &Path, entry: &Path, sources: BTreeMap<PathBuf, String>) -> Result<String, Diagnostic> {
-    let provider = StaticCss { root: root.to_path_buf(), sources };
+    let provider = StaticCss {
+        root: root.to_path_buf(),
+        sources,
+    };
     let mut bundler = Bundler::new(&provider, None, ParserOptions::default());
     let css_error = |message: String, loc: Option<(String, u32, u32)>| {
         let location = match loc {
@@ -214,11 +252,21 @@ fn bundle_css(root: &Path, entry: &Path, sources: BTreeMap<PathBuf, String>) -> 
     let mut sheet = bundler
         .bundle(entry)
         .map_err(|e| css_error(e.kind.to_string(), e.loc.map(|l| (l.filename, l.line, l.column))))?;
-    sheet.minify(MinifyOptions::default()).map_err(|e| css_error(e.kind.to_string(), None))?;
-    let printed = sheet.to_css(PrinterOptions { minify: true, ..PrinterOptions::default() }).map_err(|e| css_error(e.kind.to_string(), None))?;
+    sheet
+        .minify(MinifyOptions::default())
+        .map_err(|e| css_error(e.kind.to_string(), None))?;
+    let printed = sheet
+        .to_css(PrinterOptions {
+            minify: true,
+            ..PrinterOptions::default()
+        })
+        .map_err(|e| css_error(e.kind.to_string(), None))?;
     let extra = lightningcss::stylesheet::StyleSheet::parse(highlight::THEME_CSS, ParserOptions::default())
         .map_err(|e| css_error(e.kind.to_string(), None))?
-        .to_css(PrinterOptions { minify: true, ..PrinterOptions::default() })
+        .to_css(PrinterOptions {
+            minify: true,
+            ..PrinterOptions::default()
+        })
         .map_err(|e| css_error(e.kind.to_string(), None))?;
     Ok(format!("{}{}", printed.code, extra.code))
 }
@@ -230,7 +278,16 @@ mod tests {
     #[test]
     fn output_paths_cannot_climb() {
         assert!(is_safe_output_path("images/a.svg"));
-        for bad in ["../x", "a/../../x", "/etc/passwd", "a//b", ".hidden", "a\\b", "%2e%2e/x", ""] {
+        for bad in [
+            "../x",
+            "a/../../x",
+            "/etc/passwd",
+            "a//b",
+            ".hidden",
+            "a\\b",
+            "%2e%2e/x",
+            "",
+        ] {
             assert!(!is_safe_output_path(bad), "{bad}");
         }
     }

@@ -5,18 +5,30 @@
 //! fragments (templates do that) and does no I/O.
 
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::markdown::{self, escape_attr, escape_text, Context};
+use crate::markdown::{self, Context, escape_attr, escape_text};
 use crate::model::{Checklist, ChecklistId, Effect, LinkRef, Platform, Questionnaire, Route};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// The HTML of one checklist, ready for the interactive script and for print.
 /// `own_page` gives items their bare ids as anchors; elsewhere they are prefixed by the checklist id.
-pub fn checklist_html(list: &Checklist, from: &Route, ctx: &Context, own_page: bool, diagnostics: &mut Diagnostics) -> String {
+pub fn checklist_html(
+    list: &Checklist,
+    from: &Route,
+    ctx: &Context,
+    own_page: bool,
+    diagnostics: &mut Diagnostics,
+) -> String {
     let cid = list.id.as_str();
-    let anchor = |item: &str| if own_page { item.to_string() } else { format!("{cid}--{item}") };
+    let anchor = |item: &str| {
+        if own_page {
+            item.to_string()
+        } else {
+            format!("{cid}--{item}")
+        }
+    };
     let total = list.items().count();
     let mut html = String::new();
     let _ = write!(
@@ -41,7 +53,11 @@ pub fn checklist_html(list: &Checklist, from: &Route, ctx: &Context, own_page: b
         if list.groups.len() > 1 || !group.title.is_empty() {
             let _ = write!(html, "<h2 class=\"group-title\">{}</h2>", escape_text(&group.title));
         }
-        let start = if list.ordered && number > 0 { format!(" start=\"{}\"", number + 1) } else { String::new() };
+        let start = if list.ordered && number > 0 {
+            format!(" start=\"{}\"", number + 1)
+        } else {
+            String::new()
+        };
         let _ = write!(html, "<{list_tag} class=\"items\"{start}>");
         for item in &group.items {
             number += 1;
@@ -63,8 +79,14 @@ pub fn checklist_html(list: &Checklist, from: &Route, ctx: &Context, own_page: b
                 let _ = write!(html, "<div class=\"item-detail\">{detail}</div>");
             }
             if !item.code.is_empty() {
-                let code = ctx.highlighter.highlight("bash", &item.code).unwrap_or_else(|| escape_text(&item.code));
-                let _ = write!(html, "<pre class=\"code\" data-lang=\"bash\" tabindex=\"0\"><code>{code}</code></pre>");
+                let code = ctx
+                    .highlighter
+                    .highlight("bash", &item.code)
+                    .unwrap_or_else(|| escape_text(&item.code));
+                let _ = write!(
+                    html,
+                    "<pre class=\"code\" data-lang=\"bash\" tabindex=\"0\"><code>{code}</code></pre>"
+                );
             }
             if !item.steps.is_empty() {
                 html.push_str("<ul class=\"steps\">");
@@ -116,8 +138,12 @@ pub fn evaluate(q: &Questionnaire, answers: &[Option<usize>]) -> Evaluation {
     let mut scores: BTreeMap<Platform, i64> = Platform::ALL.iter().map(|p| (*p, 0)).collect();
     let mut excluded: BTreeMap<Platform, Vec<(usize, usize)>> = BTreeMap::new();
     for (qi, question) in q.questions.iter().enumerate() {
-        let Some(oi) = answers.get(qi).copied().flatten() else { continue };
-        let Some(option) = question.options.get(oi) else { continue };
+        let Some(oi) = answers.get(qi).copied().flatten() else {
+            continue;
+        };
+        let Some(option) = question.options.get(oi) else {
+            continue;
+        };
         for (platform, effect) in &option.effects {
             match effect {
                 Effect::Delta(n) => *scores.entry(*platform).or_insert(0) += n,
@@ -126,13 +152,21 @@ pub fn evaluate(q: &Questionnaire, answers: &[Option<usize>]) -> Evaluation {
         }
     }
     let order = |p: &Platform| q.tie_break.iter().position(|t| t == p).unwrap_or(usize::MAX);
-    let mut ranking: Vec<Platform> = Platform::ALL.into_iter().filter(|p| !excluded.contains_key(p)).collect();
+    let mut ranking: Vec<Platform> = Platform::ALL
+        .into_iter()
+        .filter(|p| !excluded.contains_key(p))
+        .collect();
     ranking.sort_by_key(|p| (-scores.get(p).copied().unwrap_or(0), order(p)));
     let close_call = match (ranking.first(), ranking.get(1)) {
         (Some(a), Some(b)) => scores[a] - scores[b] <= q.close_call_gap,
         _ => false,
     };
-    Evaluation { scores, excluded, ranking, close_call }
+    Evaluation {
+        scores,
+        excluded,
+        ranking,
+        close_call,
+    }
 }
 
 /// One answer that, changed on its own, would give a different recommendation.
@@ -157,7 +191,11 @@ pub fn flips(q: &Questionnaire, answers: &[Option<usize>]) -> Vec<Flip> {
             trial[qi] = Some(oi);
             let winner = evaluate(q, &trial).winner();
             if let Some(platform) = winner.filter(|w| Some(*w) != base) {
-                out.push(Flip { question: qi, option: oi, platform });
+                out.push(Flip {
+                    question: qi,
+                    option: oi,
+                    platform,
+                });
             }
         }
         trial[qi] = current;
@@ -202,7 +240,11 @@ pub fn audit(q: &Questionnaire) -> Diagnostics {
     let at = crate::diagnostics::Location::at(&q.path, 1, 1);
     let combinations: u128 = q.questions.iter().map(|qq| qq.options.len() as u128).product();
     if combinations > MAX_AUDITED_COMBINATIONS {
-        problems.push(Diagnostic::warning("W040", at.clone(), format!("{combinations} answer combinations: too many to audit them all")));
+        problems.push(Diagnostic::warning(
+            "W040",
+            at.clone(),
+            format!("{combinations} answer combinations: too many to audit them all"),
+        ));
     } else {
         let mut wins: BTreeMap<Platform, u64> = BTreeMap::new();
         let mut none_left = 0u64;
@@ -219,14 +261,22 @@ pub fn audit(q: &Questionnaire) -> Diagnostics {
         });
         for p in Platform::ALL {
             if !wins.contains_key(&p) {
-                problems.push(Diagnostic::error("E060", at.clone(), format!("no set of answers recommends `{}`", p.id())));
+                problems.push(Diagnostic::error(
+                    "E060",
+                    at.clone(),
+                    format!("no set of answers recommends `{}`", p.id()),
+                ));
             }
         }
         if none_left > 0 {
             let shown = example.map(|a| fragment(q, &a)).unwrap_or_default();
             problems.push(
-                Diagnostic::error("E061", at.clone(), format!("{none_left} answer combinations exclude every platform"))
-                    .with_help(format!("for example #{shown}")),
+                Diagnostic::error(
+                    "E061",
+                    at.clone(),
+                    format!("{none_left} answer combinations exclude every platform"),
+                )
+                .with_help(format!("for example #{shown}")),
             );
         }
     }
@@ -254,7 +304,10 @@ pub fn fragment(q: &Questionnaire, answers: &[Option<usize>]) -> String {
     q.questions
         .iter()
         .zip(answers)
-        .filter_map(|(question, a)| a.and_then(|oi| question.options.get(oi)).map(|o| format!("{}={}", question.id, o.id)))
+        .filter_map(|(question, a)| {
+            a.and_then(|oi| question.options.get(oi))
+                .map(|o| format!("{}={}", question.id, o.id))
+        })
         .collect::<Vec<_>>()
         .join("&")
 }

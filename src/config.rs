@@ -70,7 +70,9 @@ impl Config {
     /// The origin of the base URL (`https://example.org`), for the canonical links.
     pub fn origin(&self) -> &str {
         let after_scheme = self.base_url.find("://").map_or(0, |i| i + 3);
-        let end = self.base_url[after_scheme..].find('/').map_or(self.base_url.len(), |i| after_scheme + i);
+        let end = self.base_url[after_scheme..]
+            .find('/')
+            .map_or(self.base_url.len(), |i| after_scheme + i);
         &self.base_url[..end]
     }
 }
@@ -90,44 +92,83 @@ pub fn parse(root: &Path, text: &str) -> Result<Config, Diagnostics> {
         let offset = e.span().map_or(0, |s| s.start);
         let mut list = Diagnostics::new();
         list.push(
-            Diagnostic::error("E001", Location::of_offset(CONFIG_FILE, text, offset), first_line(e.message()))
-                .with_help("site.toml takes: title, description, base_url, language, output_dir, version, search"),
+            Diagnostic::error(
+                "E001",
+                Location::of_offset(CONFIG_FILE, text, offset),
+                first_line(e.message()),
+            )
+            .with_help("site.toml takes: title, description, base_url, language, output_dir, version, search"),
         );
         list
     })?;
-    let RawConfig { title, description, base_url, language, output_dir, version, search } = raw;
+    let RawConfig {
+        title,
+        description,
+        base_url,
+        language,
+        output_dir,
+        version,
+        search,
+    } = raw;
     let mut problems = Diagnostics::new();
     let locate = |key: &str| {
-        let offset = text.find(&format!("{key} ")).or_else(|| text.find(&format!("{key}="))).unwrap_or(0);
+        let offset = text
+            .find(&format!("{key} "))
+            .or_else(|| text.find(&format!("{key}=")))
+            .unwrap_or(0);
         Location::of_offset(CONFIG_FILE, text, offset)
     };
-    let base_url = if base_url.ends_with('/') { base_url } else { format!("{base_url}/") };
+    let base_url = if base_url.ends_with('/') {
+        base_url
+    } else {
+        format!("{base_url}/")
+    };
     let base_path = match base_url.split_once("://") {
-        Some((scheme, rest)) if scheme == "http" || scheme == "https" => {
-            rest.find('/').map_or_else(|| "/".to_string(), |i| rest[i..].to_string())
-        }
+        Some((scheme, rest)) if scheme == "http" || scheme == "https" => rest
+            .find('/')
+            .map_or_else(|| "/".to_string(), |i| rest[i..].to_string()),
         _ => {
             problems.push(
-                Diagnostic::error("E002", locate("base_url"), format!("base_url `{base_url}` is not an http(s) URL"))
-                    .with_help("write it like base_url = \"https://example.org/guide/\""),
+                Diagnostic::error(
+                    "E002",
+                    locate("base_url"),
+                    format!("base_url `{base_url}` is not an http(s) URL"),
+                )
+                .with_help("write it like base_url = \"https://example.org/guide/\""),
             );
             "/".to_string()
         }
     };
     if base_path.contains(['?', '#', '"', '<', '>', '\\', ' ']) {
-        problems.push(Diagnostic::error("E002", locate("base_url"), "base_url must not contain a query, fragment, quotes or spaces"));
+        problems.push(Diagnostic::error(
+            "E002",
+            locate("base_url"),
+            "base_url must not contain a query, fragment, quotes or spaces",
+        ));
     }
     if title.trim().is_empty() {
         problems.push(Diagnostic::error("E003", locate("title"), "title must not be empty"));
     }
     let output = Path::new(&output_dir);
-    let output_dir_path = if output.is_absolute() { output.to_path_buf() } else { root.join(output) };
+    let output_dir_path = if output.is_absolute() {
+        output.to_path_buf()
+    } else {
+        root.join(output)
+    };
     if output_dir.trim().is_empty() || output_dir_path == root || root.starts_with(&output_dir_path) {
-        problems.push(Diagnostic::error("E004", locate("output_dir"), "output_dir must be a directory other than the site root"));
+        problems.push(Diagnostic::error(
+            "E004",
+            locate("output_dir"),
+            "output_dir must be a directory other than the site root",
+        ));
     }
     for protected in ["content", "templates", "static"] {
         if output_dir_path.starts_with(root.join(protected)) {
-            problems.push(Diagnostic::error("E004", locate("output_dir"), format!("output_dir must not be inside {protected}/")));
+            problems.push(Diagnostic::error(
+                "E004",
+                locate("output_dir"),
+                format!("output_dir must not be inside {protected}/"),
+            ));
         }
     }
     if problems.has_errors() {
@@ -157,7 +198,11 @@ mod tests {
 
     #[test]
     fn rejects_unknown_key_with_its_line() {
-        let err = parse(Path::new("/site"), "title = \"x\"\nbase_url = \"https://e.org/\"\ncolour = 1\n").unwrap_err();
+        let err = parse(
+            Path::new("/site"),
+            "title = \"x\"\nbase_url = \"https://e.org/\"\ncolour = 1\n",
+        )
+        .unwrap_err();
         let d = err.into_sorted();
         assert_eq!(d[0].location.line, 3, "{d:?}");
         assert!(d[0].message.contains("colour"), "{d:?}");
@@ -165,7 +210,11 @@ mod tests {
 
     #[test]
     fn derives_base_path_and_origin() {
-        let c = parse(Path::new("/site"), "title = \"x\"\nbase_url = \"https://example.org/guide\"\n").unwrap();
+        let c = parse(
+            Path::new("/site"),
+            "title = \"x\"\nbase_url = \"https://example.org/guide\"\n",
+        )
+        .unwrap();
         assert_eq!(c.base_url, "https://example.org/guide/");
         assert_eq!(c.base_path, "/guide/");
         assert_eq!(c.origin(), "https://example.org");
@@ -173,6 +222,12 @@ mod tests {
 
     #[test]
     fn rejects_output_dir_that_is_the_root() {
-        assert!(parse(Path::new("/site"), "title = \"x\"\nbase_url = \"https://e.org/\"\noutput_dir = \".\"\n").is_err());
+        assert!(
+            parse(
+                Path::new("/site"),
+                "title = \"x\"\nbase_url = \"https://e.org/\"\noutput_dir = \".\"\n"
+            )
+            .is_err()
+        );
     }
 }

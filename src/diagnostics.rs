@@ -26,17 +26,29 @@ pub struct Location {
 
 impl Location {
     pub fn file(path: impl Into<String>) -> Self {
-        Location { path: path.into(), line: 0, col: 0 }
+        Location {
+            path: path.into(),
+            line: 0,
+            col: 0,
+        }
     }
 
     pub fn at(path: impl Into<String>, line: usize, col: usize) -> Self {
-        Location { path: path.into(), line, col }
+        Location {
+            path: path.into(),
+            line,
+            col,
+        }
     }
 
     /// The location of byte `offset` in `text`.
     pub fn of_offset(path: impl Into<String>, text: &str, offset: usize) -> Self {
         let (line, col) = line_col(text, offset);
-        Location { path: path.into(), line, col }
+        Location {
+            path: path.into(),
+            line,
+            col,
+        }
     }
 }
 
@@ -76,11 +88,23 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn error(code: &'static str, location: Location, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, code, message: message.into(), help: None, location }
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            help: None,
+            location,
+        }
     }
 
     pub fn warning(code: &'static str, location: Location, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, code, message: message.into(), help: None, location }
+        Diagnostic {
+            severity: Severity::Warning,
+            code,
+            message: message.into(),
+            help: None,
+            location,
+        }
     }
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
@@ -179,14 +203,25 @@ impl FromIterator<Diagnostic> for Diagnostics {
 /// Every I/O error names its path.
 #[derive(Debug)]
 pub enum Error {
-    Io { path: PathBuf, action: &'static str, source: std::io::Error },
-    Refused { path: PathBuf, reason: String },
+    Io {
+        path: PathBuf,
+        action: &'static str,
+        source: std::io::Error,
+    },
+    Refused {
+        path: PathBuf,
+        reason: String,
+    },
     Content(Vec<Diagnostic>),
 }
 
 impl Error {
     pub fn io(action: &'static str, path: &Path, source: std::io::Error) -> Self {
-        Error::Io { path: path.to_path_buf(), action, source }
+        Error::Io {
+            path: path.to_path_buf(),
+            action,
+            source,
+        }
     }
 }
 
@@ -194,7 +229,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io { path, action, source } => write!(f, "cannot {action} {}: {source}", path.display()),
-            Error::Refused { path, reason } => write!(f, "refusing to use {}: {reason}", path.display()),
+            Error::Refused { path, reason } => {
+                write!(f, "refusing to use {}: {reason}", path.display())
+            }
             Error::Content(list) => {
                 let errors = list.iter().filter(|d| d.is_error()).count();
                 write!(f, "{errors} error(s) in the site's content")
@@ -227,9 +264,15 @@ pub fn render_with_source(diagnostic: &Diagnostic, source: Option<&str>, color: 
     if let Some(line_text) = line_text {
         let number = diagnostic.location.line.to_string();
         let pad = " ".repeat(number.len());
-        let shown: String = line_text.chars().take(200).map(|c| if c == '\t' { ' ' } else { c }).collect();
+        let shown: String = line_text
+            .chars()
+            .take(200)
+            .map(|c| if c == '\t' { ' ' } else { c })
+            .collect();
         let caret_pad = " ".repeat(diagnostic.location.col.saturating_sub(1).min(200));
-        out.push_str(&format!("\n{blue}{pad} |{reset}\n{blue}{number} |{reset} {shown}\n{blue}{pad} |{reset} {caret_pad}{red}^{reset}"));
+        out.push_str(&format!(
+            "\n{blue}{pad} |{reset}\n{blue}{number} |{reset} {shown}\n{blue}{pad} |{reset} {caret_pad}{red}^{reset}"
+        ));
     }
     if let Some(help) = &diagnostic.help {
         out.push_str(&format!("\n  {bold}help{reset}: {help}"));

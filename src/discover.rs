@@ -35,16 +35,33 @@ pub fn scan(config: &Config) -> (Vec<SourceFile>, Diagnostics) {
     let mut files = Vec::new();
     let mut problems = Diagnostics::new();
     if !content.is_dir() {
-        problems.push(Diagnostic::error("E010", Location::file("content"), "the site has no content/ directory"));
+        problems.push(Diagnostic::error(
+            "E010",
+            Location::file("content"),
+            "the site has no content/ directory",
+        ));
         return (files, problems);
     }
-    let walker = walkdir::WalkDir::new(&content).follow_links(false).sort_by_file_name().max_depth(16);
-    for entry in walker.into_iter().filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name())) {
+    let walker = walkdir::WalkDir::new(&content)
+        .follow_links(false)
+        .sort_by_file_name()
+        .max_depth(16);
+    for entry in walker
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()))
+    {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
-                let path = e.path().map(|p| relative(&config.root, p)).unwrap_or_else(|| "content".into());
-                problems.push(Diagnostic::error("E011", Location::file(path), format!("cannot read: {e}")));
+                let path = e
+                    .path()
+                    .map(|p| relative(&config.root, p))
+                    .unwrap_or_else(|| "content".into());
+                problems.push(Diagnostic::error(
+                    "E011",
+                    Location::file(path),
+                    format!("cannot read: {e}"),
+                ));
                 continue;
             }
         };
@@ -54,8 +71,12 @@ pub fn scan(config: &Config) -> (Vec<SourceFile>, Diagnostics) {
                 Ok(target) if target.starts_with(&config.root) && target.is_file() => {}
                 Ok(_) | Err(_) => {
                     problems.push(
-                        Diagnostic::error("E012", Location::file(&path), "symbolic link leads outside the site root or nowhere")
-                            .with_help("copy the file into the site instead of linking to it"),
+                        Diagnostic::error(
+                            "E012",
+                            Location::file(&path),
+                            "symbolic link leads outside the site root or nowhere",
+                        )
+                        .with_help("copy the file into the site instead of linking to it"),
                     );
                     continue;
                 }
@@ -66,11 +87,15 @@ pub fn scan(config: &Config) -> (Vec<SourceFile>, Diagnostics) {
         let rel = relative(&content, entry.path());
         let Some(kind) = classify(&rel) else {
             if !rel.ends_with(".md") && !rel.ends_with(".toml") {
-                problems.push(Diagnostic::warning("W010", Location::file(&path), "file is not content and is ignored")
-                    .with_help("pages are .md files; data is content/tables/*.toml and content/checklists/*.toml"));
+                problems.push(
+                    Diagnostic::warning("W010", Location::file(&path), "file is not content and is ignored")
+                        .with_help("pages are .md files; data is content/tables/*.toml and content/checklists/*.toml"),
+                );
             } else {
-                problems.push(Diagnostic::error("E013", Location::file(&path), "TOML file in a place that holds no data")
-                    .with_help("data tables go in content/tables/, checklists in content/checklists/"));
+                problems.push(
+                    Diagnostic::error("E013", Location::file(&path), "TOML file in a place that holds no data")
+                        .with_help("data tables go in content/tables/, checklists in content/checklists/"),
+                );
             }
             continue;
         };
@@ -88,7 +113,10 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
 }
 
 fn classify(rel: &str) -> Option<FileKind> {
-    let in_dir = |dir: &str| rel.strip_prefix(dir).is_some_and(|rest| !rest.contains('/') && rest.ends_with(".toml"));
+    let in_dir = |dir: &str| {
+        rel.strip_prefix(dir)
+            .is_some_and(|rest| !rest.contains('/') && rest.ends_with(".toml"))
+    };
     if rel == "questionnaire.toml" {
         Some(FileKind::Questionnaire)
     } else if in_dir("tables/") {
@@ -109,8 +137,13 @@ fn read_text(path: &Path) -> Result<String, String> {
         return Err(format!("file is {size} bytes; the limit is {MAX_FILE_BYTES}"));
     }
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| format!("file is not UTF-8 (byte {})", e.utf8_error().valid_up_to()))?;
-    let text = if text.contains('\r') { text.replace("\r\n", "\n") } else { text };
+    let text =
+        String::from_utf8(bytes).map_err(|e| format!("file is not UTF-8 (byte {})", e.utf8_error().valid_up_to()))?;
+    let text = if text.contains('\r') {
+        text.replace("\r\n", "\n")
+    } else {
+        text
+    };
     Ok(match text.strip_prefix('\u{feff}') {
         Some(rest) => rest.to_string(),
         None => text,
@@ -120,7 +153,10 @@ fn read_text(path: &Path) -> Result<String, String> {
 /// `path` relative to `base`, with `/` separators.
 pub fn relative(base: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(base).unwrap_or(path);
-    rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]

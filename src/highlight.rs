@@ -24,7 +24,9 @@ impl Default for Highlighter {
 impl Highlighter {
     /// Loads the syntax set; call once and share.
     pub fn new() -> Self {
-        Highlighter { syntaxes: two_face::syntax::extra_newlines() }
+        Highlighter {
+            syntaxes: two_face::syntax::extra_newlines(),
+        }
     }
 
     /// True when `lang` names a language this highlighter knows (or plain text).
@@ -88,7 +90,10 @@ fn category(stack: &ScopeStack) -> Option<&'static str> {
             "n"
         } else if name.starts_with("keyword") || name.starts_with("storage") {
             "k"
-        } else if name.starts_with("entity.name") || name.starts_with("support.function") || name.starts_with("variable.function") {
+        } else if name.starts_with("entity.name")
+            || name.starts_with("support.function")
+            || name.starts_with("variable.function")
+        {
             "f"
         } else if name.starts_with("variable") {
             "v"
@@ -142,8 +147,15 @@ mod tests {
     #[test]
     fn highlights_the_languages_the_guide_shows() {
         let h = Highlighter::new();
-        for (lang, code) in [("bash", "wrangler delete\n"), ("toml", "a = 1\n"), ("typescript", "export const A = 8;\n"), ("json", "{\"a\": 1}\n")] {
-            let html = h.highlight(lang, code).unwrap_or_else(|| panic!("no highlighting for {lang}"));
+        for (lang, code) in [
+            ("bash", "wrangler delete\n"),
+            ("toml", "a = 1\n"),
+            ("typescript", "export const A = 8;\n"),
+            ("json", "{\"a\": 1}\n"),
+        ] {
+            let html = h
+                .highlight(lang, code)
+                .unwrap_or_else(|| panic!("no highlighting for {lang}"));
             assert!(html.contains("<span class=\""), "{lang}: {html}");
         }
         assert!(h.highlight("text", "x").is_none());

@@ -4,16 +4,16 @@
 //! (`diagnostics` is used by all). See `pipeline::build` for the whole flow.
 #![warn(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
-pub mod diagnostics;
-pub mod config;
-pub mod discover;
-pub mod load;
-pub mod model;
-pub mod highlight;
-pub mod markdown;
-pub mod compile;
 pub mod assets;
-pub mod view;
-pub mod render;
+pub mod compile;
+pub mod config;
+pub mod diagnostics;
+pub mod discover;
+pub mod highlight;
+pub mod load;
+pub mod markdown;
+pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod render;
+pub mod view;

@@ -232,6 +232,9 @@ pub struct LoadedSite {
     pub tables: Vec<Loaded<RawTable>>,
     pub checklists: Vec<Loaded<RawChecklist>>,
     pub questionnaire: Option<Loaded<RawQuestionnaire>>,
+    /// Files that failed to load: later steps treat their routes and ids as existing, so one
+    /// broken file does not also make every link to it an error.
+    pub failed: Vec<SourceFile>,
 }
 
 /// Decodes every discovered file; files with problems are left out and reported.
@@ -239,6 +242,10 @@ pub fn parse(files: Vec<SourceFile>) -> (LoadedSite, Diagnostics) {
     let mut site = LoadedSite::default();
     let mut problems = Diagnostics::new();
     for source in files {
+        let failed_copy = SourceFile {
+            text: String::new(),
+            ..source.clone()
+        };
         let result = match source.kind {
             FileKind::Page => parse_page(&source).map(|raw| site.pages.push(Loaded { source, raw })),
             FileKind::Table => parse_toml(&source, 0, &source.text).map(|raw| site.tables.push(Loaded { source, raw })),
@@ -251,6 +258,7 @@ pub fn parse(files: Vec<SourceFile>) -> (LoadedSite, Diagnostics) {
         };
         if let Err(d) = result {
             problems.push(d);
+            site.failed.push(failed_copy);
         }
     }
     (site, problems)
@@ -260,8 +268,10 @@ pub fn parse(files: Vec<SourceFile>) -> (LoadedSite, Diagnostics) {
 pub fn parse_page(source: &SourceFile) -> Result<RawPage, Diagnostic> {
     let text = source.text.as_str();
     let Some(after_open) = text.strip_prefix("+++\n").or_else(|| text.strip_prefix("+++ \n")) else {
-        return Err(Diagnostic::error("E020", Location::at(&source.path, 1, 1), "page has no front matter")
-            .with_help("start the file with a +++ line, a line `title = \"…\"`, and a closing +++ line"));
+        return Err(
+            Diagnostic::error("E020", Location::at(&source.path, 1, 1), "page has no front matter")
+                .with_help("start the file with a +++ line, a line `title = \"…\"`, and a closing +++ line"),
+        );
     };
     let front_offset = text.len() - after_open.len();
     let (front_len, body_offset) = match after_open.find("\n+++") {
@@ -270,19 +280,32 @@ pub fn parse_page(source: &SourceFile) -> Result<RawPage, Diagnostic> {
             let rest = &text[close_end..];
             let line_end = rest.find('\n').map_or(text.len(), |j| close_end + j + 1);
             if !text[close_end..line_end].trim().is_empty() {
-                return Err(Diagnostic::error("E021", Location::of_offset(&source.path, text, close_end), "text after the closing +++ of the front matter"));
+                return Err(Diagnostic::error(
+                    "E021",
+                    Location::of_offset(&source.path, text, close_end),
+                    "text after the closing +++ of the front matter",
+                ));
             }
             (i + 1, line_end)
         }
-        None if after_open.starts_with("+++") => (0, front_offset + after_open.find('\n').map_or(after_open.len(), |j| j + 1)),
+        None if after_open.starts_with("+++") => (
+            0,
+            front_offset + after_open.find('\n').map_or(after_open.len(), |j| j + 1),
+        ),
         None => {
-            return Err(Diagnostic::error("E021", Location::at(&source.path, 1, 1), "front matter is never closed")
-                .with_help("end the front matter with a line holding only +++"));
+            return Err(
+                Diagnostic::error("E021", Location::at(&source.path, 1, 1), "front matter is never closed")
+                    .with_help("end the front matter with a line holding only +++"),
+            );
         }
     };
     let front_text = &text[front_offset..front_offset + front_len];
     let front: RawFrontMatter = parse_toml(source, front_offset, front_text)?;
-    Ok(RawPage { front, front_offset, body_offset })
+    Ok(RawPage {
+        front,
+        front_offset,
+        body_offset,
+    })
 }
 
 /// Decodes a TOML document that starts at byte `offset` of the file.
@@ -358,7 +381,12 @@ mod tests {
     use super::*;
 
     fn source(kind: FileKind, text: &str) -> SourceFile {
-        SourceFile { kind, path: "content/a.md".into(), rel: "a.md".into(), text: text.into() }
+        SourceFile {
+            kind,
+            path: "content/a.md".into(),
+            rel: "a.md".into(),
+            text: text.into(),
+        }
     }
 
     #[test]

@@ -81,7 +81,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Build { root, out, offline } => cmd::build::run(&root, out.as_deref(), offline),
-        Command::Check { root, deny_warnings, format } => cmd::check::run(&root, deny_warnings, format),
+        Command::Check {
+            root,
+            deny_warnings,
+            format,
+        } => cmd::check::run(&root, deny_warnings, format),
         Command::Serve { root, port } => cmd::serve::run(&root, port),
         Command::Recommend { root, answers, json } => cmd::recommend::run(&root, &answers, json),
         Command::New { dir } => cmd::new::run(&dir),

@@ -97,8 +97,17 @@ pub fn outline(markdown: &str) -> Vec<Heading> {
         if let Event::Start(Tag::Heading { level, id, .. }) = &events[i].0 {
             let end = find_end(&events, i);
             let text = plain_text(&events[i + 1..end]);
-            let id = unique_id(id.as_deref().filter(|id| is_safe_anchor(id)).map_or_else(|| slug(&text), str::to_string), &mut used);
-            headings.push(Heading { level: level_number(*level), id, text });
+            let id = unique_id(
+                id.as_deref()
+                    .filter(|id| is_safe_anchor(id))
+                    .map_or_else(|| slug(&text), str::to_string),
+                &mut used,
+            );
+            headings.push(Heading {
+                level: level_number(*level),
+                id,
+                text,
+            });
             i = end;
         }
         i += 1;
@@ -111,13 +120,26 @@ pub fn render(source: &Source, from: &Route, ctx: &Context) -> Rendered {
     let mut out = Rendered::default();
     if let Some(at) = nesting_too_deep(source.markdown) {
         out.diagnostics.push(
-            Diagnostic::error("E052", source.locate(&(at..at)), format!("Markdown nested more than {MAX_NESTING} levels deep"))
-                .with_help("flatten the quotes or lists"),
+            Diagnostic::error(
+                "E052",
+                source.locate(&(at..at)),
+                format!("Markdown nested more than {MAX_NESTING} levels deep"),
+            )
+            .with_help("flatten the quotes or lists"),
         );
         return out;
     }
     let events: Vec<(Event, Range<usize>)> = Parser::new_ext(source.markdown, options()).into_offset_iter().collect();
-    let mut adapter = Adapter { source, from, ctx, out: &mut out, used_ids: BTreeSet::new(), search_text: String::new(), search_anchor: String::new(), search_heading: String::new() };
+    let mut adapter = Adapter {
+        source,
+        from,
+        ctx,
+        out: &mut out,
+        used_ids: BTreeSet::new(),
+        search_text: String::new(),
+        search_anchor: String::new(),
+        search_heading: String::new(),
+    };
     let html_events = adapter.process(&events, true);
     adapter.flush_search();
     let mut html = String::with_capacity(source.markdown.len() * 3 / 2);
@@ -142,7 +164,12 @@ pub fn render_block(text: &Text, from: &Route, ctx: &Context, diagnostics: &mut 
         return String::new();
     }
     // Fields are located at their key; the renderer reports at that place.
-    let source = Source { path: &text.location.path, file_text: "", offset: 0, markdown: &text.markdown };
+    let source = Source {
+        path: &text.location.path,
+        file_text: "",
+        offset: 0,
+        markdown: &text.markdown,
+    };
     let mut rendered = render(&source, from, ctx);
     for mut d in rendered.diagnostics.into_sorted() {
         d.location = text.location.clone();
@@ -187,7 +214,11 @@ impl<'b> Adapter<'_, 'b> {
     fn flush_search(&mut self) {
         let text = self.search_text.split_whitespace().collect::<Vec<_>>().join(" ");
         if !text.is_empty() || !self.search_heading.is_empty() {
-            self.out.search.push(SearchSection { anchor: self.search_anchor.clone(), heading: self.search_heading.clone(), text });
+            self.out.search.push(SearchSection {
+                anchor: self.search_anchor.clone(),
+                heading: self.search_heading.clone(),
+                text,
+            });
         }
         self.search_text.clear();
     }
@@ -200,31 +231,57 @@ impl<'b> Adapter<'_, 'b> {
         while i < events.len() {
             let (event, range) = &events[i];
             match event {
-                Event::Start(Tag::Heading { level, id, classes, attrs }) => {
+                Event::Start(Tag::Heading {
+                    level,
+                    id,
+                    classes,
+                    attrs,
+                }) => {
                     let end = find_end(events, i);
                     let text = plain_text(&events[i + 1..end]);
                     let explicit = id.as_deref().filter(|id| {
                         let ok = is_safe_anchor(id);
                         if !ok {
-                            self.error("E051", range, format!("heading id `{}` is not allowed", id.escape_debug()), Some("ids use letters, digits, `-` and `_`"));
+                            self.error(
+                                "E051",
+                                range,
+                                format!("heading id `{}` is not allowed", id.escape_debug()),
+                                Some("ids use letters, digits, `-` and `_`"),
+                            );
                         }
                         ok
                     });
                     let anchor = unique_id(explicit.map_or_else(|| slug(&text), str::to_string), &mut self.used_ids);
                     for (key, _) in attrs {
-                        self.warn("W021", range, format!("heading attribute `{}` is ignored", key.escape_debug()));
+                        self.warn(
+                            "W021",
+                            range,
+                            format!("heading attribute `{}` is ignored", key.escape_debug()),
+                        );
                     }
-                    let classes: Vec<&str> = classes.iter().map(|c| c.as_ref()).filter(|c| is_safe_anchor(c)).collect();
+                    let classes: Vec<&str> = classes
+                        .iter()
+                        .map(|c| c.as_ref())
+                        .filter(|c| is_safe_anchor(c))
+                        .collect();
                     let n = level_number(*level);
                     if top {
                         self.flush_search();
                         self.search_anchor = anchor.clone();
                         self.search_heading = text.clone();
                         if (2..=3).contains(&n) {
-                            self.out.toc.push(Heading { level: n, id: anchor.clone(), text: text.clone() });
+                            self.out.toc.push(Heading {
+                                level: n,
+                                id: anchor.clone(),
+                                text: text.clone(),
+                            });
                         }
                     }
-                    let class_attr = if classes.is_empty() { String::new() } else { format!(" class=\"{}\"", classes.join(" ")) };
+                    let class_attr = if classes.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" class=\"{}\"", classes.join(" "))
+                    };
                     out.push(Event::Html(format!("<h{n} id=\"{anchor}\"{class_attr}>").into()));
                     out.extend(self.process(&events[i + 1..end], false));
                     out.push(Event::Html(
@@ -233,15 +290,29 @@ impl<'b> Adapter<'_, 'b> {
                     i = end + 1;
                     continue;
                 }
-                Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
-                    let url = if matches!(link_type, LinkType::Email) { format!("mailto:{dest_url}") } else { dest_url.to_string() };
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) => {
+                    let url = if matches!(link_type, LinkType::Email) {
+                        format!("mailto:{dest_url}")
+                    } else {
+                        dest_url.to_string()
+                    };
                     match self.ctx.resolver.href(self.from, &url) {
                         Ok(href) => {
                             if matches!(self.ctx.resolver.resolve(self.from, &url), Ok(Resolved::External(_))) {
                                 self.out.external_links.push(url.clone());
                             }
                             dropped_links.push(false);
-                            out.push(Event::Start(Tag::Link { link_type: LinkType::Inline, dest_url: href.into(), title: title.clone(), id: id.clone() }));
+                            out.push(Event::Start(Tag::Link {
+                                link_type: LinkType::Inline,
+                                dest_url: href.into(),
+                                title: title.clone(),
+                                id: id.clone(),
+                            }));
                         }
                         Err(e) => {
                             self.link_error(range, &e);
@@ -263,9 +334,21 @@ impl<'b> Adapter<'_, 'b> {
                     match self.ctx.resolver.resolve(self.from, dest_url) {
                         Ok(Resolved::Static(file)) => {
                             let src = self.from.relative_to(&file);
-                            out.push(Event::Html(format!("<img src=\"{}\" alt=\"{}\" loading=\"lazy\">", escape_attr(&src), escape_attr(&alt)).into()));
+                            out.push(Event::Html(
+                                format!(
+                                    "<img src=\"{}\" alt=\"{}\" loading=\"lazy\">",
+                                    escape_attr(&src),
+                                    escape_attr(&alt)
+                                )
+                                .into(),
+                            ));
                         }
-                        Ok(_) => self.error("E043", range, "images must be files of the site's static/ directory".into(), Some("nothing is loaded from another origin")),
+                        Ok(_) => self.error(
+                            "E043",
+                            range,
+                            "images must be files of the site's static/ directory".into(),
+                            Some("nothing is loaded from another origin"),
+                        ),
                         Err(e) => self.link_error(range, &e),
                     }
                     i = end + 1;
@@ -273,9 +356,14 @@ impl<'b> Adapter<'_, 'b> {
                 }
                 Event::Start(Tag::CodeBlock(kind)) => {
                     let end = find_end(events, i);
-                    let code: String = events[i + 1..end].iter().filter_map(|(e, _)| if let Event::Text(t) = e { Some(t.as_ref()) } else { None }).collect();
+                    let code: String = events[i + 1..end]
+                        .iter()
+                        .filter_map(|(e, _)| if let Event::Text(t) = e { Some(t.as_ref()) } else { None })
+                        .collect();
                     let lang = match kind {
-                        CodeBlockKind::Fenced(info) => info.split([' ', ',', '{']).next().unwrap_or("").to_ascii_lowercase(),
+                        CodeBlockKind::Fenced(info) => {
+                            info.split([' ', ',', '{']).next().unwrap_or("").to_ascii_lowercase()
+                        }
                         CodeBlockKind::Indented => String::new(),
                     };
                     out.push(Event::Html(self.code_block(&lang, &code, range).into()));
@@ -288,7 +376,9 @@ impl<'b> Adapter<'_, 'b> {
                 }
                 Event::End(TagEnd::BlockQuote(Some(_))) => out.push(Event::Html("</aside>\n".into())),
                 Event::Start(Tag::Table(_)) => {
-                    out.push(Event::Html("<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"Table\">".into()));
+                    out.push(Event::Html(
+                        "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"Table\">".into(),
+                    ));
                     out.push(event.clone());
                 }
                 Event::End(TagEnd::Table) => {
@@ -302,8 +392,14 @@ impl<'b> Adapter<'_, 'b> {
                     }
                 }
                 Event::TaskListMarker(done) => {
-                    let (class, label) = if *done { ("task task-done", "Done") } else { ("task", "To do") };
-                    out.push(Event::Html(format!("<span class=\"{class}\" role=\"img\" aria-label=\"{label}\"></span>").into()));
+                    let (class, label) = if *done {
+                        ("task task-done", "Done")
+                    } else {
+                        ("task", "To do")
+                    };
+                    out.push(Event::Html(
+                        format!("<span class=\"{class}\" role=\"img\" aria-label=\"{label}\"></span>").into(),
+                    ));
                 }
                 Event::Text(t) | Event::Code(t) => {
                     if top {
@@ -344,17 +440,38 @@ impl<'b> Adapter<'_, 'b> {
                 }
                 None => {
                     let what = if kind == EmbedKind::Table { "table" } else { "checklist" };
-                    let help = if kind == EmbedKind::Table { "tables are content/tables/<id>.toml" } else { "checklists are content/checklists/<id>.toml" };
-                    self.error("E050", range, format!("embedded {what} `{}` does not exist", id.escape_debug()), Some(help));
+                    let help = if kind == EmbedKind::Table {
+                        "tables are content/tables/<id>.toml"
+                    } else {
+                        "checklists are content/checklists/<id>.toml"
+                    };
+                    self.error(
+                        "E050",
+                        range,
+                        format!("embedded {what} `{}` does not exist", id.escape_debug()),
+                        Some(help),
+                    );
                     String::new()
                 }
             };
         }
         if !self.ctx.highlighter.knows(lang) {
-            self.warn("W022", range, format!("unknown code language `{}`; shown as plain text", lang.escape_debug()));
+            self.warn(
+                "W022",
+                range,
+                format!("unknown code language `{}`; shown as plain text", lang.escape_debug()),
+            );
         }
-        let body = self.ctx.highlighter.highlight(lang, code).unwrap_or_else(|| escape_text(code));
-        let label = if lang.is_empty() { String::new() } else { format!(" data-lang=\"{}\"", escape_attr(lang)) };
+        let body = self
+            .ctx
+            .highlighter
+            .highlight(lang, code)
+            .unwrap_or_else(|| escape_text(code));
+        let label = if lang.is_empty() {
+            String::new()
+        } else {
+            format!(" data-lang=\"{}\"", escape_attr(lang))
+        };
         format!("<pre class=\"code\"{label} tabindex=\"0\"><code>{body}</code></pre>\n")
     }
 }
@@ -497,7 +614,13 @@ pub fn level_badge(level: crate::model::Level) -> String {
 }
 
 /// A data table as accessible HTML: caption, column headers, the first cell of a row as its header.
-pub fn table_html(table: &Table, from: &Route, ctx: &Context, names: &dyn Fn(crate::model::Platform) -> String, diagnostics: &mut Diagnostics) -> String {
+pub fn table_html(
+    table: &Table,
+    from: &Route,
+    ctx: &Context,
+    names: &dyn Fn(crate::model::Platform) -> String,
+    diagnostics: &mut Diagnostics,
+) -> String {
     let mut html = String::new();
     let id = table.id.as_str();
     let caption = render_inline(&table.caption, from, ctx, diagnostics);
@@ -520,7 +643,11 @@ pub fn table_html(table: &Table, from: &Route, ctx: &Context, names: &dyn Fn(cra
                 Cell::Platform(p) => (String::new(), escape_text(&names(*p))),
                 Cell::Rating { level, text } => {
                     let words = render_inline(text, from, ctx, diagnostics);
-                    let body = if words.is_empty() { level_badge(*level) } else { format!("{} <span class=\"rating-text\">{words}</span>", level_badge(*level)) };
+                    let body = if words.is_empty() {
+                        level_badge(*level)
+                    } else {
+                        format!("{} <span class=\"rating-text\">{words}</span>", level_badge(*level))
+                    };
                     (format!(" class=\"rating rating-{}\"", level.id()), body)
                 }
             };
@@ -530,7 +657,11 @@ pub fn table_html(table: &Table, from: &Route, ctx: &Context, names: &dyn Fn(cra
     }
     html.push_str("</tbody></table></div>");
     if !table.description.markdown.trim().is_empty() {
-        let _ = write!(html, "<figcaption>{}</figcaption>", render_inline(&table.description, from, ctx, diagnostics));
+        let _ = write!(
+            html,
+            "<figcaption>{}</figcaption>",
+            render_inline(&table.description, from, ctx, diagnostics)
+        );
     }
     html.push_str("</figure>\n");
     html
@@ -546,22 +677,53 @@ mod tests {
         let mut anchors = AnchorIndex::new();
         anchors.insert(Route::new("/a/"), ["x".to_string()].into_iter().collect());
         let statics = ["images/d.svg".to_string()].into_iter().collect();
-        let resolver = LinkResolver { routes: &routes, anchors: &anchors, static_files: &statics };
+        let unchecked = BTreeSet::new();
+        let resolver = LinkResolver {
+            routes: &routes,
+            unchecked: &unchecked,
+            anchors: &anchors,
+            static_files: &statics,
+        };
         let highlighter = Highlighter::new();
-        let embed = |kind: EmbedKind, id: &str, _: &Route| (kind == EmbedKind::Table && id == "t").then(|| "<table-here>".to_string());
-        f(&Context { resolver: &resolver, highlighter: &highlighter, embed: &embed })
+        let embed = |kind: EmbedKind, id: &str, _: &Route| {
+            (kind == EmbedKind::Table && id == "t").then(|| "<table-here>".to_string())
+        };
+        f(&Context {
+            resolver: &resolver,
+            highlighter: &highlighter,
+            embed: &embed,
+        })
     }
 
     fn page(md: &str) -> Rendered {
-        with_ctx(|ctx| render(&Source { path: "content/p.md", file_text: md, offset: 0, markdown: md }, &Route::new("/"), ctx))
+        with_ctx(|ctx| {
+            render(
+                &Source {
+                    path: "content/p.md",
+                    file_text: md,
+                    offset: 0,
+                    markdown: md,
+                },
+                &Route::new("/"),
+                ctx,
+            )
+        })
     }
 
     #[test]
     fn headings_get_ids_anchor_links_and_a_toc() {
         let r = page("## Bad fits\n\n## Bad fits\n\n### Why {#why}\n");
-        assert!(r.html.contains("<h2 id=\"bad-fits\">Bad fits<a class=\"anchor\" href=\"#bad-fits\""), "{}", r.html);
+        assert!(
+            r.html
+                .contains("<h2 id=\"bad-fits\">Bad fits<a class=\"anchor\" href=\"#bad-fits\""),
+            "{}",
+            r.html
+        );
         assert!(r.html.contains("id=\"bad-fits-1\""));
-        assert_eq!(r.toc.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), ["bad-fits", "bad-fits-1", "why"]);
+        assert_eq!(
+            r.toc.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
+            ["bad-fits", "bad-fits-1", "why"]
+        );
         assert_eq!(outline("## Bad fits\n\n## Bad fits\n\n### Why {#why}\n"), r.toc);
     }
 
@@ -577,7 +739,12 @@ mod tests {
     fn links_are_checked_and_made_relative() {
         let r = page("[ok](/a/#x) [bad](/a/#y)\n\n[js](JavaScript:alert(1))\n");
         assert!(r.html.contains("href=\"a/#x\""), "{}", r.html);
-        let errors: Vec<_> = r.diagnostics.iter().filter(|d| d.is_error()).map(|d| (d.location.line, d.message.clone())).collect();
+        let errors: Vec<_> = r
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| (d.location.line, d.message.clone()))
+            .collect();
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(!r.html.to_ascii_lowercase().contains("javascript"), "{}", r.html);
     }

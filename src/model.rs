@@ -6,7 +6,7 @@
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use crate::discover::SourceFile;
+use crate::discover::{FileKind, SourceFile};
 use crate::load::{self, Loaded, LoadedSite, RawCell, RawEffect};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,7 +26,16 @@ macro_rules! typed_id {
         }
     )*};
 }
-typed_id!(PageId, TableId, ChecklistId, ItemId, StepId, QuestionId, OptionId, PersonaId);
+typed_id!(
+    PageId,
+    TableId,
+    ChecklistId,
+    ItemId,
+    StepId,
+    QuestionId,
+    OptionId,
+    PersonaId
+);
 
 /// A site-absolute route such as `/vps/risks/`; always starts and ends with `/`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -36,7 +45,11 @@ pub struct Route(String);
 impl Route {
     pub fn new(path: &str) -> Self {
         let trimmed = path.trim_matches('/');
-        if trimmed.is_empty() { Route("/".into()) } else { Route(format!("/{trimmed}/")) }
+        if trimmed.is_empty() {
+            Route("/".into())
+        } else {
+            Route(format!("/{trimmed}/"))
+        }
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -59,7 +72,13 @@ impl Route {
     /// A relative URL from this route to `target` (a site path without leading `/`, e.g. `vps/`).
     pub fn relative_to(&self, target: &str) -> String {
         let prefix = self.to_root();
-        if target.is_empty() { prefix } else if prefix == "./" { target.to_string() } else { format!("{prefix}{target}") }
+        if target.is_empty() {
+            prefix
+        } else if prefix == "./" {
+            target.to_string()
+        } else {
+            format!("{prefix}{target}")
+        }
     }
 }
 
@@ -334,7 +353,8 @@ impl Questionnaire {
         self.platforms.iter().find(|p| p.platform == platform)
     }
     pub fn platform_name(&self, platform: Platform) -> &str {
-        self.platform(platform).map_or(platform.default_name(), |p| p.name.as_str())
+        self.platform(platform)
+            .map_or(platform.default_name(), |p| p.name.as_str())
     }
 }
 
@@ -367,13 +387,19 @@ pub struct Site {
     pub questionnaire: Option<Questionnaire>,
     /// Every route of the built site, generated ones included.
     pub routes: BTreeSet<Route>,
+    /// Routes whose anchors are unknown because their file failed to load.
+    pub unchecked_routes: BTreeSet<Route>,
+    /// Table and checklist ids whose files failed to load (embedding them is not a second error).
+    pub broken_ids: BTreeSet<String>,
 }
 
 /// True for ids made of lowercase letters, digits, `-` and `_`, starting with a letter or digit.
 pub fn is_valid_id(id: &str) -> bool {
     let mut chars = id.chars();
     id.len() <= 64
-        && chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
@@ -390,8 +416,12 @@ impl Builder {
         if is_valid_id(id) {
             return true;
         }
-        self.error("E030", location, format!("{what} `{}` is not a valid id", id.escape_debug()))
-            .help = Some("use lowercase letters, digits, `-` and `_` (at most 64), e.g. `billing-alerts`".into());
+        self.error(
+            "E030",
+            location,
+            format!("{what} `{}` is not a valid id", id.escape_debug()),
+        )
+        .help = Some("use lowercase letters, digits, `-` and `_` (at most 64), e.g. `billing-alerts`".into());
         false
     }
 
@@ -402,8 +432,12 @@ impl Builder {
                 Some(platform) if !out.contains(&platform) => out.push(platform),
                 Some(_) => {}
                 None => {
-                    self.error("E031", loaded.at(p.span()), format!("unknown platform `{}`", p.get_ref().escape_debug()))
-                        .help = Some("platforms are mac, vps and mw".into());
+                    self.error(
+                        "E031",
+                        loaded.at(p.span()),
+                        format!("unknown platform `{}`", p.get_ref().escape_debug()),
+                    )
+                    .help = Some("platforms are mac, vps and mw".into());
                 }
             }
         }
@@ -411,41 +445,99 @@ impl Builder {
     }
 
     fn text<T>(loaded: &Loaded<T>, markdown: &str, span: std::ops::Range<usize>) -> Text {
-        Text { markdown: markdown.to_string(), location: loaded.at(span) }
+        Text {
+            markdown: markdown.to_string(),
+            location: loaded.at(span),
+        }
     }
 }
 
-/// Builds and checks the site model from the loaded files.
-pub fn build(config: &Config, loaded: LoadedSite) -> (Option<Site>, Diagnostics) {
-    let mut b = Builder { problems: Diagnostics::new() };
+/// Builds and checks the site model from the loaded files. Entries with problems are left
+/// out and reported; the rest of the site is still returned so later steps can report theirs.
+pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
+    let mut b = Builder {
+        problems: Diagnostics::new(),
+    };
+    let has_questionnaire =
+        loaded.questionnaire.is_some() || loaded.failed.iter().any(|f| f.kind == FileKind::Questionnaire);
+    let mut unchecked_routes = BTreeSet::new();
+    let mut broken_ids = BTreeSet::new();
+    for failed in &loaded.failed {
+        let stem = failed
+            .rel
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .trim_end_matches(".toml")
+            .to_string();
+        match failed.kind {
+            FileKind::Page => {
+                if let Some(route) = page_route(&failed.rel) {
+                    unchecked_routes.insert(route);
+                }
+            }
+            FileKind::Table => {
+                broken_ids.insert(stem);
+            }
+            FileKind::Checklist => {
+                unchecked_routes.insert(Route::new(&format!("{}{}", routes::CHECKLISTS, stem)));
+                broken_ids.insert(stem);
+            }
+            FileKind::Questionnaire => {
+                unchecked_routes.insert(Route::new(routes::QUESTIONNAIRE));
+            }
+        }
+    }
     let pages = build_pages(&mut b, loaded.pages);
     let tables = build_tables(&mut b, loaded.tables);
     let checklists = build_checklists(&mut b, loaded.checklists);
-    let questionnaire = loaded.questionnaire.and_then(|q| build_questionnaire(&mut b, q, &checklists));
+    let questionnaire = loaded
+        .questionnaire
+        .and_then(|q| build_questionnaire(&mut b, q, &checklists));
 
     let mut routes: BTreeMap<Route, String> = BTreeMap::new();
     let mut claim = |b: &mut Builder, route: &Route, owner: String, location: Location| {
         if let Some(previous) = routes.get(route) {
-            b.error("E032", location, format!("route {route} is already taken by {previous}"));
+            b.error(
+                "E032",
+                location,
+                format!("route {route} is already taken by {previous}"),
+            );
         } else {
             routes.insert(route.clone(), owner);
         }
     };
     for page in &pages {
-        claim(&mut b, &page.route, page.source.path.clone(), Location::file(&page.source.path));
+        claim(
+            &mut b,
+            &page.route,
+            page.source.path.clone(),
+            Location::file(&page.source.path),
+        );
     }
-    let mut generated = vec![(routes::CHECKLISTS, "the checklist index"), (routes::PRINT_CHECKLISTS, "the printable checklists"), (routes::PRINT_GUIDE, "the printable guide")];
-    if let Some(q) = &questionnaire {
-        let _ = q;
+    let mut generated = vec![
+        (routes::CHECKLISTS, "the checklist index"),
+        (routes::PRINT_CHECKLISTS, "the printable checklists"),
+        (routes::PRINT_GUIDE, "the printable guide"),
+    ];
+    if has_questionnaire {
         generated.push((routes::QUESTIONNAIRE, "the questionnaire"));
         generated.push((routes::PLAN, "the plan page"));
     }
     for (route, owner) in generated {
-        let location = pages.iter().find(|p| p.route.as_str() == route).map_or(Location::file("content"), |p| Location::file(&p.source.path));
+        let location = pages
+            .iter()
+            .find(|p| p.route.as_str() == route)
+            .map_or(Location::file("content"), |p| Location::file(&p.source.path));
         claim(&mut b, &Route::new(route), format!("{owner} (generated)"), location);
     }
     for checklist in checklists.values() {
-        claim(&mut b, &checklist.route, checklist.path.clone(), Location::file(&checklist.path));
+        claim(
+            &mut b,
+            &checklist.route,
+            checklist.path.clone(),
+            Location::file(&checklist.path),
+        );
     }
     if !pages.iter().any(|p| p.route.as_str() == "/") {
         b.problems.push(
@@ -454,6 +546,22 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Option<Site>, Diagnostics)
         );
     }
     let nav = build_nav(&pages);
+    for (i, page) in pages.iter().enumerate() {
+        let listed = page.route.as_str() == "/" || nav.iter().any(|(top, children)| *top == i || children.contains(&i));
+        if !listed {
+            b.problems.push(
+                Diagnostic::warning(
+                    "W051",
+                    Location::file(&page.source.path),
+                    "page is not in the navigation",
+                )
+                .with_help(format!(
+                    "add content/{}/index.md so its section appears in the sidebar",
+                    page.section.as_deref().unwrap_or("")
+                )),
+            );
+        }
+    }
     let mut ordered = Vec::with_capacity(pages.len());
     let mut nav_out = Vec::new();
     // Reading order: home, then each section's landing page followed by its pages.
@@ -471,6 +579,11 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Option<Site>, Diagnostics)
         }
         nav_out.push(NavSection { page, children: kids });
     }
+    let mut all_routes: BTreeSet<Route> = routes.into_keys().collect();
+    all_routes.extend(unchecked_routes.iter().cloned());
+    if questionnaire.is_none() && has_questionnaire {
+        unchecked_routes.insert(Route::new(routes::QUESTIONNAIRE));
+    }
     let site = Site {
         config: config.clone(),
         pages: ordered,
@@ -478,10 +591,24 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Option<Site>, Diagnostics)
         tables,
         checklists,
         questionnaire,
-        routes: routes.into_keys().collect(),
+        routes: all_routes,
+        unchecked_routes,
+        broken_ids,
     };
-    let problems = b.problems;
-    if problems.has_errors() { (None, problems) } else { (Some(site), problems) }
+    (site, b.problems)
+}
+
+/// The route of a page from its path under `content/`, if the path is valid.
+fn page_route(rel: &str) -> Option<Route> {
+    let rel = rel.trim_end_matches(".md");
+    let segments: Vec<&str> = rel.split('/').collect();
+    if !segments.iter().all(|s| is_valid_id(s)) {
+        return None;
+    }
+    Some(match segments.split_last() {
+        Some((&"index", parents)) => Route::new(&parents.join("/")),
+        _ => Route::new(rel),
+    })
 }
 
 fn build_pages(b: &mut Builder, loaded: Vec<Loaded<load::RawPage>>) -> Vec<Page> {
@@ -492,8 +619,12 @@ fn build_pages(b: &mut Builder, loaded: Vec<Loaded<load::RawPage>>) -> Vec<Page>
         let mut valid = true;
         for segment in &segments {
             if !is_valid_id(segment) {
-                b.error("E030", Location::file(&file.source.path), format!("page path segment `{}` is not a valid name", segment.escape_debug()))
-                    .help = Some("name content files in lowercase letters, digits, `-` and `_`".into());
+                b.error(
+                    "E030",
+                    Location::file(&file.source.path),
+                    format!("page path segment `{}` is not a valid name", segment.escape_debug()),
+                )
+                .help = Some("name content files in lowercase letters, digits, `-` and `_`".into());
                 valid = false;
             }
         }
@@ -501,11 +632,21 @@ fn build_pages(b: &mut Builder, loaded: Vec<Loaded<load::RawPage>>) -> Vec<Page>
             continue;
         }
         let is_index = segments.last() == Some(&"index");
-        let route_path = if is_index { segments[..segments.len() - 1].join("/") } else { rel.to_string() };
+        let route_path = if is_index {
+            segments[..segments.len() - 1].join("/")
+        } else {
+            rel.to_string()
+        };
         let route = Route::new(&route_path);
-        let section = if segments.len() > 1 { segments.first().map(|s| s.to_string()) } else { None };
+        let section = if segments.len() > 1 {
+            segments.first().map(|s| s.to_string())
+        } else {
+            None
+        };
         let front = &file.raw.front;
-        let at = |span: std::ops::Range<usize>| Location::of_offset(&file.source.path, &file.source.text, file.raw.front_offset + span.start);
+        let at = |span: std::ops::Range<usize>| {
+            Location::of_offset(&file.source.path, &file.source.text, file.raw.front_offset + span.start)
+        };
         let title = front.title.get_ref().trim().to_string();
         if title.is_empty() {
             b.error("E034", at(front.title.span()), "title must not be empty");
@@ -513,8 +654,12 @@ fn build_pages(b: &mut Builder, loaded: Vec<Loaded<load::RawPage>>) -> Vec<Page>
         let severity = front.severity.as_ref().and_then(|s| {
             let level = Level::parse(s.get_ref()).filter(|l| *l != Level::None);
             if level.is_none() {
-                b.error("E031", at(s.span()), format!("unknown severity `{}`", s.get_ref().escape_debug()))
-                    .help = Some("severity is critical, high, medium or low".into());
+                b.error(
+                    "E031",
+                    at(s.span()),
+                    format!("unknown severity `{}`", s.get_ref().escape_debug()),
+                )
+                .help = Some("severity is critical, high, medium or low".into());
             }
             level
         });
@@ -531,8 +676,12 @@ fn build_pages(b: &mut Builder, loaded: Vec<Loaded<load::RawPage>>) -> Vec<Page>
                 Some(platform) if !platforms.contains(&platform) => platforms.push(platform),
                 Some(_) => {}
                 None => {
-                    b.error("E031", at(p.span()), format!("unknown platform `{}`", p.get_ref().escape_debug())).help =
-                        Some("platforms are mac, vps and mw".into());
+                    b.error(
+                        "E031",
+                        at(p.span()),
+                        format!("unknown platform `{}`", p.get_ref().escape_debug()),
+                    )
+                    .help = Some("platforms are mac, vps and mw".into());
                 }
             }
         }
@@ -564,7 +713,11 @@ fn build_nav(pages: &[Page]) -> Vec<(usize, Vec<usize>)> {
     tops.into_iter()
         .map(|top| {
             let mut children: Vec<usize> = (0..pages.len())
-                .filter(|&i| i != top && pages[i].route.depth() > 1 && pages[i].section.as_deref() == Some(pages[top].route.as_str().trim_matches('/')))
+                .filter(|&i| {
+                    i != top
+                        && pages[i].route.depth() > 1
+                        && pages[i].section.as_deref() == Some(pages[top].route.as_str().trim_matches('/'))
+                })
                 .collect();
             children.sort_by_key(order);
             (top, children)
@@ -575,7 +728,12 @@ fn build_nav(pages: &[Page]) -> Vec<(usize, Vec<usize>)> {
 fn build_tables(b: &mut Builder, loaded: Vec<Loaded<load::RawTable>>) -> BTreeMap<TableId, Table> {
     let mut tables = BTreeMap::new();
     for file in loaded {
-        let stem = file.source.rel.trim_start_matches("tables/").trim_end_matches(".toml").to_string();
+        let stem = file
+            .source
+            .rel
+            .trim_start_matches("tables/")
+            .trim_end_matches(".toml")
+            .to_string();
         if !b.check_id(&stem, Location::file(&file.source.path), "table file name") {
             continue;
         }
@@ -588,58 +746,102 @@ fn build_tables(b: &mut Builder, loaded: Vec<Loaded<load::RawTable>>) -> BTreeMa
                 "rating" => ColumnKind::Rating,
                 "platform" => ColumnKind::Platform,
                 other => {
-                    b.error("E031", file.at(c.kind.span()), format!("unknown column kind `{}`", other.escape_debug())).help =
-                        Some("a column kind is text, rating or platform".into());
+                    b.error(
+                        "E031",
+                        file.at(c.kind.span()),
+                        format!("unknown column kind `{}`", other.escape_debug()),
+                    )
+                    .help = Some("a column kind is text, rating or platform".into());
                     ColumnKind::Text
                 }
             };
             if !keys.insert(c.key.get_ref().clone()) {
-                b.error("E035", file.at(c.key.span()), format!("duplicate column key `{}`", c.key.get_ref().escape_debug()));
+                b.error(
+                    "E035",
+                    file.at(c.key.span()),
+                    format!("duplicate column key `{}`", c.key.get_ref().escape_debug()),
+                );
             }
-            columns.push(Column { key: c.key.get_ref().clone(), label: c.label.clone(), kind });
+            columns.push(Column {
+                key: c.key.get_ref().clone(),
+                label: c.label.clone(),
+                kind,
+            });
         }
         if columns.is_empty() {
-            b.error("E036", Location::at(&file.source.path, 1, 1), "table has no columns").help =
-                Some("add [[column]] entries with key, label and kind".into());
+            b.error("E036", Location::at(&file.source.path, 1, 1), "table has no columns")
+                .help = Some("add [[column]] entries with key, label and kind".into());
         }
         let mut rows = Vec::new();
         for row in &raw.row {
             for key in row.get_ref().keys() {
                 if !keys.contains(key) {
-                    b.error("E037", file.at(row.span()), format!("row has a cell `{}` that is not a column", key.escape_debug()));
+                    b.error(
+                        "E037",
+                        file.at(row.span()),
+                        format!("row has a cell `{}` that is not a column", key.escape_debug()),
+                    );
                 }
             }
             let mut cells = Vec::new();
             for column in &columns {
                 let Some(cell) = row.get_ref().get(&column.key) else {
-                    b.error("E037", file.at(row.span()), format!("row has no cell for column `{}`", column.key.escape_debug()));
+                    b.error(
+                        "E037",
+                        file.at(row.span()),
+                        format!("row has no cell for column `{}`", column.key.escape_debug()),
+                    );
                     continue;
                 };
                 let location = file.at(cell.span());
                 let cell = match (column.kind, cell.get_ref()) {
-                    (ColumnKind::Text, RawCell::Text(text)) => Cell::Text(Text { markdown: text.clone(), location }),
+                    (ColumnKind::Text, RawCell::Text(text)) => Cell::Text(Text {
+                        markdown: text.clone(),
+                        location,
+                    }),
                     (ColumnKind::Rating, RawCell::Rating(r)) => match Level::parse(&r.level) {
-                        Some(level) => Cell::Rating { level, text: Text { markdown: r.text.clone(), location } },
+                        Some(level) => Cell::Rating {
+                            level,
+                            text: Text {
+                                markdown: r.text.clone(),
+                                location,
+                            },
+                        },
                         None => {
-                            b.error("E031", location, format!("unknown rating level `{}`", r.level.escape_debug())).help =
-                                Some("a level is critical, high, medium, low or none".into());
+                            b.error(
+                                "E031",
+                                location,
+                                format!("unknown rating level `{}`", r.level.escape_debug()),
+                            )
+                            .help = Some("a level is critical, high, medium, low or none".into());
                             continue;
                         }
                     },
                     (ColumnKind::Platform, RawCell::Text(text)) => match Platform::parse(text) {
                         Some(p) => Cell::Platform(p),
                         None => {
-                            b.error("E031", location, format!("unknown platform `{}`", text.escape_debug())).help =
-                                Some("platforms are mac, vps and mw".into());
+                            b.error("E031", location, format!("unknown platform `{}`", text.escape_debug()))
+                                .help = Some("platforms are mac, vps and mw".into());
                             continue;
                         }
                     },
                     (ColumnKind::Rating, RawCell::Text(_)) => {
-                        b.error("E037", location, format!("column `{}` holds ratings: write {{ level = \"…\", text = \"…\" }}", column.key));
+                        b.error(
+                            "E037",
+                            location,
+                            format!(
+                                "column `{}` holds ratings: write {{ level = \"…\", text = \"…\" }}",
+                                column.key
+                            ),
+                        );
                         continue;
                     }
                     (_, RawCell::Rating(_)) => {
-                        b.error("E037", location, format!("column `{}` holds text, not a rating", column.key));
+                        b.error(
+                            "E037",
+                            location,
+                            format!("column `{}` holds text, not a rating", column.key),
+                        );
                         continue;
                     }
                 };
@@ -650,7 +852,17 @@ fn build_tables(b: &mut Builder, loaded: Vec<Loaded<load::RawTable>>) -> BTreeMa
         let id = TableId(stem);
         let caption = Builder::text(&file, &raw.caption, 0..0);
         let description = Builder::text(&file, &raw.description, 0..0);
-        tables.insert(id.clone(), Table { id, path: file.source.path.clone(), caption, description, columns, rows });
+        tables.insert(
+            id.clone(),
+            Table {
+                id,
+                path: file.source.path.clone(),
+                caption,
+                description,
+                columns,
+                rows,
+            },
+        );
     }
     tables
 }
@@ -659,13 +871,21 @@ fn build_checklists(b: &mut Builder, loaded: Vec<Loaded<load::RawChecklist>>) ->
     let mut checklists = BTreeMap::new();
     for file in loaded {
         let raw = &file.raw;
-        let stem = file.source.rel.trim_start_matches("checklists/").trim_end_matches(".toml");
+        let stem = file
+            .source
+            .rel
+            .trim_start_matches("checklists/")
+            .trim_end_matches(".toml");
         let id = raw.id.get_ref();
         if !b.check_id(id, file.at(raw.id.span()), "checklist id") {
             continue;
         }
         if id != stem {
-            b.error("E038", file.at(raw.id.span()), format!("checklist id `{id}` differs from its file name `{stem}`"));
+            b.error(
+                "E038",
+                file.at(raw.id.span()),
+                format!("checklist id `{id}` differs from its file name `{stem}`"),
+            );
             continue;
         }
         let kind = match raw.kind.as_ref().map(|k| k.get_ref().as_str()) {
@@ -674,8 +894,12 @@ fn build_checklists(b: &mut Builder, loaded: Vec<Loaded<load::RawChecklist>>) ->
             None => ChecklistKind::Other,
             Some(other) => {
                 let span = raw.kind.as_ref().map_or(0..0, |k| k.span());
-                b.error("E031", file.at(span), format!("unknown checklist kind `{}`", other.escape_debug())).help =
-                    Some("a checklist kind is predeploy or recovery".into());
+                b.error(
+                    "E031",
+                    file.at(span),
+                    format!("unknown checklist kind `{}`", other.escape_debug()),
+                )
+                .help = Some("a checklist kind is predeploy or recovery".into());
                 ChecklistKind::Other
             }
         };
@@ -690,8 +914,14 @@ fn build_checklists(b: &mut Builder, loaded: Vec<Loaded<load::RawChecklist>>) ->
                     continue;
                 }
                 if let Some(first) = seen.get(it.id.get_ref()) {
-                    b.error("E035", location.clone(), format!("duplicate item id `{}` in checklist `{id}`", it.id.get_ref())).help =
-                        Some(format!("first used at {first}; item ids keep saved progress, so each must be unique"));
+                    b.error(
+                        "E035",
+                        location.clone(),
+                        format!("duplicate item id `{}` in checklist `{id}`", it.id.get_ref()),
+                    )
+                    .help = Some(format!(
+                        "first used at {first}; item ids keep saved progress, so each must be unique"
+                    ));
                     continue;
                 }
                 seen.insert(it.id.get_ref().clone(), location.clone());
@@ -703,25 +933,48 @@ fn build_checklists(b: &mut Builder, loaded: Vec<Loaded<load::RawChecklist>>) ->
                         continue;
                     }
                     if !step_ids.insert(s.id.get_ref().clone()) {
-                        b.error("E035", at.clone(), format!("duplicate step id `{}` in item `{}`", s.id.get_ref(), it.id.get_ref()));
+                        b.error(
+                            "E035",
+                            at.clone(),
+                            format!("duplicate step id `{}` in item `{}`", s.id.get_ref(), it.id.get_ref()),
+                        );
                         continue;
                     }
-                    steps.push(Step { id: StepId(s.id.get_ref().clone()), text: Text { markdown: s.text.clone(), location: at } });
+                    steps.push(Step {
+                        id: StepId(s.id.get_ref().clone()),
+                        text: Text {
+                            markdown: s.text.clone(),
+                            location: at,
+                        },
+                    });
                 }
                 let item_platforms = b.platforms(&file, &it.platforms);
                 items.push(Item {
                     id: ItemId(it.id.get_ref().clone()),
-                    text: Text { markdown: it.text.clone(), location: location.clone() },
-                    detail: Text { markdown: it.detail.clone(), location },
+                    text: Text {
+                        markdown: it.text.clone(),
+                        location: location.clone(),
+                    },
+                    detail: Text {
+                        markdown: it.detail.clone(),
+                        location,
+                    },
                     code: it.code.clone(),
                     platforms: item_platforms,
                     steps,
                 });
             }
             if items.is_empty() {
-                b.problems.push(Diagnostic::warning("W031", file.at(g.title.span()), "checklist group has no items"));
+                b.problems.push(Diagnostic::warning(
+                    "W031",
+                    file.at(g.title.span()),
+                    "checklist group has no items",
+                ));
             }
-            groups.push(Group { title: g.title.get_ref().clone(), items });
+            groups.push(Group {
+                title: g.title.get_ref().clone(),
+                items,
+            });
         }
         if seen.is_empty() {
             b.error("E036", file.at(raw.id.span()), format!("checklist `{id}` has no items"));
@@ -731,7 +984,17 @@ fn build_checklists(b: &mut Builder, loaded: Vec<Loaded<load::RawChecklist>>) ->
         let intro = Builder::text(&file, &raw.intro, raw.id.span());
         checklists.insert(
             id.clone(),
-            Checklist { id, route, path: file.source.path.clone(), title: raw.title.clone(), kind, platforms, intro, ordered: raw.ordered, groups },
+            Checklist {
+                id,
+                route,
+                path: file.source.path.clone(),
+                title: raw.title.clone(),
+                kind,
+                platforms,
+                intro,
+                ordered: raw.ordered,
+                groups,
+            },
         );
     }
     checklists
@@ -747,34 +1010,57 @@ fn build_questionnaire(
     let parse_platform = |b: &mut Builder, s: &Spanned<String>| {
         let p = Platform::parse(s.get_ref());
         if p.is_none() {
-            b.error("E031", file.at(s.span()), format!("unknown platform `{}`", s.get_ref().escape_debug())).help =
-                Some("platforms are mac, vps and mw".into());
+            b.error(
+                "E031",
+                file.at(s.span()),
+                format!("unknown platform `{}`", s.get_ref().escape_debug()),
+            )
+            .help = Some("platforms are mac, vps and mw".into());
         }
         p
     };
-    let link = |s: &Spanned<String>| LinkRef { target: s.get_ref().clone(), location: file.at(s.span()) };
+    let link = |s: &Spanned<String>| LinkRef {
+        target: s.get_ref().clone(),
+        location: file.at(s.span()),
+    };
 
     let mut tie_break = Vec::new();
     for s in raw.tie_break.get_ref() {
         if let Some(p) = parse_platform(b, s) {
             if tie_break.contains(&p) {
-                b.error("E035", file.at(s.span()), format!("platform `{}` appears twice in tie_break", p.id()));
+                b.error(
+                    "E035",
+                    file.at(s.span()),
+                    format!("platform `{}` appears twice in tie_break", p.id()),
+                );
             }
             tie_break.push(p);
         }
     }
     if Platform::ALL.iter().any(|p| !tie_break.contains(p)) {
-        b.error("E039", file.at(raw.tie_break.span()), "tie_break must name every platform once: mac, vps and mw");
+        b.error(
+            "E039",
+            file.at(raw.tie_break.span()),
+            "tie_break must name every platform once: mac, vps and mw",
+        );
     }
     let close_call_gap = *raw.close_call_gap.get_ref();
     if !(0..=1000).contains(&close_call_gap) {
-        b.error("E039", file.at(raw.close_call_gap.span()), "close_call_gap must be between 0 and 1000");
+        b.error(
+            "E039",
+            file.at(raw.close_call_gap.span()),
+            "close_call_gap must be between 0 and 1000",
+        );
     }
 
     let mut platforms = Vec::new();
     for (key, info) in raw.platform.get_ref() {
         let Some(platform) = Platform::parse(key) else {
-            b.error("E031", file.at(raw.platform.span()), format!("unknown platform `[platform.{}]`", key.escape_debug()));
+            b.error(
+                "E031",
+                file.at(raw.platform.span()),
+                format!("unknown platform `[platform.{}]`", key.escape_debug()),
+            );
             continue;
         };
         let mut lists = Vec::new();
@@ -783,14 +1069,30 @@ fn build_questionnaire(
             if checklists.contains_key(&id) {
                 lists.push(id);
             } else {
-                b.error("E040", file.at(c.span()), format!("platform `{key}` names a missing checklist `{}`", c.get_ref().escape_debug()));
+                b.error(
+                    "E040",
+                    file.at(c.span()),
+                    format!(
+                        "platform `{key}` names a missing checklist `{}`",
+                        c.get_ref().escape_debug()
+                    ),
+                );
             }
         }
-        platforms.push(PlatformInfo { platform, name: info.name.clone(), page: link(&info.page), checklists: lists });
+        platforms.push(PlatformInfo {
+            platform,
+            name: info.name.clone(),
+            page: link(&info.page),
+            checklists: lists,
+        });
     }
     for p in Platform::ALL {
         if !platforms.iter().any(|i| i.platform == p) {
-            b.error("E039", file.at(raw.platform.span()), format!("[platform.{}] is missing", p.id()));
+            b.error(
+                "E039",
+                file.at(raw.platform.span()),
+                format!("[platform.{}] is missing", p.id()),
+            );
         }
     }
     platforms.sort_by_key(|p| p.platform);
@@ -803,7 +1105,11 @@ fn build_questionnaire(
             continue;
         }
         if !question_ids.insert(q.id.get_ref().clone()) {
-            b.error("E035", qloc.clone(), format!("duplicate question id `{}`", q.id.get_ref()));
+            b.error(
+                "E035",
+                qloc.clone(),
+                format!("duplicate question id `{}`", q.id.get_ref()),
+            );
             continue;
         }
         let mut options = Vec::new();
@@ -814,27 +1120,47 @@ fn build_questionnaire(
                 continue;
             }
             if !option_ids.insert(o.id.get_ref().clone()) {
-                b.error("E035", oloc.clone(), format!("duplicate option id `{}` in question `{}`", o.id.get_ref(), q.id.get_ref()));
+                b.error(
+                    "E035",
+                    oloc.clone(),
+                    format!(
+                        "duplicate option id `{}` in question `{}`",
+                        o.id.get_ref(),
+                        q.id.get_ref()
+                    ),
+                );
                 continue;
             }
             let mut effects = BTreeMap::new();
             for (key, value) in o.effects.get_ref() {
                 let Some(platform) = Platform::parse(key) else {
-                    b.error("E031", file.at(o.effects.span()), format!("effect on unknown platform `{}`", key.escape_debug())).help =
-                        Some("platforms are mac, vps and mw".into());
+                    b.error(
+                        "E031",
+                        file.at(o.effects.span()),
+                        format!("effect on unknown platform `{}`", key.escape_debug()),
+                    )
+                    .help = Some("platforms are mac, vps and mw".into());
                     continue;
                 };
                 let effect = match value.get_ref() {
                     RawEffect::Delta(0) => continue,
                     RawEffect::Delta(n) if n.abs() <= 1000 => Effect::Delta(*n),
                     RawEffect::Delta(_) => {
-                        b.error("E039", file.at(value.span()), "an effect must be between -1000 and 1000");
+                        b.error(
+                            "E039",
+                            file.at(value.span()),
+                            "an effect must be between -1000 and 1000",
+                        );
                         continue;
                     }
                     RawEffect::Word(w) if w == "exclude" => Effect::Exclude,
                     RawEffect::Word(w) => {
-                        b.error("E031", file.at(value.span()), format!("unknown effect `{}`", w.escape_debug())).help =
-                            Some("an effect is a whole number or \"exclude\"".into());
+                        b.error(
+                            "E031",
+                            file.at(value.span()),
+                            format!("unknown effect `{}`", w.escape_debug()),
+                        )
+                        .help = Some("an effect is a whole number or \"exclude\"".into());
                         continue;
                     }
                 };
@@ -842,36 +1168,80 @@ fn build_questionnaire(
             }
             let mut reasons = Vec::new();
             for r in &o.reasons {
-                let Some(platform) = parse_platform(b, &r.platform) else { continue };
+                let Some(platform) = parse_platform(b, &r.platform) else {
+                    continue;
+                };
                 if !effects.contains_key(&platform) {
                     b.problems.push(Diagnostic::warning(
                         "W032",
                         file.at(r.platform.span()),
-                        format!("reason for `{}` but option `{}` has no effect on it", platform.id(), o.id.get_ref()),
+                        format!(
+                            "reason for `{}` but option `{}` has no effect on it",
+                            platform.id(),
+                            o.id.get_ref()
+                        ),
                     ));
                 }
-                reasons.push(Reason { platform, text: r.text.clone(), link: link(&r.link) });
+                reasons.push(Reason {
+                    platform,
+                    text: r.text.clone(),
+                    link: link(&r.link),
+                });
             }
             for platform in effects.keys() {
                 if !reasons.iter().any(|r| r.platform == *platform) {
-                    b.error("E041", oloc.clone(), format!("option `{}` changes `{}` but gives no reason for it", o.id.get_ref(), platform.id()))
-                        .help = Some(format!("add {{ platform = \"{}\", text = \"…\", link = \"/…/\" }} to reasons", platform.id()));
+                    b.error(
+                        "E041",
+                        oloc.clone(),
+                        format!(
+                            "option `{}` changes `{}` but gives no reason for it",
+                            o.id.get_ref(),
+                            platform.id()
+                        ),
+                    )
+                    .help = Some(format!(
+                        "add {{ platform = \"{}\", text = \"…\", link = \"/…/\" }} to reasons",
+                        platform.id()
+                    ));
                 }
             }
             let mut follow_up = Vec::new();
             for f in &o.follow_up {
                 let platform = f.platform.as_ref().and_then(|p| parse_platform(b, p));
-                follow_up.push(FollowUp { text: f.text.get_ref().clone(), link: f.link.as_ref().map(link), platform });
+                follow_up.push(FollowUp {
+                    text: f.text.get_ref().clone(),
+                    link: f.link.as_ref().map(link),
+                    platform,
+                });
             }
-            options.push(AnswerOption { id: OptionId(o.id.get_ref().clone()), label: o.label.clone(), effects, reasons, follow_up });
+            options.push(AnswerOption {
+                id: OptionId(o.id.get_ref().clone()),
+                label: o.label.clone(),
+                effects,
+                reasons,
+                follow_up,
+            });
         }
         if options.len() < 2 {
-            b.error("E036", qloc.clone(), format!("question `{}` needs at least two options", q.id.get_ref()));
+            b.error(
+                "E036",
+                qloc.clone(),
+                format!("question `{}` needs at least two options", q.id.get_ref()),
+            );
         }
-        questions.push(Question { id: QuestionId(q.id.get_ref().clone()), prompt: q.prompt.clone(), help: q.help.clone(), options });
+        questions.push(Question {
+            id: QuestionId(q.id.get_ref().clone()),
+            prompt: q.prompt.clone(),
+            help: q.help.clone(),
+            options,
+        });
     }
     if questions.is_empty() {
-        b.error("E036", Location::at(&file.source.path, 1, 1), "the questionnaire has no questions");
+        b.error(
+            "E036",
+            Location::at(&file.source.path, 1, 1),
+            "the questionnaire has no questions",
+        );
     }
 
     let mut personas = Vec::new();
@@ -882,12 +1252,24 @@ fn build_questionnaire(
             continue;
         }
         if !persona_ids.insert(p.id.get_ref().clone()) {
-            b.error("E035", ploc.clone(), format!("duplicate persona id `{}`", p.id.get_ref()));
+            b.error(
+                "E035",
+                ploc.clone(),
+                format!("duplicate persona id `{}`", p.id.get_ref()),
+            );
             continue;
         }
         for key in p.answers.get_ref().keys() {
             if !questions.iter().any(|q| q.id.as_str() == key) {
-                b.error("E040", file.at(p.answers.span()), format!("persona `{}` answers a missing question `{}`", p.id.get_ref(), key.escape_debug()));
+                b.error(
+                    "E040",
+                    file.at(p.answers.span()),
+                    format!(
+                        "persona `{}` answers a missing question `{}`",
+                        p.id.get_ref(),
+                        key.escape_debug()
+                    ),
+                );
             }
         }
         let mut answers = Vec::new();
@@ -896,16 +1278,33 @@ fn build_questionnaire(
                 Some(answer) => match q.options.iter().position(|o| o.id.as_str() == answer.get_ref()) {
                     Some(i) => answers.push(i),
                     None => {
-                        b.error("E040", file.at(answer.span()), format!("question `{}` has no option `{}`", q.id, answer.get_ref().escape_debug()))
-                            .help = Some(format!("options: {}", q.options.iter().map(|o| o.id.as_str()).collect::<Vec<_>>().join(", ")));
+                        b.error(
+                            "E040",
+                            file.at(answer.span()),
+                            format!(
+                                "question `{}` has no option `{}`",
+                                q.id,
+                                answer.get_ref().escape_debug()
+                            ),
+                        )
+                        .help = Some(format!(
+                            "options: {}",
+                            q.options.iter().map(|o| o.id.as_str()).collect::<Vec<_>>().join(", ")
+                        ));
                     }
                 },
                 None => {
-                    b.error("E040", file.at(p.answers.span()), format!("persona `{}` does not answer question `{}`", p.id.get_ref(), q.id));
+                    b.error(
+                        "E040",
+                        file.at(p.answers.span()),
+                        format!("persona `{}` does not answer question `{}`", p.id.get_ref(), q.id),
+                    );
                 }
             }
         }
-        let Some(expect) = parse_platform(b, &p.expect) else { continue };
+        let Some(expect) = parse_platform(b, &p.expect) else {
+            continue;
+        };
         personas.push(Persona {
             id: PersonaId(p.id.get_ref().clone()),
             name: p.name.clone(),
@@ -915,11 +1314,23 @@ fn build_questionnaire(
             location: ploc,
         });
     }
-    let intro = Text { markdown: raw.intro.clone(), location: Location::at(&file.source.path, 1, 1) };
+    let intro = Text {
+        markdown: raw.intro.clone(),
+        location: Location::at(&file.source.path, 1, 1),
+    };
     if b.problems.error_count() > before {
         return None;
     }
-    Some(Questionnaire { path: file.source.path.clone(), title: raw.title.clone(), intro, tie_break, close_call_gap, platforms, questions, personas })
+    Some(Questionnaire {
+        path: file.source.path.clone(),
+        title: raw.title.clone(),
+        intro,
+        tie_break,
+        close_call_gap,
+        platforms,
+        questions,
+        personas,
+    })
 }
 
 /// Anchors each route offers, collected after Markdown headings are known.
@@ -928,6 +1339,8 @@ pub type AnchorIndex = BTreeMap<Route, BTreeSet<String>>;
 /// Resolves site-absolute links (`/vps/risks/#anchor`) against the built site's routes and anchors.
 pub struct LinkResolver<'a> {
     pub routes: &'a BTreeSet<Route>,
+    /// Routes whose anchors cannot be checked (their file failed to load).
+    pub unchecked: &'a BTreeSet<Route>,
     pub anchors: &'a AnchorIndex,
     pub static_files: &'a BTreeSet<String>,
 }
@@ -955,9 +1368,16 @@ impl fmt::Display for LinkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LinkError::Scheme(s) => write!(f, "link scheme `{}:` is not allowed", s.escape_debug()),
-            LinkError::MissingRoute(r) => write!(f, "link to a missing page `{}`", r.escape_debug()),
+            LinkError::MissingRoute(r) => {
+                write!(f, "link to a missing page `{}`", r.escape_debug())
+            }
             LinkError::MissingAnchor { route, anchor } => {
-                write!(f, "link to a missing anchor `#{}` on {}", anchor.escape_debug(), route.escape_debug())
+                write!(
+                    f,
+                    "link to a missing anchor `#{}` on {}",
+                    anchor.escape_debug(),
+                    route.escape_debug()
+                )
             }
             LinkError::Malformed(why) => write!(f, "malformed link: {why}"),
         }
@@ -966,7 +1386,10 @@ impl fmt::Display for LinkError {
 
 /// The URL scheme of `url` as a browser would read it (case, whitespace and control characters ignored).
 pub fn scheme_of(url: &str) -> Option<String> {
-    let cleaned: String = url.chars().filter(|c| !c.is_ascii_whitespace() && !c.is_control()).collect();
+    let cleaned: String = url
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .collect();
     let end = cleaned.find([':', '/', '?', '#'])?;
     if cleaned[end..].starts_with(':') && end > 0 {
         Some(cleaned[..end].to_ascii_lowercase())
@@ -983,7 +1406,10 @@ impl LinkResolver<'_> {
         }
         if let Some(scheme) = scheme_of(url) {
             return match scheme.as_str() {
-                "http" | "https" if url.starts_with(&format!("{scheme}://")) || url.to_ascii_lowercase().starts_with(&format!("{scheme}://")) => {
+                "http" | "https"
+                    if url.starts_with(&format!("{scheme}://"))
+                        || url.to_ascii_lowercase().starts_with(&format!("{scheme}://")) =>
+                {
                     Ok(Resolved::External(url.to_string()))
                 }
                 "mailto" if url.to_ascii_lowercase().starts_with("mailto:") => Ok(Resolved::External(url.to_string())),
@@ -1001,7 +1427,9 @@ impl LinkResolver<'_> {
             None => (url, None),
         };
         if path.contains('?') {
-            return Err(LinkError::Malformed("query strings are not supported on internal links"));
+            return Err(LinkError::Malformed(
+                "query strings are not supported on internal links",
+            ));
         }
         let absolute = if path.is_empty() {
             from.as_str().to_string()
@@ -1025,12 +1453,19 @@ impl LinkResolver<'_> {
             return Err(LinkError::MissingRoute(route.to_string()));
         }
         if let Some(anchor) = &anchor {
-            let known = self.anchors.get(&route).is_some_and(|set| set.contains(anchor));
+            let known =
+                self.unchecked.contains(&route) || self.anchors.get(&route).is_some_and(|set| set.contains(anchor));
             if !known && !anchor.is_empty() {
-                return Err(LinkError::MissingAnchor { route: route.to_string(), anchor: anchor.clone() });
+                return Err(LinkError::MissingAnchor {
+                    route: route.to_string(),
+                    anchor: anchor.clone(),
+                });
             }
         }
-        Ok(Resolved::Internal { route, anchor: anchor.filter(|a| !a.is_empty()) })
+        Ok(Resolved::Internal {
+            route,
+            anchor: anchor.filter(|a| !a.is_empty()),
+        })
     }
 
     /// Resolves and turns the link into a URL relative to `from`, ready for an `href`.
@@ -1090,8 +1525,18 @@ mod tests {
 
     #[test]
     fn finds_schemes_in_many_spellings() {
-        for url in ["javascript:alert(1)", "JaVaScRiPt:x", " javascript:x", "java\tscript:x", "vbscript:x", "data:text/html,x"] {
-            assert!(matches!(scheme_of(url).as_deref(), Some("javascript" | "vbscript" | "data")), "{url}");
+        for url in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:x",
+            " javascript:x",
+            "java\tscript:x",
+            "vbscript:x",
+            "data:text/html,x",
+        ] {
+            assert!(
+                matches!(scheme_of(url).as_deref(), Some("javascript" | "vbscript" | "data")),
+                "{url}"
+            );
         }
         assert_eq!(scheme_of("/a/b:c"), None);
         assert_eq!(scheme_of("#x"), None);
@@ -1103,13 +1548,28 @@ mod tests {
         let mut anchors = AnchorIndex::new();
         anchors.insert(Route::new("/vps/risks/"), ["memory".to_string()].into_iter().collect());
         let statics = BTreeSet::new();
-        let r = LinkResolver { routes: &routes, anchors: &anchors, static_files: &statics };
+        let unchecked = BTreeSet::new();
+        let r = LinkResolver {
+            routes: &routes,
+            unchecked: &unchecked,
+            anchors: &anchors,
+            static_files: &statics,
+        };
         let home = Route::new("/");
         assert_eq!(r.href(&home, "/vps/risks/#memory").unwrap(), "vps/risks/#memory");
-        assert!(matches!(r.resolve(&home, "/vps/risks/#nope"), Err(LinkError::MissingAnchor { .. })));
+        assert!(matches!(
+            r.resolve(&home, "/vps/risks/#nope"),
+            Err(LinkError::MissingAnchor { .. })
+        ));
         assert!(matches!(r.resolve(&home, "/nope/"), Err(LinkError::MissingRoute(_))));
-        assert!(matches!(r.resolve(&home, "/../../etc/passwd"), Err(LinkError::Malformed(_))));
-        assert!(matches!(r.resolve(&home, "javascript:alert(1)"), Err(LinkError::Scheme(_))));
+        assert!(matches!(
+            r.resolve(&home, "/../../etc/passwd"),
+            Err(LinkError::Malformed(_))
+        ));
+        assert!(matches!(
+            r.resolve(&home, "javascript:alert(1)"),
+            Err(LinkError::Scheme(_))
+        ));
         assert_eq!(r.href(&Route::new("/vps/risks/"), "#memory").unwrap(), "#memory");
     }
 }

@@ -26,10 +26,16 @@ impl OutputSet {
     /// Adds a file; a second file at the same path, or an unsafe path, is refused.
     pub fn insert(&mut self, path: String, bytes: Vec<u8>) -> Result<(), String> {
         if !is_safe_output_path(&path) && !path.starts_with('_') {
-            return Err(format!("output path `{}` is not a plain relative path", path.escape_debug()));
+            return Err(format!(
+                "output path `{}` is not a plain relative path",
+                path.escape_debug()
+            ));
         }
         if path.split('/').any(|s| s == ".." || s.is_empty()) {
-            return Err(format!("output path `{}` is not a plain relative path", path.escape_debug()));
+            return Err(format!(
+                "output path `{}` is not a plain relative path",
+                path.escape_debug()
+            ));
         }
         let folded = path.to_ascii_lowercase();
         if self.files.keys().any(|k| k.to_ascii_lowercase() == folded) {
@@ -66,7 +72,10 @@ pub fn write_atomic(set: &OutputSet, out: &Path) -> Result<(), Error> {
         path: out.to_path_buf(),
         reason: "the output path has no directory name".into(),
     })?;
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     if out.exists() {
         check_replaceable(out)?;
     }
@@ -84,7 +93,10 @@ pub fn write_atomic(set: &OutputSet, out: &Path) -> Result<(), Error> {
 
 fn check_replaceable(out: &Path) -> Result<(), Error> {
     if !out.is_dir() {
-        return Err(Error::Refused { path: out.to_path_buf(), reason: "it exists and is not a directory".into() });
+        return Err(Error::Refused {
+            path: out.to_path_buf(),
+            reason: "it exists and is not a directory".into(),
+        });
     }
     let mut entries = std::fs::read_dir(out).map_err(|e| Error::io("read", out, e))?;
     if out.join(MARKER).is_file() || entries.next().is_none() {
@@ -92,7 +104,9 @@ fn check_replaceable(out: &Path) -> Result<(), Error> {
     } else {
         Err(Error::Refused {
             path: out.to_path_buf(),
-            reason: format!("it is not empty and riskguide did not create it (no {MARKER} file); choose another --out or empty it"),
+            reason: format!(
+                "it is not empty and riskguide did not create it (no {MARKER} file); choose another --out or empty it"
+            ),
         })
     }
 }
@@ -107,8 +121,11 @@ fn write_all(set: &OutputSet, staging: &Path) -> Result<(), Error> {
         std::fs::write(&target, bytes).map_err(|e| Error::io("write", &target, e))?;
     }
     let marker = staging.join(MARKER);
-    std::fs::write(&marker, b"This directory is written by riskguide build and replaced on every build.\n")
-        .map_err(|e| Error::io("write", &marker, e))
+    std::fs::write(
+        &marker,
+        b"This directory is written by riskguide build and replaced on every build.\n",
+    )
+    .map_err(|e| Error::io("write", &marker, e))
 }
 
 fn swap(staging: &Path, out: &Path, old: &Path) -> Result<(), Error> {
@@ -153,7 +170,11 @@ mod tests {
         std::fs::write(foreign.join("keep.txt"), b"keep").unwrap();
         assert!(matches!(write_atomic(&set, &foreign), Err(Error::Refused { .. })));
         assert_eq!(std::fs::read(foreign.join("keep.txt")).unwrap(), b"keep");
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().starts_with('.')).collect();
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+            .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
     }
 }

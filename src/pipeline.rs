@@ -13,7 +13,7 @@ use crate::discover;
 use crate::highlight::Highlighter;
 use crate::load;
 use crate::markdown::{self, Context, EmbedKind, Rendered, Source};
-use crate::model::{self, routes, AnchorIndex, LinkResolver, Page, Platform, Route, Site};
+use crate::model::{self, AnchorIndex, LinkResolver, Page, Platform, Route, Site, routes};
 use crate::output::OutputSet;
 use crate::render;
 use crate::view::*;
@@ -43,11 +43,17 @@ pub fn security_headers() -> Vec<(&'static str, &'static str)> {
             "Content-Security-Policy",
             "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; upgrade-insecure-requests",
         ),
-        ("Strict-Transport-Security", "max-age=63072000; includeSubDomains; preload"),
+        (
+            "Strict-Transport-Security",
+            "max-age=63072000; includeSubDomains; preload",
+        ),
         ("X-Content-Type-Options", "nosniff"),
         ("X-Frame-Options", "DENY"),
         ("Referrer-Policy", "no-referrer"),
-        ("Permissions-Policy", "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"),
+        (
+            "Permissions-Policy",
+            "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()",
+        ),
         ("Cross-Origin-Opener-Policy", "same-origin"),
         ("Cross-Origin-Embedder-Policy", "require-corp"),
         ("Cross-Origin-Resource-Policy", "same-origin"),
@@ -59,7 +65,10 @@ fn headers_file(config: &Config) -> String {
     for (name, value) in security_headers() {
         text.push_str(&format!("  {name}: {value}\n"));
     }
-    text.push_str(&format!("{}assets/*\n  Cache-Control: public, max-age=31536000, immutable\n", config.base_path));
+    text.push_str(&format!(
+        "{}assets/*\n  Cache-Control: public, max-age=31536000, immutable\n",
+        config.base_path
+    ));
     text
 }
 
@@ -79,32 +88,65 @@ pub fn build(config: &Config, highlighter: &Highlighter, options: Options) -> Re
             None
         }
     };
-    gate(&problems)?;
+    // No gate here: files that failed to load are left out, and the rest is still checked,
+    // so one run reports every problem of the site.
     let (site, found) = model::build(config, loaded);
     problems.extend(found);
-    let (Some(site), Some(templates)) = (site, templates) else { return Err(problems.into_sorted()) };
-    gate(&problems)?;
 
     let anchors = anchor_index(&site);
     let static_files = manifest.files.clone();
-    let resolver = LinkResolver { routes: &site.routes, anchors: &anchors, static_files: &static_files };
-    let names = |p: Platform| site.questionnaire.as_ref().map_or(p.default_name(), |q| q.platform_name(p)).to_string();
+    let resolver = LinkResolver {
+        routes: &site.routes,
+        unchecked: &site.unchecked_routes,
+        anchors: &anchors,
+        static_files: &static_files,
+    };
+    let names = |p: Platform| {
+        site.questionnaire
+            .as_ref()
+            .map_or(p.default_name(), |q| q.platform_name(p))
+            .to_string()
+    };
     let plain_embed = |_: EmbedKind, _: &str, _: &Route| None;
-    let inner = Context { resolver: &resolver, highlighter, embed: &plain_embed };
+    let inner = Context {
+        resolver: &resolver,
+        highlighter,
+        embed: &plain_embed,
+    };
     let embed = |kind: EmbedKind, id: &str, from: &Route| -> Option<String> {
         let mut ignored = Diagnostics::new();
+        if site.broken_ids.contains(id) {
+            return Some(String::new());
+        }
         match kind {
-            EmbedKind::Table => site.tables.iter().find(|(k, _)| k.as_str() == id).map(|(_, t)| markdown::table_html(t, from, &inner, &names, &mut ignored)),
-            EmbedKind::Checklist => site.checklists.iter().find(|(k, _)| k.as_str() == id).map(|(_, c)| compile::checklist_html(c, from, &inner, false, &mut ignored)),
+            EmbedKind::Table => site
+                .tables
+                .iter()
+                .find(|(k, _)| k.as_str() == id)
+                .map(|(_, t)| markdown::table_html(t, from, &inner, &names, &mut ignored)),
+            EmbedKind::Checklist => site
+                .checklists
+                .iter()
+                .find(|(k, _)| k.as_str() == id)
+                .map(|(_, c)| compile::checklist_html(c, from, &inner, false, &mut ignored)),
         }
     };
-    let ctx = Context { resolver: &resolver, highlighter, embed: &embed };
+    let ctx = Context {
+        resolver: &resolver,
+        highlighter,
+        embed: &embed,
+    };
 
     let rendered: Vec<Rendered> = site
         .pages
         .par_iter()
         .map(|page| {
-            let source = Source { path: &page.source.path, file_text: &page.source.text, offset: page.body_offset, markdown: page.body() };
+            let source = Source {
+                path: &page.source.path,
+                file_text: &page.source.text,
+                offset: page.body_offset,
+                markdown: page.body(),
+            };
             markdown::render(&source, &page.route, &ctx)
         })
         .collect();
@@ -113,44 +155,86 @@ pub fn build(config: &Config, highlighter: &Highlighter, options: Options) -> Re
     for r in &rendered {
         problems.extend(r.diagnostics.clone());
         external_links.extend(r.external_links.iter().cloned());
-        used_tables.extend(r.embeds.iter().filter(|(k, _)| *k == EmbedKind::Table).map(|(_, id)| id.clone()));
+        used_tables.extend(
+            r.embeds
+                .iter()
+                .filter(|(k, _)| *k == EmbedKind::Table)
+                .map(|(_, id)| id.clone()),
+        );
     }
     for table in site.tables.values() {
         markdown::table_html(table, &Route::new("/"), &inner, &names, &mut problems);
         if !used_tables.contains(table.id.as_str()) {
-            problems.push(Diagnostic::warning("W050", Location::file(&table.path), format!("table `{}` is not embedded in any page", table.id))
-                .with_help(format!("place it with a fenced block: ```table\\n{}\\n```", table.id)));
+            problems.push(
+                Diagnostic::warning(
+                    "W050",
+                    Location::file(&table.path),
+                    format!("table `{}` is not embedded in any page", table.id),
+                )
+                .with_help(format!("place it with a fenced block: ```table\\n{}\\n```", table.id)),
+            );
         }
     }
     let checklist_pages: BTreeMap<_, _> = site
         .checklists
         .values()
-        .map(|c| (c.id.clone(), compile::checklist_html(c, &c.route, &inner, true, &mut problems)))
+        .map(|c| {
+            (
+                c.id.clone(),
+                compile::checklist_html(c, &c.route, &inner, true, &mut problems),
+            )
+        })
         .collect();
     let mut questionnaire_rules = None;
     if let Some(q) = &site.questionnaire {
-        let titles = site.checklists.values().map(|c| (c.id.clone(), (c.title.clone(), c.route.clone()))).collect();
+        let titles = site
+            .checklists
+            .values()
+            .map(|c| (c.id.clone(), (c.title.clone(), c.route.clone())))
+            .collect();
         let rules = compile::questionnaire_json(q, &Route::new(routes::QUESTIONNAIRE), &inner, &titles, &mut problems);
         let intro = markdown::render_block(&q.intro, &Route::new(routes::QUESTIONNAIRE), &inner, &mut problems);
         problems.extend(compile::audit(q));
         questionnaire_rules = Some((compile::json_for_html(&rules), intro));
     }
     gate(&problems)?;
+    let Some(templates) = templates else {
+        return Err(problems.into_sorted());
+    };
 
     let mut manifest = manifest;
-    let search_index = config.search.then(|| manifest.add_generated("search.js", search_index(&site, &rendered)));
+    let search_index = config
+        .search
+        .then(|| manifest.add_generated("search.js", search_index(&site, &rendered)));
     let chrome = Chrome::new(&site, &manifest, search_index.as_ref(), options);
     let mut views: Vec<(String, PageView)> = Vec::new();
     for (i, (page, r)) in site.pages.iter().zip(&rendered).enumerate() {
-        let mut view = chrome.page_view(if page.route.as_str() == "/" { "home" } else { "page" }, &page.route, &page.title, &page.description);
+        let mut view = chrome.page_view(
+            if page.route.as_str() == "/" { "home" } else { "page" },
+            &page.route,
+            &page.title,
+            &page.description,
+        );
         view.html = r.html.clone();
         view.toc = r.toc.clone();
         view.severity = page.severity.map(LevelView::from);
         view.reviewed = page.reviewed.clone();
-        view.platforms = page.platforms.iter().map(|p| PlatformView::new(*p, &names(*p))).collect();
-        view.prev = i.checked_sub(1).and_then(|j| site.pages.get(j)).map(|p| chrome.link(p, &page.route));
+        view.platforms = page
+            .platforms
+            .iter()
+            .map(|p| PlatformView::new(*p, &names(*p)))
+            .collect();
+        view.prev = i
+            .checked_sub(1)
+            .and_then(|j| site.pages.get(j))
+            .map(|p| chrome.link(p, &page.route));
         view.next = site.pages.get(i + 1).map(|p| chrome.link(p, &page.route));
-        view.section = page.section.as_ref().and_then(|s| site.pages.iter().find(|p| p.route == Route::new(s))).filter(|p| p.route != page.route).map(|p| chrome.link(p, &page.route));
+        view.section = page
+            .section
+            .as_ref()
+            .and_then(|s| site.pages.iter().find(|p| p.route == Route::new(s)))
+            .filter(|p| p.route != page.route)
+            .map(|p| chrome.link(p, &page.route));
         if view.kind == "home" {
             view.risks = risk_list(&site, &chrome, &page.route);
             view.checklists = chrome.checklist_views(&page.route, None);
@@ -161,29 +245,57 @@ pub fn build(config: &Config, highlighter: &Highlighter, options: Options) -> Re
         let mut view = chrome.page_view("checklist", &checklist.route, &checklist.title, "");
         let mut card = chrome.card(checklist, &checklist.route);
         card.href = String::new();
-        view.checklist = Some(ChecklistView { card, html: checklist_pages.get(&checklist.id).cloned().unwrap_or_default() });
+        view.checklist = Some(ChecklistView {
+            card,
+            html: checklist_pages.get(&checklist.id).cloned().unwrap_or_default(),
+        });
         views.push((checklist.route.output_path(), view));
     }
     let hub = Route::new(routes::CHECKLISTS);
-    let mut view = chrome.page_view("checklists", &hub, "Checklists", "Pre-deploy and recovery checklists for every platform, with progress saved in your browser.");
+    let mut view = chrome.page_view(
+        "checklists",
+        &hub,
+        "Checklists",
+        "Pre-deploy and recovery checklists for every platform, with progress saved in your browser.",
+    );
     view.checklists = chrome.checklist_views(&hub, None);
     views.push((hub.output_path(), view));
     let print_lists = Route::new(routes::PRINT_CHECKLISTS);
-    let mut view = chrome.page_view("print-checklists", &print_lists, "All checklists", "Every checklist of the guide on one printable page.");
+    let mut view = chrome.page_view(
+        "print-checklists",
+        &print_lists,
+        "All checklists",
+        "Every checklist of the guide on one printable page.",
+    );
     view.checklists = chrome.checklist_views(&print_lists, Some(&embed));
     views.push((print_lists.output_path(), view));
     let print_guide = Route::new(routes::PRINT_GUIDE);
-    let mut view = chrome.page_view("print", &print_guide, &format!("{} (printable)", config.title), "The whole guide on one page, for printing or reading offline.");
+    let mut view = chrome.page_view(
+        "print",
+        &print_guide,
+        &format!("{} (printable)", config.title),
+        "The whole guide on one page, for printing or reading offline.",
+    );
     view.print_sections = print_sections(&site, &ctx, &print_guide);
     views.push((print_guide.output_path(), view));
     if let (Some(q), Some((rules_json, intro_html))) = (&site.questionnaire, questionnaire_rules) {
         let qroute = Route::new(routes::QUESTIONNAIRE);
         let qview = questionnaire_view(q, rules_json, intro_html, &names);
-        let mut view = chrome.page_view("questionnaire", &qroute, &q.title, "Answer eleven questions and get a recommendation with the reasons behind it.");
+        let mut view = chrome.page_view(
+            "questionnaire",
+            &qroute,
+            &q.title,
+            "Answer eleven questions and get a recommendation with the reasons behind it.",
+        );
         view.questionnaire = Some(qview.clone());
         views.push((qroute.output_path(), view));
         let plan = Route::new(routes::PLAN);
-        let mut view = chrome.page_view("plan", &plan, "Your plan", "The checklists and follow-up actions for the platform your answers point to.");
+        let mut view = chrome.page_view(
+            "plan",
+            &plan,
+            "Your plan",
+            "The checklists and follow-up actions for the platform your answers point to.",
+        );
         view.questionnaire = Some(qview);
         view.checklists = chrome.checklist_views(&plan, Some(&embed));
         views.push((plan.output_path(), view));
@@ -195,7 +307,10 @@ pub fn build(config: &Config, highlighter: &Highlighter, options: Options) -> Re
     views.push(("404.html".into(), not_found));
 
     let pages = views.len();
-    let results: Vec<(String, Result<String, Diagnostic>)> = views.into_par_iter().map(|(path, view)| (path, templates.render(&view))).collect();
+    let results: Vec<(String, Result<String, Diagnostic>)> = views
+        .into_par_iter()
+        .map(|(path, view)| (path, templates.render(&view)))
+        .collect();
     let mut output = OutputSet::new();
     for (path, result) in results {
         match result {
@@ -206,11 +321,31 @@ pub fn build(config: &Config, highlighter: &Highlighter, options: Options) -> Re
     for (path, bytes) in manifest.outputs {
         add(&mut output, path, bytes, &mut problems);
     }
-    add(&mut output, "_headers".into(), headers_file(config).into_bytes(), &mut problems);
-    add(&mut output, "sitemap.xml".into(), sitemap(&site).into_bytes(), &mut problems);
-    add(&mut output, "robots.txt".into(), format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", config.base_url).into_bytes(), &mut problems);
+    add(
+        &mut output,
+        "_headers".into(),
+        headers_file(config).into_bytes(),
+        &mut problems,
+    );
+    add(
+        &mut output,
+        "sitemap.xml".into(),
+        sitemap(&site).into_bytes(),
+        &mut problems,
+    );
+    add(
+        &mut output,
+        "robots.txt".into(),
+        format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", config.base_url).into_bytes(),
+        &mut problems,
+    );
     gate(&problems)?;
-    Ok(Built { output, diagnostics: problems.into_sorted(), pages, external_links })
+    Ok(Built {
+        output,
+        diagnostics: problems.into_sorted(),
+        pages,
+        external_links,
+    })
 }
 
 /// Loads and validates the site model only (no rendering): what `recommend` needs.
@@ -220,17 +355,18 @@ pub fn load_site(config: &Config) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnos
     problems.extend(found);
     let (loaded, found) = load::parse(files);
     problems.extend(found);
-    gate(&problems)?;
     let (site, found) = model::build(config, loaded);
     problems.extend(found);
-    match site {
-        Some(site) if !problems.has_errors() => Ok((site, problems.into_sorted())),
-        _ => Err(problems.into_sorted()),
-    }
+    gate(&problems)?;
+    Ok((site, problems.into_sorted()))
 }
 
 fn gate(problems: &Diagnostics) -> Result<(), Vec<Diagnostic>> {
-    if problems.has_errors() { Err(problems.clone().into_sorted()) } else { Ok(()) }
+    if problems.has_errors() {
+        Err(problems.clone().into_sorted())
+    } else {
+        Ok(())
+    }
 }
 
 fn add(output: &mut OutputSet, path: String, bytes: Vec<u8>, problems: &mut Diagnostics) {
@@ -243,7 +379,10 @@ fn add(output: &mut OutputSet, path: String, bytes: Vec<u8>, problems: &mut Diag
 fn anchor_index(site: &Site) -> AnchorIndex {
     let mut anchors = AnchorIndex::new();
     for page in &site.pages {
-        anchors.insert(page.route.clone(), markdown::outline(page.body()).into_iter().map(|h| h.id).collect());
+        anchors.insert(
+            page.route.clone(),
+            markdown::outline(page.body()).into_iter().map(|h| h.id).collect(),
+        );
     }
     for list in site.checklists.values() {
         anchors.insert(list.route.clone(), compile::checklist_anchors(list).collect());
@@ -267,7 +406,12 @@ struct Chrome<'a> {
 
 impl<'a> Chrome<'a> {
     fn new(site: &'a Site, manifest: &'a AssetManifest, search: Option<&'a Fingerprinted>, options: Options) -> Self {
-        Chrome { site, manifest, search, options }
+        Chrome {
+            site,
+            manifest,
+            search,
+            options,
+        }
     }
 
     fn href(from: &Route, to: &Route) -> String {
@@ -281,31 +425,56 @@ impl<'a> Chrome<'a> {
             current: &page.route == from,
             description: page.description.clone(),
             severity: page.severity.map(LevelView::from),
-            platforms: page.platforms.iter().map(|p| PlatformView::new(*p, p.default_name())).collect(),
+            platforms: page
+                .platforms
+                .iter()
+                .map(|p| PlatformView::new(*p, p.default_name()))
+                .collect(),
         }
     }
 
     fn page_view(&self, kind: &'static str, route: &Route, title: &str, description: &str) -> PageView {
         let site = self.site;
         let config = &site.config;
-        let generated = |r: &str| site.routes.contains(&Route::new(r)).then(|| Self::href(route, &Route::new(r)));
+        let generated = |r: &str| {
+            site.routes
+                .contains(&Route::new(r))
+                .then(|| Self::href(route, &Route::new(r)))
+        };
         let nav = site
             .nav
             .iter()
             .filter_map(|s| site.pages.get(s.page).map(|p| (p, s)))
             .map(|(landing, section)| {
-                let open = route == &landing.route || section.children.iter().any(|&c| site.pages.get(c).is_some_and(|p| &p.route == route));
+                let open = route == &landing.route
+                    || section
+                        .children
+                        .iter()
+                        .any(|&c| site.pages.get(c).is_some_and(|p| &p.route == route));
                 NavSectionView {
                     link: self.link(landing, route),
                     open,
-                    children: if open { section.children.iter().filter_map(|&c| site.pages.get(c)).map(|p| self.link(p, route)).collect() } else { Vec::new() },
+                    children: if open {
+                        section
+                            .children
+                            .iter()
+                            .filter_map(|&c| site.pages.get(c))
+                            .map(|p| self.link(p, route))
+                            .collect()
+                    } else {
+                        Vec::new()
+                    },
                 }
             })
             .collect();
         PageView {
             kind,
             title: title.to_string(),
-            description: if description.is_empty() { config.description.clone() } else { description.to_string() },
+            description: if description.is_empty() {
+                config.description.clone()
+            } else {
+                description.to_string()
+            },
             route: route.to_string(),
             canonical: format!("{}{}", config.base_url, route.as_str().trim_start_matches('/')),
             root: route.to_root(),
@@ -343,8 +512,15 @@ impl<'a> Chrome<'a> {
             id: list.id.to_string(),
             title: list.title.clone(),
             href: Self::href(from, &list.route),
-            kind: serde_json::to_value(list.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
-            platforms: list.platforms.iter().map(|p| PlatformView::new(*p, p.default_name())).collect(),
+            kind: serde_json::to_value(list.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default(),
+            platforms: list
+                .platforms
+                .iter()
+                .map(|p| PlatformView::new(*p, p.default_name()))
+                .collect(),
             items: list.items().count(),
         }
     }
@@ -352,12 +528,20 @@ impl<'a> Chrome<'a> {
     /// Checklist cards in platform order; with `embed`, each with its full markup too.
     fn checklist_views(&self, from: &Route, embed: Option<&markdown::EmbedFn>) -> Vec<ChecklistView> {
         let mut lists: Vec<&model::Checklist> = self.site.checklists.values().collect();
-        lists.sort_by_key(|c| (c.platforms.first().copied(), c.kind != model::ChecklistKind::Predeploy, c.id.clone()));
+        lists.sort_by_key(|c| {
+            (
+                c.platforms.first().copied(),
+                c.kind != model::ChecklistKind::Predeploy,
+                c.id.clone(),
+            )
+        });
         lists
             .into_iter()
             .map(|c| ChecklistView {
                 card: self.card(c, from),
-                html: embed.and_then(|e| e(EmbedKind::Checklist, c.id.as_str(), from)).unwrap_or_default(),
+                html: embed
+                    .and_then(|e| e(EmbedKind::Checklist, c.id.as_str(), from))
+                    .unwrap_or_default(),
             })
             .collect()
     }
@@ -376,7 +560,15 @@ fn absolutize_assets(view: &mut PageView, base: &str) {
     fix(&mut view.links.checklists);
     fix(&mut view.links.print_checklists);
     fix(&mut view.links.print_guide);
-    for link in [&mut view.links.questionnaire, &mut view.links.plan, &mut view.links.changelog, &mut view.links.compare].into_iter().flatten() {
+    for link in [
+        &mut view.links.questionnaire,
+        &mut view.links.plan,
+        &mut view.links.changelog,
+        &mut view.links.compare,
+    ]
+    .into_iter()
+    .flatten()
+    {
         fix(link);
     }
     if let Some(css) = &mut view.assets.css {
@@ -407,17 +599,35 @@ fn print_sections(site: &Site, ctx: &Context, from: &Route) -> Vec<PrintSectionV
     site.pages
         .par_iter()
         .map(|page| {
-            let source = Source { path: &page.source.path, file_text: &page.source.text, offset: page.body_offset, markdown: page.body() };
+            let source = Source {
+                path: &page.source.path,
+                file_text: &page.source.text,
+                offset: page.body_offset,
+                markdown: page.body(),
+            };
             let r = markdown::render(&source, from, ctx);
             let anchor = format!("page-{}", page.id.as_str().replace('/', "-"));
             // Headings inside each page are renumbered by page so ids stay unique on the combined page.
-            let html = r.html.replace(" id=\"", &format!(" id=\"{anchor}-")).replace("href=\"#", &format!("href=\"#{anchor}-"));
-            PrintSectionView { title: page.title.clone(), anchor, severity: page.severity.map(LevelView::from), html }
+            let html = r
+                .html
+                .replace(" id=\"", &format!(" id=\"{anchor}-"))
+                .replace("href=\"#", &format!("href=\"#{anchor}-"));
+            PrintSectionView {
+                title: page.title.clone(),
+                anchor,
+                severity: page.severity.map(LevelView::from),
+                html,
+            }
         })
         .collect()
 }
 
-fn questionnaire_view(q: &model::Questionnaire, rules_json: String, intro_html: String, names: &dyn Fn(Platform) -> String) -> QuestionnaireView {
+fn questionnaire_view(
+    q: &model::Questionnaire,
+    rules_json: String,
+    intro_html: String,
+    names: &dyn Fn(Platform) -> String,
+) -> QuestionnaireView {
     let questions = q
         .questions
         .iter()
@@ -487,7 +697,9 @@ fn search_index(site: &Site, rendered: &[Rendered]) -> Vec<u8> {
 }
 
 fn sitemap(site: &Site) -> String {
-    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
     for route in &site.routes {
         let loc = format!("{}{}", site.config.base_url, route.as_str().trim_start_matches('/'));
         xml.push_str(&format!("<url><loc>{}</loc></url>\n", markdown::escape_text(&loc)));

@@ -6,6 +6,7 @@
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::discover::relative;
+use crate::markdown::escape_attr as escape_html;
 use crate::view::PageView;
 use minijinja::{Environment, UndefinedBehavior};
 use std::path::Path;
@@ -28,13 +29,38 @@ pub fn load(dir: &Path) -> Result<Templates, Diagnostics> {
             minijinja::AutoEscape::None
         }
     });
+    env.set_formatter(|out, state, value| {
+        // minijinja also escapes `/`; the five characters below are all that matters inside
+        // text and double-quoted attributes, and paths stay readable and small.
+        let plain = value
+            .as_str()
+            .filter(|_| !value.is_safe() && matches!(state.auto_escape(), minijinja::AutoEscape::Html));
+        match plain {
+            Some(text) => out
+                .write_str(&escape_html(text))
+                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())),
+            None => minijinja::escape_formatter(out, state, value),
+        }
+    });
     let mut problems = Diagnostics::new();
     if !dir.is_dir() {
-        problems.push(Diagnostic::error("E080", Location::file("templates"), "the site has no templates/ directory")
-            .with_help("`riskguide new DIR` writes a complete set of templates"));
+        problems.push(
+            Diagnostic::error(
+                "E080",
+                Location::file("templates"),
+                "the site has no templates/ directory",
+            )
+            .with_help("`riskguide new DIR` writes a complete set of templates"),
+        );
         return Err(problems);
     }
-    for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name().max_depth(4).into_iter().flatten() {
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .max_depth(4)
+        .into_iter()
+        .flatten()
+    {
         if !entry.file_type().is_file() {
             continue;
         }
@@ -51,40 +77,66 @@ pub fn load(dir: &Path) -> Result<Templates, Diagnostics> {
     }
     for required in REQUIRED {
         if env.get_template(required).is_err() && !problems.has_errors() {
-            problems.push(Diagnostic::error("E081", Location::file(format!("templates/{required}")), "required template is missing"));
+            problems.push(Diagnostic::error(
+                "E081",
+                Location::file(format!("templates/{required}")),
+                "required template is missing",
+            ));
         }
     }
-    if problems.has_errors() { Err(problems) } else { Ok(Templates { env }) }
+    if problems.has_errors() {
+        Err(problems)
+    } else {
+        Ok(Templates { env })
+    }
 }
 
 fn template_error(e: &minijinja::Error, fallback: &str) -> Diagnostic {
     let name = e.name().unwrap_or(fallback);
-    let location = Location::at(format!("templates/{name}"), e.line().unwrap_or(0), usize::from(e.line().is_some()));
+    let location = Location::at(
+        format!("templates/{name}"),
+        e.line().unwrap_or(0),
+        usize::from(e.line().is_some()),
+    );
     let mut message = e.to_string();
     if let Some(detail) = e.detail() {
         if !message.contains(detail) {
             message = format!("{message}: {detail}");
         }
     }
-    Diagnostic::error("E082", location, message.lines().next().unwrap_or("template error").to_string())
+    Diagnostic::error(
+        "E082",
+        location,
+        message.lines().next().unwrap_or("template error").to_string(),
+    )
 }
 
 impl Templates {
     /// The template for a kind of page: `<kind>.html`, else `page.html`.
     fn template_for(&self, kind: &str) -> String {
         let name = format!("{kind}.html");
-        if self.env.get_template(&name).is_ok() { name } else { "page.html".to_string() }
+        if self.env.get_template(&name).is_ok() {
+            name
+        } else {
+            "page.html".to_string()
+        }
     }
 
     pub fn render(&self, view: &PageView) -> Result<String, Diagnostic> {
         let name = self.template_for(view.kind);
         let template = self.env.get_template(&name).map_err(|e| template_error(&e, &name))?;
-        template.render(minijinja::value::Serde(view)).map_err(|e| template_error(&e, &name))
+        template
+            .render(minijinja::value::Serde(view))
+            .map_err(|e| template_error(&e, &name))
     }
 
     /// Renders a plain-text template (like `_headers`) if the site has it.
     pub fn render_text<S: serde::Serialize>(&self, name: &str, context: &S) -> Option<Result<String, Diagnostic>> {
         let template = self.env.get_template(name).ok()?;
-        Some(template.render(minijinja::value::Serde(context)).map_err(|e| template_error(&e, name)))
+        Some(
+            template
+                .render(minijinja::value::Serde(context))
+                .map_err(|e| template_error(&e, name)),
+        )
     }
 }

@@ -42,7 +42,10 @@ pub struct LevelView {
 
 impl From<Level> for LevelView {
     fn from(level: Level) -> Self {
-        LevelView { id: level.id(), label: level.label() }
+        LevelView {
+            id: level.id(),
+            label: level.label(),
+        }
     }
 }
 
@@ -54,7 +57,10 @@ pub struct PlatformView {
 
 impl PlatformView {
     pub fn new(platform: Platform, name: &str) -> Self {
-        PlatformView { id: platform.id(), name: name.to_string() }
+        PlatformView {
+            id: platform.id(),
+            name: name.to_string(),
+        }
     }
 }
 
@@ -98,9 +104,17 @@ impl AssetsView {
         };
         AssetsView {
             css: manifest.css.as_ref().map(view),
-            scripts: manifest.scripts.iter().map(|(name, f)| (name.trim_end_matches(".js").to_string(), view(f))).collect(),
+            scripts: manifest
+                .scripts
+                .iter()
+                .map(|(name, f)| (name.trim_end_matches(".js").to_string(), view(f)))
+                .collect(),
             search_index: search_index.map(view),
-            favicon: manifest.files.iter().find(|f| f.starts_with("favicon.")).map(|f| from.relative_to(f)),
+            favicon: manifest
+                .files
+                .iter()
+                .find(|f| f.starts_with("favicon."))
+                .map(|f| from.relative_to(f)),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `riskguide build`: the pipeline, then the atomic write.
 
-use super::{load_config, print_diagnostics, Code, CONTENT_ERRORS, OK, USAGE};
+use super::{CONTENT_ERRORS, Code, OK, USAGE, load_config, print_diagnostics};
 use riskguide::diagnostics::Error;
 use riskguide::highlight::Highlighter;
 use riskguide::output;

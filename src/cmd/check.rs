@@ -1,6 +1,6 @@
 //! `riskguide check`: the whole pipeline, nothing written; every problem at once.
 
-use super::{load_config, print_diagnostics, Code, CONTENT_ERRORS, OK};
+use super::{CONTENT_ERRORS, Code, OK, load_config, print_diagnostics};
 use riskguide::diagnostics::Diagnostic;
 use riskguide::highlight::Highlighter;
 use riskguide::pipeline::{self, Options};

@@ -9,7 +9,7 @@ pub mod recommend;
 pub mod serve;
 
 use riskguide::config::{self, Config};
-use riskguide::diagnostics::{render_with_source, Diagnostic, Error};
+use riskguide::diagnostics::{Diagnostic, Error, render_with_source};
 use std::io::IsTerminal;
 use std::path::Path;
 

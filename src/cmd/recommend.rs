@@ -1,10 +1,10 @@
 //! `riskguide recommend`: the questionnaire on the terminal, through the same evaluator as the site.
 
-use super::{load_config, print_diagnostics, Code, CONTENT_ERRORS, OK, USAGE};
+use super::{CONTENT_ERRORS, Code, OK, USAGE, load_config, print_diagnostics};
 use riskguide::compile::{evaluate, flips, fragment};
 use riskguide::model::{Effect, Platform, Questionnaire};
 use riskguide::pipeline;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::path::Path;
 
 pub fn run(root: &Path, answers: &[String], as_json: bool) -> Code {
@@ -32,7 +32,11 @@ pub fn run(root: &Path, answers: &[String], as_json: bool) -> Code {
     };
     let missing: Vec<usize> = (0..q.questions.len()).filter(|i| chosen[*i].is_none()).collect();
     if !missing.is_empty() {
-        eprintln!("{} of {} questions still need an answer:", missing.len(), q.questions.len());
+        eprintln!(
+            "{} of {} questions still need an answer:",
+            missing.len(),
+            q.questions.len()
+        );
         for i in missing {
             let question = &q.questions[i];
             eprintln!("  --answer {}=…   {}", question.id, question.prompt);
@@ -64,7 +68,10 @@ fn parse_answers(q: &Questionnaire, answers: &[String]) -> Result<Vec<Option<usi
         let question = &q.questions[qi];
         let Some(oi) = question.options.iter().position(|o| o.id.as_str() == oid) else {
             let valid: Vec<&str> = question.options.iter().map(|o| o.id.as_str()).collect();
-            return Err(format!("question `{qid}` has no option `{oid}`; options are: {}", valid.join(", ")));
+            return Err(format!(
+                "question `{qid}` has no option `{oid}`; options are: {}",
+                valid.join(", ")
+            ));
         };
         chosen[qi] = Some(oi);
     }
@@ -78,13 +85,24 @@ pub fn report(q: &Questionnaire, answers: &[Option<usize>], base_url: &str) -> V
     let winner = e.winner();
     let scores: serde_json::Map<String, Value> = Platform::ALL
         .iter()
-        .map(|p| (p.id().to_string(), if e.excluded.contains_key(p) { Value::Null } else { json!(e.scores[p]) }))
+        .map(|p| {
+            (
+                p.id().to_string(),
+                if e.excluded.contains_key(p) {
+                    Value::Null
+                } else {
+                    json!(e.scores[p])
+                },
+            )
+        })
         .collect();
     let mut reasons = Vec::new();
     let mut excluded: serde_json::Map<String, Value> = serde_json::Map::new();
     let mut follow_up = Vec::new();
     for (qi, question) in q.questions.iter().enumerate() {
-        let Some(option) = answers[qi].and_then(|oi| question.options.get(oi)) else { continue };
+        let Some(option) = answers[qi].and_then(|oi| question.options.get(oi)) else {
+            continue;
+        };
         for r in &option.reasons {
             let effect = match option.effects.get(&r.platform) {
                 Some(Effect::Delta(n)) => json!(n),
@@ -93,7 +111,11 @@ pub fn report(q: &Questionnaire, answers: &[Option<usize>], base_url: &str) -> V
             };
             let entry = json!({"question": question.id, "option": option.id, "platform": r.platform, "effect": effect, "text": r.text, "link": r.link.target, "url": url(&r.link.target)});
             if matches!(option.effects.get(&r.platform), Some(Effect::Exclude)) {
-                if let Some(list) = excluded.entry(r.platform.id()).or_insert_with(|| json!([])).as_array_mut() {
+                if let Some(list) = excluded
+                    .entry(r.platform.id())
+                    .or_insert_with(|| json!([]))
+                    .as_array_mut()
+                {
                     list.push(entry.clone());
                 }
             }
@@ -111,7 +133,12 @@ pub fn report(q: &Questionnaire, answers: &[Option<usize>], base_url: &str) -> V
         .collect();
     let checklists: Vec<Value> = winner
         .and_then(|w| q.platform(w))
-        .map(|info| info.checklists.iter().map(|c| json!({"id": c, "url": url(&format!("/checklists/{c}/"))})).collect())
+        .map(|info| {
+            info.checklists
+                .iter()
+                .map(|c| json!({"id": c, "url": url(&format!("/checklists/{c}/"))}))
+                .collect()
+        })
         .unwrap_or_default();
     json!({
         "platform": winner,
@@ -129,8 +156,17 @@ pub fn report(q: &Questionnaire, answers: &[Option<usize>], base_url: &str) -> V
 }
 
 fn print_human(q: &Questionnaire, r: &Value) {
-    let name = |id: &Value| id.as_str().and_then(Platform::parse).map_or("none", |p| q.platform_name(p)).to_string();
-    let close = if r["close_call"].as_bool() == Some(true) { "  (close call)" } else { "" };
+    let name = |id: &Value| {
+        id.as_str()
+            .and_then(Platform::parse)
+            .map_or("none", |p| q.platform_name(p))
+            .to_string()
+    };
+    let close = if r["close_call"].as_bool() == Some(true) {
+        "  (close call)"
+    } else {
+        ""
+    };
     println!("Recommendation: {}{close}", name(&r["platform"]));
     let scores: Vec<String> = q
         .tie_break
@@ -145,20 +181,43 @@ fn print_human(q: &Questionnaire, r: &Value) {
         println!("\nExcluded:");
         for (platform, list) in excluded {
             for reason in list.as_array().into_iter().flatten() {
-                println!("  {} by {}={}: {} ({})", name(&json!(platform)), reason["question"].as_str().unwrap_or(""), reason["option"].as_str().unwrap_or(""), reason["text"].as_str().unwrap_or(""), reason["link"].as_str().unwrap_or(""));
+                println!(
+                    "  {} by {}={}: {} ({})",
+                    name(&json!(platform)),
+                    reason["question"].as_str().unwrap_or(""),
+                    reason["option"].as_str().unwrap_or(""),
+                    reason["text"].as_str().unwrap_or(""),
+                    reason["link"].as_str().unwrap_or("")
+                );
             }
         }
     }
     println!("\nWhy:");
-    for reason in r["reasons"].as_array().into_iter().flatten().filter(|x| x["effect"] != json!("exclude")) {
+    for reason in r["reasons"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|x| x["effect"] != json!("exclude"))
+    {
         let effect = reason["effect"].as_i64().unwrap_or(0);
-        println!("  {:+} {}: {} ({})", effect, name(&reason["platform"]), reason["text"].as_str().unwrap_or(""), reason["link"].as_str().unwrap_or(""));
+        println!(
+            "  {:+} {}: {} ({})",
+            effect,
+            name(&reason["platform"]),
+            reason["text"].as_str().unwrap_or(""),
+            reason["link"].as_str().unwrap_or("")
+        );
     }
     let flips = r["flips"].as_array().cloned().unwrap_or_default();
     if !flips.is_empty() {
         println!("\nOne answer that would change it:");
         for f in flips.iter().take(8) {
-            println!("  {}={} → {}", f["question"].as_str().unwrap_or(""), f["option"].as_str().unwrap_or(""), name(&f["platform"]));
+            println!(
+                "  {}={} → {}",
+                f["question"].as_str().unwrap_or(""),
+                f["option"].as_str().unwrap_or(""),
+                name(&f["platform"])
+            );
         }
     }
     let follow: Vec<&Value> = r["follow_up"].as_array().into_iter().flatten().collect();

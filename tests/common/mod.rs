@@ -3,13 +3,13 @@
 //! real headless Chromium (Debian's `chromium` and `chromium-driver`).
 #![allow(dead_code)]
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 pub fn bin() -> PathBuf {
@@ -44,10 +44,20 @@ pub fn shipped_site(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("public");
     let root = repo_root();
-    let mut args = vec!["build", "--root", root.to_str().expect("utf-8"), "--out", out.to_str().expect("utf-8")];
+    let mut args = vec![
+        "build",
+        "--root",
+        root.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ];
     args.extend_from_slice(extra);
     let result = riskguide(&args);
-    assert!(result.status.success(), "build failed: {}", String::from_utf8_lossy(&result.stderr));
+    assert!(
+        result.status.success(),
+        "build failed: {}",
+        String::from_utf8_lossy(&result.stderr)
+    );
     (dir, out)
 }
 
@@ -111,7 +121,11 @@ fn serve_one(mut stream: TcpStream, dir: &Path) {
     }
     let (status, body, file) = match (path.contains(".."), std::fs::read(&file)) {
         (false, Ok(body)) => ("200 OK", body, file),
-        _ => ("404 Not Found", std::fs::read(dir.join("404.html")).unwrap_or_default(), dir.join("404.html")),
+        _ => (
+            "404 Not Found",
+            std::fs::read(dir.join("404.html")).unwrap_or_default(),
+            dir.join("404.html"),
+        ),
     };
     let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("");
     let kind = match ext {
@@ -123,7 +137,10 @@ fn serve_one(mut stream: TcpStream, dir: &Path) {
         "xml" => "application/xml",
         _ => "text/plain; charset=utf-8",
     };
-    let mut head = format!("HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
+    let mut head = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
     for (name, value) in riskguide::pipeline::security_headers() {
         if name != "Strict-Transport-Security" {
             head.push_str(&format!("{name}: {value}\r\n"));
@@ -146,7 +163,11 @@ pub struct Browser {
 const ELEMENT: &str = "element-6066-11e4-a4bb-0aec7d4d3b63";
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 impl Browser {
@@ -164,10 +185,17 @@ impl Browser {
             .spawn()
             .expect("chromedriver starts");
         let base = format!("http://127.0.0.1:{port}");
-        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).timeout_global(Some(Duration::from_secs(120))).build().into();
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build()
+            .into();
         let started = Instant::now();
         while agent.get(&format!("{base}/status")).call().is_err() {
-            assert!(started.elapsed() < Duration::from_secs(20), "chromedriver did not start");
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
         let profile = tempfile::tempdir().expect("profile dir");
@@ -189,10 +217,22 @@ impl Browser {
             "goog:chromeOptions": {"binary": "/usr/bin/chromium", "args": args},
             "goog:loggingPrefs": {"browser": "ALL"}
         }}});
-        let mut response = agent.post(&format!("{base}/session")).send_json(&caps).expect("new session");
+        let mut response = agent
+            .post(&format!("{base}/session"))
+            .send_json(&caps)
+            .expect("new session");
         let value: Value = response.body_mut().read_json().expect("json");
-        let session = value["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {value}")).to_string();
-        Browser { driver, base, session, agent, _profile: profile }
+        let session = value["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {value}"))
+            .to_string();
+        Browser {
+            driver,
+            base,
+            session,
+            agent,
+            _profile: profile,
+        }
     }
 
     pub fn start() -> Browser {
@@ -229,17 +269,27 @@ impl Browser {
     }
 
     pub fn current_url(&self) -> String {
-        self.cmd("GET", "/url", Value::Null).as_str().unwrap_or_default().to_string()
+        self.cmd("GET", "/url", Value::Null)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     pub fn find(&self, css: &str) -> String {
         let v = self.cmd("POST", "/element", json!({"using": "css selector", "value": css}));
-        v[ELEMENT].as_str().unwrap_or_else(|| panic!("no element {css}")).to_string()
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}"))
+            .to_string()
     }
 
     pub fn find_all(&self, css: &str) -> Vec<String> {
         let v = self.cmd("POST", "/elements", json!({"using": "css selector", "value": css}));
-        v.as_array().into_iter().flatten().filter_map(|e| e[ELEMENT].as_str().map(str::to_string)).collect()
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e[ELEMENT].as_str().map(str::to_string))
+            .collect()
     }
 
     pub fn click(&self, css: &str) {
@@ -254,8 +304,20 @@ impl Browser {
 
     /// Presses keys on whatever has focus (e.g. "\u{E004}" is Tab, "\u{E00D}" is Space).
     pub fn keys(&self, keys: &str) {
-        let actions: Vec<Value> = keys.chars().flat_map(|c| [json!({"type": "keyDown", "value": c.to_string()}), json!({"type": "keyUp", "value": c.to_string()})]).collect();
-        self.cmd("POST", "/actions", json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}));
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|c| {
+                [
+                    json!({"type": "keyDown", "value": c.to_string()}),
+                    json!({"type": "keyUp", "value": c.to_string()}),
+                ]
+            })
+            .collect();
+        self.cmd(
+            "POST",
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        );
         self.try_cmd("DELETE", "/actions", Value::Null);
     }
 
@@ -264,7 +326,13 @@ impl Browser {
     }
 
     pub fn text(&self, css: &str) -> String {
-        self.exec("var e = document.querySelector(arguments[0]); return e ? e.textContent : null;", json!([css])).as_str().unwrap_or_default().to_string()
+        self.exec(
+            "var e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
+            json!([css]),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
     }
 
     /// Waits until `script` (a function body returning a value) returns something truthy.
@@ -275,27 +343,43 @@ impl Browser {
             if !(v.is_null() || v == json!(false) || v == json!("") || v == json!(0)) {
                 return v;
             }
-            assert!(started.elapsed() < Duration::from_secs(10), "timed out waiting for {what}");
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "timed out waiting for {what}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
 
     /// Browser console entries since the last call (errors, CSP violations, …).
     pub fn logs(&self) -> Vec<Value> {
-        self.try_cmd("POST", "/se/log", json!({"type": "browser"})).as_array().cloned().unwrap_or_default()
+        self.try_cmd("POST", "/se/log", json!({"type": "browser"}))
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Console entries at SEVERE level, which is where errors and CSP violations land.
     pub fn severe_logs(&self) -> Vec<String> {
-        self.logs().into_iter().filter(|e| e["level"] == "SEVERE").map(|e| e["message"].as_str().unwrap_or_default().to_string()).collect()
+        self.logs()
+            .into_iter()
+            .filter(|e| e["level"] == "SEVERE")
+            .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+            .collect()
     }
 
     pub fn new_tab(&self) -> String {
-        self.cmd("POST", "/window/new", json!({"type": "tab"}))["handle"].as_str().unwrap_or_default().to_string()
+        self.cmd("POST", "/window/new", json!({"type": "tab"}))["handle"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     pub fn window(&self) -> String {
-        self.cmd("GET", "/window", Value::Null).as_str().unwrap_or_default().to_string()
+        self.cmd("GET", "/window", Value::Null)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     pub fn switch_to(&self, handle: &str) {
@@ -305,20 +389,31 @@ impl Browser {
     /// Prints the current page to PDF (sizes in centimetres) and returns the bytes.
     pub fn print_pdf(&self, width_cm: f64, height_cm: f64) -> Vec<u8> {
         use base64::Engine;
-        let v = self.cmd("POST", "/print", json!({"page": {"width": width_cm, "height": height_cm}, "background": false}));
-        base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or_default()).expect("pdf base64")
+        let v = self.cmd(
+            "POST",
+            "/print",
+            json!({"page": {"width": width_cm, "height": height_cm}, "background": false}),
+        );
+        base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap_or_default())
+            .expect("pdf base64")
     }
 
     pub fn screenshot_png(&self) -> Vec<u8> {
         use base64::Engine;
         let v = self.cmd("GET", "/screenshot", Value::Null);
-        base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap_or_default()).expect("png base64")
+        base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap_or_default())
+            .expect("png base64")
     }
 }
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.agent.delete(&format!("{}/session/{}", self.base, self.session)).call();
+        let _ = self
+            .agent
+            .delete(&format!("{}/session/{}", self.base, self.session))
+            .call();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
