@@ -1,0 +1,101 @@
+//! The command line as an author uses it: `new`, `--help`, exit codes.
+mod common;
+
+use common::riskguide;
+
+#[test]
+fn new_creates_a_guide_that_builds_and_checks_clean() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("guide");
+    let created = riskguide(&["new", dir.to_str().unwrap()]);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    for file in [
+        "site.toml",
+        "content/index.md",
+        "content/tables/platforms.toml",
+        "content/checklists/predeploy.toml",
+        "content/questionnaire.toml",
+        "templates/page.html",
+        "static/css/main.css",
+    ] {
+        assert!(dir.join(file).is_file(), "{file} missing");
+    }
+    let check = riskguide(&["check", "--root", dir.to_str().unwrap(), "--deny-warnings"]);
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    let out = tmp.path().join("out");
+    let build = riskguide(&["build", "--root", dir.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(build.status.success(), "{}", String::from_utf8_lossy(&build.stderr));
+    for page in [
+        "index.html",
+        "risks/exposure/index.html",
+        "questionnaire/index.html",
+        "checklists/predeploy/index.html",
+        "_headers",
+    ] {
+        assert!(out.join(page).is_file(), "{page} missing");
+    }
+    let questionnaire = std::fs::read_to_string(dir.join("content/questionnaire.toml")).unwrap();
+    assert_eq!(questionnaire.matches("[[question]]").count(), 2);
+}
+
+#[test]
+fn new_refuses_a_non_empty_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("keep.txt"), "x").unwrap();
+    let result = riskguide(&["new", tmp.path().to_str().unwrap()]);
+    assert_eq!(result.status.code(), Some(2));
+    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn every_command_explains_itself() {
+    let top = String::from_utf8(riskguide(&["--help"]).stdout).unwrap();
+    for command in ["build", "check", "serve", "recommend", "new"] {
+        assert!(top.contains(command), "top-level help lacks {command}");
+        let help = riskguide(&[command, "--help"]);
+        assert!(help.status.success());
+        let text = String::from_utf8(help.stdout).unwrap();
+        assert!(
+            text.contains("Usage: riskguide") && text.len() > 200,
+            "{command} --help is too thin:\n{text}"
+        );
+    }
+    assert!(top.contains("Exit codes"));
+}
+
+#[test]
+fn usage_errors_exit_2_and_content_errors_exit_1() {
+    assert_eq!(
+        riskguide(&["build", "--root", "/nonexistent/site"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(riskguide(&["frobnicate"]).status.code(), Some(2));
+    let err = common::repo_root().join("tests/fixtures/err/content-errors");
+    let check = riskguide(&["check", "--root", err.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(check.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&check.stdout).unwrap();
+    let errors: Vec<&serde_json::Value> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .collect();
+    assert!(errors.len() >= 6, "{report}");
+    assert!(
+        errors
+            .iter()
+            .all(|d| d["line"].as_u64().unwrap() > 0 && d["path"].as_str().unwrap().starts_with("content/"))
+    );
+}
+
+#[test]
+fn check_deny_warnings_fails_on_warnings() {
+    let ok = common::repo_root().join("tests/fixtures/ok/minimal");
+    assert!(riskguide(&["check", "--root", ok.to_str().unwrap()]).status.success());
+    assert_eq!(
+        riskguide(&["check", "--root", ok.to_str().unwrap(), "--deny-warnings"])
+            .status
+            .code(),
+        Some(1)
+    );
+}
