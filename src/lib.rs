@@ -3,6 +3,7 @@
 //! The modules are listed in pipeline order; each uses only the ones above it
 //! (`diagnostics` is used by all). See `pipeline::build` for the whole flow.
 #![warn(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod assets;
 pub mod compile;

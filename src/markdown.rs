@@ -80,6 +80,8 @@ pub struct Rendered {
     pub toc: Vec<Heading>,
     pub search: Vec<SearchSection>,
     pub external_links: Vec<String>,
+    /// Site routes this document links to.
+    pub internal_links: BTreeSet<Route>,
     pub embeds: BTreeSet<(EmbedKind, String)>,
     pub diagnostics: Diagnostics,
 }
@@ -303,8 +305,12 @@ impl<'b> Adapter<'_, 'b> {
                     };
                     match self.ctx.resolver.href(self.from, &url) {
                         Ok(href) => {
-                            if matches!(self.ctx.resolver.resolve(self.from, &url), Ok(Resolved::External(_))) {
-                                self.out.external_links.push(url.clone());
+                            match self.ctx.resolver.resolve(self.from, &url) {
+                                Ok(Resolved::External(_)) => self.out.external_links.push(url.clone()),
+                                Ok(Resolved::Internal { route, .. }) => {
+                                    self.out.internal_links.insert(route);
+                                }
+                                _ => {}
                             }
                             dropped_links.push(false);
                             out.push(Event::Start(Tag::Link {

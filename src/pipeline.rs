@@ -152,7 +152,14 @@ pub fn build(config: &Config, highlighter: &Highlighter, options: Options) -> Re
         .collect();
     let mut external_links = BTreeSet::new();
     let mut used_tables = BTreeSet::new();
+    let mut linked: BTreeSet<&Route> = BTreeSet::new();
     for r in &rendered {
+        linked.extend(r.internal_links.iter());
+        for (kind, id) in &r.embeds {
+            if let Some(c) = site.checklists.values().find(|c| *kind == EmbedKind::Checklist && c.id.as_str() == id) {
+                linked.insert(&c.route);
+            }
+        }
         problems.extend(r.diagnostics.clone());
         external_links.extend(r.external_links.iter().cloned());
         used_tables.extend(
@@ -172,6 +179,15 @@ pub fn build(config: &Config, highlighter: &Highlighter, options: Options) -> Re
                     format!("table `{}` is not embedded in any page", table.id),
                 )
                 .with_help(format!("place it with a fenced block: ```table\\n{}\\n```", table.id)),
+            );
+        }
+    }
+    for checklist in site.checklists.values() {
+        let offered = site.questionnaire.as_ref().is_some_and(|q| q.platforms.iter().any(|p| p.checklists.contains(&checklist.id)));
+        if !offered && !linked.contains(&checklist.route) {
+            problems.push(
+                Diagnostic::warning("W052", Location::file(&checklist.path), format!("checklist `{}` is not linked from any page", checklist.id))
+                    .with_help(format!("link to /checklists/{}/ or embed it with a ```checklist block", checklist.id)),
             );
         }
     }

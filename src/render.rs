@@ -99,10 +99,8 @@ fn template_error(e: &minijinja::Error, fallback: &str) -> Diagnostic {
         usize::from(e.line().is_some()),
     );
     let mut message = e.to_string();
-    if let Some(detail) = e.detail() {
-        if !message.contains(detail) {
-            message = format!("{message}: {detail}");
-        }
+    if let Some(detail) = e.detail().filter(|d| !message.contains(d)) {
+        message = format!("{message}: {detail}");
     }
     Diagnostic::error(
         "E082",
