@@ -74,8 +74,27 @@ fn headers_file(config: &Config) -> String {
 
 /// Builds the whole site in memory.
 pub fn build(config: &Config, highlighter: &Highlighter, options: Options) -> Result<Built, Vec<Diagnostic>> {
+    build_reporting(config, highlighter, options, &|_| {})
+}
+
+/// A step of a build, for progress displays on big sites.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Discovered { files: usize },
+    Rendered { pages: usize },
+    Templated { pages: usize },
+}
+
+/// [`build`], telling `progress` as each big step finishes.
+pub fn build_reporting(
+    config: &Config,
+    highlighter: &Highlighter,
+    options: Options,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Built, Vec<Diagnostic>> {
     let mut problems = Diagnostics::new();
     let (files, found) = discover::scan(config);
+    progress(Progress::Discovered { files: files.len() });
     problems.extend(found);
     let (loaded, found) = load::parse(files);
     problems.extend(found);
@@ -150,13 +169,18 @@ pub fn build(config: &Config, highlighter: &Highlighter, options: Options) -> Re
             markdown::render(&source, &page.route, &ctx)
         })
         .collect();
+    progress(Progress::Rendered { pages: rendered.len() });
     let mut external_links = BTreeSet::new();
     let mut used_tables = BTreeSet::new();
     let mut linked: BTreeSet<&Route> = BTreeSet::new();
     for r in &rendered {
         linked.extend(r.internal_links.iter());
         for (kind, id) in &r.embeds {
-            if let Some(c) = site.checklists.values().find(|c| *kind == EmbedKind::Checklist && c.id.as_str() == id) {
+            if let Some(c) = site
+                .checklists
+                .values()
+                .find(|c| *kind == EmbedKind::Checklist && c.id.as_str() == id)
+            {
                 linked.insert(&c.route);
             }
         }
@@ -183,11 +207,21 @@ pub fn build(config: &Config, highlighter: &Highlighter, options: Options) -> Re
         }
     }
     for checklist in site.checklists.values() {
-        let offered = site.questionnaire.as_ref().is_some_and(|q| q.platforms.iter().any(|p| p.checklists.contains(&checklist.id)));
+        let offered = site
+            .questionnaire
+            .as_ref()
+            .is_some_and(|q| q.platforms.iter().any(|p| p.checklists.contains(&checklist.id)));
         if !offered && !linked.contains(&checklist.route) {
             problems.push(
-                Diagnostic::warning("W052", Location::file(&checklist.path), format!("checklist `{}` is not linked from any page", checklist.id))
-                    .with_help(format!("link to /checklists/{}/ or embed it with a ```checklist block", checklist.id)),
+                Diagnostic::warning(
+                    "W052",
+                    Location::file(&checklist.path),
+                    format!("checklist `{}` is not linked from any page", checklist.id),
+                )
+                .with_help(format!(
+                    "link to /checklists/{}/ or embed it with a ```checklist block",
+                    checklist.id
+                )),
             );
         }
     }
@@ -327,6 +361,7 @@ pub fn build(config: &Config, highlighter: &Highlighter, options: Options) -> Re
         .into_par_iter()
         .map(|(path, view)| (path, templates.render(&view)))
         .collect();
+    progress(Progress::Templated { pages: results.len() });
     let mut output = OutputSet::new();
     for (path, result) in results {
         match result {

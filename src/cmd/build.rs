@@ -4,9 +4,13 @@ use super::{CONTENT_ERRORS, Code, OK, USAGE, load_config, print_diagnostics};
 use riskguide::diagnostics::Error;
 use riskguide::highlight::Highlighter;
 use riskguide::output;
-use riskguide::pipeline::{self, Options};
+use riskguide::pipeline::{self, Options, Progress};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Instant;
+
+/// Sites with at least this many files show progress while they build.
+const PROGRESS_FROM: usize = 500;
 
 pub fn run(root: &Path, out: Option<&Path>, offline: bool) -> Code {
     let started = Instant::now();
@@ -16,7 +20,24 @@ pub fn run(root: &Path, out: Option<&Path>, offline: bool) -> Code {
     };
     let out_dir = out.map_or_else(|| config.output_dir.clone(), Path::to_path_buf);
     let highlighter = Highlighter::new();
-    let built = match pipeline::build(&config, &highlighter, Options { offline }) {
+    // Progress lines only help on a terminal, and only when a build takes a moment.
+    let show = std::io::stderr().is_terminal();
+    let report = |step: Progress| {
+        let line = match step {
+            Progress::Discovered { files } if files >= PROGRESS_FROM => format!("found {files} content files"),
+            Progress::Rendered { pages } if pages >= PROGRESS_FROM => format!("rendered {pages} pages of Markdown"),
+            Progress::Templated { pages } if pages >= PROGRESS_FROM => format!("applied templates to {pages} pages"),
+            _ => return,
+        };
+        if show {
+            eprint!("\r\x1b[2K{line}…");
+        }
+    };
+    let result = pipeline::build_reporting(&config, &highlighter, Options { offline }, &report);
+    if show {
+        eprint!("\r\x1b[2K");
+    }
+    let built = match result {
         Ok(b) => b,
         Err(list) => {
             print_diagnostics(&config.root, &list);
