@@ -7,7 +7,7 @@
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use crate::discover::{MAX_FILE_BYTES, relative};
+use crate::discover::{MAX_FILE_BYTES, relative, resolves_inside};
 use crate::highlight;
 use base64::Engine;
 use lightningcss::bundler::{Bundler, ResolveResult, SourceProvider};
@@ -116,6 +116,14 @@ pub fn bundle(config: &Config) -> (AssetManifest, Diagnostics) {
 fn read_static(config: &Config, dir: &Path, problems: &mut Diagnostics) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     if !dir.is_dir() {
+        return out;
+    }
+    if !resolves_inside(&config.root, dir) {
+        problems.push(Diagnostic::error(
+            "E012",
+            Location::file("static"),
+            "static/ leads outside the site root",
+        ));
         return out;
     }
     for entry in walkdir::WalkDir::new(dir)

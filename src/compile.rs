@@ -182,6 +182,7 @@ pub fn flips(q: &Questionnaire, answers: &[Option<usize>]) -> Vec<Flip> {
     let base = evaluate(q, answers).winner();
     let mut out = Vec::new();
     let mut trial = answers.to_vec();
+    trial.resize(q.questions.len(), None);
     for (qi, question) in q.questions.iter().enumerate() {
         let current = answers.get(qi).copied().flatten();
         for oi in 0..question.options.len() {

@@ -77,12 +77,30 @@ impl Config {
     }
 }
 
-/// Reads and validates `<root>/site.toml`.
+/// `site.toml` larger than this is refused before it is read.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// Reads and validates `<root>/site.toml`. A `site.toml` that is a symbolic link out of the
+/// site root is refused, not read.
 pub fn load(root: &Path) -> Result<Config, Error> {
     let path = root.join(CONFIG_FILE);
+    let meta = std::fs::symlink_metadata(&path).map_err(|e| Error::io("read", &path, e))?;
+    let canonical_root = root.canonicalize().map_err(|e| Error::io("resolve", root, e))?;
+    let refuse = |code, message: String| {
+        Error::Content(vec![Diagnostic::error(code, Location::file(CONFIG_FILE), message)])
+    };
+    if meta.file_type().is_symlink() {
+        let inside = path.canonicalize().is_ok_and(|t| t.starts_with(&canonical_root) && t.is_file());
+        if !inside {
+            return Err(refuse("E012", "symbolic link leads outside the site root or nowhere".into()));
+        }
+    }
+    let size = std::fs::metadata(&path).map_err(|e| Error::io("read", &path, e))?.len();
+    if size > MAX_CONFIG_BYTES {
+        return Err(refuse("E011", format!("file is {size} bytes; the limit is {MAX_CONFIG_BYTES}")));
+    }
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
-    let root = root.canonicalize().map_err(|e| Error::io("resolve", root, e))?;
-    parse(&root, &text).map_err(|d| Error::Content(d.into_sorted()))
+    parse(&canonical_root, &text).map_err(|d| Error::Content(d.into_sorted()))
 }
 
 /// Parses the text of `site.toml` for the site at `root`.
@@ -123,29 +141,16 @@ pub fn parse(root: &Path, text: &str) -> Result<Config, Diagnostics> {
     } else {
         format!("{base_url}/")
     };
-    let base_path = match base_url.split_once("://") {
-        Some((scheme, rest)) if scheme == "http" || scheme == "https" => rest
-            .find('/')
-            .map_or_else(|| "/".to_string(), |i| rest[i..].to_string()),
-        _ => {
+    let base_path = match base_path_of(&base_url) {
+        Ok(path) => path,
+        Err(why) => {
             problems.push(
-                Diagnostic::error(
-                    "E002",
-                    locate("base_url"),
-                    format!("base_url `{base_url}` is not an http(s) URL"),
-                )
-                .with_help("write it like base_url = \"https://example.org/guide/\""),
+                Diagnostic::error("E002", locate("base_url"), format!("base_url `{}` {why}", base_url.escape_debug()))
+                    .with_help("write it like base_url = \"https://example.org/guide/\""),
             );
             "/".to_string()
         }
     };
-    if base_path.contains(['?', '#', '"', '<', '>', '\\', ' ']) {
-        problems.push(Diagnostic::error(
-            "E002",
-            locate("base_url"),
-            "base_url must not contain a query, fragment, quotes or spaces",
-        ));
-    }
     if title.trim().is_empty() {
         problems.push(Diagnostic::error("E003", locate("title"), "title must not be empty"));
     }
@@ -187,6 +192,32 @@ pub fn parse(root: &Path, text: &str) -> Result<Config, Diagnostics> {
     })
 }
 
+/// The path of an http(s) base URL (`/guide/`), or why the URL cannot be used. The host and
+/// path are kept to plain characters: the base URL ends up in attributes, `_headers`,
+/// `robots.txt` and the sitemap, where a quote, space or line break would change their meaning.
+fn base_path_of(base_url: &str) -> Result<String, &'static str> {
+    let (scheme, rest) = base_url.split_once("://").ok_or("is not an http(s) URL")?;
+    if scheme != "http" && scheme != "https" {
+        return Err("is not an http(s) URL");
+    }
+    let (host, path) = rest.find('/').map_or((rest, "/"), |i| rest.split_at(i));
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if !host_ok {
+        return Err("must name a plain host: letters, digits, `.`, `-` and an optional port");
+    }
+    let path_ok = path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '.' | '_' | '~' | '%'))
+        && !path.split('/').any(|segment| segment == "." || segment == "..");
+    if !path_ok {
+        return Err("must have a plain path: no query, fragment, quotes, spaces, line breaks or `..`");
+    }
+    Ok(path.to_string())
+}
+
 /// serde's TOML messages can span several lines; the first says what went wrong.
 pub(crate) fn first_line(message: &str) -> String {
     message.lines().next().unwrap_or(message).trim().to_string()
@@ -218,6 +249,26 @@ mod tests {
         assert_eq!(c.base_url, "https://example.org/guide/");
         assert_eq!(c.base_path, "/guide/");
         assert_eq!(c.origin(), "https://example.org");
+    }
+
+    #[test]
+    fn base_urls_are_plain() {
+        for ok in ["https://example.org/", "http://localhost:8080/guide/", "https://[::1]/a_b/~c/%20/"] {
+            assert!(base_path_of(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)//x/",
+            "https://evil\"onmouseover=\"x/",
+            "https://example.org/\nX-Injected:evil/",
+            "https://example.org/a b/",
+            "https://example.org/a?b/",
+            "https://example.org/../x/",
+            "https:///",
+            "ftp://example.org/",
+            "https://exa\u{1b}mple.org/",
+        ] {
+            assert!(base_path_of(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -9,14 +9,15 @@ use serde::Serialize;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
     Warning,
 }
 
-/// A place in a source file. `line` and `col` are 1-based; 0 means "the whole file".
+/// A place in a source file. `line` and `col` are 1-based; 0 means "the whole file" (no source
+/// line is shown, and it prints as line 1, column 1).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct Location {
     pub path: String,
@@ -52,13 +53,11 @@ impl Location {
     }
 }
 
+/// Always `path:line:col`, so editors and CI can jump to every problem; a whole-file location
+/// points at the file's start (`path:1:1`).
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.line == 0 {
-            write!(f, "{}", self.path)
-        } else {
-            write!(f, "{}:{}:{}", self.path, self.line, self.col)
-        }
+        write!(f, "{}:{}:{}", self.path, self.line.max(1), self.col.max(1))
     }
 }
 
@@ -75,6 +74,66 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let col = before[line_start..].chars().count() + 1;
     (line, col)
 }
+
+/// Where the lines of one text start, so that many offsets in a large file are located in
+/// about constant time each instead of rescanning the text for every diagnostic.
+#[derive(Debug, Clone, Default)]
+pub struct LineIndex {
+    /// Byte offset of the start of every line.
+    starts: Vec<usize>,
+    /// For every block of [`LineIndex::BLOCK`] bytes: the characters that start before it.
+    chars_before_block: Vec<usize>,
+}
+
+impl LineIndex {
+    const BLOCK: usize = 1024;
+
+    pub fn new(text: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let mut chars_before_block = Vec::with_capacity(text.len() / Self::BLOCK + 1);
+        let mut count = 0;
+        for block in text.as_bytes().chunks(Self::BLOCK) {
+            chars_before_block.push(count);
+            count += block.iter().filter(|b| !is_continuation(**b)).count();
+        }
+        LineIndex {
+            starts,
+            chars_before_block,
+        }
+    }
+
+    /// The same answer as [`line_col`] for the text the index was built from.
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts.get(line - 1).copied().unwrap_or(0);
+        let col = self.chars_before(text, offset) - self.chars_before(text, start) + 1;
+        (line, col)
+    }
+
+    /// How many characters start before byte `offset`.
+    fn chars_before(&self, text: &str, offset: usize) -> usize {
+        let block = offset / Self::BLOCK;
+        let base = self.chars_before_block.get(block).copied().unwrap_or(0);
+        let from = (block * Self::BLOCK).min(offset);
+        base + text.as_bytes()[from..offset]
+            .iter()
+            .filter(|b| !is_continuation(**b))
+            .count()
+    }
+}
+
+fn is_continuation(byte: u8) -> bool {
+    byte & 0b1100_0000 == 0b1000_0000
+}
+
+/// At most this many diagnostics of one code are listed for one file; the rest are counted.
+pub const MAX_PER_FILE_AND_CODE: usize = 50;
 
 /// One problem found in the site, with a stable code such as `E012`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -176,13 +235,61 @@ impl Diagnostics {
     }
 
     /// Sorted by file, line, column, then message, without duplicates: deterministic reports.
+    /// A file with more than [`MAX_PER_FILE_AND_CODE`] diagnostics of one code lists the first
+    /// ones and then one more that counts the rest, so a pathological file cannot flood a report.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
         self.0.sort_by(|a, b| {
             (&a.location, a.severity, a.code, &a.message).cmp(&(&b.location, b.severity, b.code, &b.message))
         });
         self.0.dedup();
-        self.0
+        let mut shown: std::collections::HashMap<(String, Severity, &'static str), usize> =
+            std::collections::HashMap::new();
+        let mut hidden: Vec<((String, Severity, &'static str), Location, usize)> = Vec::new();
+        let mut kept = Vec::with_capacity(self.0.len());
+        for d in self.0 {
+            let key = (d.location.path.clone(), d.severity, d.code);
+            let count = shown.entry(key.clone()).or_insert(0);
+            let more = hidden_count(&d);
+            if *count < MAX_PER_FILE_AND_CODE && more == 0 {
+                *count += 1;
+                kept.push(d);
+            } else {
+                let n = more.max(1);
+                match hidden.iter_mut().find(|(k, _, _)| *k == key) {
+                    Some(entry) => entry.2 += n,
+                    None => hidden.push((key, d.location, n)),
+                }
+            }
+        }
+        for ((_, severity, code), location, n) in hidden {
+            kept.push(Diagnostic {
+                severity,
+                code,
+                message: format!("{n} more {code} in this file{HIDDEN_SUFFIX}"),
+                help: None,
+                location,
+            });
+        }
+        if kept.len() > 1 {
+            kept.sort_by(|a, b| {
+                (&a.location, a.severity, a.code, &a.message).cmp(&(&b.location, b.severity, b.code, &b.message))
+            });
+        }
+        kept
     }
+}
+
+const HIDDEN_SUFFIX: &str = " are not listed";
+
+/// How many diagnostics a "… more … are not listed" summary stands for (0 for any other).
+fn hidden_count(d: &Diagnostic) -> usize {
+    d.message
+        .strip_suffix(HIDDEN_SUFFIX)
+        .and_then(|m| m.strip_suffix(" in this file"))
+        .and_then(|m| m.strip_suffix(d.code))
+        .and_then(|m| m.strip_suffix(" more "))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
 }
 
 impl IntoIterator for Diagnostics {
@@ -291,6 +398,47 @@ mod tests {
         assert_eq!(line_col(text, 3), (2, 1));
         assert_eq!(line_col(text, 7), (2, 4));
         assert_eq!(line_col(text, 999), (3, 2));
+    }
+
+    #[test]
+    fn line_index_agrees_with_line_col() {
+        let text = format!("ab\ncdé\n{}\nf€g\n\n", "xé".repeat(3000));
+        let index = LineIndex::new(&text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(index.line_col(&text, offset), line_col(&text, offset), "offset {offset}");
+        }
+        assert_eq!(LineIndex::new("").line_col("", 5), (1, 1));
+    }
+
+    #[test]
+    fn many_diagnostics_of_one_code_in_one_file_are_counted_not_listed() {
+        let mut list = Diagnostics::new();
+        for line in 1..=120 {
+            list.push(Diagnostic::warning("W020", Location::at("a.md", line, 1), "raw HTML"));
+        }
+        list.push(Diagnostic::error("E042", Location::at("a.md", 200, 1), "bad link"));
+        let sorted = list.into_sorted();
+        assert_eq!(sorted.len(), MAX_PER_FILE_AND_CODE + 2, "{sorted:#?}");
+        let summary = sorted
+            .iter()
+            .find(|d| hidden_count(d) > 0)
+            .expect("a summary");
+        assert_eq!(hidden_count(summary), 120 - MAX_PER_FILE_AND_CODE);
+        assert_eq!(summary.location.line, MAX_PER_FILE_AND_CODE + 1);
+        // Sorting again keeps the count.
+        let again: Diagnostics = sorted.into_iter().collect();
+        let again = again.into_sorted();
+        let total: usize = again
+            .iter()
+            .filter(|d| d.code == "W020")
+            .map(|d| hidden_count(d).max(1))
+            .sum();
+        assert_eq!(total, 120);
+    }
+
+    #[test]
+    fn whole_file_locations_print_as_the_first_column() {
+        assert_eq!(Location::file("content/a.md").to_string(), "content/a.md:1:1");
     }
 
     #[test]

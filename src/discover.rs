@@ -42,6 +42,13 @@ pub fn scan(config: &Config) -> (Vec<SourceFile>, Diagnostics) {
         ));
         return (files, problems);
     }
+    if !resolves_inside(&config.root, &content) {
+        problems.push(
+            Diagnostic::error("E012", Location::file("content"), "content/ leads outside the site root")
+                .with_help("make content/ a directory of the site, not a link to somewhere else"),
+        );
+        return (files, problems);
+    }
     let walker = walkdir::WalkDir::new(&content)
         .follow_links(false)
         .sort_by_file_name()
@@ -106,6 +113,11 @@ pub fn scan(config: &Config) -> (Vec<SourceFile>, Diagnostics) {
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     (files, problems)
+}
+
+/// True when `path`, with every symbolic link resolved, is inside the (canonical) site root.
+pub fn resolves_inside(root: &Path, path: &Path) -> bool {
+    path.canonicalize().is_ok_and(|target| target.starts_with(root))
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {

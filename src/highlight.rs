@@ -4,15 +4,22 @@
 //! Classes instead of inline colours keep the CSP free of `unsafe-inline` and let the light
 //! and dark themes share one markup. This module knows nothing of pages or files.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+use std::thread::JoinHandle;
 use syntect::easy::ScopeRangeIterator;
-use syntect::parsing::{ParseState, ScopeStack, SyntaxSet};
+use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 /// Code longer than this is shown plain: highlighting it would cost more than it helps.
 const MAX_HIGHLIGHT_BYTES: usize = 64 * 1024;
 
+/// The syntax set is large (tens of milliseconds to load), so it loads on a thread of its own
+/// while the site is read, and the first code block waits for it only if it is not ready yet.
 pub struct Highlighter {
-    syntaxes: SyntaxSet,
+    syntaxes: OnceLock<SyntaxSet>,
+    loading: Mutex<Option<JoinHandle<SyntaxSet>>>,
 }
 
 impl Default for Highlighter {
@@ -21,17 +28,33 @@ impl Default for Highlighter {
     }
 }
 
+fn load_syntaxes() -> SyntaxSet {
+    two_face::syntax::extra_newlines()
+}
+
 impl Highlighter {
-    /// Loads the syntax set; call once and share.
+    /// Starts loading the syntax set; call once and share.
     pub fn new() -> Self {
+        let loading = std::thread::Builder::new()
+            .name("syntaxes".into())
+            .spawn(load_syntaxes)
+            .ok();
         Highlighter {
-            syntaxes: two_face::syntax::extra_newlines(),
+            syntaxes: OnceLock::new(),
+            loading: Mutex::new(loading),
         }
+    }
+
+    fn syntaxes(&self) -> &SyntaxSet {
+        self.syntaxes.get_or_init(|| {
+            let handle = self.loading.lock().ok().and_then(|mut h| h.take());
+            handle.and_then(|h| h.join().ok()).unwrap_or_else(load_syntaxes)
+        })
     }
 
     /// True when `lang` names a language this highlighter knows (or plain text).
     pub fn knows(&self, lang: &str) -> bool {
-        is_plain(lang) || self.syntaxes.find_syntax_by_token(canonical(lang)).is_some()
+        is_plain(lang) || self.syntaxes().find_syntax_by_token(canonical(lang)).is_some()
     }
 
     /// The code as escaped HTML spans, or `None` for plain text and unknown languages.
@@ -43,13 +66,14 @@ impl Highlighter {
         if is_plain(lang) || code.len() > MAX_HIGHLIGHT_BYTES {
             return None;
         }
-        let syntax = self.syntaxes.find_syntax_by_token(canonical(lang))?;
+        let syntaxes = self.syntaxes();
+        let syntax = syntaxes.find_syntax_by_token(canonical(lang))?;
         let mut state = ParseState::new(syntax);
         let mut stack = ScopeStack::new();
         let mut html = String::with_capacity(code.len() * 2);
         let mut open: Option<&'static str> = None;
         for line in LinesWithEndings::from(code) {
-            let ops = state.parse_line(line, &self.syntaxes).ok()?;
+            let ops = state.parse_line(line, syntaxes).ok()?;
             for (range, op) in ScopeRangeIterator::new(&ops, line) {
                 stack.apply(op).ok()?;
                 let text = line.get(range)?;
@@ -80,29 +104,43 @@ impl Highlighter {
 
 /// The colour class of the innermost scope that has one.
 fn category(stack: &ScopeStack) -> Option<&'static str> {
-    for scope in stack.as_slice().iter().rev() {
-        let name = scope.build_string();
-        let class = if name.starts_with("comment") || name.starts_with("punctuation.definition.comment") {
-            "c"
-        } else if name.starts_with("string") || name.starts_with("punctuation.definition.string") {
-            "s"
-        } else if name.starts_with("constant") {
-            "n"
-        } else if name.starts_with("keyword") || name.starts_with("storage") {
-            "k"
-        } else if name.starts_with("entity.name")
-            || name.starts_with("support.function")
-            || name.starts_with("variable.function")
-        {
-            "f"
-        } else if name.starts_with("variable") {
-            "v"
-        } else {
-            continue;
-        };
-        return Some(class);
+    stack.as_slice().iter().rev().find_map(|scope| class_of(*scope))
+}
+
+thread_local! {
+    /// Classes of the scopes seen so far: a scope's name is built once per thread, not per token.
+    static CLASSES: RefCell<HashMap<Scope, Option<&'static str>>> = RefCell::new(HashMap::new());
+}
+
+fn class_of(scope: Scope) -> Option<&'static str> {
+    CLASSES.with(|cache| {
+        *cache
+            .borrow_mut()
+            .entry(scope)
+            .or_insert_with(|| class_of_name(&scope.build_string()))
+    })
+}
+
+/// The colour class of one scope name.
+fn class_of_name(name: &str) -> Option<&'static str> {
+    if name.starts_with("comment") || name.starts_with("punctuation.definition.comment") {
+        Some("c")
+    } else if name.starts_with("string") || name.starts_with("punctuation.definition.string") {
+        Some("s")
+    } else if name.starts_with("constant") {
+        Some("n")
+    } else if name.starts_with("keyword") || name.starts_with("storage") {
+        Some("k")
+    } else if name.starts_with("entity.name")
+        || name.starts_with("support.function")
+        || name.starts_with("variable.function")
+    {
+        Some("f")
+    } else if name.starts_with("variable") {
+        Some("v")
+    } else {
+        None
     }
-    None
 }
 
 fn escape_into(out: &mut String, text: &str) {

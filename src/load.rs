@@ -5,11 +5,12 @@
 //! file become located diagnostics; nothing here looks across files or renders anything.
 
 use crate::config::first_line;
-use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex, Location};
 use crate::discover::{FileKind, SourceFile};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 use toml::Spanned;
 
 /// TOML nested deeper than this is refused before parsing, so no parser recursion can overflow.
@@ -41,9 +42,9 @@ pub struct RawPage {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTable {
-    pub caption: String,
-    #[serde(default)]
-    pub description: String,
+    pub caption: Spanned<String>,
+    #[serde(default = "empty_spanned")]
+    pub description: Spanned<String>,
     #[serde(default)]
     pub column: Vec<RawColumn>,
     #[serde(default)]
@@ -87,8 +88,8 @@ pub struct RawChecklist {
     pub kind: Option<Spanned<String>>,
     #[serde(default)]
     pub platforms: Vec<Spanned<String>>,
-    #[serde(default)]
-    pub intro: String,
+    #[serde(default = "empty_spanned")]
+    pub intro: Spanned<String>,
     #[serde(default)]
     pub ordered: bool,
     #[serde(default)]
@@ -107,9 +108,9 @@ pub struct RawGroup {
 #[serde(deny_unknown_fields)]
 pub struct RawItem {
     pub id: Spanned<String>,
-    pub text: String,
-    #[serde(default)]
-    pub detail: String,
+    pub text: Spanned<String>,
+    #[serde(default = "empty_spanned")]
+    pub detail: Spanned<String>,
     #[serde(default)]
     pub code: String,
     #[serde(default)]
@@ -122,15 +123,15 @@ pub struct RawItem {
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     pub id: Spanned<String>,
-    pub text: String,
+    pub text: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawQuestionnaire {
     pub title: String,
-    #[serde(default)]
-    pub intro: String,
+    #[serde(default = "empty_spanned")]
+    pub intro: Spanned<String>,
     pub tie_break: Spanned<Vec<Spanned<String>>>,
     pub close_call_gap: Spanned<i64>,
     #[serde(default = "empty_spanned")]
@@ -217,12 +218,31 @@ pub struct RawPersona {
 pub struct Loaded<T> {
     pub source: SourceFile,
     pub raw: T,
+    /// Built on the first located problem, so a file with thousands of them stays fast.
+    lines: OnceLock<LineIndex>,
 }
 
 impl<T> Loaded<T> {
+    pub fn new(source: SourceFile, raw: T) -> Self {
+        Loaded {
+            source,
+            raw,
+            lines: OnceLock::new(),
+        }
+    }
+
     /// The location of a byte span inside this file.
     pub fn at(&self, span: Range<usize>) -> Location {
-        Location::of_offset(&self.source.path, &self.source.text, span.start)
+        self.at_offset(span.start)
+    }
+
+    /// The location of a byte offset inside this file.
+    pub fn at_offset(&self, offset: usize) -> Location {
+        let (line, col) = self
+            .lines
+            .get_or_init(|| LineIndex::new(&self.source.text))
+            .line_col(&self.source.text, offset);
+        Location::at(&self.source.path, line, col)
     }
 }
 
@@ -247,14 +267,15 @@ pub fn parse(files: Vec<SourceFile>) -> (LoadedSite, Diagnostics) {
             ..source.clone()
         };
         let result = match source.kind {
-            FileKind::Page => parse_page(&source).map(|raw| site.pages.push(Loaded { source, raw })),
-            FileKind::Table => parse_toml(&source, 0, &source.text).map(|raw| site.tables.push(Loaded { source, raw })),
+            FileKind::Page => parse_page(&source).map(|raw| site.pages.push(Loaded::new(source, raw))),
+            FileKind::Table => {
+                parse_toml(&source, 0, &source.text).map(|raw| site.tables.push(Loaded::new(source, raw)))
+            }
             FileKind::Checklist => {
-                parse_toml(&source, 0, &source.text).map(|raw| site.checklists.push(Loaded { source, raw }))
+                parse_toml(&source, 0, &source.text).map(|raw| site.checklists.push(Loaded::new(source, raw)))
             }
-            FileKind::Questionnaire => {
-                parse_toml(&source, 0, &source.text).map(|raw| site.questionnaire = Some(Loaded { source, raw }))
-            }
+            FileKind::Questionnaire => parse_toml(&source, 0, &source.text)
+                .map(|raw| site.questionnaire = Some(Loaded::new(source, raw))),
         };
         if let Err(d) = result {
             problems.push(d);

@@ -7,12 +7,13 @@
 //! callouts, and raw HTML shown as text with a warning. This module reads no files and calls
 //! no templates.
 
-use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex, Location};
 use crate::highlight::Highlighter;
 use crate::model::{Cell, ColumnKind, LinkError, LinkResolver, Resolved, Route, Table, Text};
 use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::ops::Range;
 
@@ -92,7 +93,7 @@ pub fn outline(markdown: &str) -> Vec<Heading> {
         return Vec::new();
     }
     let events: Vec<(Event, Range<usize>)> = Parser::new_ext(markdown, options()).into_offset_iter().collect();
-    let mut used = BTreeSet::new();
+    let mut used = Ids::default();
     let mut headings = Vec::new();
     let mut i = 0;
     while i < events.len() {
@@ -137,10 +138,12 @@ pub fn render(source: &Source, from: &Route, ctx: &Context) -> Rendered {
         from,
         ctx,
         out: &mut out,
-        used_ids: BTreeSet::new(),
+        used_ids: Ids::default(),
+        lines: OnceCell::new(),
         search_text: String::new(),
         search_anchor: String::new(),
         search_heading: String::new(),
+        tables: 0,
     };
     let html_events = adapter.process(&events, true);
     adapter.flush_search();
@@ -185,10 +188,14 @@ struct Adapter<'a, 'b> {
     from: &'b Route,
     ctx: &'b Context<'a>,
     out: &'b mut Rendered,
-    used_ids: BTreeSet<String>,
+    used_ids: Ids,
+    /// Built on the first located problem: a page with thousands of them stays linear.
+    lines: OnceCell<LineIndex>,
     search_text: String,
     search_anchor: String,
     search_heading: String,
+    /// Markdown tables so far, so each scrollable table region gets its own name.
+    tables: usize,
 }
 
 impl<'b> Adapter<'_, 'b> {
@@ -196,7 +203,12 @@ impl<'b> Adapter<'_, 'b> {
         if self.source.file_text.is_empty() {
             Location::file(self.source.path)
         } else {
-            self.source.locate(range)
+            let text = self.source.file_text;
+            let (line, col) = self
+                .lines
+                .get_or_init(|| LineIndex::new(text))
+                .line_col(text, self.source.offset + range.start);
+            Location::at(self.source.path, line, col)
         }
     }
 
@@ -383,7 +395,11 @@ impl<'b> Adapter<'_, 'b> {
                 Event::End(TagEnd::BlockQuote(Some(_))) => out.push(Event::Html("</aside>\n".into())),
                 Event::Start(Tag::Table(_)) => {
                     out.push(Event::Html(
-                        "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"Table\">".into(),
+                        format!("<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"Table {}\">", {
+                            self.tables += 1;
+                            self.tables
+                        })
+                        .into(),
                     ));
                     out.push(event.clone());
                 }
@@ -439,13 +455,24 @@ impl<'b> Adapter<'_, 'b> {
         };
         if let Some(kind) = kind {
             let id = code.trim();
+            let what = if kind == EmbedKind::Table { "table" } else { "checklist" };
+            if self.out.embeds.contains(&(kind, id.to_string())) {
+                // Twice on one page would repeat its ids, and a page that repeats a large table
+                // thousands of times would grow without bound.
+                self.error(
+                    "E053",
+                    range,
+                    format!("{what} `{}` is already embedded on this page", id.escape_debug()),
+                    Some("embed each table and checklist at most once per page, and link to it elsewhere"),
+                );
+                return String::new();
+            }
             return match (self.ctx.embed)(kind, id, self.from) {
                 Some(html) => {
                     self.out.embeds.insert((kind, id.to_string()));
                     html
                 }
                 None => {
-                    let what = if kind == EmbedKind::Table { "table" } else { "checklist" };
                     let help = if kind == EmbedKind::Table {
                         "tables are content/tables/<id>.toml"
                     } else {
@@ -543,15 +570,27 @@ pub fn slug(text: &str) -> String {
     if slug.is_empty() { "section".into() } else { slug }
 }
 
-fn unique_id(base: String, used: &mut BTreeSet<String>) -> String {
-    let mut id = base.clone();
-    let mut n = 1;
-    while used.contains(&id) {
-        id = format!("{base}-{n}");
-        n += 1;
+/// The ids given out on one page, with the next number to try for each base, so that thousands
+/// of headings with the same text get their ids in linear time.
+#[derive(Default)]
+struct Ids {
+    used: BTreeSet<String>,
+    next: BTreeMap<String, usize>,
+}
+
+fn unique_id(base: String, ids: &mut Ids) -> String {
+    let Ids { used, next } = ids;
+    if used.insert(base.clone()) {
+        return base;
     }
-    used.insert(id.clone());
-    id
+    let n = next.entry(base.clone()).or_insert(1);
+    loop {
+        let id = format!("{base}-{n}");
+        *n += 1;
+        if used.insert(id.clone()) {
+            return id;
+        }
+    }
 }
 
 /// True for anchors and class names that need no escaping anywhere.
@@ -565,12 +604,28 @@ fn nesting_too_deep(markdown: &str) -> Option<usize> {
     for line in markdown.split_inclusive('\n') {
         let mut depth = 0;
         let mut indent = 0;
+        let mut digits = false;
         for c in line.chars() {
+            // An ordered list marker (`1.` or `1)`) counts once.
+            if digits {
+                if c.is_ascii_digit() {
+                    continue;
+                }
+                digits = false;
+                if c == '.' || c == ')' {
+                    continue;
+                }
+                break;
+            }
             match c {
                 '>' => depth += 1,
                 ' ' => indent += 1,
                 '\t' => indent += 4,
                 '-' | '*' | '+' => depth += 1,
+                '0'..='9' => {
+                    depth += 1;
+                    digits = true;
+                }
                 _ => break,
             }
         }
@@ -773,5 +828,39 @@ mod tests {
     fn deep_nesting_is_an_error_not_a_crash() {
         let r = page(&">".repeat(10_000));
         assert!(r.diagnostics.has_errors());
+        for deep in ["1. ".repeat(100), "- ".repeat(100), "1) > ".repeat(50)] {
+            assert!(nesting_too_deep(&deep).is_some(), "{deep}");
+        }
+        assert!(nesting_too_deep("2024 was a year\n1. one\n   2. two\n").is_none());
+    }
+
+    #[test]
+    fn unique_ids_match_a_plain_search_in_linear_time() {
+        let search = |base: String, used: &mut BTreeSet<String>| {
+            let mut id = base.clone();
+            let mut n = 1;
+            while used.contains(&id) {
+                id = format!("{base}-{n}");
+                n += 1;
+            }
+            used.insert(id.clone());
+            id
+        };
+        let bases = ["a", "a", "a-1", "a", "b", "a-2", "a", "a-1", "a-1-1", "a"];
+        let mut ids = Ids::default();
+        let mut used = BTreeSet::new();
+        for base in bases {
+            assert_eq!(unique_id(base.into(), &mut ids), search(base.into(), &mut used));
+        }
+        let many = page(&"## Same\n\n".repeat(20_000));
+        assert_eq!(many.toc.last().map(|h| h.id.as_str()), Some("same-19999"));
+    }
+
+    #[test]
+    fn a_table_or_checklist_is_embedded_once_per_page() {
+        let r = page(&"```table\nt\n```\n\n".repeat(3));
+        assert_eq!(r.html.matches("<table-here>").count(), 1, "{}", r.html);
+        let errors: Vec<_> = r.diagnostics.iter().filter(|d| d.code == "E053").map(|d| d.location.line).collect();
+        assert_eq!(errors, [5, 9]);
     }
 }

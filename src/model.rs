@@ -644,9 +644,7 @@ fn build_pages(b: &mut Builder, loaded: Vec<Loaded<load::RawPage>>) -> Vec<Page>
             None
         };
         let front = &file.raw.front;
-        let at = |span: std::ops::Range<usize>| {
-            Location::of_offset(&file.source.path, &file.source.text, file.raw.front_offset + span.start)
-        };
+        let at = |span: std::ops::Range<usize>| file.at_offset(file.raw.front_offset + span.start);
         let title = front.title.get_ref().trim().to_string();
         if title.is_empty() {
             b.error("E034", at(front.title.span()), "title must not be empty");
@@ -850,8 +848,8 @@ fn build_tables(b: &mut Builder, loaded: Vec<Loaded<load::RawTable>>) -> BTreeMa
             rows.push(cells);
         }
         let id = TableId(stem);
-        let caption = Builder::text(&file, &raw.caption, 0..0);
-        let description = Builder::text(&file, &raw.description, 0..0);
+        let caption = Builder::text(&file, raw.caption.get_ref(), raw.caption.span());
+        let description = Builder::text(&file, raw.description.get_ref(), raw.description.span());
         tables.insert(
             id.clone(),
             Table {
@@ -942,23 +940,14 @@ fn build_checklists(b: &mut Builder, loaded: Vec<Loaded<load::RawChecklist>>) ->
                     }
                     steps.push(Step {
                         id: StepId(s.id.get_ref().clone()),
-                        text: Text {
-                            markdown: s.text.clone(),
-                            location: at,
-                        },
+                        text: Builder::text(&file, s.text.get_ref(), s.text.span()),
                     });
                 }
                 let item_platforms = b.platforms(&file, &it.platforms);
                 items.push(Item {
                     id: ItemId(it.id.get_ref().clone()),
-                    text: Text {
-                        markdown: it.text.clone(),
-                        location: location.clone(),
-                    },
-                    detail: Text {
-                        markdown: it.detail.clone(),
-                        location,
-                    },
+                    text: Builder::text(&file, it.text.get_ref(), it.text.span()),
+                    detail: Builder::text(&file, it.detail.get_ref(), it.detail.span()),
                     code: it.code.clone(),
                     platforms: item_platforms,
                     steps,
@@ -981,7 +970,7 @@ fn build_checklists(b: &mut Builder, loaded: Vec<Loaded<load::RawChecklist>>) ->
         }
         let id = ChecklistId(id.clone());
         let route = Route::new(&format!("{}{}", routes::CHECKLISTS, id));
-        let intro = Builder::text(&file, &raw.intro, raw.id.span());
+        let intro = Builder::text(&file, raw.intro.get_ref(), raw.intro.span());
         checklists.insert(
             id.clone(),
             Checklist {
@@ -1314,10 +1303,7 @@ fn build_questionnaire(
             location: ploc,
         });
     }
-    let intro = Text {
-        markdown: raw.intro.clone(),
-        location: Location::at(&file.source.path, 1, 1),
-    };
+    let intro = Builder::text(&file, raw.intro.get_ref(), raw.intro.span());
     if b.problems.error_count() > before {
         return None;
     }

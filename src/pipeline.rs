@@ -18,8 +18,7 @@ use crate::output::OutputSet;
 use crate::render;
 use crate::view::*;
 use rayon::prelude::*;
-use serde_json::json;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
@@ -257,40 +256,48 @@ pub fn build_reporting(
         .search
         .then(|| manifest.add_generated("search.js", search_index(&site, &rendered)));
     let chrome = Chrome::new(&site, &manifest, search_index.as_ref(), options);
+    // Content pages: each view is built and rendered on a worker thread and dropped right
+    // away, so the views of a big site never sit in memory all at once.
+    let page_results: Vec<(String, Result<String, Diagnostic>)> = site
+        .pages
+        .par_iter()
+        .zip(rendered.into_par_iter())
+        .enumerate()
+        .map(|(i, (page, r))| {
+            let mut view = chrome.page_view(
+                if page.route.as_str() == "/" { "home" } else { "page" },
+                &page.route,
+                &page.title,
+                &page.description,
+            );
+            view.html = r.html;
+            view.toc = r.toc;
+            view.severity = page.severity.map(LevelView::from);
+            view.reviewed = page.reviewed.clone();
+            view.platforms = page
+                .platforms
+                .iter()
+                .map(|p| PlatformView::new(*p, &names(*p)))
+                .collect();
+            view.prev = i
+                .checked_sub(1)
+                .and_then(|j| site.pages.get(j))
+                .map(|p| chrome.link(p, &page.route));
+            view.next = site.pages.get(i + 1).map(|p| chrome.link(p, &page.route));
+            view.section = page
+                .section
+                .as_ref()
+                .and_then(|s| chrome.page_at(&Route::new(s)))
+                .filter(|p| p.route != page.route)
+                .map(|p| chrome.link(p, &page.route));
+            if view.kind == "home" {
+                view.risks = risk_list(&site, &chrome, &page.route);
+                view.checklists = chrome.checklist_views(&page.route, None);
+            }
+            (page.route.output_path(), templates.render(&view))
+        })
+        .collect();
     let mut views: Vec<(String, PageView)> = Vec::new();
-    for (i, (page, r)) in site.pages.iter().zip(&rendered).enumerate() {
-        let mut view = chrome.page_view(
-            if page.route.as_str() == "/" { "home" } else { "page" },
-            &page.route,
-            &page.title,
-            &page.description,
-        );
-        view.html = r.html.clone();
-        view.toc = r.toc.clone();
-        view.severity = page.severity.map(LevelView::from);
-        view.reviewed = page.reviewed.clone();
-        view.platforms = page
-            .platforms
-            .iter()
-            .map(|p| PlatformView::new(*p, &names(*p)))
-            .collect();
-        view.prev = i
-            .checked_sub(1)
-            .and_then(|j| site.pages.get(j))
-            .map(|p| chrome.link(p, &page.route));
-        view.next = site.pages.get(i + 1).map(|p| chrome.link(p, &page.route));
-        view.section = page
-            .section
-            .as_ref()
-            .and_then(|s| site.pages.iter().find(|p| p.route == Route::new(s)))
-            .filter(|p| p.route != page.route)
-            .map(|p| chrome.link(p, &page.route));
-        if view.kind == "home" {
-            view.risks = risk_list(&site, &chrome, &page.route);
-            view.checklists = chrome.checklist_views(&page.route, None);
-        }
-        views.push((page.route.output_path(), view));
-    }
     for checklist in site.checklists.values() {
         let mut view = chrome.page_view("checklist", &checklist.route, &checklist.title, "");
         let mut card = chrome.card(checklist, &checklist.route);
@@ -356,11 +363,14 @@ pub fn build_reporting(
     absolutize_assets(&mut not_found, &config.base_path);
     views.push(("404.html".into(), not_found));
 
-    let pages = views.len();
-    let results: Vec<(String, Result<String, Diagnostic>)> = views
-        .into_par_iter()
-        .map(|(path, view)| (path, templates.render(&view)))
-        .collect();
+    let pages = page_results.len() + views.len();
+    let mut results = page_results;
+    results.extend(
+        views
+            .into_par_iter()
+            .map(|(path, view)| (path, templates.render(&view)))
+            .collect::<Vec<_>>(),
+    );
     progress(Progress::Templated { pages: results.len() });
     let mut output = OutputSet::new();
     for (path, result) in results {
@@ -428,12 +438,14 @@ fn add(output: &mut OutputSet, path: String, bytes: Vec<u8>, problems: &mut Diag
 
 /// Every anchor a link may name: page headings, checklist items, questionnaire questions.
 fn anchor_index(site: &Site) -> AnchorIndex {
+    let outlines: Vec<BTreeSet<String>> = site
+        .pages
+        .par_iter()
+        .map(|page| markdown::outline(page.body()).into_iter().map(|h| h.id).collect())
+        .collect();
     let mut anchors = AnchorIndex::new();
-    for page in &site.pages {
-        anchors.insert(
-            page.route.clone(),
-            markdown::outline(page.body()).into_iter().map(|h| h.id).collect(),
-        );
+    for (page, ids) in site.pages.iter().zip(outlines) {
+        anchors.insert(page.route.clone(), ids);
     }
     for list in site.checklists.values() {
         anchors.insert(list.route.clone(), compile::checklist_anchors(list).collect());
@@ -453,16 +465,42 @@ struct Chrome<'a> {
     manifest: &'a AssetManifest,
     search: Option<&'a Fingerprinted>,
     options: Options,
+    /// The first page at each route.
+    page_at: HashMap<&'a Route, usize>,
+    /// The navigation sections (indexes into `site.nav`) each route opens.
+    opens: HashMap<&'a Route, Vec<usize>>,
 }
 
 impl<'a> Chrome<'a> {
     fn new(site: &'a Site, manifest: &'a AssetManifest, search: Option<&'a Fingerprinted>, options: Options) -> Self {
+        let mut page_at = HashMap::new();
+        for (i, page) in site.pages.iter().enumerate() {
+            page_at.entry(&page.route).or_insert(i);
+        }
+        let mut opens: HashMap<&Route, Vec<usize>> = HashMap::new();
+        for (k, section) in site.nav.iter().enumerate() {
+            for &i in std::iter::once(&section.page).chain(&section.children) {
+                if let Some(page) = site.pages.get(i) {
+                    let list = opens.entry(&page.route).or_default();
+                    if !list.contains(&k) {
+                        list.push(k);
+                    }
+                }
+            }
+        }
         Chrome {
             site,
             manifest,
             search,
             options,
+            page_at,
+            opens,
         }
+    }
+
+    /// The page at a route, if there is one.
+    fn page_at(&self, route: &Route) -> Option<&'a Page> {
+        self.page_at.get(route).and_then(|&i| self.site.pages.get(i))
     }
 
     fn href(from: &Route, to: &Route) -> String {
@@ -492,16 +530,14 @@ impl<'a> Chrome<'a> {
                 .contains(&Route::new(r))
                 .then(|| Self::href(route, &Route::new(r)))
         };
+        let opens = self.opens.get(route).map_or(&[][..], Vec::as_slice);
         let nav = site
             .nav
             .iter()
-            .filter_map(|s| site.pages.get(s.page).map(|p| (p, s)))
-            .map(|(landing, section)| {
-                let open = route == &landing.route
-                    || section
-                        .children
-                        .iter()
-                        .any(|&c| site.pages.get(c).is_some_and(|p| &p.route == route));
+            .enumerate()
+            .filter_map(|(k, s)| site.pages.get(s.page).map(|p| (k, p, s)))
+            .map(|(k, landing, section)| {
+                let open = opens.contains(&k);
                 NavSectionView {
                     link: self.link(landing, route),
                     open,
@@ -662,6 +698,7 @@ fn print_sections(site: &Site, ctx: &Context, from: &Route) -> Vec<PrintSectionV
             let html = r
                 .html
                 .replace(" id=\"", &format!(" id=\"{anchor}-"))
+                .replace("aria-labelledby=\"", &format!("aria-labelledby=\"{anchor}-"))
                 .replace("href=\"#", &format!("href=\"#{anchor}-"));
             PrintSectionView {
                 title: page.title.clone(),
@@ -735,16 +772,34 @@ fn questionnaire_view(
 
 /// The search index as a script: loading a script works from `file://`, fetching JSON does not.
 fn search_index(site: &Site, rendered: &[Rendered]) -> Vec<u8> {
-    let entries: Vec<serde_json::Value> = site
+    /// One page of the index; the keys are short and in a fixed (sorted) order.
+    #[derive(serde::Serialize)]
+    struct Entry<'a> {
+        d: &'a str,
+        /// (anchor, heading, text) of each block under a heading.
+        s: Vec<(&'a str, &'a str, &'a str)>,
+        t: &'a str,
+        u: &'a str,
+    }
+    let entries: Vec<Entry> = site
         .pages
         .iter()
         .zip(rendered)
-        .map(|(page, r)| {
-            let sections: Vec<serde_json::Value> = r.search.iter().map(|s| json!([s.anchor, s.heading, s.text])).collect();
-            json!({"t": page.title, "u": page.route.as_str().trim_start_matches('/'), "d": page.description, "s": sections})
+        .map(|(page, r)| Entry {
+            d: &page.description,
+            s: r.search
+                .iter()
+                .map(|s| (s.anchor.as_str(), s.heading.as_str(), s.text.as_str()))
+                .collect(),
+            t: &page.title,
+            u: page.route.as_str().trim_start_matches('/'),
         })
         .collect();
-    format!("window.riskguideSearch={};\n", serde_json::Value::Array(entries)).into_bytes()
+    let mut out = b"window.riskguideSearch=".to_vec();
+    // Writing strings and arrays into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut out, &entries);
+    out.extend_from_slice(b";\n");
+    out
 }
 
 fn sitemap(site: &Site) -> String {

@@ -33,15 +33,14 @@ pub fn run(root: &Path, answers: &[String], as_json: bool) -> Code {
     let missing: Vec<usize> = (0..q.questions.len()).filter(|i| chosen[*i].is_none()).collect();
     if !missing.is_empty() {
         eprintln!(
-            "{} of {} questions still need an answer:",
+            "error: {} of {} questions still need an answer:",
             missing.len(),
             q.questions.len()
         );
-        for i in missing {
-            let question = &q.questions[i];
-            eprintln!("  --answer {}=…   {}", question.id, question.prompt);
+        for question in missing.iter().filter_map(|i| q.questions.get(*i)) {
+            eprintln!("\n  --answer {}=OPTION   {}", question.id, question.prompt);
             for o in &question.options {
-                eprintln!("      {:<18} {}", o.id, o.label);
+                eprintln!("      {:<18} {}", o.id.as_str(), o.label);
             }
         }
         return USAGE;
@@ -56,7 +55,7 @@ pub fn run(root: &Path, answers: &[String], as_json: bool) -> Code {
 }
 
 fn parse_answers(q: &Questionnaire, answers: &[String]) -> Result<Vec<Option<usize>>, String> {
-    let mut chosen = vec![None; q.questions.len()];
+    let mut chosen: Vec<Option<usize>> = vec![None; q.questions.len()];
     for answer in answers {
         let Some((qid, oid)) = answer.split_once('=') else {
             return Err(format!("`{answer}` is not QUESTION=OPTION"));
@@ -73,6 +72,15 @@ fn parse_answers(q: &Questionnaire, answers: &[String]) -> Result<Vec<Option<usi
                 valid.join(", ")
             ));
         };
+        if let Some(before) = chosen[qi]
+            .filter(|b: &usize| *b != oi)
+            .and_then(|b: usize| question.options.get(b))
+        {
+            return Err(format!(
+                "question `{qid}` is answered twice: `{}` and `{oid}`",
+                before.id
+            ));
+        }
         chosen[qi] = Some(oi);
     }
     Ok(chosen)
@@ -110,14 +118,13 @@ pub fn report(q: &Questionnaire, answers: &[Option<usize>], base_url: &str) -> V
                 None => json!(0),
             };
             let entry = json!({"question": question.id, "option": option.id, "platform": r.platform, "effect": effect, "text": r.text, "link": r.link.target, "url": url(&r.link.target)});
-            if matches!(option.effects.get(&r.platform), Some(Effect::Exclude)) {
-                if let Some(list) = excluded
+            if matches!(option.effects.get(&r.platform), Some(Effect::Exclude))
+                && let Some(list) = excluded
                     .entry(r.platform.id())
                     .or_insert_with(|| json!([]))
                     .as_array_mut()
-                {
-                    list.push(entry.clone());
-                }
+            {
+                list.push(entry.clone());
             }
             reasons.push(entry);
         }
@@ -156,18 +163,10 @@ pub fn report(q: &Questionnaire, answers: &[Option<usize>], base_url: &str) -> V
 }
 
 fn print_human(q: &Questionnaire, r: &Value) {
-    let name = |id: &Value| {
-        id.as_str()
-            .and_then(Platform::parse)
-            .map_or("none", |p| q.platform_name(p))
-            .to_string()
-    };
-    let close = if r["close_call"].as_bool() == Some(true) {
-        "  (close call)"
-    } else {
-        ""
-    };
-    println!("Recommendation: {}{close}", name(&r["platform"]));
+    let platform = |id: &Value| id.as_str().and_then(Platform::parse);
+    let name = |id: &Value| platform(id).map_or("none", |p| q.platform_name(p)).to_string();
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+    println!("Recommendation: {}", name(&r["platform"]));
     let scores: Vec<String> = q
         .tie_break
         .iter()
@@ -177,55 +176,90 @@ fn print_human(q: &Questionnaire, r: &Value) {
         })
         .collect();
     println!("Scores: {}", scores.join(" · "));
+    let (winner, runner_up) = (platform(&r["platform"]), platform(&r["runner_up"]));
+    if let (Some(w), Some(ru)) = (winner, runner_up) {
+        let gap = r["scores"][w.id()].as_i64().unwrap_or(0) - r["scores"][ru.id()].as_i64().unwrap_or(0);
+        let order: Vec<&str> = q.tie_break.iter().map(|p| q.platform_name(*p)).collect();
+        if gap == 0 {
+            println!(
+                "Tie with {}: a tie goes to the first in this order: {}.",
+                q.platform_name(ru),
+                order.join(", then ")
+            );
+        } else if r["close_call"].as_bool() == Some(true) {
+            println!("Close call: {} is only {gap} behind.", q.platform_name(ru));
+        } else {
+            println!("Runner-up: {}, {gap} behind.", q.platform_name(ru));
+        }
+    }
     if let Some(excluded) = r["excluded"].as_object().filter(|m| !m.is_empty()) {
-        println!("\nExcluded:");
-        for (platform, list) in excluded {
+        println!("\nRuled out:");
+        for (p, list) in excluded {
+            println!("  {}:", name(&json!(p)));
             for reason in list.as_array().into_iter().flatten() {
-                println!(
-                    "  {} by {}={}: {} ({})",
-                    name(&json!(platform)),
-                    reason["question"].as_str().unwrap_or(""),
-                    reason["option"].as_str().unwrap_or(""),
-                    reason["text"].as_str().unwrap_or(""),
-                    reason["link"].as_str().unwrap_or("")
-                );
+                let (qid, oid) = (text(&reason["question"]), text(&reason["option"]));
+                println!("    {qid}={oid}: {} ({})", text(&reason["text"]), text(&reason["link"]));
             }
         }
     }
-    println!("\nWhy:");
-    for reason in r["reasons"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|x| x["effect"] != json!("exclude"))
-    {
-        let effect = reason["effect"].as_i64().unwrap_or(0);
+    for p in [winner, runner_up].into_iter().flatten() {
+        let role = if Some(p) == winner { "" } else { ", the runner-up," };
         println!(
-            "  {:+} {}: {} ({})",
-            effect,
-            name(&reason["platform"]),
-            reason["text"].as_str().unwrap_or(""),
-            reason["link"].as_str().unwrap_or("")
+            "\nWhy {}{role} scored {}:",
+            q.platform_name(p),
+            r["scores"][p.id()].as_i64().unwrap_or(0)
         );
+        let mine = r["reasons"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|x| platform(&x["platform"]) == Some(p));
+        for reason in mine {
+            let effect = reason["effect"].as_i64().unwrap_or(0);
+            let shown = if effect > 0 {
+                format!("+{effect}")
+            } else {
+                effect.to_string()
+            };
+            println!("  {shown:>3} {} ({})", text(&reason["text"]), text(&reason["link"]));
+        }
     }
     let flips = r["flips"].as_array().cloned().unwrap_or_default();
-    if !flips.is_empty() {
-        println!("\nOne answer that would change it:");
-        for f in flips.iter().take(8) {
-            println!(
-                "  {}={} → {}",
-                f["question"].as_str().unwrap_or(""),
-                f["option"].as_str().unwrap_or(""),
-                name(&f["platform"])
-            );
-        }
+    println!("\nWhat would change it:");
+    if flips.is_empty() {
+        println!("  no single change of answer would.");
+    }
+    for f in &flips {
+        let (qid, oid) = (text(&f["question"]), text(&f["option"]));
+        let label = q
+            .questions
+            .iter()
+            .find(|question| question.id.as_str() == qid)
+            .and_then(|question| question.options.iter().find(|o| o.id.as_str() == oid))
+            .map_or(String::new(), |o| format!("  ({})", o.label));
+        println!("  --answer {qid}={oid} → {}{label}", name(&f["platform"]));
     }
     let follow: Vec<&Value> = r["follow_up"].as_array().into_iter().flatten().collect();
     if !follow.is_empty() {
         println!("\nFollow-up:");
         for f in follow {
-            println!("  - {}", f["text"].as_str().unwrap_or(""));
+            match f["link"].as_str() {
+                Some(link) => println!("  - {} ({link})", text(&f["text"])),
+                None => println!("  - {}", text(&f["text"])),
+            }
         }
     }
-    println!("\nShare: {}", r["share"].as_str().unwrap_or(""));
+    let lists: Vec<String> = r["checklists"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| text(&c["url"]))
+        .collect();
+    if !lists.is_empty() {
+        println!("\nChecklists:");
+        for url in lists {
+            println!("  {url}");
+        }
+    }
+    println!("\nShare: {}", text(&r["share"]));
 }

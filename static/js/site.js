@@ -110,10 +110,9 @@
     function show() {
       var q = input.value.trim();
       while (results.firstChild) results.removeChild(results.firstChild);
-      if (q.length < 2) { results.hidden = true; input.setAttribute("aria-expanded", "false"); return; }
+      if (q.length < 2) { results.hidden = true; return; }
       var hits = search(q);
       results.hidden = false;
-      input.setAttribute("aria-expanded", "true");
       if (!hits.length) {
         var none = document.createElement("p");
         none.className = "search-none";
@@ -150,7 +149,7 @@
       }
     });
     document.addEventListener("click", function (e) {
-      if (!box.contains(e.target)) { results.hidden = true; input.setAttribute("aria-expanded", "false"); }
+      if (!box.contains(e.target)) results.hidden = true;
     });
   }
 

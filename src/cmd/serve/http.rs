@@ -1,0 +1,529 @@
+//! The HTTP side of `serve`: answers from the in-memory build only.
+//!
+//! Every request passes three gates before anything is looked up: the `Host` header must name
+//! the loopback interface (a page on another site that rebinds its DNS name to 127.0.0.1 gets
+//! 403), the method must be GET or HEAD, and the path must be a plain absolute path (no dot
+//! segments, backslashes, control characters, empty segments or percent signs after
+//! decoding). Only keys of the [`OutputSet`] are served; no path ever reaches the file system.
+//!
+//! Reserved paths under `/__riskguide/` carry live reload: the script and the overlay's
+//! stylesheet (both injected into HTML responses here, never into the build), the status JSON
+//! the overlay is drawn from, and an event stream announcing each finished rebuild.
+
+use super::{Snapshot, State};
+use riskguide::diagnostics::Severity;
+use riskguide::output::OutputSet;
+use riskguide::pipeline;
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tiny_http::{Header, Method, Request, Response, Server};
+
+const RESERVED: &str = "/__riskguide/";
+const SCRIPT_PATH: &str = "/__riskguide/livereload.js";
+const STYLE_PATH: &str = "/__riskguide/overlay.css";
+const LIVERELOAD_JS: &str = include_str!("livereload.js");
+const OVERLAY_CSS: &str = include_str!("overlay.css");
+/// Open event streams beyond this get 503 (each holds a thread).
+const MAX_STREAMS: usize = 64;
+/// A comment is sent on idle event streams this often, so closed ones are noticed.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// Answers requests until the server is dropped.
+pub fn serve(server: &Server, state: &Arc<State>) {
+    for request in server.incoming_requests() {
+        handle(request, state);
+    }
+}
+
+fn handle(request: Request, state: &Arc<State>) {
+    if !host_is_loopback(request.headers()) {
+        let body = "This preview server only answers requests for localhost, 127.0.0.1 or [::1].\n";
+        return send(request, 403, "text/plain; charset=utf-8", body.into(), &[]);
+    }
+    if !matches!(request.method(), Method::Get | Method::Head) {
+        return send(
+            request,
+            405,
+            "text/plain; charset=utf-8",
+            "Only GET and HEAD are allowed.\n".into(),
+            &[("Allow", "GET, HEAD".into())],
+        );
+    }
+    let Some(target) = parse_target(request.url()) else {
+        return send(
+            request,
+            400,
+            "text/plain; charset=utf-8",
+            "Bad request path.\n".into(),
+            &[],
+        );
+    };
+    let snapshot = state.snapshot();
+    if let Some(name) = target.path.strip_prefix(RESERVED) {
+        return reserved(request, name, state, &snapshot);
+    }
+    let token = state.token(&snapshot);
+    let Some(output) = &snapshot.output else {
+        return send(
+            request,
+            503,
+            "text/html; charset=utf-8",
+            inject(PLACEHOLDER.as_bytes(), &token),
+            &[],
+        );
+    };
+    match lookup(output, &target.path) {
+        Found::File(key) => {
+            let body = output.get(&key).unwrap_or_default();
+            let kind = content_type(&key);
+            let body = if kind.starts_with("text/html") {
+                inject(body, &token)
+            } else {
+                body.to_vec()
+            };
+            send(request, 200, kind, body, &[])
+        }
+        Found::Directory => {
+            let location = match target.query {
+                Some(q) => format!("{}/?{q}", target.raw_path),
+                None => format!("{}/", target.raw_path),
+            };
+            send(
+                request,
+                301,
+                "text/plain; charset=utf-8",
+                "Moved to the directory's index.\n".into(),
+                &[("Location", location)],
+            )
+        }
+        Found::Nothing => match output.get("404.html") {
+            Some(page) => send(request, 404, "text/html; charset=utf-8", inject(page, &token), &[]),
+            None => send(request, 404, "text/plain; charset=utf-8", "Not found.\n".into(), &[]),
+        },
+    }
+}
+
+fn reserved(request: Request, name: &str, state: &Arc<State>, snapshot: &Snapshot) {
+    match name {
+        "livereload.js" => send(
+            request,
+            200,
+            "text/javascript; charset=utf-8",
+            LIVERELOAD_JS.into(),
+            &[],
+        ),
+        "overlay.css" => send(request, 200, "text/css; charset=utf-8", OVERLAY_CSS.into(), &[]),
+        "status" => send(
+            request,
+            200,
+            "application/json",
+            status_json(state, snapshot).into_bytes(),
+            &[],
+        ),
+        "events" if *request.method() == Method::Head => send(request, 200, "text/event-stream", Vec::new(), &[]),
+        "events" => {
+            if state.streams.fetch_add(1, Ordering::SeqCst) >= MAX_STREAMS {
+                state.streams.fetch_sub(1, Ordering::SeqCst);
+                return send(
+                    request,
+                    503,
+                    "text/plain; charset=utf-8",
+                    "Too many open event streams.\n".into(),
+                    &[],
+                );
+            }
+            let state = Arc::clone(state);
+            std::thread::spawn(move || {
+                stream_events(request, &state);
+                state.streams.fetch_sub(1, Ordering::SeqCst);
+            });
+        }
+        _ => send(request, 404, "text/plain; charset=utf-8", "Not found.\n".into(), &[]),
+    }
+}
+
+/// A server-sent event stream: one `build` event now and one after every rebuild, until the
+/// page goes away. tiny_http would buffer a streamed body, so the response is written raw.
+fn stream_events(request: Request, state: &State) {
+    let mut writer = request.into_writer();
+    let mut head = String::from("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n");
+    for (name, value) in headers() {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\nretry: 1000\n\n");
+    if writer.write_all(head.as_bytes()).and_then(|()| writer.flush()).is_err() {
+        return;
+    }
+    let mut seen = None;
+    loop {
+        let snapshot = state.wait_for_change(seen, KEEP_ALIVE);
+        let message = if seen == Some(snapshot.generation) {
+            ": still here\n\n".to_string()
+        } else {
+            seen = Some(snapshot.generation);
+            let data = serde_json::json!({"generation": snapshot.generation, "version": state.token(&snapshot), "ok": snapshot.ok});
+            format!("event: build\ndata: {data}\n\n")
+        };
+        if writer
+            .write_all(message.as_bytes())
+            .and_then(|()| writer.flush())
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+fn status_json(state: &State, snapshot: &Snapshot) -> String {
+    let errors = snapshot
+        .problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    let problems: Vec<serde_json::Value> = snapshot
+        .problems
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "severity": p.severity, "code": p.code, "location": p.location,
+                "message": p.message, "help": p.help, "text": p.text,
+                "heading": p.heading, "excerpt": p.excerpt,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "version": state.token(snapshot),
+        "generation": snapshot.generation,
+        "ok": snapshot.ok,
+        "serving": snapshot.output.is_some(),
+        "errors": errors,
+        "warnings": snapshot.problems.len() - errors,
+        "problems": problems,
+    })
+    .to_string()
+}
+
+/// Sends a complete response with the site's security headers.
+fn send(request: Request, status: u16, content_type: &str, body: Vec<u8>, extra: &[(&str, String)]) {
+    let mut response = Response::from_data(body).with_status_code(status);
+    let mut add = |name: &str, value: &str| {
+        if let Ok(h) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+            response.add_header(h);
+        }
+    };
+    add("Content-Type", content_type);
+    for (name, value) in headers() {
+        add(name, &value);
+    }
+    for (name, value) in extra {
+        add(name, value);
+    }
+    let _ = request.respond(response);
+}
+
+/// The headers of every response: those of the published site's `_headers` without HSTS and
+/// `upgrade-insecure-requests` (this is plain HTTP on loopback), and no caching, since every
+/// rebuild may change any file.
+fn headers() -> Vec<(&'static str, String)> {
+    let mut list = vec![
+        ("Server", "riskguide".to_string()),
+        ("Cache-Control", "no-cache".to_string()),
+    ];
+    for (name, value) in pipeline::security_headers() {
+        match name {
+            "Strict-Transport-Security" => {}
+            "Content-Security-Policy" => {
+                let kept: Vec<&str> = value
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty() && *d != "upgrade-insecure-requests")
+                    .collect();
+                list.push((name, kept.join("; ")));
+            }
+            _ => list.push((name, value.to_string())),
+        }
+    }
+    list
+}
+
+/// Whether the request carries exactly one `Host` header naming the loopback interface, with
+/// or without a port.
+fn host_is_loopback(headers: &[Header]) -> bool {
+    let mut hosts = headers.iter().filter(|h| h.field.equiv("Host"));
+    match (hosts.next(), hosts.next()) {
+        (Some(host), None) => is_loopback_name(host.value.as_str()),
+        _ => false,
+    }
+}
+
+fn is_loopback_name(host: &str) -> bool {
+    let host = host.trim().to_ascii_lowercase();
+    ["localhost", "127.0.0.1", "[::1]"]
+        .iter()
+        .any(|name| match host.strip_prefix(name) {
+            Some("") => true,
+            Some(rest) => rest
+                .strip_prefix(':')
+                .is_some_and(|port| !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit())),
+            None => false,
+        })
+}
+
+/// A request target that passed the path gate.
+#[derive(Debug, PartialEq, Eq)]
+struct Target<'a> {
+    /// Decoded, starting with `/`.
+    path: String,
+    /// As sent, without the query: safe to echo in a redirect since it decodes to `path`.
+    raw_path: &'a str,
+    query: Option<&'a str>,
+}
+
+/// Splits and decodes a request target; `None` for anything but a plain absolute path.
+fn parse_target(target: &str) -> Option<Target<'_>> {
+    let target = target.split('#').next().unwrap_or_default();
+    let (raw_path, query) = match target.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (target, None),
+    };
+    if !raw_path.starts_with('/')
+        || raw_path.contains('\\')
+        || raw_path.bytes().any(|b| b.is_ascii_control() || b == b' ')
+    {
+        return None;
+    }
+    if query.is_some_and(|q| q.bytes().any(|b| b.is_ascii_control() || b == b' ')) {
+        return None;
+    }
+    let path = percent_decode(raw_path)?;
+    if path.chars().any(|c| c.is_control() || matches!(c, '\\' | '%')) {
+        return None;
+    }
+    let rest = path.strip_prefix('/')?;
+    let segments: Vec<&str> = rest.split('/').collect();
+    let last = segments.len() - 1;
+    for (i, segment) in segments.iter().enumerate() {
+        if *segment == "." || *segment == ".." || (segment.is_empty() && i != last) {
+            return None;
+        }
+    }
+    Some(Target { path, raw_path, query })
+}
+
+/// Decodes `%XX` escapes once; `None` for a malformed escape or a result that is not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Found {
+    File(String),
+    /// A directory named without its trailing slash.
+    Directory,
+    Nothing,
+}
+
+/// Maps a decoded path onto the build's keys: `dir/` is `dir/index.html`. Deployment files
+/// (`_headers`) are not pages and are not served, as on the hosts that read them.
+fn lookup(output: &OutputSet, path: &str) -> Found {
+    let key = path.trim_start_matches('/');
+    let key = if key.is_empty() || key.ends_with('/') {
+        format!("{key}index.html")
+    } else {
+        key.to_string()
+    };
+    if key.starts_with('_') {
+        return Found::Nothing;
+    }
+    if output.get(&key).is_some() {
+        Found::File(key)
+    } else if output.get(&format!("{key}/index.html")).is_some() {
+        Found::Directory
+    } else {
+        Found::Nothing
+    }
+}
+
+fn content_type(path: &str) -> &'static str {
+    let ext = path
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "json" | "map" => "application/json",
+        "webmanifest" => "application/manifest+json",
+        "xml" => "application/xml",
+        "txt" | "md" => "text/plain; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/x-icon",
+        "woff" => "font/woff",
+        "woff2" => "font/woff2",
+        "ttf" => "font/ttf",
+        "otf" => "font/otf",
+        "pdf" => "application/pdf",
+        "wasm" => "application/wasm",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Adds the overlay stylesheet before `</head>` and the live-reload script, stamped with the
+/// build it belongs to, before `</body>`. The build itself is never changed.
+fn inject(html: &[u8], token: &str) -> Vec<u8> {
+    let Ok(text) = std::str::from_utf8(html) else {
+        return html.to_vec();
+    };
+    let style = format!("<link rel=\"stylesheet\" href=\"{STYLE_PATH}\">\n");
+    let script = format!("<script src=\"{SCRIPT_PATH}\" data-version=\"{token}\"></script>\n");
+    let mut out = String::with_capacity(text.len() + style.len() + script.len());
+    let lower = text.to_ascii_lowercase();
+    let head = lower.find("</head>");
+    let body = lower.rfind("</body>").filter(|b| head.is_none_or(|h| *b > h));
+    let mut rest = text;
+    let mut offset = 0;
+    if let Some(h) = head {
+        out.push_str(&text[..h]);
+        out.push_str(&style);
+        rest = &text[h..];
+        offset = h;
+    }
+    match body {
+        Some(b) => {
+            out.push_str(&rest[..b - offset]);
+            out.push_str(&script);
+            out.push_str(&rest[b - offset..]);
+        }
+        None => {
+            out.push_str(rest);
+            out.push_str(&script);
+        }
+    }
+    out.into_bytes()
+}
+
+/// Shown while no build has succeeded yet; the overlay lists the problems.
+const PLACEHOLDER: &str = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Build failed</title>\n</head>\n<body>\n<h1>The site does not build yet</h1>\n<p>The problems are listed on the terminal. This page reloads by itself once the site builds.</p>\n</body>\n</html>\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts_pass_others_do_not() {
+        for ok in [
+            "localhost",
+            "LOCALHOST:1111",
+            "127.0.0.1",
+            "127.0.0.1:8080",
+            "[::1]",
+            "[::1]:65535",
+        ] {
+            assert!(is_loopback_name(ok), "{ok}");
+        }
+        for bad in [
+            "evil.example",
+            "localhost.evil.example",
+            "127.0.0.1.nip.io",
+            "localhost:",
+            "localhost:80x",
+            "[::1]x",
+            "",
+            "127.0.0.2",
+            "0.0.0.0",
+        ] {
+            assert!(!is_loopback_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn path_gate_refuses_escapes() {
+        for bad in [
+            "/../Cargo.toml",
+            "/%2e%2e/site.toml",
+            "/%2E%2E%2Fsite.toml",
+            "/..%5csite.toml",
+            "/a%00b",
+            "//etc/passwd",
+            "/%252e%252e/x",
+            "/a/./b",
+            "/a\\b",
+            "http://evil.example/",
+            "*",
+            "/%zz",
+            "/%c0%ae%c0%ae/x",
+            "/a/%2e",
+        ] {
+            assert_eq!(parse_target(bad), None, "{bad}");
+        }
+        let t = parse_target("/moltworker?x=1").expect("plain path");
+        assert_eq!(
+            (t.path.as_str(), t.raw_path, t.query),
+            ("/moltworker", "/moltworker", Some("x=1"))
+        );
+        assert_eq!(parse_target("/a%20b/").map(|t| t.path), Some("/a b/".to_string()));
+    }
+
+    #[test]
+    fn lookup_serves_only_build_keys() {
+        let mut set = OutputSet::new();
+        set.insert("index.html".into(), b"home".to_vec()).expect("insert");
+        set.insert("dir/index.html".into(), b"dir".to_vec()).expect("insert");
+        set.insert("_headers".into(), b"x".to_vec()).expect("insert");
+        assert_eq!(lookup(&set, "/"), Found::File("index.html".into()));
+        assert_eq!(lookup(&set, "/dir/"), Found::File("dir/index.html".into()));
+        assert_eq!(lookup(&set, "/dir"), Found::Directory);
+        assert_eq!(lookup(&set, "/_headers"), Found::Nothing);
+        assert_eq!(lookup(&set, "/missing"), Found::Nothing);
+    }
+
+    #[test]
+    fn injects_into_head_and_body_only() {
+        let html = b"<html><head><title>x</title></head><body><p>hi</p></body></html>";
+        let out = String::from_utf8(inject(html, "t-1")).expect("utf-8");
+        assert_eq!(
+            out,
+            "<html><head><title>x</title><link rel=\"stylesheet\" href=\"/__riskguide/overlay.css\">\n</head><body><p>hi</p><script src=\"/__riskguide/livereload.js\" data-version=\"t-1\"></script>\n</body></html>"
+        );
+        let bare = String::from_utf8(inject(b"<p>x</p>", "t")).expect("utf-8");
+        assert!(bare.starts_with("<p>x</p><script"), "{bare}");
+    }
+
+    #[test]
+    fn csp_drops_only_what_plain_http_needs() {
+        let list = headers();
+        assert!(!list.iter().any(|(n, _)| *n == "Strict-Transport-Security"));
+        let csp = &list
+            .iter()
+            .find(|(n, _)| *n == "Content-Security-Policy")
+            .expect("csp")
+            .1;
+        assert!(
+            csp.contains("script-src 'self'")
+                && csp.contains("connect-src 'self'")
+                && !csp.contains("upgrade-insecure-requests"),
+            "{csp}"
+        );
+    }
+}

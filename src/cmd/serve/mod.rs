@@ -1,0 +1,328 @@
+//! `riskguide serve`: local preview with live reload.
+//!
+//! The site is built in memory through the same pipeline as `build` and served from memory on
+//! 127.0.0.1; nothing is written anywhere. A watcher on `content/`, `templates/`, `static/` and
+//! `site.toml` triggers a debounced full rebuild (`site.toml` is read again each time). A failed
+//! rebuild keeps the last good build online and reports its problems twice: on the terminal
+//! with the source line and a caret, and on every open page in an overlay drawn by the
+//! live-reload script from `/__riskguide/status`.
+//!
+//! All shared state lives in one [`State`] owned by this command and handed to the HTTP
+//! workers and the rebuild loop by `Arc`.
+
+mod http;
+mod watch;
+
+use super::{Code, USAGE, print_diagnostics};
+use riskguide::config::{self, CONFIG_FILE};
+use riskguide::diagnostics::{Diagnostic, Error, Severity, render_with_source};
+use riskguide::highlight::Highlighter;
+use riskguide::output::OutputSet;
+use riskguide::pipeline::{self, Options};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// Threads answering HTTP requests (event streams get a thread of their own).
+const WORKERS: usize = 4;
+
+pub fn run(root: &Path, port: u16) -> Code {
+    let root = match root.canonicalize() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot resolve {}: {e}", root.display());
+            return USAGE;
+        }
+    };
+    if !root.join(CONFIG_FILE).is_file() {
+        eprintln!(
+            "error: {} has no {CONFIG_FILE}; pass the site root with --root",
+            root.display()
+        );
+        return USAGE;
+    }
+    let server = match tiny_http::Server::http(("127.0.0.1", port)) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("error: cannot listen on 127.0.0.1:{port}: {e}");
+            return USAGE;
+        }
+    };
+    let port = server.server_addr().to_ip().map_or(port, |a| a.port());
+    // Watching starts before the first build so that no change after it goes unnoticed.
+    let watch = watch::Watch::start(&root)
+        .map_err(|e| {
+            eprintln!(
+                "warning: cannot watch {} for changes ({e}); live reload is off",
+                root.display()
+            )
+        })
+        .ok();
+    let highlighter = Highlighter::new();
+    let state = Arc::new(State::new());
+    rebuild(&root, port, &highlighter, &state, &[]);
+    let title = state.snapshot().title.clone();
+    println!("Serving {title} at http://127.0.0.1:{port}/");
+    let _ = std::io::stdout().flush();
+    stop_on_interrupt();
+
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|_| {
+            let (server, state) = (Arc::clone(&server), Arc::clone(&state));
+            std::thread::spawn(move || http::serve(&server, &state))
+        })
+        .collect();
+    if let Some(watch) = watch {
+        watch.run(|changed| rebuild(&root, port, &highlighter, &state, changed));
+    }
+    for worker in workers {
+        let _ = worker.join();
+    }
+    super::OK
+}
+
+/// What the server shows: the last good build and the outcome of the latest attempt.
+pub(crate) struct Snapshot {
+    /// The last good build, if any build has succeeded yet.
+    pub output: Option<Arc<OutputSet>>,
+    /// Counts good builds whose output differed from the one before (0: none yet).
+    pub version: u64,
+    /// Counts finished rebuilds, good or failed: every change is announced to the pages.
+    pub generation: u64,
+    /// Whether the latest attempt succeeded.
+    pub ok: bool,
+    /// The latest attempt's problems: its errors when it failed, its warnings when not.
+    pub problems: Vec<Problem>,
+    pub title: String,
+}
+
+/// One problem, ready for the status JSON and the overlay.
+pub(crate) struct Problem {
+    pub severity: Severity,
+    pub code: Option<&'static str>,
+    pub location: String,
+    pub message: String,
+    pub help: Option<String>,
+    /// The whole report as on the terminal (source line and caret), without colour.
+    pub text: String,
+    /// The report's first line: `path:line:col: error[CODE]: message`.
+    pub heading: String,
+    /// The source line with its caret, when the file and line are known.
+    pub excerpt: String,
+}
+
+impl Problem {
+    fn from_diagnostic(root: &Path, d: &Diagnostic) -> Problem {
+        let source = std::fs::read_to_string(root.join(&d.location.path)).ok();
+        let bare = Diagnostic {
+            help: None,
+            ..d.clone()
+        };
+        let bare = render_with_source(&bare, source.as_deref(), false);
+        let (heading, excerpt) = bare.split_once('\n').unwrap_or((&bare, ""));
+        Problem {
+            heading: heading.to_string(),
+            excerpt: excerpt.to_string(),
+            severity: d.severity,
+            code: Some(d.code),
+            location: d.location.to_string(),
+            message: d.message.clone(),
+            help: d.help.clone(),
+            text: render_with_source(d, source.as_deref(), false),
+        }
+    }
+
+    fn environment(location: &str, message: String) -> Problem {
+        Problem {
+            severity: Severity::Error,
+            code: None,
+            location: location.to_string(),
+            text: format!("{location}: error: {message}"),
+            heading: format!("{location}: error: {message}"),
+            excerpt: String::new(),
+            message,
+            help: None,
+        }
+    }
+}
+
+/// The state shared by the HTTP workers, the event streams and the rebuild loop.
+pub(crate) struct State {
+    current: Mutex<Arc<Snapshot>>,
+    changed: Condvar,
+    /// Open event streams, each holding a thread.
+    pub streams: AtomicUsize,
+    /// Tells this server's builds from another run's, so a page left open across a restart
+    /// reloads once the new server is up.
+    instance: String,
+}
+
+impl State {
+    fn new() -> State {
+        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let instance = format!("{:x}", (nanos as u64) ^ u64::from(std::process::id()));
+        let empty = Snapshot {
+            output: None,
+            version: 0,
+            generation: 0,
+            ok: false,
+            problems: Vec::new(),
+            title: String::new(),
+        };
+        State {
+            current: Mutex::new(Arc::new(empty)),
+            changed: Condvar::new(),
+            streams: AtomicUsize::new(0),
+            instance,
+        }
+    }
+
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.current.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The token a page is stamped with; a page whose token differs from the server's reloads.
+    pub fn token(&self, snapshot: &Snapshot) -> String {
+        format!("{}-{}", self.instance, snapshot.version)
+    }
+
+    /// Waits up to `timeout` for a generation other than `seen`, then returns the snapshot.
+    pub fn wait_for_change(&self, seen: Option<u64>, timeout: Duration) -> Arc<Snapshot> {
+        let guard = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        let (guard, _) = self
+            .changed
+            .wait_timeout_while(guard, timeout, |s| Some(s.generation) == seen)
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(&guard)
+    }
+
+    fn publish(&self, update: impl FnOnce(&Snapshot) -> Snapshot) {
+        let mut guard = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        *guard = Arc::new(update(&guard));
+        self.changed.notify_all();
+    }
+}
+
+/// One full build in memory; publishes the result and prints a one-line summary.
+fn rebuild(root: &Path, port: u16, highlighter: &Highlighter, state: &State, changed: &[PathBuf]) {
+    let started = Instant::now();
+    let what = describe(root, changed);
+    let mut config = match config::load(root) {
+        Ok(c) => c,
+        Err(Error::Content(list)) => {
+            print_diagnostics(root, &list);
+            let problems = list.iter().map(|d| Problem::from_diagnostic(root, d)).collect();
+            return failed(state, problems, started, &what, None);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return failed(
+                state,
+                vec![Problem::environment(CONFIG_FILE, e.to_string())],
+                started,
+                &what,
+                None,
+            );
+        }
+    };
+    // Pages link relatively; the 404 page and canonical links use the base URL, which here
+    // is this server so that every link of the preview stays on it.
+    config.base_url = format!("http://127.0.0.1:{port}/");
+    config.base_path = "/".into();
+    let title = printable(&config.title);
+    match pipeline::build(&config, highlighter, Options { offline: false }) {
+        Ok(built) => {
+            print_diagnostics(root, &built.diagnostics);
+            let problems = built
+                .diagnostics
+                .iter()
+                .map(|d| Problem::from_diagnostic(root, d))
+                .collect();
+            let mut same = false;
+            state.publish(|old| {
+                same = old.output.as_deref() == Some(&built.output);
+                Snapshot {
+                    output: if same {
+                        old.output.clone()
+                    } else {
+                        Some(Arc::new(built.output))
+                    },
+                    version: if same { old.version } else { old.version + 1 },
+                    generation: old.generation + 1,
+                    ok: true,
+                    problems,
+                    title,
+                }
+            });
+            let verb = if changed.is_empty() { "built" } else { "rebuilt" };
+            let note = if same { ", output unchanged" } else { "" };
+            eprintln!(
+                "{verb} {} pages in {} ms{note}{what}",
+                built.pages,
+                started.elapsed().as_millis()
+            );
+        }
+        Err(list) => {
+            print_diagnostics(root, &list);
+            let problems = list.iter().map(|d| Problem::from_diagnostic(root, d)).collect();
+            failed(state, problems, started, &what, Some(title));
+        }
+    }
+}
+
+/// Publishes a failed attempt; `title` is the site's when `site.toml` could be read.
+fn failed(state: &State, problems: Vec<Problem>, started: Instant, what: &str, title: Option<String>) {
+    let mut serving_old = false;
+    state.publish(|old| {
+        serving_old = old.output.is_some();
+        let title = match title {
+            Some(t) => t,
+            None if old.title.is_empty() => "the site".to_string(),
+            None => old.title.clone(),
+        };
+        Snapshot {
+            output: old.output.clone(),
+            version: old.version,
+            generation: old.generation + 1,
+            ok: false,
+            problems,
+            title,
+        }
+    });
+    let keeping = if serving_old {
+        "still serving the last good build"
+    } else {
+        "nothing to serve until it builds"
+    };
+    eprintln!("build failed in {} ms{what}; {keeping}", started.elapsed().as_millis());
+}
+
+/// ` (content/a.md changed)` for the summary line; empty for the first build.
+fn describe(root: &Path, changed: &[PathBuf]) -> String {
+    let Some(first) = changed.first() else {
+        return String::new();
+    };
+    let name = printable(&first.strip_prefix(root).unwrap_or(first).to_string_lossy());
+    match changed.len() {
+        1 => format!(" ({name} changed)"),
+        n => format!(" ({name} and {} more changed)", n - 1),
+    }
+}
+
+/// Author text bound for the terminal, without control characters.
+fn printable(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
+}
+
+/// Ctrl-C (and SIGTERM) end the preview at once: nothing was written, so nothing needs undoing.
+fn stop_on_interrupt() {
+    let installed = ctrlc::set_handler(|| {
+        eprintln!("\nstopped");
+        std::process::exit(0);
+    });
+    if let Err(e) = installed {
+        eprintln!("warning: Ctrl-C will stop the preview abruptly ({e})");
+    }
+}

@@ -1,0 +1,578 @@
+//! `riskguide serve` over real HTTP: the request gates (host, method, path), what is served
+//! from the in-memory build, live rebuilds after edits, failed rebuilds that keep the last good
+//! build online with located errors, and Ctrl-C. Each test serves its own copy of the shipped
+//! guide from a temp dir, so edits never touch the repository.
+mod common;
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+/// A running `riskguide serve` on a copy of the shipped guide; killed when dropped.
+struct Served {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Served {
+    fn start() -> Served {
+        Served::start_with(|_| {})
+    }
+
+    /// Serves a copy of the shipped guide after `prepare` has changed it.
+    fn start_with(prepare: impl FnOnce(&Path)) -> Served {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let repo = common::repo_root();
+        for sub in ["content", "templates", "static"] {
+            common::copy_tree(&repo.join(sub), &dir.path().join(sub));
+        }
+        std::fs::copy(repo.join("site.toml"), dir.path().join("site.toml")).expect("copy site.toml");
+        prepare(dir.path());
+        let mut child = Command::new(common::bin())
+            .args(["serve", "--root", dir.path().to_str().expect("utf-8"), "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("riskguide serve starts");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let sink = Arc::clone(&stderr);
+        let mut err = child.stderr.take().expect("stderr");
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = err.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().expect("lock").push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let mut served = Served {
+            child,
+            port: 0,
+            dir,
+            stderr,
+        };
+        let line = rx
+            .recv_timeout(Duration::from_secs(120))
+            .unwrap_or_else(|_| panic!("no URL printed; stderr: {}", served.stderr()));
+        assert!(
+            line.starts_with("Serving OpenClaw deployment risks at http://127.0.0.1:"),
+            "{line:?}"
+        );
+        let port = line
+            .trim()
+            .trim_end_matches('/')
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok());
+        served.port = port.unwrap_or_else(|| panic!("no port in {line:?}"));
+        assert_ne!(served.port, 0);
+        served
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().expect("lock").clone()
+    }
+
+    /// A GET with a loopback Host header.
+    fn get(&self, path: &str) -> Reply {
+        self.request(&format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+            self.port
+        ))
+    }
+
+    fn request(&self, raw: &str) -> Reply {
+        Reply::parse(&common::raw_http(self.port, raw))
+    }
+
+    fn status_json(&self) -> Value {
+        serde_json::from_str(&self.get("/__riskguide/status").body).expect("status is JSON")
+    }
+
+    fn edit(&self, file: &str, change: impl FnOnce(String) -> String) {
+        let path: PathBuf = self.root().join(file);
+        let text = std::fs::read_to_string(&path).expect("read");
+        std::fs::write(&path, change(text)).expect("write");
+    }
+
+    /// Polls until `done` holds (rebuilds take about a second; a loaded machine may need more).
+    fn wait_until(&self, what: &str, mut done: impl FnMut(&Served) -> bool) {
+        let started = Instant::now();
+        while !done(self) {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "timed out waiting for {what}; stderr:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Reply {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+impl Reply {
+    fn parse(raw: &str) -> Reply {
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+        let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        Reply {
+            status,
+            head: head.to_string(),
+            body: body.to_string(),
+        }
+    }
+
+    fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().skip(1).find_map(|l| {
+            let (n, v) = l.split_once(':')?;
+            n.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+        })
+    }
+}
+
+#[test]
+fn traversal_attempts_never_reach_the_disk() {
+    let s = Served::start();
+    let attempts = [
+        "/../Cargo.toml",
+        "/../../../../etc/passwd",
+        "/%2e%2e/site.toml",
+        "/%2E%2E%2Fsite.toml",
+        "/%252e%252e/site.toml",
+        "/..%5csite.toml",
+        "/..\\site.toml",
+        "/a%00b",
+        "//etc/passwd",
+        "/content/index.md",
+        "/site.toml",
+        "/templates/base.html",
+        "/static/css/main.css",
+        "/.riskguide-output",
+        "/_headers",
+        "/./index.html",
+        "http://127.0.0.1/site.toml",
+    ];
+    for path in attempts {
+        let reply = s.get(path);
+        assert!(
+            matches!(reply.status, 400 | 404),
+            "{path}: {} {}",
+            reply.status,
+            reply.head
+        );
+        for secret in [
+            "[package]",
+            "title =",
+            "base_url",
+            "root:x:0",
+            "+++",
+            "{% extends",
+            "Content-Security-Policy:",
+        ] {
+            assert!(!reply.body.contains(secret), "{path} leaked {secret:?}");
+        }
+    }
+    assert!(!s.root().join("public").exists(), "serve wrote an output directory");
+}
+
+#[test]
+fn foreign_hosts_get_403_and_loopback_names_pass() {
+    let s = Served::start();
+    let port = s.port;
+    for host in [
+        "evil.example",
+        &format!("evil.example:{port}"),
+        "localhost.evil.example",
+        "127.0.0.1.nip.io",
+        "0.0.0.0",
+    ] {
+        let reply = s.request(&format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
+        assert_eq!(reply.status, 403, "{host}");
+        assert!(!reply.body.contains("<html"), "{host}");
+    }
+    let missing = s.request("GET / HTTP/1.0\r\n\r\n");
+    assert_eq!(missing.status, 403);
+    for host in [
+        format!("localhost:{port}"),
+        "localhost".into(),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        let reply = s.request(&format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"));
+        assert_eq!(reply.status, 200, "{host}");
+    }
+}
+
+#[test]
+fn files_come_with_their_types_and_the_site_headers() {
+    let s = Served::start();
+    let home = s.get("/");
+    assert_eq!(home.status, 200);
+    assert_eq!(home.header("Content-Type").as_deref(), Some("text/html; charset=utf-8"));
+    let csp = home.header("Content-Security-Policy").expect("CSP");
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("connect-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(home.header("X-Content-Type-Options").as_deref(), Some("nosniff"));
+    assert_eq!(home.header("X-Frame-Options").as_deref(), Some("DENY"));
+    assert!(
+        home.header("Strict-Transport-Security").is_none(),
+        "no HSTS on plain http"
+    );
+
+    let asset = |ext: &str| {
+        let at = home
+            .body
+            .find(&format!(".{ext}\""))
+            .unwrap_or_else(|| panic!("no .{ext} link on the home page"));
+        let start = home.body[..at].rfind('"').expect("quote") + 1;
+        format!("/{}", home.body[start..at + ext.len() + 1].trim_start_matches("./"))
+    };
+    for (path, kind) in [
+        (asset("css"), "text/css; charset=utf-8"),
+        (asset("js"), "text/javascript; charset=utf-8"),
+        ("/images/trust-boundary.svg".to_string(), "image/svg+xml"),
+        ("/sitemap.xml".to_string(), "application/xml"),
+        ("/robots.txt".to_string(), "text/plain; charset=utf-8"),
+        (
+            "/__riskguide/livereload.js".to_string(),
+            "text/javascript; charset=utf-8",
+        ),
+        ("/__riskguide/overlay.css".to_string(), "text/css; charset=utf-8"),
+        ("/__riskguide/status".to_string(), "application/json"),
+    ] {
+        let reply = s.get(&path);
+        assert_eq!(reply.status, 200, "{path}");
+        assert_eq!(reply.header("Content-Type").as_deref(), Some(kind), "{path}");
+        assert!(reply.header("Content-Security-Policy").is_some(), "{path}");
+        assert!(
+            !reply.body.contains("livereload"),
+            "{path}: script injected outside HTML"
+        );
+    }
+    let head = s.request(&format!(
+        "HEAD /compare/ HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n\r\n",
+        s.port
+    ));
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty());
+    let post = s.request(&format!(
+        "POST / HTTP/1.1\r\nHost: localhost:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        s.port
+    ));
+    assert_eq!(post.status, 405);
+    assert_eq!(post.header("Allow").as_deref(), Some("GET, HEAD"));
+}
+
+#[test]
+fn directories_redirect_and_unknown_paths_get_the_404_page() {
+    let s = Served::start();
+    let redirect = s.get("/moltworker?from=test");
+    assert_eq!(redirect.status, 301);
+    assert_eq!(redirect.header("Location").as_deref(), Some("/moltworker/?from=test"));
+    assert_eq!(s.get("/moltworker/").status, 200);
+    let missing = s.get("/no/such/page/");
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        missing.header("Content-Type").as_deref(),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(missing.body.contains("class=\"kind-not-found\""), "{}", missing.body);
+    assert!(
+        missing.body.contains("/__riskguide/livereload.js"),
+        "404 page reloads too"
+    );
+}
+
+#[test]
+fn html_responses_carry_the_live_reload_script_and_the_build_does_not() {
+    let s = Served::start();
+    let page = s.get("/compare/").body;
+    let script = page
+        .find("<script src=\"/__riskguide/livereload.js\" data-version=\"")
+        .expect("script injected");
+    assert!(script < page.rfind("</body>").expect("body end"));
+    let style = page
+        .find("<link rel=\"stylesheet\" href=\"/__riskguide/overlay.css\">")
+        .expect("overlay css linked");
+    assert!(style < page.find("</head>").expect("head end"));
+    assert!(
+        !page.contains(" style=") && !page.contains("<script>"),
+        "no inline script or style"
+    );
+    let status = s.status_json();
+    assert_eq!(status["ok"], true);
+    let version = status["version"].as_str().expect("version");
+    assert!(
+        page.contains(&format!("data-version=\"{version}\"")),
+        "page stamped with the served build"
+    );
+    let events = first_event(s.port);
+    assert!(events.contains("Content-Type: text/event-stream"), "{events}");
+    assert!(events.contains("event: build\ndata: {"), "{events}");
+}
+
+/// Opens the event stream and reads until the first `build` event has arrived.
+fn first_event(port: u16) -> String {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    stream
+        .write_all(b"GET /__riskguide/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .expect("send");
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !String::from_utf8_lossy(&seen).contains("}\n\n") {
+        match stream.read(&mut buf) {
+            Ok(n) if n > 0 => seen.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+    String::from_utf8_lossy(&seen).to_string()
+}
+
+#[test]
+fn edits_are_served_after_a_rebuild() {
+    let s = Served::start();
+    s.edit("content/index.md", |text| {
+        format!("{text}\nA freshly written paragraph about mint-green tokens.\n")
+    });
+    s.wait_until("the edited home page", |s| {
+        s.get("/").body.contains("mint-green tokens")
+    });
+    s.wait_until("the summary line", |s| s.stderr().contains("rebuilt 37 pages in "));
+    assert!(!s.root().join("public").exists(), "serve wrote an output directory");
+}
+
+#[test]
+fn a_broken_edit_keeps_the_last_good_build_and_reports_where() {
+    let s = Served::start();
+    let before = s.get("/compare/").body;
+    assert!(before.contains("<h1>Compare platforms</h1>"), "unexpected compare page");
+    s.edit("content/compare.md", |text| {
+        text.replacen("title = \"Compare platforms\"", "title = \"Compare platforms", 1)
+    });
+    s.wait_until("the failed rebuild", |s| s.status_json()["ok"] == false);
+    let status = s.status_json();
+    let problems = status["problems"].as_array().expect("problems");
+    let error = problems.iter().find(|p| p["severity"] == "error").expect("an error");
+    assert_eq!(error["location"], "content/compare.md:2:27", "{status}");
+    assert!(
+        error["text"]
+            .as_str()
+            .expect("text")
+            .contains("2 | title = \"Compare platforms\n"),
+        "{status}"
+    );
+    assert_eq!(status["serving"], true);
+    let during = s.get("/compare/");
+    assert_eq!(during.status, 200);
+    assert!(
+        during.body.contains("<h1>Compare platforms</h1>"),
+        "the last good build is still served"
+    );
+    s.wait_until("the failure summary", |s| {
+        s.stderr().contains("still serving the last good build")
+    });
+    let terminal = s.stderr();
+    assert!(terminal.contains("content/compare.md:2:27: error["), "{terminal}");
+    assert!(
+        terminal.contains("2 | title = \"Compare platforms\n  |                           ^"),
+        "{terminal}"
+    );
+
+    s.edit("content/compare.md", |text| {
+        text.replacen(
+            "title = \"Compare platforms\n",
+            "title = \"Compare the three platforms\"\n",
+            1,
+        )
+    });
+    s.wait_until("the fixed rebuild", |s| s.status_json()["ok"] == true);
+    let status = s.status_json();
+    assert!(
+        status["problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .all(|p| p["severity"] != "error"),
+        "{status}"
+    );
+    assert!(s.get("/compare/").body.contains("<h1>Compare the three platforms</h1>"));
+}
+
+#[test]
+fn a_broken_site_toml_is_reported_and_fixing_it_recovers() {
+    let s = Served::start();
+    s.edit("site.toml", |text| format!("{text}colour = \"red\"\n"));
+    s.wait_until("the failed rebuild", |s| s.status_json()["ok"] == false);
+    let status = s.status_json();
+    assert!(
+        status["problems"][0]["location"]
+            .as_str()
+            .expect("location")
+            .starts_with("site.toml:"),
+        "{status}"
+    );
+    assert_eq!(s.get("/").status, 200);
+    s.edit("site.toml", |text| {
+        text.replace("colour = \"red\"\n", "")
+            .replace("title = \"OpenClaw deployment risks\"", "title = \"Renamed guide\"")
+    });
+    s.wait_until("the fixed rebuild", |s| s.status_json()["ok"] == true);
+    assert!(s.get("/").body.contains("Renamed guide"));
+}
+
+#[test]
+fn a_site_that_does_not_build_yet_is_served_once_fixed() {
+    let s = Served::start_with(|root| {
+        let page = root.join("content/compare.md");
+        let text = std::fs::read_to_string(&page).expect("read");
+        std::fs::write(&page, text.replacen("weight = 50", "weight = fifty", 1)).expect("write");
+    });
+    let status = s.status_json();
+    assert_eq!(
+        (status["ok"].clone(), status["serving"].clone()),
+        (Value::Bool(false), Value::Bool(false)),
+        "{status}"
+    );
+    assert!(
+        status["problems"]
+            .as_array()
+            .expect("problems")
+            .iter()
+            .any(|p| p["location"]
+                .as_str()
+                .is_some_and(|l| l.starts_with("content/compare.md:4:"))),
+        "{status}"
+    );
+    let waiting = s.get("/compare/");
+    assert_eq!(waiting.status, 503);
+    assert!(
+        waiting.body.contains("/__riskguide/livereload.js"),
+        "the waiting page reloads once fixed"
+    );
+    assert!(!waiting.body.contains("Compare platforms"));
+    s.edit("content/compare.md", |text| {
+        text.replacen("weight = fifty", "weight = 50", 1)
+    });
+    s.wait_until("the first good build", |s| s.status_json()["ok"] == true);
+    assert!(s.get("/compare/").body.contains("<h1>Compare platforms</h1>"));
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_server_with_exit_code_zero() {
+    let mut s = Served::start();
+    assert_eq!(s.get("/").status, 200);
+    let killed = Command::new("kill")
+        .args(["-INT", &s.child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = s.child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "serve did not stop on SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert!(!s.stderr().contains("panicked"), "{}", s.stderr());
+}
+
+#[test]
+#[ignore = "browser test: run with --include-ignored (tests/run does)"]
+fn browser_shows_the_overlay_and_reloads_after_the_fix() {
+    let s = Served::start();
+    let browser = common::Browser::start();
+    browser.goto(&format!("http://127.0.0.1:{}/compare/", s.port));
+    browser.wait_for(
+        "return document.querySelector('h1') && document.querySelector('h1').textContent === 'Compare platforms';",
+        "the page",
+    );
+    // The event stream is open once the first status check has run.
+    std::thread::sleep(Duration::from_millis(500));
+    browser.exec("window.__sameDocument = true; return true;", serde_json::json!([]));
+
+    s.edit("content/compare.md", |text| {
+        text.replacen("title = \"Compare platforms\"", "title = \"Compare platforms", 1)
+    });
+    let text = browser.wait_for(
+        "var o = document.getElementById('riskguide-overlay'); return o ? o.textContent : null;",
+        "the error overlay",
+    );
+    let text = text.as_str().expect("overlay text");
+    assert!(text.contains("Build failed: 1 error"), "{text}");
+    assert!(text.contains("content/compare.md:2:27: error["), "{text}");
+    assert_eq!(browser.text("h1"), "Compare platforms", "the last good page stays");
+    assert_eq!(
+        browser.exec("return window.__sameDocument === true;", serde_json::json!([])),
+        true,
+        "no reload on a failed build"
+    );
+    let shown = browser.exec("var o = document.getElementById('riskguide-overlay'); var r = o.getBoundingClientRect(); return getComputedStyle(o).position + ' ' + (r.width > 300);", serde_json::json!([]));
+    assert_eq!(shown, "fixed true", "the overlay is styled by overlay.css");
+
+    s.edit("content/compare.md", |text| {
+        text.replacen(
+            "title = \"Compare platforms\n",
+            "title = \"Compare every platform\"\n",
+            1,
+        )
+    });
+    browser.wait_for(
+        "var h = document.querySelector('h1'); return h && h.textContent === 'Compare every platform';",
+        "the reloaded page",
+    );
+    assert!(
+        browser.exec(
+            "return document.getElementById('riskguide-overlay') === null && window.__sameDocument === undefined;",
+            serde_json::json!([])
+        ) == true
+    );
+    let severe: Vec<String> = browser
+        .severe_logs()
+        .into_iter()
+        .filter(|l| !l.contains("favicon"))
+        .collect();
+    assert!(
+        severe
+            .iter()
+            .all(|l| !l.contains("Content Security Policy") && !l.contains("Refused")),
+        "{severe:?}"
+    );
+}
