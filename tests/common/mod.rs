@@ -160,7 +160,7 @@ pub struct Browser {
     _profile: tempfile::TempDir,
 }
 
-const ELEMENT: &str = "element-6066-11e4-a4bb-0aec7d4d3b63";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
