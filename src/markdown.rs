@@ -10,7 +10,7 @@
 use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex, Location};
 use crate::highlight::Highlighter;
 use crate::model::{Cell, ColumnKind, LinkError, LinkResolver, Resolved, Route, Table, Text};
-use pulldown_cmark::{BlockQuoteKind, CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{Alignment, BlockQuoteKind, CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
 use serde::Serialize;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -144,6 +144,9 @@ pub fn render(source: &Source, from: &Route, ctx: &Context) -> Rendered {
         search_anchor: String::new(),
         search_heading: String::new(),
         tables: 0,
+        table_align: Vec::new(),
+        table_head: false,
+        table_column: 0,
     };
     let html_events = adapter.process(&events, true);
     adapter.flush_search();
@@ -196,6 +199,10 @@ struct Adapter<'a, 'b> {
     search_heading: String,
     /// Markdown tables so far, so each scrollable table region gets its own name.
     tables: usize,
+    /// The current table's column alignments, whether its cells are header cells, and the column.
+    table_align: Vec<Alignment>,
+    table_head: bool,
+    table_column: usize,
 }
 
 impl<'b> Adapter<'_, 'b> {
@@ -393,7 +400,8 @@ impl<'b> Adapter<'_, 'b> {
                     out.push(Event::Html(format!("<aside class=\"callout callout-{class}\" aria-label=\"{title}\"><p class=\"callout-title\">{title}</p>\n").into()));
                 }
                 Event::End(TagEnd::BlockQuote(Some(_))) => out.push(Event::Html("</aside>\n".into())),
-                Event::Start(Tag::Table(_)) => {
+                Event::Start(Tag::Table(align)) => {
+                    self.table_align = align.clone();
                     out.push(Event::Html(
                         format!("<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"Table {}\">", {
                             self.tables += 1;
@@ -402,6 +410,31 @@ impl<'b> Adapter<'_, 'b> {
                         .into(),
                     ));
                     out.push(event.clone());
+                }
+                // Cells are written here, with a class for their alignment: pulldown-cmark would
+                // write a style attribute, which the content security policy refuses.
+                Event::Start(Tag::TableHead) | Event::End(TagEnd::TableHead) => {
+                    self.table_head = matches!(event, Event::Start(_));
+                    self.table_column = 0;
+                    out.push(event.clone());
+                }
+                Event::Start(Tag::TableRow) => {
+                    self.table_column = 0;
+                    out.push(event.clone());
+                }
+                Event::Start(Tag::TableCell) => {
+                    let tag = if self.table_head { "th" } else { "td" };
+                    let class = match self.table_align.get(self.table_column) {
+                        Some(Alignment::Left) => " class=\"align-left\"",
+                        Some(Alignment::Center) => " class=\"align-center\"",
+                        Some(Alignment::Right) => " class=\"align-right\"",
+                        Some(Alignment::None) | None => "",
+                    };
+                    self.table_column += 1;
+                    out.push(Event::Html(format!("<{tag}{class}>").into()));
+                }
+                Event::End(TagEnd::TableCell) => {
+                    out.push(Event::Html(if self.table_head { "</th>" } else { "</td>" }.into()));
                 }
                 Event::End(TagEnd::Table) => {
                     out.push(event.clone());
@@ -854,6 +887,14 @@ mod tests {
         }
         let many = page(&"## Same\n\n".repeat(20_000));
         assert_eq!(many.toc.last().map(|h| h.id.as_str()), Some("same-19999"));
+    }
+
+    #[test]
+    fn aligned_table_cells_get_classes_not_style_attributes() {
+        let r = page("| l | c | r | n |\n|:--|:-:|--:|---|\n| 1 | 2 | 3 | 4 |\n");
+        assert!(!r.html.contains("style="), "{}", r.html);
+        assert!(r.html.contains("<th class=\"align-left\">l</th><th class=\"align-center\">c</th>"), "{}", r.html);
+        assert!(r.html.contains("<td class=\"align-right\">3</td><td>4</td>"), "{}", r.html);
     }
 
     #[test]

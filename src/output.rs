@@ -7,7 +7,7 @@
 
 use crate::assets::is_safe_output_path;
 use crate::diagnostics::Error;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The file riskguide leaves in every output directory it creates.
@@ -16,6 +16,8 @@ pub const MARKER: &str = ".riskguide-output";
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct OutputSet {
     files: BTreeMap<String, Vec<u8>>,
+    /// Every path in lowercase: two paths that differ only by case collide on some file systems.
+    folded: BTreeSet<String>,
 }
 
 impl OutputSet {
@@ -23,22 +25,16 @@ impl OutputSet {
         Self::default()
     }
 
-    /// Adds a file; a second file at the same path, or an unsafe path, is refused.
+    /// Adds a file; a second file at the same path (ignoring case), or a path that is not
+    /// plain names joined by `/`, is refused.
     pub fn insert(&mut self, path: String, bytes: Vec<u8>) -> Result<(), String> {
-        if !is_safe_output_path(&path) && !path.starts_with('_') {
+        if !is_safe_output_path(&path) {
             return Err(format!(
                 "output path `{}` is not a plain relative path",
                 path.escape_debug()
             ));
         }
-        if path.split('/').any(|s| s == ".." || s.is_empty()) {
-            return Err(format!(
-                "output path `{}` is not a plain relative path",
-                path.escape_debug()
-            ));
-        }
-        let folded = path.to_ascii_lowercase();
-        if self.files.keys().any(|k| k.to_ascii_lowercase() == folded) {
+        if !self.folded.insert(path.to_ascii_lowercase()) {
             return Err(format!("two outputs share the path `{path}`"));
         }
         self.files.insert(path, bytes);
@@ -153,6 +149,9 @@ mod tests {
         assert!(set.insert("a/index.html".into(), vec![]).is_ok());
         assert!(set.insert("A/index.html".into(), vec![]).is_err());
         assert!(set.insert("_headers".into(), vec![]).is_ok());
+        for bad in ["_..\\..\\x", "_/../x", "/etc/passwd", "a//b", "", ".staging/x"] {
+            assert!(set.insert(bad.into(), vec![]).is_err(), "{bad}");
+        }
     }
 
     #[test]

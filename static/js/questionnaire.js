@@ -548,6 +548,12 @@
       return box;
     }
 
+    // Moves focus to the result and brings its top into view.
+    function showResult() {
+      resultSection.focus({ preventScroll: true });
+      resultSection.scrollIntoView({ block: "start" });
+    }
+
     function applyHash(hash) {
       answers = parseFragment(rules, hash);
       writeForm();
@@ -584,7 +590,7 @@
         var hash = this.getAttribute("href").replace(/^#/, "");
         if (location.hash.replace(/^#/, "") !== hash) setFragment(hash, true);
         applyHash(hash);
-        resultSection.focus();
+        showResult();
       });
     }
 
@@ -593,11 +599,8 @@
     if (matrix) matrix.open = false;
     var start = location.hash.replace(/^#/, "");
     applyHash(isAnswerHash(start) ? start : "");
-    if (answeredCount(rules, answers) === total && start) {
-      // An opened shared link: show its result first.
-      resultSection.focus({ preventScroll: true });
-      resultSection.scrollIntoView();
-    }
+    // An opened shared link shows its result first.
+    if (answeredCount(rules, answers) === total) showResult();
   }
 
   // ------------------------------------------------------------------ the plan page
