@@ -86,18 +86,25 @@ pub fn load(root: &Path) -> Result<Config, Error> {
     let path = root.join(CONFIG_FILE);
     let meta = std::fs::symlink_metadata(&path).map_err(|e| Error::io("read", &path, e))?;
     let canonical_root = root.canonicalize().map_err(|e| Error::io("resolve", root, e))?;
-    let refuse = |code, message: String| {
-        Error::Content(vec![Diagnostic::error(code, Location::file(CONFIG_FILE), message)])
-    };
+    let refuse =
+        |code, message: String| Error::Content(vec![Diagnostic::error(code, Location::file(CONFIG_FILE), message)]);
     if meta.file_type().is_symlink() {
-        let inside = path.canonicalize().is_ok_and(|t| t.starts_with(&canonical_root) && t.is_file());
+        let inside = path
+            .canonicalize()
+            .is_ok_and(|t| t.starts_with(&canonical_root) && t.is_file());
         if !inside {
-            return Err(refuse("E012", "symbolic link leads outside the site root or nowhere".into()));
+            return Err(refuse(
+                "E012",
+                "symbolic link leads outside the site root or nowhere".into(),
+            ));
         }
     }
     let size = std::fs::metadata(&path).map_err(|e| Error::io("read", &path, e))?.len();
     if size > MAX_CONFIG_BYTES {
-        return Err(refuse("E011", format!("file is {size} bytes; the limit is {MAX_CONFIG_BYTES}")));
+        return Err(refuse(
+            "E011",
+            format!("file is {size} bytes; the limit is {MAX_CONFIG_BYTES}"),
+        ));
     }
     let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
     parse(&canonical_root, &text).map_err(|d| Error::Content(d.into_sorted()))
@@ -145,8 +152,12 @@ pub fn parse(root: &Path, text: &str) -> Result<Config, Diagnostics> {
         Ok(path) => path,
         Err(why) => {
             problems.push(
-                Diagnostic::error("E002", locate("base_url"), format!("base_url `{}` {why}", base_url.escape_debug()))
-                    .with_help("write it like base_url = \"https://example.org/guide/\""),
+                Diagnostic::error(
+                    "E002",
+                    locate("base_url"),
+                    format!("base_url `{}` {why}", base_url.escape_debug()),
+                )
+                .with_help("write it like base_url = \"https://example.org/guide/\""),
             );
             "/".to_string()
         }
@@ -253,7 +264,11 @@ mod tests {
 
     #[test]
     fn base_urls_are_plain() {
-        for ok in ["https://example.org/", "http://localhost:8080/guide/", "https://[::1]/a_b/~c/%20/"] {
+        for ok in [
+            "https://example.org/",
+            "http://localhost:8080/guide/",
+            "https://[::1]/a_b/~c/%20/",
+        ] {
             assert!(base_path_of(ok).is_ok(), "{ok}");
         }
         for bad in [

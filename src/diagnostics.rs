@@ -405,7 +405,11 @@ mod tests {
         let text = format!("ab\ncdé\n{}\nf€g\n\n", "xé".repeat(3000));
         let index = LineIndex::new(&text);
         for offset in 0..=text.len() + 2 {
-            assert_eq!(index.line_col(&text, offset), line_col(&text, offset), "offset {offset}");
+            assert_eq!(
+                index.line_col(&text, offset),
+                line_col(&text, offset),
+                "offset {offset}"
+            );
         }
         assert_eq!(LineIndex::new("").line_col("", 5), (1, 1));
     }
@@ -419,10 +423,7 @@ mod tests {
         list.push(Diagnostic::error("E042", Location::at("a.md", 200, 1), "bad link"));
         let sorted = list.into_sorted();
         assert_eq!(sorted.len(), MAX_PER_FILE_AND_CODE + 2, "{sorted:#?}");
-        let summary = sorted
-            .iter()
-            .find(|d| hidden_count(d) > 0)
-            .expect("a summary");
+        let summary = sorted.iter().find(|d| hidden_count(d) > 0).expect("a summary");
         assert_eq!(hidden_count(summary), 120 - MAX_PER_FILE_AND_CODE);
         assert_eq!(summary.location.line, MAX_PER_FILE_AND_CODE + 1);
         // Sorting again keeps the count.

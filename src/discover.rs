@@ -44,8 +44,12 @@ pub fn scan(config: &Config) -> (Vec<SourceFile>, Diagnostics) {
     }
     if !resolves_inside(&config.root, &content) {
         problems.push(
-            Diagnostic::error("E012", Location::file("content"), "content/ leads outside the site root")
-                .with_help("make content/ a directory of the site, not a link to somewhere else"),
+            Diagnostic::error(
+                "E012",
+                Location::file("content"),
+                "content/ leads outside the site root",
+            )
+            .with_help("make content/ a directory of the site, not a link to somewhere else"),
         );
         return (files, problems);
     }

@@ -274,8 +274,9 @@ pub fn parse(files: Vec<SourceFile>) -> (LoadedSite, Diagnostics) {
             FileKind::Checklist => {
                 parse_toml(&source, 0, &source.text).map(|raw| site.checklists.push(Loaded::new(source, raw)))
             }
-            FileKind::Questionnaire => parse_toml(&source, 0, &source.text)
-                .map(|raw| site.questionnaire = Some(Loaded::new(source, raw))),
+            FileKind::Questionnaire => {
+                parse_toml(&source, 0, &source.text).map(|raw| site.questionnaire = Some(Loaded::new(source, raw)))
+            }
         };
         if let Err(d) = result {
             problems.push(d);

@@ -10,7 +10,9 @@
 use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex, Location};
 use crate::highlight::Highlighter;
 use crate::model::{Cell, ColumnKind, LinkError, LinkResolver, Resolved, Route, Table, Text};
-use pulldown_cmark::{Alignment, BlockQuoteKind, CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{
+    Alignment, BlockQuoteKind, CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd,
+};
 use serde::Serialize;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -403,10 +405,13 @@ impl<'b> Adapter<'_, 'b> {
                 Event::Start(Tag::Table(align)) => {
                     self.table_align = align.clone();
                     out.push(Event::Html(
-                        format!("<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"Table {}\">", {
-                            self.tables += 1;
-                            self.tables
-                        })
+                        format!(
+                            "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"Table {}\">",
+                            {
+                                self.tables += 1;
+                                self.tables
+                            }
+                        )
                         .into(),
                     ));
                     out.push(event.clone());
@@ -893,15 +898,29 @@ mod tests {
     fn aligned_table_cells_get_classes_not_style_attributes() {
         let r = page("| l | c | r | n |\n|:--|:-:|--:|---|\n| 1 | 2 | 3 | 4 |\n");
         assert!(!r.html.contains("style="), "{}", r.html);
-        assert!(r.html.contains("<th class=\"align-left\">l</th><th class=\"align-center\">c</th>"), "{}", r.html);
-        assert!(r.html.contains("<td class=\"align-right\">3</td><td>4</td>"), "{}", r.html);
+        assert!(
+            r.html
+                .contains("<th class=\"align-left\">l</th><th class=\"align-center\">c</th>"),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("<td class=\"align-right\">3</td><td>4</td>"),
+            "{}",
+            r.html
+        );
     }
 
     #[test]
     fn a_table_or_checklist_is_embedded_once_per_page() {
         let r = page(&"```table\nt\n```\n\n".repeat(3));
         assert_eq!(r.html.matches("<table-here>").count(), 1, "{}", r.html);
-        let errors: Vec<_> = r.diagnostics.iter().filter(|d| d.code == "E053").map(|d| d.location.line).collect();
+        let errors: Vec<_> = r
+            .diagnostics
+            .iter()
+            .filter(|d| d.code == "E053")
+            .map(|d| d.location.line)
+            .collect();
         assert_eq!(errors, [5, 9]);
     }
 }

@@ -192,9 +192,11 @@ pub fn build_reporting(
                 .map(|(_, id)| id.clone()),
         );
     }
+    // A page that failed to load may be the one embedding a table: no "unused" guesses then.
+    let all_pages_loaded = site.unchecked_routes.is_empty();
     for table in site.tables.values() {
         markdown::table_html(table, &Route::new("/"), &inner, &names, &mut problems);
-        if !used_tables.contains(table.id.as_str()) {
+        if all_pages_loaded && !used_tables.contains(table.id.as_str()) {
             problems.push(
                 Diagnostic::warning(
                     "W050",
@@ -210,7 +212,7 @@ pub fn build_reporting(
             .questionnaire
             .as_ref()
             .is_some_and(|q| q.platforms.iter().any(|p| p.checklists.contains(&checklist.id)));
-        if !offered && !linked.contains(&checklist.route) {
+        if all_pages_loaded && !offered && !linked.contains(&checklist.route) {
             problems.push(
                 Diagnostic::warning(
                     "W052",

@@ -107,7 +107,10 @@ fn cases_dir() -> PathBuf {
 
 fn cases() -> Vec<(String, Expect)> {
     let mut list = Vec::new();
-    for entry in std::fs::read_dir(cases_dir()).expect("tests/adversarial exists").flatten() {
+    for entry in std::fs::read_dir(cases_dir())
+        .expect("tests/adversarial exists")
+        .flatten()
+    {
         let name = entry.file_name().to_string_lossy().to_string();
         if !entry.path().is_dir() || name.starts_with(['_', '.']) {
             continue;
@@ -126,7 +129,11 @@ fn copy_tree(from: &Path, to: &Path, skip: &[&str]) {
     for entry in walkdir::WalkDir::new(from).sort_by_file_name() {
         let entry = entry.expect("walk");
         let rel = entry.path().strip_prefix(from).expect("inside");
-        if rel.components().next().is_some_and(|c| skip.iter().any(|s| c.as_os_str() == *s)) {
+        if rel
+            .components()
+            .next()
+            .is_some_and(|c| skip.iter().any(|s| c.as_os_str() == *s))
+        {
             continue;
         }
         let target = to.join(rel);
@@ -143,7 +150,12 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut map = BTreeMap::new();
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.expect("walk");
-        let rel = entry.path().strip_prefix(dir).expect("inside").to_string_lossy().to_string();
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .expect("inside")
+            .to_string_lossy()
+            .to_string();
         let value = if entry.path_is_symlink() {
             let target = std::fs::read_link(entry.path()).expect("readlink");
             format!("symlink → {}", target.display()).into_bytes()
@@ -201,7 +213,11 @@ fn prepare(name: &str, expect: &Expect, tmp: &Path) -> PathBuf {
         "+++\ntitle = \"Secret\"\n+++\nTOP-SECRET-OUTSIDE-THE-ROOT\n",
     )
     .expect("write");
-    std::fs::write(outside.join("dir/page.md"), "+++\ntitle = \"Outside\"\n+++\nTOP-SECRET\n").expect("write");
+    std::fs::write(
+        outside.join("dir/page.md"),
+        "+++\ntitle = \"Outside\"\n+++\nTOP-SECRET\n",
+    )
+    .expect("write");
     std::fs::write(outside.join("secret.css"), "body{}/* TOP-SECRET */\n").expect("write");
     std::fs::write(
         outside.join("site.toml"),
@@ -314,14 +330,12 @@ fn is_located(line: &str, kind: &str) -> bool {
     let marker = format!(": {kind}[");
     let Some(at) = line.find(&marker) else { return false };
     let (place, rest) = line.split_at(at);
-    let code_ok = rest[marker.len()..]
-        .split_once("]: ")
-        .is_some_and(|(code, message)| {
-            code.len() == 4
-                && code.starts_with(['E', 'W'])
-                && code[1..].chars().all(|c| c.is_ascii_digit())
-                && !message.is_empty()
-        });
+    let code_ok = rest[marker.len()..].split_once("]: ").is_some_and(|(code, message)| {
+        code.len() == 4
+            && code.starts_with(['E', 'W'])
+            && code[1..].chars().all(|c| c.is_ascii_digit())
+            && !message.is_empty()
+    });
     let mut parts = place.rsplitn(3, ':');
     let col = parts.next().and_then(|c| c.parse::<usize>().ok());
     let row = parts.next().and_then(|l| l.parse::<usize>().ok());
@@ -378,9 +392,10 @@ fn check_stderr(expect: &Expect, run: &Run, problems: &mut Vec<String>) {
     }
     match expect.class {
         Class::E if errors.is_empty() => problems.push("no error reported".into()),
-        Class::S if !warnings.is_empty() || !errors.is_empty() => {
-            problems.push(format!("class S expects a clean build, got {} warning(s)", warnings.len()))
-        }
+        Class::S if !warnings.is_empty() || !errors.is_empty() => problems.push(format!(
+            "class S expects a clean build, got {} warning(s)",
+            warnings.len()
+        )),
         Class::W if warnings.is_empty() => problems.push("no warning reported".into()),
         _ => {}
     }
@@ -550,7 +565,10 @@ fn tags(html: &str) -> (Vec<Tag>, Vec<String>) {
         i = j.min(bytes.len());
         if name == "script" || name == "style" || name == "textarea" || name == "title" {
             let close = format!("</{name}");
-            let body_end = html[i..].to_ascii_lowercase().find(&close).map_or(bytes.len(), |k| i + k);
+            let body_end = html[i..]
+                .to_ascii_lowercase()
+                .find(&close)
+                .map_or(bytes.len(), |k| i + k);
             let body = &html[i..body_end];
             if name != "title" && name != "textarea" {
                 attrs.push(("#body".into(), body.to_string()));
@@ -568,7 +586,12 @@ fn tags(html: &str) -> (Vec<Tag>, Vec<String>) {
 fn is_site_script(tag: &Tag) -> Result<(), String> {
     let get = |n: &str| tag.attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.as_str());
     let body = get("#body").unwrap_or("");
-    let names: Vec<&str> = tag.attrs.iter().map(|(k, _)| k.as_str()).filter(|k| *k != "#body").collect();
+    let names: Vec<&str> = tag
+        .attrs
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| *k != "#body")
+        .collect();
     if let Some(src) = get("src") {
         let path = src.trim_start_matches("./");
         let mut rest = path;
@@ -593,7 +616,10 @@ fn is_site_script(tag: &Tag) -> Result<(), String> {
             .map(|_| ())
             .map_err(|e| format!("questionnaire rules are not JSON: {e}"));
     }
-    Err(format!("inline script: attrs={names:?} body starts {:?}", body.chars().take(60).collect::<String>()))
+    Err(format!(
+        "inline script: attrs={names:?} body starts {:?}",
+        body.chars().take(60).collect::<String>()
+    ))
 }
 
 /// Checks one HTML file against the S contract.
@@ -604,10 +630,10 @@ fn check_html(rel: &str, html: &str, problems: &mut Vec<String>) {
         if FORBIDDEN_TAGS.contains(&tag.name.as_str()) {
             problems.push(format!("{rel}: <{}> element", tag.name));
         }
-        if tag.name == "script" {
-            if let Err(p) = is_site_script(tag) {
-                problems.push(format!("{rel}: {p}"));
-            }
+        if tag.name == "script"
+            && let Err(p) = is_site_script(tag)
+        {
+            problems.push(format!("{rel}: {p}"));
         }
         if tag.name == "meta" && tag.attrs.iter().any(|(k, _)| k == "http-equiv") {
             problems.push(format!("{rel}: <meta http-equiv>"));
@@ -619,12 +645,11 @@ fn check_html(rel: &str, html: &str, problems: &mut Vec<String>) {
             if name == "style" {
                 problems.push(format!("{rel}: <{} style=…> attribute", tag.name));
             }
-            if URL_ATTRIBUTES.contains(&name.as_str()) {
-                if let Some(scheme) = url_scheme(value) {
-                    if !matches!(scheme.as_str(), "http" | "https" | "mailto") {
-                        problems.push(format!("{rel}: <{} {name}={value:?}> has scheme `{scheme}:`", tag.name));
-                    }
-                }
+            if URL_ATTRIBUTES.contains(&name.as_str())
+                && let Some(scheme) = url_scheme(value)
+                && !matches!(scheme.as_str(), "http" | "https" | "mailto")
+            {
+                problems.push(format!("{rel}: <{} {name}={value:?}> has scheme `{scheme}:`", tag.name));
             }
         }
     }
@@ -783,7 +808,10 @@ fn every_hostile_case_meets_the_harness_contract() {
             assert!(!expect.errors.is_empty(), "{name}: an E case names its expected errors");
         }
         if expect.class == Class::W {
-            assert!(!expect.warnings.is_empty(), "{name}: a W case names its expected warnings");
+            assert!(
+                !expect.warnings.is_empty(),
+                "{name}: a W case names its expected warnings"
+            );
         }
         outcomes.push(run_case(name, expect));
     }
@@ -810,7 +838,12 @@ fn every_hostile_case_meets_the_harness_contract() {
         .filter(|o| !o.problems.is_empty())
         .map(|o| format!("== {} ({:?})\n  - {}", o.name, o.class, o.problems.join("\n  - ")))
         .collect();
-    assert!(failures.is_empty(), "{} case(s) failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} case(s) failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

@@ -17,7 +17,11 @@ use std::sync::LazyLock;
 static HIGHLIGHTER: LazyLock<Highlighter> = LazyLock::new(Highlighter::new);
 
 fn config() -> riskguide::config::Config {
-    config::parse(Path::new("/site"), "title = \"t\"\nbase_url = \"https://example.org/\"\n").expect("config")
+    config::parse(
+        Path::new("/site"),
+        "title = \"t\"\nbase_url = \"https://example.org/\"\n",
+    )
+    .expect("config")
 }
 
 fn source(kind: FileKind, path: &str, text: String) -> SourceFile {
@@ -138,7 +142,10 @@ fn decode_entities(s: &str) -> String {
 }
 
 /// Every tag of a piece of HTML: name and attributes (values undecoded), plus stray `<`s.
-fn tags(html: &str) -> Result<Vec<(String, Vec<(String, String)>)>, String> {
+/// A tag's name and its attributes (name, raw value).
+type ScannedTag = (String, Vec<(String, String)>);
+
+fn tags(html: &str) -> Result<Vec<ScannedTag>, String> {
     let b = html.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
@@ -194,14 +201,55 @@ fn tags(html: &str) -> Result<Vec<(String, Vec<(String, String)>)>, String> {
 
 /// The tags Markdown rendering may produce, and nothing else.
 const ALLOWED_TAGS: &[&str] = &[
-    "p", "h1", "h2", "h3", "h4", "h5", "h6", "a", "em", "strong", "del", "code", "pre", "ul", "ol", "li",
-    "blockquote", "table", "thead", "tbody", "tr", "th", "td", "span", "aside", "div", "img", "sup", "hr", "br",
-    "section", "figure",
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "a",
+    "em",
+    "strong",
+    "del",
+    "code",
+    "pre",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "span",
+    "aside",
+    "div",
+    "img",
+    "sup",
+    "hr",
+    "br",
+    "section",
+    "figure",
 ];
 
 const ALLOWED_ATTRIBUTES: &[&str] = &[
-    "id", "class", "href", "title", "src", "alt", "loading", "role", "aria-label", "aria-labelledby", "tabindex",
-    "data-lang", "start", "data-footnote-backref",
+    "id",
+    "class",
+    "href",
+    "title",
+    "src",
+    "alt",
+    "loading",
+    "role",
+    "aria-label",
+    "aria-labelledby",
+    "tabindex",
+    "data-lang",
+    "start",
+    "data-footnote-backref",
 ];
 
 fn check_rendered_html(html: &str) -> Result<(), String> {
@@ -215,10 +263,10 @@ fn check_rendered_html(html: &str) -> Result<(), String> {
             }
             if matches!(attr.as_str(), "href" | "src") {
                 let url = decode_entities(&value);
-                if let Some(scheme) = browser_scheme(&url) {
-                    if !matches!(scheme.as_str(), "http" | "https" | "mailto") {
-                        return Err(format!("{attr}={value:?} on <{name}>"));
-                    }
+                if let Some(scheme) = browser_scheme(&url)
+                    && !matches!(scheme.as_str(), "http" | "https" | "mailto")
+                {
+                    return Err(format!("{attr}={value:?} on <{name}>"));
                 }
             }
         }
@@ -227,12 +275,18 @@ fn check_rendered_html(html: &str) -> Result<(), String> {
 }
 
 fn routes() -> BTreeSet<Route> {
-    ["/", "/a/", "/a/b/", "/vps/risks/"].into_iter().map(Route::new).collect()
+    ["/", "/a/", "/a/b/", "/vps/risks/"]
+        .into_iter()
+        .map(Route::new)
+        .collect()
 }
 
 fn anchors() -> AnchorIndex {
     let mut anchors = AnchorIndex::new();
-    anchors.insert(Route::new("/a/"), ["x".to_string(), "y-1".to_string()].into_iter().collect());
+    anchors.insert(
+        Route::new("/a/"),
+        ["x".to_string(), "y-1".to_string()].into_iter().collect(),
+    );
     anchors
 }
 
