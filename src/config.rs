@@ -99,7 +99,11 @@ pub fn load(root: &Path) -> Result<Config, Error> {
             ));
         }
     }
-    let size = std::fs::metadata(&path).map_err(|e| Error::io("read", &path, e))?.len();
+    let target = std::fs::metadata(&path).map_err(|e| Error::io("read", &path, e))?;
+    if !target.is_file() {
+        return Err(refuse("E011", "site.toml is not a regular file".into()));
+    }
+    let size = target.len();
     if size > MAX_CONFIG_BYTES {
         return Err(refuse(
             "E011",

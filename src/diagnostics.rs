@@ -363,7 +363,9 @@ pub fn render_with_source(diagnostic: &Diagnostic, source: Option<&str>, color: 
     };
     let mut out = format!(
         "{bold}{}{reset}: {kind}[{}]: {bold}{}{reset}",
-        diagnostic.location, diagnostic.code, diagnostic.message
+        printable(&diagnostic.location.to_string()),
+        diagnostic.code,
+        printable(&diagnostic.message)
     );
     let line_text = source
         .filter(|_| diagnostic.location.line > 0)
@@ -371,18 +373,38 @@ pub fn render_with_source(diagnostic: &Diagnostic, source: Option<&str>, color: 
     if let Some(line_text) = line_text {
         let number = diagnostic.location.line.to_string();
         let pad = " ".repeat(number.len());
-        let shown: String = line_text
-            .chars()
-            .take(200)
-            .map(|c| if c == '\t' { ' ' } else { c })
-            .collect();
-        let caret_pad = " ".repeat(diagnostic.location.col.saturating_sub(1).min(200));
+        // A window of the line around the column, so a problem far into a long line is shown.
+        let col = diagnostic.location.col.saturating_sub(1);
+        let skip = col.saturating_sub(100);
+        let (lead, caret_lead) = if skip > 0 { ("…", " ") } else { ("", "") };
+        let before: String = line_text.chars().skip(skip).take(col - skip).collect();
+        let shown = printable(&line_text.chars().skip(skip).take(200).collect::<String>());
+        let caret_pad = " ".repeat(printable(&before).chars().count());
         out.push_str(&format!(
-            "\n{blue}{pad} |{reset}\n{blue}{number} |{reset} {shown}\n{blue}{pad} |{reset} {caret_pad}{red}^{reset}"
+            "\n{blue}{pad} |{reset}\n{blue}{number} |{reset} {lead}{shown}\n{blue}{pad} |{reset} {caret_lead}{caret_pad}{red}^{reset}"
         ));
     }
     if let Some(help) = &diagnostic.help {
-        out.push_str(&format!("\n  {bold}help{reset}: {help}"));
+        out.push_str(&format!("\n  {bold}help{reset}: {}", printable(help)));
+    }
+    out
+}
+
+/// Text safe to print on a terminal: control characters (escape sequences among them) and the
+/// marks that reorder bidirectional text are shown as `\u{…}` escapes, tabs as spaces, so file
+/// names, keys and source lines of a hostile site cannot drive or disguise the terminal.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\t' => out.push(' '),
+            c if c.is_control()
+                || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                out.extend(c.escape_unicode());
+            }
+            c => out.push(c),
+        }
     }
     out
 }
@@ -451,6 +473,34 @@ mod tests {
     fn formats_as_path_line_col_code() {
         let d = Diagnostic::error("E001", Location::at("content/a.md", 3, 5), "bad").with_help("fix it");
         assert_eq!(d.to_string(), "content/a.md:3:5: error[E001]: bad\n  help: fix it");
+    }
+
+    #[test]
+    fn escape_sequences_and_bidi_marks_never_reach_the_terminal() {
+        let d = Diagnostic::error(
+            "E022",
+            Location::at("a\u{1b}[31m.md", 1, 11),
+            "unknown field `\u{1b}]0;x\u{7}`",
+        )
+        .with_help("\u{202e}reversed");
+        let text = render_with_source(&d, Some("\u{1b}[2Jab\u{202e}cd <b>\n"), false);
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text:?}");
+        assert!(!text.contains('\u{202e}'), "{text:?}");
+        assert!(text.contains("a\\u{1b}[31m.md:1:11"), "{text}");
+        // The caret still sits under column 11 (`<`) of the escaped line.
+        let lines: Vec<&str> = text.lines().collect();
+        let code = lines[2].chars().position(|c| c == '<').expect("shown");
+        assert_eq!(lines[3].chars().position(|c| c == '^'), Some(code), "{text}");
+    }
+
+    #[test]
+    fn long_lines_show_the_part_around_the_column() {
+        let line = format!("{}X{}", "a".repeat(5000), "b".repeat(5000));
+        let d = Diagnostic::error("E042", Location::at("a.md", 1, 5001), "bad");
+        let text = render_with_source(&d, Some(&line), false);
+        let lines: Vec<&str> = text.lines().collect();
+        let x = lines[2].chars().position(|c| c == 'X').expect("the column is shown");
+        assert_eq!(lines[3].chars().position(|c| c == '^'), Some(x), "{text}");
     }
 
     #[test]

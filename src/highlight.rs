@@ -5,9 +5,9 @@
 //! and dark themes share one markup. This module knows nothing of pages or files.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
-use std::thread::JoinHandle;
+use std::collections::{HashMap, VecDeque};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex, OnceLock};
 use syntect::easy::ScopeRangeIterator;
 use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxSet};
 use syntect::util::LinesWithEndings;
@@ -15,11 +15,16 @@ use syntect::util::LinesWithEndings;
 /// Code longer than this is shown plain: highlighting it would cost more than it helps.
 const MAX_HIGHLIGHT_BYTES: usize = 64 * 1024;
 
-/// The syntax set is large (tens of milliseconds to load), so it loads on a thread of its own
-/// while the site is read, and the first code block waits for it only if it is not ready yet.
+/// How many recent blocks each thread remembers, so a block rendered twice in a row (a page,
+/// then the same page on the printable guide) is highlighted once.
+const RECENT_BLOCKS: usize = 32;
+
+/// The syntax set loads on a thread of its own while the site is read. A grammar's regexes
+/// compile the first time they are used, which costs far more than loading (tens of
+/// milliseconds for Bash); [`Highlighter::warm_up`] lets that same thread do it early.
 pub struct Highlighter {
-    syntaxes: OnceLock<SyntaxSet>,
-    loading: Mutex<Option<JoinHandle<SyntaxSet>>>,
+    syntaxes: Arc<OnceLock<SyntaxSet>>,
+    warm: Mutex<Option<Sender<Vec<(String, String)>>>>,
 }
 
 impl Default for Highlighter {
@@ -32,24 +37,42 @@ fn load_syntaxes() -> SyntaxSet {
     two_face::syntax::extra_newlines()
 }
 
+thread_local! {
+    /// (language, code, HTML) of the last blocks this thread highlighted.
+    static RECENT: RefCell<VecDeque<(String, String, Option<String>)>> = const { RefCell::new(VecDeque::new()) };
+}
+
 impl Highlighter {
     /// Starts loading the syntax set; call once and share.
     pub fn new() -> Self {
-        let loading = std::thread::Builder::new()
-            .name("syntaxes".into())
-            .spawn(load_syntaxes)
-            .ok();
+        let syntaxes = Arc::new(OnceLock::new());
+        let (sender, samples) = mpsc::channel::<Vec<(String, String)>>();
+        let shared = Arc::clone(&syntaxes);
+        let spawned = std::thread::Builder::new().name("syntaxes".into()).spawn(move || {
+            let syntaxes = shared.get_or_init(load_syntaxes);
+            for batch in samples {
+                for (lang, code) in batch {
+                    let _ = highlight_with(syntaxes, &lang, &code);
+                }
+            }
+        });
         Highlighter {
-            syntaxes: OnceLock::new(),
-            loading: Mutex::new(loading),
+            syntaxes,
+            warm: Mutex::new(spawned.ok().map(|_| sender)),
         }
     }
 
     fn syntaxes(&self) -> &SyntaxSet {
-        self.syntaxes.get_or_init(|| {
-            let handle = self.loading.lock().ok().and_then(|mut h| h.take());
-            handle.and_then(|h| h.join().ok()).unwrap_or_else(load_syntaxes)
-        })
+        self.syntaxes.get_or_init(load_syntaxes)
+    }
+
+    /// Highlights these (language, code) samples on the loading thread and throws the result
+    /// away, so the grammars they use are compiled by the time pages need them. Only the
+    /// first call does anything; it never changes what [`Highlighter::highlight`] returns.
+    pub fn warm_up(&self, samples: Vec<(String, String)>) {
+        if let Some(sender) = self.warm.lock().ok().and_then(|mut s| s.take()) {
+            let _ = sender.send(samples);
+        }
     }
 
     /// True when `lang` names a language this highlighter knows (or plain text).
@@ -66,40 +89,63 @@ impl Highlighter {
         if is_plain(lang) || code.len() > MAX_HIGHLIGHT_BYTES {
             return None;
         }
-        let syntaxes = self.syntaxes();
-        let syntax = syntaxes.find_syntax_by_token(canonical(lang))?;
-        let mut state = ParseState::new(syntax);
-        let mut stack = ScopeStack::new();
-        let mut html = String::with_capacity(code.len() * 2);
-        let mut open: Option<&'static str> = None;
-        for line in LinesWithEndings::from(code) {
-            let ops = state.parse_line(line, syntaxes).ok()?;
-            for (range, op) in ScopeRangeIterator::new(&ops, line) {
-                stack.apply(op).ok()?;
-                let text = line.get(range)?;
-                if text.is_empty() {
-                    continue;
-                }
-                let class = if text.trim().is_empty() { open } else { category(&stack) };
-                if class != open {
-                    if open.is_some() {
-                        html.push_str("</span>");
-                    }
-                    if let Some(c) = class {
-                        html.push_str("<span class=\"");
-                        html.push_str(c);
-                        html.push_str("\">");
-                    }
-                    open = class;
-                }
-                escape_into(&mut html, text);
+        let recent = RECENT.with(|r| {
+            r.borrow()
+                .iter()
+                .find(|(l, c, _)| l == lang && c == code)
+                .map(|(_, _, html)| html.clone())
+        });
+        if let Some(html) = recent {
+            return html;
+        }
+        let html = highlight_with(self.syntaxes(), lang, code);
+        RECENT.with(|r| {
+            let mut r = r.borrow_mut();
+            if r.len() >= RECENT_BLOCKS {
+                r.pop_front();
             }
-        }
-        if open.is_some() {
-            html.push_str("</span>");
-        }
-        Some(html)
+            r.push_back((lang.to_string(), code.to_string(), html.clone()));
+        });
+        html
     }
+}
+
+fn highlight_with(syntaxes: &SyntaxSet, lang: &str, code: &str) -> Option<String> {
+    if is_plain(lang) || code.len() > MAX_HIGHLIGHT_BYTES {
+        return None;
+    }
+    let syntax = syntaxes.find_syntax_by_token(canonical(lang))?;
+    let mut state = ParseState::new(syntax);
+    let mut stack = ScopeStack::new();
+    let mut html = String::with_capacity(code.len() * 2);
+    let mut open: Option<&'static str> = None;
+    for line in LinesWithEndings::from(code) {
+        let ops = state.parse_line(line, syntaxes).ok()?;
+        for (range, op) in ScopeRangeIterator::new(&ops, line) {
+            stack.apply(op).ok()?;
+            let text = line.get(range)?;
+            if text.is_empty() {
+                continue;
+            }
+            let class = if text.trim().is_empty() { open } else { category(&stack) };
+            if class != open {
+                if open.is_some() {
+                    html.push_str("</span>");
+                }
+                if let Some(c) = class {
+                    html.push_str("<span class=\"");
+                    html.push_str(c);
+                    html.push_str("\">");
+                }
+                open = class;
+            }
+            escape_into(&mut html, text);
+        }
+    }
+    if open.is_some() {
+        html.push_str("</span>");
+    }
+    Some(html)
 }
 
 /// The colour class of the innermost scope that has one.
@@ -144,14 +190,19 @@ fn class_of_name(name: &str) -> Option<&'static str> {
 }
 
 fn escape_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
+    let mut last = 0;
+    for (i, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            _ => continue,
+        };
+        out.push_str(&text[last..i]);
+        out.push_str(entity);
+        last = i + 1;
     }
+    out.push_str(&text[last..]);
 }
 
 fn is_plain(lang: &str) -> bool {

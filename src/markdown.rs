@@ -89,6 +89,34 @@ pub struct Rendered {
     pub diagnostics: Diagnostics,
 }
 
+/// Adds the first fenced code block of each language in `markdown` to `samples` (language →
+/// code), leaving out embeds: what [`Highlighter::warm_up`] needs to compile those grammars
+/// before the pages are rendered.
+pub fn code_samples(markdown: &str, samples: &mut BTreeMap<String, String>) {
+    if nesting_too_deep(markdown).is_some() {
+        return;
+    }
+    let mut lang: Option<String> = None;
+    let mut code = String::new();
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
+                lang = Some(info.split([' ', ',', '{']).next().unwrap_or("").to_ascii_lowercase());
+                code.clear();
+            }
+            Event::Text(text) if lang.is_some() => code.push_str(&text),
+            Event::End(TagEnd::CodeBlock) => {
+                if let Some(lang) = lang.take() {
+                    if !matches!(lang.as_str(), "" | "table" | "checklist") && !samples.contains_key(&lang) {
+                        samples.insert(lang, std::mem::take(&mut code));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The headings of a document with the ids `render` will give them.
 pub fn outline(markdown: &str) -> Vec<Heading> {
     if nesting_too_deep(markdown).is_some() {
@@ -677,30 +705,52 @@ fn nesting_too_deep(markdown: &str) -> Option<usize> {
 
 pub fn escape_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
+    push_escaped(&mut out, s, false);
     out
 }
 
 pub fn escape_attr(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+    push_escaped(&mut out, s, true);
+    out
+}
+
+/// Writes `s` escaped for text and quoted attributes, like [`escape_attr`], without building a
+/// string first (the template formatter writes every value through it).
+pub fn write_escaped_attr<W: std::fmt::Write>(out: &mut W, s: &str) -> std::fmt::Result {
+    let mut last = 0;
+    for (i, byte) in s.bytes().enumerate() {
+        if let Some(entity) = entity(byte, true) {
+            out.write_str(&s[last..i])?;
+            out.write_str(entity)?;
+            last = i + 1;
         }
     }
-    out
+    out.write_str(&s[last..])
+}
+
+/// Appends `s` with `&`, `<` and `>` escaped, and the quotes too when `quotes`.
+fn push_escaped(out: &mut String, s: &str, quotes: bool) {
+    let mut last = 0;
+    for (i, byte) in s.bytes().enumerate() {
+        if let Some(entity) = entity(byte, quotes) {
+            out.push_str(&s[last..i]);
+            out.push_str(entity);
+            last = i + 1;
+        }
+    }
+    out.push_str(&s[last..]);
+}
+
+fn entity(byte: u8, quotes: bool) -> Option<&'static str> {
+    match byte {
+        b'&' => Some("&amp;"),
+        b'<' => Some("&lt;"),
+        b'>' => Some("&gt;"),
+        b'"' if quotes => Some("&quot;"),
+        b'\'' if quotes => Some("&#39;"),
+        _ => None,
+    }
 }
 
 /// The level of a rating as an icon and a word (never colour alone).

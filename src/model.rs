@@ -539,7 +539,8 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
             Location::file(&checklist.path),
         );
     }
-    if !pages.iter().any(|p| p.route.as_str() == "/") {
+    // A home page that failed to load is already reported; saying it is missing would be a cascade.
+    if !pages.iter().any(|p| p.route.as_str() == "/") && !unchecked_routes.contains(&Route::new("/")) {
         b.problems.push(
             Diagnostic::error("E033", Location::file("content"), "the site has no home page")
                 .with_help("add content/index.md"),

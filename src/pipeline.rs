@@ -9,7 +9,7 @@ use crate::assets::{self, AssetManifest, Fingerprinted};
 use crate::compile;
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use crate::discover;
+use crate::discover::{self, FileKind, SourceFile};
 use crate::highlight::Highlighter;
 use crate::load;
 use crate::markdown::{self, Context, EmbedKind, Rendered, Source};
@@ -95,21 +95,28 @@ pub fn build_reporting(
     let (files, found) = discover::scan(config);
     progress(Progress::Discovered { files: files.len() });
     problems.extend(found);
-    let (loaded, found) = load::parse(files);
-    problems.extend(found);
-    let (manifest, found) = assets::bundle(config);
-    problems.extend(found);
-    let templates = match render::load(&config.templates_dir()) {
+    highlighter.warm_up(code_samples(&files));
+    // Loading the content and preparing assets and templates do not depend on each other, so
+    // they run side by side; their problems are still reported in this order.
+    // No gate after loading: files that failed to load are left out, and the rest is still
+    // checked, so one run reports every problem of the site.
+    let ((load_found, (site, model_found)), ((manifest, assets_found), templates)) = rayon::join(
+        || {
+            let (loaded, found) = load::parse(files);
+            (found, model::build(config, loaded))
+        },
+        || rayon::join(|| assets::bundle(config), || render::load(&config.templates_dir())),
+    );
+    problems.extend(load_found);
+    problems.extend(assets_found);
+    let templates = match templates {
         Ok(t) => Some(t),
         Err(found) => {
             problems.extend(found);
             None
         }
     };
-    // No gate here: files that failed to load are left out, and the rest is still checked,
-    // so one run reports every problem of the site.
-    let (site, found) = model::build(config, loaded);
-    problems.extend(found);
+    problems.extend(model_found);
 
     let anchors = anchor_index(&site);
     let static_files = manifest.files.clone();
@@ -155,7 +162,10 @@ pub fn build_reporting(
         embed: &embed,
     };
 
-    let rendered: Vec<Rendered> = site
+    // Each page is rendered for its own address and, right after on the same thread (so its
+    // code blocks are highlighted once), for the printable guide.
+    let print_guide = Route::new(routes::PRINT_GUIDE);
+    let (rendered, printed): (Vec<Rendered>, Vec<PrintSectionView>) = site
         .pages
         .par_iter()
         .map(|page| {
@@ -165,9 +175,10 @@ pub fn build_reporting(
                 offset: page.body_offset,
                 markdown: page.body(),
             };
-            markdown::render(&source, &page.route, &ctx)
+            let own = markdown::render(&source, &page.route, &ctx);
+            (own, print_section(page, &source, &ctx, &print_guide))
         })
-        .collect();
+        .unzip();
     progress(Progress::Rendered { pages: rendered.len() });
     let mut external_links = BTreeSet::new();
     let mut used_tables = BTreeSet::new();
@@ -258,47 +269,63 @@ pub fn build_reporting(
         .search
         .then(|| manifest.add_generated("search.js", search_index(&site, &rendered)));
     let chrome = Chrome::new(&site, &manifest, search_index.as_ref(), options);
-    // Content pages: each view is built and rendered on a worker thread and dropped right
-    // away, so the views of a big site never sit in memory all at once.
-    let page_results: Vec<(String, Result<String, Diagnostic>)> = site
-        .pages
-        .par_iter()
-        .zip(rendered.into_par_iter())
-        .enumerate()
-        .map(|(i, (page, r))| {
-            let mut view = chrome.page_view(
-                if page.route.as_str() == "/" { "home" } else { "page" },
-                &page.route,
-                &page.title,
-                &page.description,
-            );
-            view.html = r.html;
-            view.toc = r.toc;
-            view.severity = page.severity.map(LevelView::from);
-            view.reviewed = page.reviewed.clone();
-            view.platforms = page
-                .platforms
-                .iter()
-                .map(|p| PlatformView::new(*p, &names(*p)))
-                .collect();
-            view.prev = i
-                .checked_sub(1)
-                .and_then(|j| site.pages.get(j))
-                .map(|p| chrome.link(p, &page.route));
-            view.next = site.pages.get(i + 1).map(|p| chrome.link(p, &page.route));
-            view.section = page
-                .section
-                .as_ref()
-                .and_then(|s| chrome.page_at(&Route::new(s)))
-                .filter(|p| p.route != page.route)
-                .map(|p| chrome.link(p, &page.route));
-            if view.kind == "home" {
-                view.risks = risk_list(&site, &chrome, &page.route);
-                view.checklists = chrome.checklist_views(&page.route, None);
-            }
-            (page.route.output_path(), templates.render(&view))
-        })
-        .collect();
+    let mut print_view = chrome.page_view(
+        "print",
+        &print_guide,
+        &format!("{} (printable)", config.title),
+        "The whole guide on one page, for printing or reading offline.",
+    );
+    print_view.print_sections = printed;
+    // The printable guide, by far the largest page, is rendered beside the content pages, whose
+    // views are each built and rendered on a worker thread and dropped right away, so the
+    // views of a big site never sit in memory all at once.
+    let print_path = print_guide.output_path();
+    let (print_result, page_results): (_, Vec<(String, Result<String, Diagnostic>)>) = rayon::join(
+        || {
+            let view = print_view;
+            (print_path, templates.render(&view))
+        },
+        || {
+            site.pages
+                .par_iter()
+                .zip(rendered.into_par_iter())
+                .enumerate()
+                .map(|(i, (page, r))| {
+                    let mut view = chrome.page_view(
+                        if page.route.as_str() == "/" { "home" } else { "page" },
+                        &page.route,
+                        &page.title,
+                        &page.description,
+                    );
+                    view.html = r.html;
+                    view.toc = r.toc;
+                    view.severity = page.severity.map(LevelView::from);
+                    view.reviewed = page.reviewed.clone();
+                    view.platforms = page
+                        .platforms
+                        .iter()
+                        .map(|p| PlatformView::new(*p, &names(*p)))
+                        .collect();
+                    view.prev = i
+                        .checked_sub(1)
+                        .and_then(|j| site.pages.get(j))
+                        .map(|p| chrome.link(p, &page.route));
+                    view.next = site.pages.get(i + 1).map(|p| chrome.link(p, &page.route));
+                    view.section = page
+                        .section
+                        .as_ref()
+                        .and_then(|s| chrome.page_at(&Route::new(s)))
+                        .filter(|p| p.route != page.route)
+                        .map(|p| chrome.link(p, &page.route));
+                    if view.kind == "home" {
+                        view.risks = risk_list(&site, &chrome, &page.route);
+                        view.checklists = chrome.checklist_views(&page.route, None);
+                    }
+                    (page.route.output_path(), templates.render(&view))
+                })
+                .collect()
+        },
+    );
     let mut views: Vec<(String, PageView)> = Vec::new();
     for checklist in site.checklists.values() {
         let mut view = chrome.page_view("checklist", &checklist.route, &checklist.title, "");
@@ -328,15 +355,7 @@ pub fn build_reporting(
     );
     view.checklists = chrome.checklist_views(&print_lists, Some(&embed));
     views.push((print_lists.output_path(), view));
-    let print_guide = Route::new(routes::PRINT_GUIDE);
-    let mut view = chrome.page_view(
-        "print",
-        &print_guide,
-        &format!("{} (printable)", config.title),
-        "The whole guide on one page, for printing or reading offline.",
-    );
-    view.print_sections = print_sections(&site, &ctx, &print_guide);
-    views.push((print_guide.output_path(), view));
+    let print_at = views.len();
     if let (Some(q), Some((rules_json, intro_html))) = (&site.questionnaire, questionnaire_rules) {
         let qroute = Route::new(routes::QUESTIONNAIRE);
         let qview = questionnaire_view(q, rules_json, intro_html, &names);
@@ -365,14 +384,14 @@ pub fn build_reporting(
     absolutize_assets(&mut not_found, &config.base_path);
     views.push(("404.html".into(), not_found));
 
-    let pages = page_results.len() + views.len();
+    let pages = page_results.len() + views.len() + 1;
+    let mut others: Vec<(String, Result<String, Diagnostic>)> = views
+        .into_par_iter()
+        .map(|(path, view)| (path, templates.render(&view)))
+        .collect();
+    others.insert(print_at, print_result);
     let mut results = page_results;
-    results.extend(
-        views
-            .into_par_iter()
-            .map(|(path, view)| (path, templates.render(&view)))
-            .collect::<Vec<_>>(),
-    );
+    results.extend(others);
     progress(Progress::Templated { pages: results.len() });
     let mut output = OutputSet::new();
     for (path, result) in results {
@@ -436,6 +455,24 @@ fn add(output: &mut OutputSet, path: String, bytes: Vec<u8>, problems: &mut Diag
     if let Err(message) = output.insert(path.clone(), bytes) {
         problems.push(Diagnostic::error("E090", Location::file(path), message));
     }
+}
+
+/// Code to compile grammars for while the site loads: the first block of each language in the
+/// first pages, which finds the languages a guide uses, and Bash for checklist commands.
+fn code_samples(files: &[SourceFile]) -> Vec<(String, String)> {
+    let mut samples = BTreeMap::new();
+    for file in files.iter().filter(|f| f.kind == FileKind::Page).take(64) {
+        markdown::code_samples(&file.text, &mut samples);
+    }
+    if files
+        .iter()
+        .any(|f| f.kind == FileKind::Checklist && f.text.contains("code"))
+    {
+        samples
+            .entry("bash".to_string())
+            .or_insert_with(|| "true\n".to_string());
+    }
+    samples.into_iter().collect()
 }
 
 /// Every anchor a link may name: page headings, checklist items, questionnaire questions.
@@ -684,32 +721,23 @@ fn risk_list(site: &Site, chrome: &Chrome, from: &Route) -> Vec<LinkView> {
     risky.into_iter().map(|p| chrome.link(p, from)).collect()
 }
 
-fn print_sections(site: &Site, ctx: &Context, from: &Route) -> Vec<PrintSectionView> {
-    site.pages
-        .par_iter()
-        .map(|page| {
-            let source = Source {
-                path: &page.source.path,
-                file_text: &page.source.text,
-                offset: page.body_offset,
-                markdown: page.body(),
-            };
-            let r = markdown::render(&source, from, ctx);
-            let anchor = format!("page-{}", page.id.as_str().replace('/', "-"));
-            // Headings inside each page are renumbered by page so ids stay unique on the combined page.
-            let html = r
-                .html
-                .replace(" id=\"", &format!(" id=\"{anchor}-"))
-                .replace("aria-labelledby=\"", &format!("aria-labelledby=\"{anchor}-"))
-                .replace("href=\"#", &format!("href=\"#{anchor}-"));
-            PrintSectionView {
-                title: page.title.clone(),
-                anchor,
-                severity: page.severity.map(LevelView::from),
-                html,
-            }
-        })
-        .collect()
+/// One page as a section of the printable guide: rendered from the guide's address, with its
+/// ids prefixed so they stay unique on the combined page.
+fn print_section(page: &Page, source: &Source, ctx: &Context, from: &Route) -> PrintSectionView {
+    let r = markdown::render(source, from, ctx);
+    let anchor = format!("page-{}", page.id.as_str().replace('/', "-"));
+    // Headings inside each page are renumbered by page so ids stay unique on the combined page.
+    let html = r
+        .html
+        .replace(" id=\"", &format!(" id=\"{anchor}-"))
+        .replace("aria-labelledby=\"", &format!("aria-labelledby=\"{anchor}-"))
+        .replace("href=\"#", &format!("href=\"#{anchor}-"));
+    PrintSectionView {
+        title: page.title.clone(),
+        anchor,
+        severity: page.severity.map(LevelView::from),
+        html,
+    }
 }
 
 fn questionnaire_view(

@@ -6,7 +6,7 @@
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::discover::relative;
-use crate::markdown::escape_attr as escape_html;
+use crate::markdown::write_escaped_attr;
 use crate::view::PageView;
 use minijinja::{Environment, UndefinedBehavior};
 use std::path::Path;
@@ -36,8 +36,7 @@ pub fn load(dir: &Path) -> Result<Templates, Diagnostics> {
             .as_str()
             .filter(|_| !value.is_safe() && matches!(state.auto_escape(), minijinja::AutoEscape::Html));
         match plain {
-            Some(text) => out
-                .write_str(&escape_html(text))
+            Some(text) => write_escaped_attr(out, text)
                 .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())),
             None => minijinja::escape_formatter(out, state, value),
         }

@@ -11,10 +11,14 @@
 //! - **W**: S plus the expected located warnings.
 //!
 //! For every case the real `riskguide build` runs with a 10 s wall-clock limit and a 512 MiB
-//! address-space limit, and must never panic (exit 101), die by a signal or run out of time.
+//! address-space limit, and must never panic (exit 101), die by a signal or run out of time;
+//! every diagnostic line on stderr is located, stderr holds no raw control or bidi characters,
+//! and nothing outside the output directory changes. `ADVERSARIAL_CASE=part` runs only the
+//! cases whose names contain `part`.
 //!
-//! A case is laid over `tests/adversarial/_base/` (a site.toml and a home page); the repository's
-//! `templates/` and `static/` are copied in unless the case has its own. `expect.toml` keys:
+//! A case is laid over the repository's `templates/` and `static/` and over
+//! `tests/adversarial/_base/` (a site.toml and a home page), so it holds only the files it
+//! attacks with. `expect.toml` keys:
 //!
 //! ```toml
 //! class = "E"                                    # E, S or W
@@ -37,6 +41,8 @@
 //! [[setup]]
 //! bytes = "content/latin1.md"                    # raw bytes, as hex
 //! hex = "2b2b2b0a"
+//! [[setup]]
+//! fifo = "content/pipe.md"                       # a named pipe
 //! ```
 mod common;
 
@@ -99,6 +105,7 @@ struct Setup {
     target: Option<String>,
     bytes: Option<String>,
     hex: Option<String>,
+    fifo: Option<String>,
 }
 
 fn cases_dir() -> PathBuf {
@@ -161,6 +168,8 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
             format!("symlink → {}", target.display()).into_bytes()
         } else if entry.file_type().is_dir() {
             b"<dir>".to_vec()
+        } else if !entry.file_type().is_file() {
+            b"<special file>".to_vec()
         } else {
             std::fs::read(entry.path()).expect("read")
         };
@@ -197,15 +206,12 @@ fn decode_hex(hex: &str) -> Vec<u8> {
 /// Lays the case out in `tmp/site`, with `tmp/outside` holding files that symlinks may point at.
 fn prepare(name: &str, expect: &Expect, tmp: &Path) -> PathBuf {
     let site = tmp.join("site");
-    let case = cases_dir().join(name);
-    copy_tree(&cases_dir().join("_base"), &site, &[]);
-    copy_tree(&case, &site, &["expect.toml"]);
     let repo = common::repo_root();
     for dir in ["templates", "static"] {
-        if !case.join(dir).exists() {
-            copy_tree(&repo.join(dir), &site.join(dir), &[]);
-        }
+        copy_tree(&repo.join(dir), &site.join(dir), &[]);
     }
+    copy_tree(&cases_dir().join("_base"), &site, &[]);
+    copy_tree(&cases_dir().join(name), &site, &["expect.toml"]);
     let outside = tmp.join("outside");
     std::fs::create_dir_all(outside.join("dir")).expect("mkdir");
     std::fs::write(
@@ -246,8 +252,14 @@ fn prepare(name: &str, expect: &Expect, tmp: &Path) -> PathBuf {
             let target = site.join(path);
             std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
             std::fs::write(target, decode_hex(step.hex.as_deref().expect("bytes needs hex"))).expect("write");
+        } else if let Some(path) = &step.fifo {
+            let target = site.join(path);
+            std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+            let _ = std::fs::remove_file(&target);
+            let made = Command::new("mkfifo").arg(&target).status().expect("mkfifo runs");
+            assert!(made.success(), "{name}: mkfifo {path}");
         } else {
-            panic!("{name}: a [[setup]] entry needs write, symlink or bytes");
+            panic!("{name}: a [[setup]] entry needs write, symlink, bytes or fifo");
         }
     }
     site
@@ -361,6 +373,14 @@ fn heading_lines(stderr: &str) -> Vec<&str> {
 }
 
 fn check_stderr(expect: &Expect, run: &Run, problems: &mut Vec<String>) {
+    // Hostile text must not reach the terminal as escape sequences or reordering marks.
+    if let Some(c) = run
+        .stderr
+        .chars()
+        .find(|c| (c.is_control() && *c != '\n') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'))
+    {
+        problems.push(format!("stderr holds the raw control or bidi character {c:?}"));
+    }
     let headings = heading_lines(&run.stderr);
     for line in &headings {
         let known = line.ends_with(" warning(s)") && line.contains(" error(s), ")

@@ -340,7 +340,11 @@ proptest! {
 
     #[test]
     fn data_loaders_never_panic(
-        text in prop_oneof![any::<String>(), "[\\[\\]{}=\"'#\\n.,a-z0-9 +\\-]{0,300}"],
+        text in prop_oneof![
+            any::<String>(),
+            "[\\[\\]{}=\"'#\\n.,a-z0-9 +\\-]{0,300}",
+            prop::collection::vec(any::<u8>(), 0..300).prop_map(|b| String::from_utf8_lossy(&b).into_owned()),
+        ],
     ) {
         for (kind, path) in [
             (FileKind::Table, "tables/t.toml"),

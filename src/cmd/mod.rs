@@ -38,7 +38,11 @@ pub fn load_config(root: &Path) -> Result<Config, Code> {
 pub fn print_diagnostics(root: &Path, list: &[Diagnostic]) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for d in list {
-        let source = std::fs::read_to_string(root.join(&d.location.path)).ok();
+        // Only a located problem shows its line; a whole-file one (a symbolic link to a FIFO or
+        // to /dev/zero, say) must not be read at all.
+        let source = (d.location.line > 0)
+            .then(|| std::fs::read_to_string(root.join(&d.location.path)).ok())
+            .flatten();
         eprintln!("{}", render_with_source(d, source.as_deref(), color));
     }
     let errors = list.iter().filter(|d| d.is_error()).count();
