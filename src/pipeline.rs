@@ -105,7 +105,7 @@ pub fn build_reporting(
             let (loaded, found) = load::parse(files);
             (found, model::build(config, loaded))
         },
-        || rayon::join(|| assets::bundle(config), || render::load(&config.templates_dir())),
+        || rayon::join(|| assets::bundle(config), || render::load(&config.templates_dir(), &config.root)),
     );
     problems.extend(load_found);
     problems.extend(assets_found);

@@ -5,7 +5,7 @@
 //! rendering does no I/O. Templates see `view` structs only.
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use crate::discover::relative;
+use crate::discover::{relative, MAX_FILE_BYTES};
 use crate::markdown::write_escaped_attr;
 use crate::view::PageView;
 use minijinja::{Environment, UndefinedBehavior};
@@ -19,7 +19,7 @@ pub struct Templates {
 }
 
 /// Reads every template under `dir` and compiles it.
-pub fn load(dir: &Path) -> Result<Templates, Diagnostics> {
+pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_auto_escape_callback(|name| {
@@ -53,6 +53,11 @@ pub fn load(dir: &Path) -> Result<Templates, Diagnostics> {
         );
         return Err(problems);
     }
+    let inside_root = |path: &Path| path.canonicalize().is_ok_and(|real| real.starts_with(root));
+    if !inside_root(dir) {
+        problems.push(Diagnostic::error("E012", Location::file("templates"), "templates/ leads outside the site root"));
+        return Err(problems);
+    }
     for entry in walkdir::WalkDir::new(dir)
         .follow_links(false)
         .sort_by_file_name()
@@ -60,11 +65,21 @@ pub fn load(dir: &Path) -> Result<Templates, Diagnostics> {
         .into_iter()
         .flatten()
     {
-        if !entry.file_type().is_file() {
-            continue;
-        }
         let name = relative(dir, entry.path());
         let location = Location::file(format!("templates/{name}"));
+        if entry.path_is_symlink() {
+            if !(inside_root(entry.path()) && entry.path().is_file()) {
+                problems.push(Diagnostic::error("E012", location, "symbolic link leads outside the site root or nowhere"));
+                continue;
+            }
+        } else if !entry.file_type().is_file() {
+            continue;
+        }
+        let too_big = std::fs::metadata(entry.path()).is_ok_and(|m| m.len() > MAX_FILE_BYTES);
+        if too_big {
+            problems.push(Diagnostic::error("E011", location, format!("template is larger than {MAX_FILE_BYTES} bytes")));
+            continue;
+        }
         match std::fs::read_to_string(entry.path()) {
             Ok(text) => {
                 if let Err(e) = env.add_template_owned(name.clone(), text) {
