@@ -19,12 +19,15 @@ const MAX_HIGHLIGHT_BYTES: usize = 64 * 1024;
 /// then the same page on the printable guide) is highlighted once.
 const RECENT_BLOCKS: usize = 32;
 
+/// (language, code) pairs to compile grammars for ahead of time.
+type Samples = Vec<(String, String)>;
+
 /// The syntax set loads on a thread of its own while the site is read. A grammar's regexes
 /// compile the first time they are used, which costs far more than loading (tens of
 /// milliseconds for Bash); [`Highlighter::warm_up`] lets that same thread do it early.
 pub struct Highlighter {
     syntaxes: Arc<OnceLock<SyntaxSet>>,
-    warm: Mutex<Option<Sender<Vec<(String, String)>>>>,
+    warm: Mutex<Option<Sender<Samples>>>,
 }
 
 impl Default for Highlighter {
@@ -46,7 +49,7 @@ impl Highlighter {
     /// Starts loading the syntax set; call once and share.
     pub fn new() -> Self {
         let syntaxes = Arc::new(OnceLock::new());
-        let (sender, samples) = mpsc::channel::<Vec<(String, String)>>();
+        let (sender, samples) = mpsc::channel::<Samples>();
         let shared = Arc::clone(&syntaxes);
         let spawned = std::thread::Builder::new().name("syntaxes".into()).spawn(move || {
             let syntaxes = shared.get_or_init(load_syntaxes);
@@ -69,7 +72,7 @@ impl Highlighter {
     /// Highlights these (language, code) samples on the loading thread and throws the result
     /// away, so the grammars they use are compiled by the time pages need them. Only the
     /// first call does anything; it never changes what [`Highlighter::highlight`] returns.
-    pub fn warm_up(&self, samples: Vec<(String, String)>) {
+    pub fn warm_up(&self, samples: Samples) {
         if let Some(sender) = self.warm.lock().ok().and_then(|mut s| s.take()) {
             let _ = sender.send(samples);
         }
@@ -107,6 +110,17 @@ impl Highlighter {
             r.push_back((lang.to_string(), code.to_string(), html.clone()));
         });
         html
+    }
+}
+
+impl Drop for Highlighter {
+    /// Freeing the compiled grammars takes milliseconds; it happens on a thread of its own so
+    /// a finished build does not wait for it.
+    fn drop(&mut self) {
+        let syntaxes = std::mem::take(&mut self.syntaxes);
+        let _ = std::thread::Builder::new()
+            .name("syntaxes-drop".into())
+            .spawn(move || drop(syntaxes));
     }
 }
 

@@ -106,10 +106,11 @@ pub fn code_samples(markdown: &str, samples: &mut BTreeMap<String, String>) {
             }
             Event::Text(text) if lang.is_some() => code.push_str(&text),
             Event::End(TagEnd::CodeBlock) => {
-                if let Some(lang) = lang.take() {
-                    if !matches!(lang.as_str(), "" | "table" | "checklist") && !samples.contains_key(&lang) {
-                        samples.insert(lang, std::mem::take(&mut code));
-                    }
+                if let Some(lang) = lang.take()
+                    && !matches!(lang.as_str(), "" | "table" | "checklist")
+                    && !samples.contains_key(&lang)
+                {
+                    samples.insert(lang, std::mem::take(&mut code));
                 }
             }
             _ => {}
@@ -910,6 +911,27 @@ mod tests {
         let r = page("```table\nt\n```\n\n```checklist\nnope\n```\n");
         assert!(r.html.contains("<table-here>"));
         assert!(r.diagnostics.iter().any(|d| d.code == "E050" && d.location.line == 5));
+    }
+
+    #[test]
+    fn the_streaming_escaper_matches_escape_attr() {
+        for text in ["", "plain", "a<b>&\"c'd", "<<&&>>", "\u{e9}t\u{e9} <\u{1f600}>", "'\""] {
+            let mut written = String::new();
+            write_escaped_attr(&mut written, text).unwrap();
+            assert_eq!(written, escape_attr(text));
+        }
+        assert_eq!(escape_text("a<'\">&"), "a&lt;'\"&gt;&amp;");
+    }
+
+    #[test]
+    fn code_samples_keep_the_first_block_of_each_language() {
+        let mut samples = BTreeMap::new();
+        code_samples(
+            "```bash\none\n```\n\n```table\nt\n```\n\n```toml\na = 1\n```\n\n```bash\ntwo\n```\n\n```\nplain\n```\n",
+            &mut samples,
+        );
+        let found: Vec<(&str, &str)> = samples.iter().map(|(l, c)| (l.as_str(), c.as_str())).collect();
+        assert_eq!(found, [("bash", "one\n"), ("toml", "a = 1\n")]);
     }
 
     #[test]

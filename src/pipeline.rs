@@ -15,10 +15,11 @@ use crate::load;
 use crate::markdown::{self, Context, EmbedKind, Rendered, Source};
 use crate::model::{self, AnchorIndex, LinkResolver, Page, Platform, Route, Site, routes};
 use crate::output::OutputSet;
-use crate::render;
+use crate::render::{self, Prepared};
 use crate::view::*;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
@@ -105,7 +106,12 @@ pub fn build_reporting(
             let (loaded, found) = load::parse(files);
             (found, model::build(config, loaded))
         },
-        || rayon::join(|| assets::bundle(config), || render::load(&config.templates_dir(), &config.root)),
+        || {
+            rayon::join(
+                || assets::bundle(config),
+                || render::load(&config.templates_dir(), &config.root),
+            )
+        },
     );
     problems.extend(load_found);
     problems.extend(assets_found);
@@ -291,7 +297,7 @@ pub fn build_reporting(
                 .zip(rendered.into_par_iter())
                 .enumerate()
                 .map(|(i, (page, r))| {
-                    let mut view = chrome.page_view(
+                    let mut view = chrome.bare_page_view(
                         if page.route.as_str() == "/" { "home" } else { "page" },
                         &page.route,
                         &page.title,
@@ -321,7 +327,8 @@ pub fn build_reporting(
                         view.risks = risk_list(&site, &chrome, &page.route);
                         view.checklists = chrome.checklist_views(&page.route, None);
                     }
-                    (page.route.output_path(), templates.render(&view))
+                    let nav = chrome.nav_prepared(&page.route);
+                    (page.route.output_path(), templates.render_with_nav(&view, nav))
                 })
                 .collect()
         },
@@ -508,6 +515,8 @@ struct Chrome<'a> {
     page_at: HashMap<&'a Route, usize>,
     /// The navigation sections (indexes into `site.nav`) each route opens.
     opens: HashMap<&'a Route, Vec<usize>>,
+    /// Closed navigation sections by the depth of the page showing them.
+    closed: Mutex<HashMap<usize, Arc<BTreeMap<usize, Prepared>>>>,
 }
 
 impl<'a> Chrome<'a> {
@@ -534,12 +543,83 @@ impl<'a> Chrome<'a> {
             options,
             page_at,
             opens,
+            closed: Mutex::new(HashMap::new()),
         }
     }
 
     /// The page at a route, if there is one.
     fn page_at(&self, route: &Route) -> Option<&'a Page> {
         self.page_at.get(route).and_then(|&i| self.site.pages.get(i))
+    }
+
+    /// The navigation sections a route opens (indexes into `site.nav`).
+    fn opens(&self, route: &Route) -> &[usize] {
+        self.opens.get(route).map_or(&[][..], Vec::as_slice)
+    }
+
+    /// The navigation sections that have a landing page: (index, landing page, child indexes).
+    fn sections(&self) -> impl Iterator<Item = (usize, &'a Page, &'a [usize])> + 'a {
+        let site = self.site;
+        site.nav
+            .iter()
+            .enumerate()
+            .filter_map(move |(k, s)| site.pages.get(s.page).map(|p| (k, p, s.children.as_slice())))
+    }
+
+    fn nav_section(&self, landing: &Page, children: &[usize], route: &Route, open: bool) -> NavSectionView {
+        NavSectionView {
+            link: self.link(landing, route),
+            open,
+            children: if open {
+                children
+                    .iter()
+                    .filter_map(|&c| self.site.pages.get(c))
+                    .map(|p| self.link(p, route))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    /// The navigation of the page at `route` as prepared template values. A closed section
+    /// looks the same on every page at the same depth (links are relative), so it is built
+    /// and converted once per depth; only the sections the page opens are built for it.
+    fn nav_prepared(&self, route: &Route) -> Vec<Prepared> {
+        let closed = self.closed_sections(route);
+        let opens = self.opens(route);
+        self.sections()
+            .map(|(k, landing, children)| {
+                if opens.contains(&k) {
+                    Prepared::new(&self.nav_section(landing, children, route, true))
+                } else {
+                    closed
+                        .get(&k)
+                        .cloned()
+                        .unwrap_or_else(|| Prepared::new(&self.nav_section(landing, children, route, false)))
+                }
+            })
+            .collect()
+    }
+
+    /// Every navigation section, closed, as seen from pages at the depth of `route`.
+    fn closed_sections(&self, route: &Route) -> Arc<BTreeMap<usize, Prepared>> {
+        let depth = route.depth();
+        let Ok(mut cache) = self.closed.lock() else {
+            return Arc::default();
+        };
+        Arc::clone(cache.entry(depth).or_insert_with(|| {
+            Arc::new(
+                self.sections()
+                    .map(|(k, landing, children)| {
+                        let mut section = self.nav_section(landing, children, route, false);
+                        // Closed sections are never the current page's own.
+                        section.link.current = false;
+                        (k, Prepared::new(&section))
+                    })
+                    .collect(),
+            )
+        }))
     }
 
     fn href(from: &Route, to: &Route) -> String {
@@ -562,6 +642,17 @@ impl<'a> Chrome<'a> {
     }
 
     fn page_view(&self, kind: &'static str, route: &Route, title: &str, description: &str) -> PageView {
+        let mut view = self.bare_page_view(kind, route, title, description);
+        let opens = self.opens(route);
+        view.nav = self
+            .sections()
+            .map(|(k, landing, children)| self.nav_section(landing, children, route, opens.contains(&k)))
+            .collect();
+        view
+    }
+
+    /// A page view without its navigation, for [`Chrome::nav_prepared`] to supply.
+    fn bare_page_view(&self, kind: &'static str, route: &Route, title: &str, description: &str) -> PageView {
         let site = self.site;
         let config = &site.config;
         let generated = |r: &str| {
@@ -569,30 +660,6 @@ impl<'a> Chrome<'a> {
                 .contains(&Route::new(r))
                 .then(|| Self::href(route, &Route::new(r)))
         };
-        let opens = self.opens.get(route).map_or(&[][..], Vec::as_slice);
-        let nav = site
-            .nav
-            .iter()
-            .enumerate()
-            .filter_map(|(k, s)| site.pages.get(s.page).map(|p| (k, p, s)))
-            .map(|(k, landing, section)| {
-                let open = opens.contains(&k);
-                NavSectionView {
-                    link: self.link(landing, route),
-                    open,
-                    children: if open {
-                        section
-                            .children
-                            .iter()
-                            .filter_map(|&c| site.pages.get(c))
-                            .map(|p| self.link(p, route))
-                            .collect()
-                    } else {
-                        Vec::new()
-                    },
-                }
-            })
-            .collect();
         PageView {
             kind,
             title: title.to_string(),
@@ -612,7 +679,7 @@ impl<'a> Chrome<'a> {
             prev: None,
             next: None,
             section: None,
-            nav,
+            nav: Vec::new(),
             links: SiteLinksView {
                 home: route.to_root(),
                 questionnaire: generated(routes::QUESTIONNAIRE),

@@ -5,14 +5,24 @@
 //! rendering does no I/O. Templates see `view` structs only.
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use crate::discover::{relative, MAX_FILE_BYTES};
+use crate::discover::{MAX_FILE_BYTES, relative};
 use crate::markdown::write_escaped_attr;
 use crate::view::PageView;
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::{Environment, UndefinedBehavior, Value};
 use std::path::Path;
 
 /// Templates every site needs; other page kinds fall back to `page.html`.
 pub const REQUIRED: [&str; 1] = ["page.html"];
+
+/// A part of a view converted to a template value once, to be shared by many pages.
+#[derive(Clone, Debug)]
+pub struct Prepared(Value);
+
+impl Prepared {
+    pub fn new<T: serde::Serialize>(part: &T) -> Self {
+        Prepared(Value::from(minijinja::value::Serde(part)))
+    }
+}
 
 pub struct Templates {
     env: Environment<'static>,
@@ -55,7 +65,11 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
     }
     let inside_root = |path: &Path| path.canonicalize().is_ok_and(|real| real.starts_with(root));
     if !inside_root(dir) {
-        problems.push(Diagnostic::error("E012", Location::file("templates"), "templates/ leads outside the site root"));
+        problems.push(Diagnostic::error(
+            "E012",
+            Location::file("templates"),
+            "templates/ leads outside the site root",
+        ));
         return Err(problems);
     }
     for entry in walkdir::WalkDir::new(dir)
@@ -69,7 +83,11 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
         let location = Location::file(format!("templates/{name}"));
         if entry.path_is_symlink() {
             if !(inside_root(entry.path()) && entry.path().is_file()) {
-                problems.push(Diagnostic::error("E012", location, "symbolic link leads outside the site root or nowhere"));
+                problems.push(Diagnostic::error(
+                    "E012",
+                    location,
+                    "symbolic link leads outside the site root or nowhere",
+                ));
                 continue;
             }
         } else if !entry.file_type().is_file() {
@@ -77,7 +95,11 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
         }
         let too_big = std::fs::metadata(entry.path()).is_ok_and(|m| m.len() > MAX_FILE_BYTES);
         if too_big {
-            problems.push(Diagnostic::error("E011", location, format!("template is larger than {MAX_FILE_BYTES} bytes")));
+            problems.push(Diagnostic::error(
+                "E011",
+                location,
+                format!("template is larger than {MAX_FILE_BYTES} bytes"),
+            ));
             continue;
         }
         match std::fs::read_to_string(entry.path()) {
@@ -132,6 +154,19 @@ impl Templates {
         } else {
             "page.html".to_string()
         }
+    }
+
+    /// Renders `view` with its navigation taken from `nav` (the view's own `nav` is not used):
+    /// sections prepared once can then be shared by many pages.
+    pub fn render_with_nav(&self, view: &PageView, nav: Vec<Prepared>) -> Result<String, Diagnostic> {
+        let name = self.template_for(view.kind);
+        let template = self.env.get_template(&name).map_err(|e| template_error(&e, &name))?;
+        let nav: Vec<Value> = nav.into_iter().map(|p| p.0).collect();
+        let context = minijinja::value::merge_maps([
+            Value::from(minijinja::value::Serde(view)),
+            minijinja::context! { nav => nav },
+        ]);
+        template.render(context).map_err(|e| template_error(&e, &name))
     }
 
     pub fn render(&self, view: &PageView) -> Result<String, Diagnostic> {
