@@ -7,7 +7,7 @@
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use crate::discover::{MAX_FILE_BYTES, relative, resolves_inside};
+use crate::discover::{read_limited, readable_file, relative, resolves_inside};
 use crate::highlight;
 use base64::Engine;
 use lightningcss::bundler::{Bundler, ResolveResult, SourceProvider};
@@ -147,35 +147,18 @@ fn read_static(config: &Config, dir: &Path, problems: &mut Diagnostics) -> Vec<(
         if rel.split('/').any(|s| s.starts_with('.')) {
             continue;
         }
-        if entry.path_is_symlink() {
-            let inside = entry
-                .path()
-                .canonicalize()
-                .is_ok_and(|t| t.starts_with(&config.root) && t.is_file());
-            if !inside {
-                problems.push(Diagnostic::error(
-                    "E012",
-                    location,
-                    "symbolic link leads outside the site root or nowhere",
-                ));
+        match readable_file(&config.root, &entry, location.clone()) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(refused) => {
+                problems.push(refused);
                 continue;
             }
-        } else if !entry.file_type().is_file() {
-            continue;
         }
-        let read = std::fs::metadata(entry.path()).and_then(|m| {
-            if m.len() > MAX_FILE_BYTES {
-                Err(std::io::Error::other(format!(
-                    "file is {} bytes; the limit is {MAX_FILE_BYTES}",
-                    m.len()
-                )))
-            } else {
-                std::fs::read(entry.path())
-            }
-        });
+        let read = read_limited(entry.path());
         match read {
             Ok(bytes) => out.push((rel, bytes)),
-            Err(e) => problems.push(Diagnostic::error("E011", location, format!("cannot read: {e}"))),
+            Err(e) => problems.push(Diagnostic::error("E011", location, e)),
         }
     }
     out

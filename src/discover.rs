@@ -77,23 +77,13 @@ pub fn scan(config: &Config) -> (Vec<SourceFile>, Diagnostics) {
             }
         };
         let path = relative(&config.root, entry.path());
-        if entry.path_is_symlink() {
-            match entry.path().canonicalize() {
-                Ok(target) if target.starts_with(&config.root) && target.is_file() => {}
-                Ok(_) | Err(_) => {
-                    problems.push(
-                        Diagnostic::error(
-                            "E012",
-                            Location::file(&path),
-                            "symbolic link leads outside the site root or nowhere",
-                        )
-                        .with_help("copy the file into the site instead of linking to it"),
-                    );
-                    continue;
-                }
+        match readable_file(&config.root, &entry, Location::file(&path)) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(refused) => {
+                problems.push(refused);
+                continue;
             }
-        } else if !entry.file_type().is_file() {
-            continue;
         }
         let rel = relative(&content, entry.path());
         let Some(kind) = classify(&rel) else {
@@ -148,11 +138,7 @@ fn classify(rel: &str) -> Option<FileKind> {
 
 /// Reads a file as UTF-8 text, refusing huge files and dropping a byte-order mark.
 fn read_text(path: &Path) -> Result<String, String> {
-    let size = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?.len();
-    if size > MAX_FILE_BYTES {
-        return Err(format!("file is {size} bytes; the limit is {MAX_FILE_BYTES}"));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    let bytes = read_limited(path)?;
     let text =
         String::from_utf8(bytes).map_err(|e| format!("file is not UTF-8 (byte {})", e.utf8_error().valid_up_to()))?;
     let text = if text.contains('\r') {
@@ -164,6 +150,31 @@ fn read_text(path: &Path) -> Result<String, String> {
         Some(rest) => rest.to_string(),
         None => text,
     })
+}
+
+/// Whether a walked entry may be read: a regular file, or a symbolic link to a file inside
+/// `root`. `Ok(false)` means "not a file, skip it"; a link leading out is a located error.
+pub fn readable_file(root: &Path, entry: &walkdir::DirEntry, location: Location) -> Result<bool, Diagnostic> {
+    if !entry.path_is_symlink() {
+        return Ok(entry.file_type().is_file());
+    }
+    if resolves_inside(root, entry.path()) && entry.path().is_file() {
+        Ok(true)
+    } else {
+        Err(
+            Diagnostic::error("E012", location, "symbolic link leads outside the site root or nowhere")
+                .with_help("copy the file into the site instead of linking to it"),
+        )
+    }
+}
+
+/// Reads a file of at most [`MAX_FILE_BYTES`].
+pub fn read_limited(path: &Path) -> Result<Vec<u8>, String> {
+    let size = std::fs::metadata(path).map_err(|e| format!("cannot read: {e}"))?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(format!("file is {size} bytes; the limit is {MAX_FILE_BYTES}"));
+    }
+    std::fs::read(path).map_err(|e| format!("cannot read: {e}"))
 }
 
 /// `path` relative to `base`, with `/` separators.

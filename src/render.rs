@@ -5,7 +5,7 @@
 //! rendering does no I/O. Templates see `view` structs only.
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use crate::discover::{MAX_FILE_BYTES, relative};
+use crate::discover::{read_limited, readable_file, relative, resolves_inside};
 use crate::markdown::write_escaped_attr;
 use crate::view::PageView;
 use minijinja::{Environment, UndefinedBehavior, Value};
@@ -63,8 +63,7 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
         );
         return Err(problems);
     }
-    let inside_root = |path: &Path| path.canonicalize().is_ok_and(|real| real.starts_with(root));
-    if !inside_root(dir) {
+    if !resolves_inside(root, dir) {
         problems.push(Diagnostic::error(
             "E012",
             Location::file("templates"),
@@ -81,34 +80,23 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
     {
         let name = relative(dir, entry.path());
         let location = Location::file(format!("templates/{name}"));
-        if entry.path_is_symlink() {
-            if !(inside_root(entry.path()) && entry.path().is_file()) {
-                problems.push(Diagnostic::error(
-                    "E012",
-                    location,
-                    "symbolic link leads outside the site root or nowhere",
-                ));
+        match readable_file(root, &entry, location.clone()) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(refused) => {
+                problems.push(refused);
                 continue;
             }
-        } else if !entry.file_type().is_file() {
-            continue;
         }
-        let too_big = std::fs::metadata(entry.path()).is_ok_and(|m| m.len() > MAX_FILE_BYTES);
-        if too_big {
-            problems.push(Diagnostic::error(
-                "E011",
-                location,
-                format!("template is larger than {MAX_FILE_BYTES} bytes"),
-            ));
-            continue;
-        }
-        match std::fs::read_to_string(entry.path()) {
+        let text = read_limited(entry.path())
+            .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "template is not UTF-8".to_string()));
+        match text {
             Ok(text) => {
                 if let Err(e) = env.add_template_owned(name.clone(), text) {
                     problems.push(template_error(&e, &name));
                 }
             }
-            Err(e) => problems.push(Diagnostic::error("E011", location, format!("cannot read: {e}"))),
+            Err(e) => problems.push(Diagnostic::error("E011", location, e)),
         }
     }
     for required in REQUIRED {
