@@ -92,3 +92,6 @@ fn main() -> ExitCode {
     };
     ExitCode::from(code)
 }
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

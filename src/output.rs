@@ -1,23 +1,53 @@
-//! Output: the [`OutputSet`] (sorted path → bytes) and its atomic write.
+//! Output: where a build puts its files, and how they reach the disk atomically.
 //!
-//! The new site is written to a staging directory beside the output directory and swapped in
-//! by renaming, so a failed build leaves the previous output byte-for-byte untouched and no
-//! staging directory behind. A directory riskguide did not create (no marker file) is never
-//! replaced. This module transforms nothing.
+//! A build hands each file to a [`Sink`] as soon as it is rendered, so a big site never holds
+//! all of its pages in memory. [`OutputSet`] keeps them (for `serve`, tests and `check`);
+//! [`Staging`] writes them into a staging directory beside the output directory, which is
+//! swapped in by renaming once the whole build succeeded: a failed build leaves the previous
+//! output byte-for-byte untouched and no staging directory behind. A directory riskguide did
+//! not create (no marker file) is never replaced. This module transforms nothing.
 
 use crate::assets::is_safe_output_path;
 use crate::diagnostics::Error;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// The file riskguide leaves in every output directory it creates.
 pub const MARKER: &str = ".riskguide-output";
 
+/// Receives the files of a build, possibly from many threads at once.
+pub trait Sink: Sync {
+    /// Takes one file. A path that is not plain names joined by `/`, or that another file
+    /// already has (ignoring case, as some file systems do), is refused with a message.
+    fn put(&self, path: String, bytes: Vec<u8>) -> Result<(), String>;
+}
+
+/// The paths a build has produced so far, folded to lowercase.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct Claimed(BTreeSet<String>);
+
+impl Claimed {
+    fn claim(&mut self, path: &str) -> Result<(), String> {
+        if !is_safe_output_path(path) {
+            return Err(format!(
+                "output path `{}` is not a plain relative path",
+                path.escape_debug()
+            ));
+        }
+        if !self.0.insert(path.to_ascii_lowercase()) {
+            return Err(format!("two outputs share the path `{path}`"));
+        }
+        Ok(())
+    }
+}
+
+/// Every file of a build in memory, sorted by path.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct OutputSet {
     files: BTreeMap<String, Vec<u8>>,
-    /// Every path in lowercase: two paths that differ only by case collide on some file systems.
-    folded: BTreeSet<String>,
+    claimed: Claimed,
 }
 
 impl OutputSet {
@@ -25,18 +55,9 @@ impl OutputSet {
         Self::default()
     }
 
-    /// Adds a file; a second file at the same path (ignoring case), or a path that is not
-    /// plain names joined by `/`, is refused.
+    /// Adds a file, under the rules of [`Sink::put`].
     pub fn insert(&mut self, path: String, bytes: Vec<u8>) -> Result<(), String> {
-        if !is_safe_output_path(&path) {
-            return Err(format!(
-                "output path `{}` is not a plain relative path",
-                path.escape_debug()
-            ));
-        }
-        if !self.folded.insert(path.to_ascii_lowercase()) {
-            return Err(format!("two outputs share the path `{path}`"));
-        }
+        self.claimed.claim(&path)?;
         self.files.insert(path, bytes);
         Ok(())
     }
@@ -62,29 +83,151 @@ impl OutputSet {
     }
 }
 
-/// Writes the set to `out` atomically (stage, then swap by rename).
-pub fn write_atomic(set: &OutputSet, out: &Path) -> Result<(), Error> {
-    let name = out.file_name().and_then(|n| n.to_str()).ok_or_else(|| Error::Refused {
-        path: out.to_path_buf(),
-        reason: "the output path has no directory name".into(),
-    })?;
-    let parent = out
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if out.exists() {
-        check_replaceable(out)?;
+/// Collects a build into an [`OutputSet`].
+#[derive(Debug, Default)]
+pub struct Collect(Mutex<OutputSet>);
+
+impl Collect {
+    pub fn into_set(self) -> OutputSet {
+        self.0.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
-    std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
-    let pid = std::process::id();
-    let staging = parent.join(format!(".{name}.staging-{pid}"));
-    let old = parent.join(format!(".{name}.old-{pid}"));
-    let _ = std::fs::remove_dir_all(&staging);
-    let result = write_all(set, &staging).and_then(|()| swap(&staging, out, &old));
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&staging);
+}
+
+impl Sink for Collect {
+    fn put(&self, path: String, bytes: Vec<u8>) -> Result<(), String> {
+        let mut set = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        set.insert(path, bytes)
     }
-    result
+}
+
+/// Checks the paths of a build and drops the bytes: for `check`, which writes nothing.
+#[derive(Debug, Default)]
+pub struct Discard(Mutex<Claimed>);
+
+impl Sink for Discard {
+    fn put(&self, path: String, _bytes: Vec<u8>) -> Result<(), String> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .claim(&path)
+    }
+}
+
+/// A build being written to disk: files go into a staging directory as they come, and
+/// [`Staging::commit`] swaps it in. Dropped without a commit, it removes what it wrote.
+#[derive(Debug)]
+pub struct Staging {
+    out: PathBuf,
+    dir: PathBuf,
+    old: PathBuf,
+    claimed: Mutex<Claimed>,
+    files: AtomicUsize,
+    bytes: AtomicUsize,
+    /// The first write that failed; later files are not written.
+    failure: Mutex<Option<Error>>,
+    failed: AtomicBool,
+    committed: bool,
+}
+
+impl Staging {
+    /// Prepares to replace `out`, refusing a directory riskguide did not create.
+    pub fn begin(out: &Path) -> Result<Staging, Error> {
+        let name = out.file_name().and_then(|n| n.to_str()).ok_or_else(|| Error::Refused {
+            path: out.to_path_buf(),
+            reason: "the output path has no directory name".into(),
+        })?;
+        let parent = out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if out.exists() {
+            check_replaceable(out)?;
+        }
+        std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
+        let pid = std::process::id();
+        let dir = parent.join(format!(".{name}.staging-{pid}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
+        Ok(Staging {
+            out: out.to_path_buf(),
+            old: parent.join(format!(".{name}.old-{pid}")),
+            dir,
+            claimed: Mutex::default(),
+            files: AtomicUsize::new(0),
+            bytes: AtomicUsize::new(0),
+            failure: Mutex::new(None),
+            failed: AtomicBool::new(false),
+            committed: false,
+        })
+    }
+
+    /// How many files and bytes were written.
+    pub fn written(&self) -> (usize, usize) {
+        (self.files.load(Ordering::Relaxed), self.bytes.load(Ordering::Relaxed))
+    }
+
+    /// Writes the marker and swaps the staging directory in; reports the first failed write.
+    pub fn commit(mut self) -> Result<(), Error> {
+        if let Some(e) = self
+            .failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+        {
+            return Err(e);
+        }
+        let marker = self.dir.join(MARKER);
+        std::fs::write(
+            &marker,
+            b"This directory is written by riskguide build and replaced on every build.\n",
+        )
+        .map_err(|e| Error::io("write", &marker, e))?;
+        swap(&self.dir, &self.out, &self.old)?;
+        self.committed = true;
+        Ok(())
+    }
+
+    fn write(&self, path: &str, bytes: &[u8]) -> Result<(), Error> {
+        let target: PathBuf = path.split('/').fold(self.dir.clone(), |p, s| p.join(s));
+        if let Some(dir) = target.parent().filter(|d| !d.is_dir()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+        }
+        std::fs::write(&target, bytes).map_err(|e| Error::io("write", &target, e))
+    }
+}
+
+impl Sink for Staging {
+    fn put(&self, path: String, bytes: Vec<u8>) -> Result<(), String> {
+        self.claimed
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .claim(&path)?;
+        if self.failed.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        match self.write(&path, &bytes) {
+            Ok(()) => {
+                self.files.fetch_add(1, Ordering::Relaxed);
+                self.bytes.fetch_add(bytes.len(), Ordering::Relaxed);
+            }
+            Err(e) => {
+                self.failed.store(true, Ordering::Relaxed);
+                self.failure
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .get_or_insert(e);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
 }
 
 fn check_replaceable(out: &Path) -> Result<(), Error> {
@@ -105,23 +248,6 @@ fn check_replaceable(out: &Path) -> Result<(), Error> {
             ),
         })
     }
-}
-
-fn write_all(set: &OutputSet, staging: &Path) -> Result<(), Error> {
-    std::fs::create_dir_all(staging).map_err(|e| Error::io("create", staging, e))?;
-    for (path, bytes) in set.iter() {
-        let target: PathBuf = path.split('/').fold(staging.to_path_buf(), |p, s| p.join(s));
-        if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
-        }
-        std::fs::write(&target, bytes).map_err(|e| Error::io("write", &target, e))?;
-    }
-    let marker = staging.join(MARKER);
-    std::fs::write(
-        &marker,
-        b"This directory is written by riskguide build and replaced on every build.\n",
-    )
-    .map_err(|e| Error::io("write", &marker, e))
 }
 
 fn swap(staging: &Path, out: &Path, old: &Path) -> Result<(), Error> {
@@ -154,26 +280,49 @@ mod tests {
         }
     }
 
+    fn write(files: &[(&str, &[u8])], out: &Path) -> Result<(), Error> {
+        let staging = Staging::begin(out)?;
+        for (path, bytes) in files {
+            staging.put(path.to_string(), bytes.to_vec()).expect("plain path");
+        }
+        staging.commit()
+    }
+
     #[test]
     fn replaces_its_own_output_and_refuses_others() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
-        let mut set = OutputSet::new();
-        set.insert("index.html".into(), b"one".to_vec()).unwrap();
-        write_atomic(&set, &out).unwrap();
-        set.insert("b.html".into(), b"two".to_vec()).unwrap();
-        write_atomic(&set, &out).unwrap();
-        assert_eq!(std::fs::read(out.join("b.html")).unwrap(), b"two");
+        write(&[("index.html", b"one")], &out).unwrap();
+        write(&[("index.html", b"one"), ("b/index.html", b"two")], &out).unwrap();
+        assert_eq!(std::fs::read(out.join("b/index.html")).unwrap(), b"two");
         let foreign = dir.path().join("mine");
         std::fs::create_dir(&foreign).unwrap();
         std::fs::write(foreign.join("keep.txt"), b"keep").unwrap();
-        assert!(matches!(write_atomic(&set, &foreign), Err(Error::Refused { .. })));
+        assert!(matches!(write(&[], &foreign), Err(Error::Refused { .. })));
         assert_eq!(std::fs::read(foreign.join("keep.txt")).unwrap(), b"keep");
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn an_abandoned_build_leaves_the_old_output_and_no_staging() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        write(&[("index.html", b"old")], &out).unwrap();
+        let staging = Staging::begin(&out).unwrap();
+        staging.put("index.html".into(), b"new".to_vec()).unwrap();
+        assert!(staging.put("INDEX.html".into(), b"clash".to_vec()).is_err());
+        assert_eq!(staging.written(), (1, 3));
+        drop(staging);
+        assert_eq!(std::fs::read(out.join("index.html")).unwrap(), b"old");
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+    }
+
+    fn leftovers(dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir)
             .unwrap()
             .flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
-            .collect();
-        assert!(leftovers.is_empty(), "{leftovers:?}");
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with('.'))
+            .collect()
     }
 }

@@ -1,4 +1,4 @@
-//! Pipeline: the one ordered function `Config → OutputSet or diagnostics`.
+//! Pipeline: the one ordered function `Config → files (into a sink) or diagnostics`.
 //!
 //! discover → load → (assets, templates) → model → markdown → compile → view → render.
 //! Each phase collects every problem it finds; a phase gate stops before the next phase when
@@ -14,7 +14,7 @@ use crate::highlight::Highlighter;
 use crate::load;
 use crate::markdown::{self, Context, EmbedKind, Rendered, Source};
 use crate::model::{self, AnchorIndex, LinkResolver, Page, Platform, Route, Site, routes};
-use crate::output::OutputSet;
+use crate::output::{Collect, OutputSet, Sink};
 use crate::render::{self, Prepared};
 use crate::view::*;
 use rayon::prelude::*;
@@ -27,13 +27,19 @@ pub struct Options {
     pub offline: bool,
 }
 
-/// A successful build: the files, the warnings, and what `check` reports besides.
+/// What a successful build reports: its warnings and what `check` lists besides.
 #[derive(Debug)]
-pub struct Built {
-    pub output: OutputSet,
+pub struct Summary {
     pub diagnostics: Vec<Diagnostic>,
     pub pages: usize,
     pub external_links: BTreeSet<String>,
+}
+
+/// A successful build kept in memory.
+#[derive(Debug)]
+pub struct Built {
+    pub output: OutputSet,
+    pub summary: Summary,
 }
 
 /// The security headers of every response, shared by `_headers` and `serve`.
@@ -74,7 +80,12 @@ fn headers_file(config: &Config) -> String {
 
 /// Builds the whole site in memory.
 pub fn build(config: &Config, highlighter: &Highlighter, options: Options) -> Result<Built, Vec<Diagnostic>> {
-    build_reporting(config, highlighter, options, &|_| {})
+    let sink = Collect::default();
+    let summary = build_into(config, highlighter, options, &|_| {}, &sink)?;
+    Ok(Built {
+        output: sink.into_set(),
+        summary,
+    })
 }
 
 /// A step of a build, for progress displays on big sites.
@@ -85,13 +96,16 @@ pub enum Progress {
     Templated { pages: usize },
 }
 
-/// [`build`], telling `progress` as each big step finishes.
-pub fn build_reporting(
+/// Builds the site, handing every file to `sink` as soon as it is ready (so a big site is
+/// never held in memory whole) and telling `progress` as each big step finishes. On error the
+/// sink may hold part of the site; the caller discards it.
+pub fn build_into(
     config: &Config,
     highlighter: &Highlighter,
     options: Options,
     progress: &(dyn Fn(Progress) + Sync),
-) -> Result<Built, Vec<Diagnostic>> {
+    sink: &dyn Sink,
+) -> Result<Summary, Vec<Diagnostic>> {
     let mut problems = Diagnostics::new();
     let (files, found) = discover::scan(config);
     progress(Progress::Discovered { files: files.len() });
@@ -171,7 +185,9 @@ pub fn build_reporting(
     // Each page is rendered for its own address and, right after on the same thread (so its
     // code blocks are highlighted once), for the printable guide.
     let print_guide = Route::new(routes::PRINT_GUIDE);
-    let (rendered, printed): (Vec<Rendered>, Vec<PrintSectionView>) = site
+    // Sections of the printable guide are converted to template values right away, so their
+    // HTML is held once, not as strings and then again as values.
+    let (rendered, printed): (Vec<Rendered>, Vec<(Prepared, usize)>) = site
         .pages
         .par_iter()
         .map(|page| {
@@ -182,7 +198,8 @@ pub fn build_reporting(
                 markdown: page.body(),
             };
             let own = markdown::render(&source, &page.route, &ctx);
-            (own, print_section(page, &source, &ctx, &print_guide))
+            let section = print_section(page, &source, &ctx, &print_guide);
+            (own, (Prepared::new(&section), section.html.len() + section.title.len()))
         })
         .unzip();
     progress(Progress::Rendered { pages: rendered.len() });
@@ -275,21 +292,29 @@ pub fn build_reporting(
         .search
         .then(|| manifest.add_generated("search.js", search_index(&site, &rendered)));
     let chrome = Chrome::new(&site, &manifest, search_index.as_ref(), options);
-    let mut print_view = chrome.page_view(
+    let print_view = chrome.page_view(
         "print",
         &print_guide,
         &format!("{} (printable)", config.title),
         "The whole guide on one page, for printing or reading offline.",
     );
-    print_view.print_sections = printed;
     // The printable guide, by far the largest page, is rendered beside the content pages, whose
     // views are each built and rendered on a worker thread and dropped right away, so the
     // views of a big site never sit in memory all at once.
     let print_path = print_guide.output_path();
-    let (print_result, page_results): (_, Vec<(String, Result<String, Diagnostic>)>) = rayon::join(
+    let put = |path: String, result: Result<Vec<u8>, Diagnostic>| -> Option<Diagnostic> {
+        match result {
+            Ok(html) => put_file(sink, path, html),
+            Err(d) => Some(d),
+        }
+    };
+    let (print_problem, page_problems): (Option<Diagnostic>, Vec<Option<Diagnostic>>) = rayon::join(
         || {
-            let view = print_view;
-            (print_path, templates.render(&view))
+            // Each section's HTML and a little markup around it, plus the page's chrome.
+            let expected_len = printed.iter().map(|(_, len)| len + 400).sum::<usize>() + 64 * 1024;
+            let sections = Prepared::list(printed.into_iter().map(|(section, _)| section).collect());
+            let html = templates.render_with(&print_view, vec![("print_sections", sections)], expected_len);
+            put(print_path, html)
         },
         || {
             site.pages
@@ -328,7 +353,10 @@ pub fn build_reporting(
                         view.checklists = chrome.checklist_views(&page.route, None);
                     }
                     let nav = chrome.nav_prepared(&page.route);
-                    (page.route.output_path(), templates.render_with_nav(&view, nav))
+                    // The chrome around a page's own HTML is some kilobytes, more with a long sidebar.
+                    let expected_len = view.html.len() + 16 * 1024;
+                    let html = templates.render_with(&view, vec![("nav", Prepared::list(nav))], expected_len);
+                    put(page.route.output_path(), html)
                 })
                 .collect()
         },
@@ -362,7 +390,6 @@ pub fn build_reporting(
     );
     view.checklists = chrome.checklist_views(&print_lists, Some(&embed));
     views.push((print_lists.output_path(), view));
-    let print_at = views.len();
     if let (Some(q), Some((rules_json, intro_html))) = (&site.questionnaire, questionnaire_rules) {
         let qroute = Route::new(routes::QUESTIONNAIRE);
         let qview = questionnaire_view(q, rules_json, intro_html, &names);
@@ -391,46 +418,28 @@ pub fn build_reporting(
     absolutize_assets(&mut not_found, &config.base_path);
     views.push(("404.html".into(), not_found));
 
-    let pages = page_results.len() + views.len() + 1;
-    let mut others: Vec<(String, Result<String, Diagnostic>)> = views
+    let pages = page_problems.len() + views.len() + 1;
+    problems.extend(print_problem);
+    problems.extend(page_problems.into_iter().flatten());
+    let view_problems: Vec<Option<Diagnostic>> = views
         .into_par_iter()
-        .map(|(path, view)| (path, templates.render(&view)))
+        .map(|(path, view)| put(path, templates.render(&view).map(String::into_bytes)))
         .collect();
-    others.insert(print_at, print_result);
-    let mut results = page_results;
-    results.extend(others);
-    progress(Progress::Templated { pages: results.len() });
-    let mut output = OutputSet::new();
-    for (path, result) in results {
-        match result {
-            Ok(html) => add(&mut output, path, html.into_bytes(), &mut problems),
-            Err(d) => problems.push(d),
-        }
+    problems.extend(view_problems.into_iter().flatten());
+    progress(Progress::Templated { pages });
+    let generated = [
+        ("_headers".to_string(), headers_file(config).into_bytes()),
+        ("sitemap.xml".to_string(), sitemap(&site).into_bytes()),
+        (
+            "robots.txt".to_string(),
+            format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", config.base_url).into_bytes(),
+        ),
+    ];
+    for (path, bytes) in manifest.outputs.into_iter().chain(generated) {
+        problems.extend(put_file(sink, path, bytes));
     }
-    for (path, bytes) in manifest.outputs {
-        add(&mut output, path, bytes, &mut problems);
-    }
-    add(
-        &mut output,
-        "_headers".into(),
-        headers_file(config).into_bytes(),
-        &mut problems,
-    );
-    add(
-        &mut output,
-        "sitemap.xml".into(),
-        sitemap(&site).into_bytes(),
-        &mut problems,
-    );
-    add(
-        &mut output,
-        "robots.txt".into(),
-        format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", config.base_url).into_bytes(),
-        &mut problems,
-    );
     gate(&problems)?;
-    Ok(Built {
-        output,
+    Ok(Summary {
         diagnostics: problems.into_sorted(),
         pages,
         external_links,
@@ -458,10 +467,11 @@ fn gate(problems: &Diagnostics) -> Result<(), Vec<Diagnostic>> {
     }
 }
 
-fn add(output: &mut OutputSet, path: String, bytes: Vec<u8>, problems: &mut Diagnostics) {
-    if let Err(message) = output.insert(path.clone(), bytes) {
-        problems.push(Diagnostic::error("E090", Location::file(path), message));
-    }
+fn put_file(sink: &dyn Sink, path: String, bytes: Vec<u8>) -> Option<Diagnostic> {
+    let location = Location::file(&path);
+    sink.put(path, bytes)
+        .err()
+        .map(|message| Diagnostic::error("E090", location, message))
 }
 
 /// Code to compile grammars for while the site loads: the first block of each language in the

@@ -22,6 +22,10 @@ impl Prepared {
     pub fn new<T: serde::Serialize>(part: &T) -> Self {
         Prepared(Value::from(minijinja::value::Serde(part)))
     }
+
+    pub fn list(parts: Vec<Prepared>) -> Self {
+        Prepared(Value::from(parts.into_iter().map(|p| p.0).collect::<Vec<_>>()))
+    }
 }
 
 pub struct Templates {
@@ -144,17 +148,30 @@ impl Templates {
         }
     }
 
-    /// Renders `view` with its navigation taken from `nav` (the view's own `nav` is not used):
-    /// sections prepared once can then be shared by many pages.
-    pub fn render_with_nav(&self, view: &PageView, nav: Vec<Prepared>) -> Result<String, Diagnostic> {
+    /// Renders `view` with some of its fields taken from `parts` instead (like `nav`): parts
+    /// prepared once can be shared by many pages, and big ones are converted only once.
+    /// `expected_len` sizes the buffer, so a big page is not copied as it grows.
+    pub fn render_with(
+        &self,
+        view: &PageView,
+        parts: Vec<(&'static str, Prepared)>,
+        expected_len: usize,
+    ) -> Result<Vec<u8>, Diagnostic> {
         let name = self.template_for(view.kind);
         let template = self.env.get_template(&name).map_err(|e| template_error(&e, &name))?;
-        let nav: Vec<Value> = nav.into_iter().map(|p| p.0).collect();
-        let context = minijinja::value::merge_maps([
-            Value::from(minijinja::value::Serde(view)),
-            minijinja::context! { nav => nav },
-        ]);
-        template.render(context).map_err(|e| template_error(&e, &name))
+        let parts = Value::from(
+            parts
+                .into_iter()
+                .map(|(key, part)| (key, part.0))
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        );
+        // The last map wins: `parts` hides the view's fields of the same name.
+        let context = minijinja::value::merge_maps([Value::from(minijinja::value::Serde(view)), parts]);
+        let mut out = Vec::with_capacity(expected_len);
+        template
+            .render_captured_to(context, &mut out)
+            .map_err(|e| template_error(&e, &name))?;
+        Ok(out)
     }
 
     pub fn render(&self, view: &PageView) -> Result<String, Diagnostic> {

@@ -3,7 +3,7 @@
 use super::{CONTENT_ERRORS, Code, OK, USAGE, load_config, print_diagnostics};
 use riskguide::diagnostics::Error;
 use riskguide::highlight::Highlighter;
-use riskguide::output;
+use riskguide::output::Staging;
 use riskguide::pipeline::{self, Options, Progress};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -33,26 +33,35 @@ pub fn run(root: &Path, out: Option<&Path>, offline: bool) -> Code {
             eprint!("\r\x1b[2K{line}…");
         }
     };
-    let result = pipeline::build_reporting(&config, &highlighter, Options { offline }, &report);
+    // The output directory is checked before anything is built, and pages are written into
+    // its staging directory as they are rendered.
+    let staging = match Staging::begin(&out_dir) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return USAGE;
+        }
+    };
+    let result = pipeline::build_into(&config, &highlighter, Options { offline }, &report, &staging);
     if show {
         eprint!("\r\x1b[2K");
     }
-    let built = match result {
-        Ok(b) => b,
+    let summary = match result {
+        Ok(s) => s,
         Err(list) => {
             print_diagnostics(&config.root, &list);
             eprintln!("build failed; {} left as it was", out_dir.display());
             return CONTENT_ERRORS;
         }
     };
-    print_diagnostics(&config.root, &built.diagnostics);
-    match output::write_atomic(&built.output, &out_dir) {
+    print_diagnostics(&config.root, &summary.diagnostics);
+    let (files, bytes) = staging.written();
+    match staging.commit() {
         Ok(()) => {
             eprintln!(
-                "built {} pages ({} files, {} KiB) into {} in {} ms",
-                built.pages,
-                built.output.len(),
-                built.output.total_bytes() / 1024,
+                "built {} pages ({files} files, {} KiB) into {} in {} ms",
+                summary.pages,
+                bytes / 1024,
                 out_dir.display(),
                 started.elapsed().as_millis()
             );

@@ -3,6 +3,7 @@
 use super::{CONTENT_ERRORS, Code, OK, load_config, print_diagnostics};
 use riskguide::diagnostics::Diagnostic;
 use riskguide::highlight::Highlighter;
+use riskguide::output::Discard;
 use riskguide::pipeline::{self, Options};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -19,8 +20,10 @@ pub fn run(root: &Path, deny_warnings: bool, format: Format) -> Code {
         Err(code) => return code,
     };
     let highlighter = Highlighter::new();
-    let (diagnostics, links, pages) = match pipeline::build(&config, &highlighter, Options::default()) {
-        Ok(built) => (built.diagnostics, built.external_links, built.pages),
+    // Everything is built, so template errors are found too, but nothing is kept.
+    let built = pipeline::build_into(&config, &highlighter, Options::default(), &|_| {}, &Discard::default());
+    let (diagnostics, links, pages) = match built {
+        Ok(summary) => (summary.diagnostics, summary.external_links, summary.pages),
         Err(list) => (list, BTreeSet::new(), 0),
     };
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();

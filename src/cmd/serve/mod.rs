@@ -234,8 +234,9 @@ fn rebuild(root: &Path, port: u16, highlighter: &Highlighter, state: &State, cha
     let title = printable(&config.title);
     match pipeline::build(&config, highlighter, Options { offline: false }) {
         Ok(built) => {
-            print_diagnostics(root, &built.diagnostics);
+            print_diagnostics(root, &built.summary.diagnostics);
             let problems = built
+                .summary
                 .diagnostics
                 .iter()
                 .map(|d| Problem::from_diagnostic(root, d))
@@ -260,7 +261,7 @@ fn rebuild(root: &Path, port: u16, highlighter: &Highlighter, state: &State, cha
             let note = if same { ", output unchanged" } else { "" };
             eprintln!(
                 "{verb} {} pages in {} ms{note}{what}",
-                built.pages,
+                built.summary.pages,
                 started.elapsed().as_millis()
             );
         }
