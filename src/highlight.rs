@@ -6,10 +6,11 @@
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex, OnceLock};
 use syntect::easy::ScopeRangeIterator;
-use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxSet};
+use syntect::parsing::{ParseState, Scope, ScopeStack, ScopeStackOp, SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 /// Code longer than this is shown plain: highlighting it would cost more than it helps.
@@ -19,6 +20,9 @@ const MAX_HIGHLIGHT_BYTES: usize = 64 * 1024;
 /// then the same page on the printable guide) is highlighted once.
 const RECENT_BLOCKS: usize = 32;
 
+/// How many parsed lines each thread remembers before it starts over.
+const REMEMBERED_LINES: usize = 20_000;
+
 /// (language, code) pairs to compile grammars for ahead of time.
 type Samples = Vec<(String, String)>;
 
@@ -26,6 +30,8 @@ type Samples = Vec<(String, String)>;
 /// compile the first time they are used, which costs far more than loading (tens of
 /// milliseconds for Bash); [`Highlighter::warm_up`] lets that same thread do it early.
 pub struct Highlighter {
+    /// Tells the line memory of one highlighter from another's.
+    id: usize,
     syntaxes: Arc<OnceLock<SyntaxSet>>,
     warm: Mutex<Option<Sender<Samples>>>,
 }
@@ -55,11 +61,13 @@ impl Highlighter {
             let syntaxes = shared.get_or_init(load_syntaxes);
             for batch in samples {
                 for (lang, code) in batch {
-                    let _ = highlight_with(syntaxes, &lang, &code);
+                    let _ = highlight_with(syntaxes, usize::MAX, &lang, &code);
                 }
             }
         });
+        static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
         Highlighter {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             syntaxes,
             warm: Mutex::new(spawned.ok().map(|_| sender)),
         }
@@ -101,7 +109,7 @@ impl Highlighter {
         if let Some(html) = recent {
             return html;
         }
-        let html = highlight_with(self.syntaxes(), lang, code);
+        let html = highlight_with(self.syntaxes(), self.id, lang, code);
         RECENT.with(|r| {
             let mut r = r.borrow_mut();
             if r.len() >= RECENT_BLOCKS {
@@ -124,7 +132,71 @@ impl Drop for Highlighter {
     }
 }
 
-fn highlight_with(syntaxes: &SyntaxSet, lang: &str, code: &str) -> Option<String> {
+/// A line syntect parsed: the state it started from, what it found, and the state after.
+struct ParsedLine {
+    before: ParseState,
+    ops: Vec<(usize, ScopeStackOp)>,
+    after: ParseState,
+}
+
+/// Lines each thread has parsed, by syntax and text, for one highlighter.
+#[derive(Default)]
+struct LineMemory {
+    highlighter: usize,
+    lines: HashMap<String, HashMap<String, Vec<ParsedLine>>>,
+    count: usize,
+}
+
+thread_local! {
+    /// Guides repeat lines (shebangs, `set -euo pipefail`, the same command on many pages), and
+    /// a line parsed from an equal state always parses the same way: those are parsed once.
+    static LINES: RefCell<LineMemory> = RefCell::new(LineMemory::default());
+}
+
+/// Parses one line from `state`, reusing an earlier parse of the same line from an equal state.
+fn parse_line(
+    syntaxes: &SyntaxSet,
+    highlighter: usize,
+    syntax: &SyntaxReference,
+    state: &mut ParseState,
+    line: &str,
+) -> Option<Vec<(usize, ScopeStackOp)>> {
+    LINES.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        if memory.highlighter != highlighter || memory.count >= REMEMBERED_LINES {
+            *memory = LineMemory {
+                highlighter,
+                ..LineMemory::default()
+            };
+        }
+        let seen = memory
+            .lines
+            .get(&syntax.name)
+            .and_then(|by_line| by_line.get(line))
+            .and_then(|parses| parses.iter().find(|p| p.before == *state));
+        if let Some(parsed) = seen {
+            *state = parsed.after.clone();
+            return Some(parsed.ops.clone());
+        }
+        let before = state.clone();
+        let ops = state.parse_line(line, syntaxes).ok()?;
+        memory.count += 1;
+        memory
+            .lines
+            .entry(syntax.name.clone())
+            .or_default()
+            .entry(line.to_string())
+            .or_default()
+            .push(ParsedLine {
+                before,
+                ops: ops.clone(),
+                after: state.clone(),
+            });
+        Some(ops)
+    })
+}
+
+fn highlight_with(syntaxes: &SyntaxSet, highlighter: usize, lang: &str, code: &str) -> Option<String> {
     if is_plain(lang) || code.len() > MAX_HIGHLIGHT_BYTES {
         return None;
     }
@@ -134,7 +206,7 @@ fn highlight_with(syntaxes: &SyntaxSet, lang: &str, code: &str) -> Option<String
     let mut html = String::with_capacity(code.len() * 2);
     let mut open: Option<&'static str> = None;
     for line in LinesWithEndings::from(code) {
-        let ops = state.parse_line(line, syntaxes).ok()?;
+        let ops = parse_line(syntaxes, highlighter, syntax, &mut state, line)?;
         for (range, op) in ScopeRangeIterator::new(&ops, line) {
             stack.apply(op).ok()?;
             let text = line.get(range)?;
@@ -262,6 +334,27 @@ mod tests {
             assert!(html.contains("<span class=\""), "{lang}: {html}");
         }
         assert!(h.highlight("text", "x").is_none());
+    }
+
+    #[test]
+    fn repeated_lines_highlight_as_when_first_seen() {
+        let h = Highlighter::new();
+        let first = "#!/usr/bin/env bash\nset -euo pipefail\ncat <<EOF\nset -euo pipefail\nEOF\n";
+        let second = "set -euo pipefail\necho \"\nset -euo pipefail\n\"\nset -euo pipefail\n";
+        let a = h.highlight("bash", first).unwrap();
+        let b = h.highlight("bash", second).unwrap();
+        // A fresh highlighter has no memory of either block.
+        assert_eq!(Highlighter::new().highlight("bash", second).unwrap(), b);
+        assert_eq!(Highlighter::new().highlight("bash", first).unwrap(), a);
+        // The same line is a command at the top level and text inside the heredoc and string.
+        let command = "<span class=\"f\">set</span> -euo pipefail\n";
+        assert_eq!(
+            (a.matches(command).count(), b.matches(command).count()),
+            (1, 2),
+            "{a}\n{b}"
+        );
+        assert!(a.contains("<span class=\"s\">set -euo pipefail\n"), "{a}");
+        assert!(b.contains("\"\nset -euo pipefail\n\"\n</span>"), "{b}");
     }
 
     #[test]
