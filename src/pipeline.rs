@@ -515,6 +515,9 @@ fn anchor_index(site: &Site) -> AnchorIndex {
     anchors
 }
 
+/// A navigation section (index into `site.nav`) as seen from pages at one depth.
+type SectionAtDepth = (usize, usize);
+
 /// Navigation, assets and links shared by every page view.
 struct Chrome<'a> {
     site: &'a Site,
@@ -527,6 +530,8 @@ struct Chrome<'a> {
     opens: HashMap<&'a Route, Vec<usize>>,
     /// Closed navigation sections by the depth of the page showing them.
     closed: Mutex<HashMap<usize, Arc<BTreeMap<usize, Prepared>>>>,
+    /// The child links of an open section (by section and depth), none of them current.
+    open_children: Mutex<HashMap<SectionAtDepth, Arc<Vec<Prepared>>>>,
 }
 
 impl<'a> Chrome<'a> {
@@ -554,6 +559,7 @@ impl<'a> Chrome<'a> {
             page_at,
             opens,
             closed: Mutex::new(HashMap::new()),
+            open_children: Mutex::new(HashMap::new()),
         }
     }
 
@@ -592,16 +598,28 @@ impl<'a> Chrome<'a> {
         }
     }
 
-    /// The navigation of the page at `route` as prepared template values. A closed section
-    /// looks the same on every page at the same depth (links are relative), so it is built
-    /// and converted once per depth; only the sections the page opens are built for it.
+    /// The navigation of the page at `route` as prepared template values. Links are
+    /// relative, so a section looks the same on every page at the same depth: closed sections
+    /// and the child links of open ones are converted once per depth, and a page only adds
+    /// its own, current, link.
     fn nav_prepared(&self, route: &Route) -> Vec<Prepared> {
         let closed = self.closed_sections(route);
         let opens = self.opens(route);
         self.sections()
             .map(|(k, landing, children)| {
                 if opens.contains(&k) {
-                    Prepared::new(&self.nav_section(landing, children, route, true))
+                    let mut links = Vec::clone(&self.open_children(k, children, route));
+                    let pages = children.iter().filter_map(|&c| self.site.pages.get(c));
+                    for (link, page) in links.iter_mut().zip(pages) {
+                        if page.route == *route {
+                            *link = Prepared::new(&self.link(page, route));
+                        }
+                    }
+                    Prepared::map(vec![
+                        ("link", Prepared::new(&self.link(landing, route))),
+                        ("open", Prepared::new(&true)),
+                        ("children", Prepared::list(links)),
+                    ])
                 } else {
                     closed
                         .get(&k)
@@ -626,6 +644,26 @@ impl<'a> Chrome<'a> {
                         // Closed sections are never the current page's own.
                         section.link.current = false;
                         (k, Prepared::new(&section))
+                    })
+                    .collect(),
+            )
+        }))
+    }
+
+    /// The child links of section `k` as seen from pages at the depth of `route`, none current.
+    fn open_children(&self, k: usize, children: &[usize], route: &Route) -> Arc<Vec<Prepared>> {
+        let Ok(mut cache) = self.open_children.lock() else {
+            return Arc::default();
+        };
+        Arc::clone(cache.entry((k, route.depth())).or_insert_with(|| {
+            Arc::new(
+                children
+                    .iter()
+                    .filter_map(|&c| self.site.pages.get(c))
+                    .map(|p| {
+                        let mut link = self.link(p, route);
+                        link.current = false;
+                        Prepared::new(&link)
                     })
                     .collect(),
             )

@@ -26,6 +26,16 @@ impl Prepared {
     pub fn list(parts: Vec<Prepared>) -> Self {
         Prepared(Value::from(parts.into_iter().map(|p| p.0).collect::<Vec<_>>()))
     }
+
+    /// A map of prepared parts, seen by templates like a struct with these fields.
+    pub fn map(fields: Vec<(&'static str, Prepared)>) -> Self {
+        Prepared(Value::from(
+            fields
+                .into_iter()
+                .map(|(key, part)| (key, part.0))
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        ))
+    }
 }
 
 pub struct Templates {
@@ -159,14 +169,9 @@ impl Templates {
     ) -> Result<Vec<u8>, Diagnostic> {
         let name = self.template_for(view.kind);
         let template = self.env.get_template(&name).map_err(|e| template_error(&e, &name))?;
-        let parts = Value::from(
-            parts
-                .into_iter()
-                .map(|(key, part)| (key, part.0))
-                .collect::<std::collections::BTreeMap<_, _>>(),
-        );
         // The last map wins: `parts` hides the view's fields of the same name.
-        let context = minijinja::value::merge_maps([Value::from(minijinja::value::Serde(view)), parts]);
+        let context =
+            minijinja::value::merge_maps([Value::from(minijinja::value::Serde(view)), Prepared::map(parts).0]);
         let mut out = Vec::with_capacity(expected_len);
         template
             .render_captured_to(context, &mut out)
