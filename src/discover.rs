@@ -6,6 +6,7 @@
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
+use rayon::prelude::*;
 use std::path::Path;
 
 /// Files larger than this are refused: a guide page is a few kilobytes.
@@ -53,6 +54,7 @@ pub fn scan(config: &Config) -> (Vec<SourceFile>, Diagnostics) {
         );
         return (files, problems);
     }
+    let mut found = Vec::new();
     let walker = walkdir::WalkDir::new(&content)
         .follow_links(false)
         .sort_by_file_name()
@@ -100,7 +102,15 @@ pub fn scan(config: &Config) -> (Vec<SourceFile>, Diagnostics) {
             }
             continue;
         };
-        match read_text(entry.path()) {
+        found.push((kind, path, rel, entry.into_path()));
+    }
+    // Walking is cheap; reading thousands of files is not, so it is shared between threads.
+    let read: Vec<_> = found
+        .into_par_iter()
+        .map(|(kind, path, rel, full)| (read_text(&full), kind, path, rel))
+        .collect();
+    for (text, kind, path, rel) in read {
+        match text {
             Ok(text) => files.push(SourceFile { kind, path, rel, text }),
             Err(message) => problems.push(Diagnostic::error("E011", Location::file(&path), message)),
         }

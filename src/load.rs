@@ -7,6 +7,7 @@
 use crate::config::first_line;
 use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex, Location};
 use crate::discover::{FileKind, SourceFile};
+use rayon::prelude::*;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -261,29 +262,43 @@ pub struct LoadedSite {
 pub fn parse(files: Vec<SourceFile>) -> (LoadedSite, Diagnostics) {
     let mut site = LoadedSite::default();
     let mut problems = Diagnostics::new();
-    for source in files {
-        let failed_copy = SourceFile {
-            text: String::new(),
-            ..source.clone()
-        };
-        let result = match source.kind {
-            FileKind::Page => parse_page(&source).map(|raw| site.pages.push(Loaded::new(source, raw))),
-            FileKind::Table => {
-                parse_toml(&source, 0, &source.text).map(|raw| site.tables.push(Loaded::new(source, raw)))
+    // Files are decoded on every thread; the results are gathered in file order.
+    let decoded: Vec<(SourceFile, Result<Decoded, Diagnostic>)> = files
+        .into_par_iter()
+        .map(|source| {
+            let result = match source.kind {
+                FileKind::Page => parse_page(&source).map(Decoded::Page),
+                FileKind::Table => parse_toml(&source, 0, &source.text).map(Decoded::Table),
+                FileKind::Checklist => parse_toml(&source, 0, &source.text).map(Decoded::Checklist),
+                FileKind::Questionnaire => parse_toml(&source, 0, &source.text).map(Decoded::Questionnaire),
+            };
+            (source, result)
+        })
+        .collect();
+    for (source, result) in decoded {
+        match result {
+            Ok(Decoded::Page(raw)) => site.pages.push(Loaded::new(source, raw)),
+            Ok(Decoded::Table(raw)) => site.tables.push(Loaded::new(source, raw)),
+            Ok(Decoded::Checklist(raw)) => site.checklists.push(Loaded::new(source, raw)),
+            Ok(Decoded::Questionnaire(raw)) => site.questionnaire = Some(Loaded::new(source, raw)),
+            Err(d) => {
+                problems.push(d);
+                site.failed.push(SourceFile {
+                    text: String::new(),
+                    ..source
+                });
             }
-            FileKind::Checklist => {
-                parse_toml(&source, 0, &source.text).map(|raw| site.checklists.push(Loaded::new(source, raw)))
-            }
-            FileKind::Questionnaire => {
-                parse_toml(&source, 0, &source.text).map(|raw| site.questionnaire = Some(Loaded::new(source, raw)))
-            }
-        };
-        if let Err(d) = result {
-            problems.push(d);
-            site.failed.push(failed_copy);
         }
     }
     (site, problems)
+}
+
+/// One file decoded, before it is sorted into its kind.
+enum Decoded {
+    Page(RawPage),
+    Table(RawTable),
+    Checklist(RawChecklist),
+    Questionnaire(RawQuestionnaire),
 }
 
 /// Splits `+++` front matter from the body and decodes it.
