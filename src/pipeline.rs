@@ -187,7 +187,7 @@ pub fn build_into(
     let print_guide = Route::new(routes::PRINT_GUIDE);
     // Sections of the printable guide are converted to template values right away, so their
     // HTML is held once, not as strings and then again as values.
-    let (rendered, printed): (Vec<Rendered>, Vec<(Prepared, usize)>) = site
+    let (mut rendered, printed): (Vec<Rendered>, Vec<(Prepared, usize)>) = site
         .pages
         .par_iter()
         .map(|page| {
@@ -291,6 +291,14 @@ pub fn build_into(
     let search_index = config
         .search
         .then(|| manifest.add_generated("search.js", search_index(&site, &rendered)));
+    // The assets (the search index among them) go out first, and the pages' search text is
+    // no longer needed: neither stays in memory while the pages render.
+    for r in &mut rendered {
+        r.search = Vec::new();
+    }
+    for (path, bytes) in std::mem::take(&mut manifest.outputs) {
+        problems.extend(put_file(sink, path, bytes));
+    }
     let chrome = Chrome::new(&site, &manifest, search_index.as_ref(), options);
     let print_view = chrome.page_view(
         "print",
@@ -435,7 +443,7 @@ pub fn build_into(
             format!("User-agent: *\nAllow: /\nSitemap: {}sitemap.xml\n", config.base_url).into_bytes(),
         ),
     ];
-    for (path, bytes) in manifest.outputs.into_iter().chain(generated) {
+    for (path, bytes) in generated {
         problems.extend(put_file(sink, path, bytes));
     }
     gate(&problems)?;
