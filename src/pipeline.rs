@@ -15,7 +15,7 @@ use crate::load;
 use crate::markdown::{self, Context, EmbedKind, Rendered, Source};
 use crate::model::{self, AnchorIndex, LinkResolver, Page, Platform, Route, Site, routes};
 use crate::output::{Collect, OutputSet, Sink};
-use crate::render::{self, Prepared};
+use crate::render::{self, Prepared, Templates};
 use crate::view::*;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -299,7 +299,7 @@ pub fn build_into(
     for (path, bytes) in std::mem::take(&mut manifest.outputs) {
         problems.extend(put_file(sink, path, bytes));
     }
-    let chrome = Chrome::new(&site, &manifest, search_index.as_ref(), options);
+    let chrome = Chrome::new(&site, &manifest, &templates, search_index.as_ref(), options);
     let print_view = chrome.page_view(
         "print",
         &print_guide,
@@ -434,6 +434,7 @@ pub fn build_into(
         .map(|(path, view)| put(path, templates.render(&view).map(String::into_bytes)))
         .collect();
     problems.extend(view_problems.into_iter().flatten());
+    problems.extend(chrome.nav_problem());
     progress(Progress::Templated { pages });
     let generated = [
         ("_headers".to_string(), headers_file(config).into_bytes()),
@@ -523,6 +524,9 @@ fn anchor_index(site: &Site) -> AnchorIndex {
     anchors
 }
 
+/// The partial template that renders one navigation section.
+const NAV_SECTION_TEMPLATE: &str = "nav-section.html";
+
 /// A navigation section (index into `site.nav`) as seen from pages at one depth.
 type SectionAtDepth = (usize, usize);
 
@@ -530,6 +534,7 @@ type SectionAtDepth = (usize, usize);
 struct Chrome<'a> {
     site: &'a Site,
     manifest: &'a AssetManifest,
+    templates: &'a Templates,
     search: Option<&'a Fingerprinted>,
     options: Options,
     /// The first page at each route.
@@ -540,10 +545,18 @@ struct Chrome<'a> {
     closed: Mutex<HashMap<usize, Arc<BTreeMap<usize, Prepared>>>>,
     /// The child links of an open section (by section and depth), none of them current.
     open_children: Mutex<HashMap<SectionAtDepth, Arc<Vec<Prepared>>>>,
+    /// The first error of the `nav-section.html` template.
+    nav_error: Mutex<Option<Diagnostic>>,
 }
 
 impl<'a> Chrome<'a> {
-    fn new(site: &'a Site, manifest: &'a AssetManifest, search: Option<&'a Fingerprinted>, options: Options) -> Self {
+    fn new(
+        site: &'a Site,
+        manifest: &'a AssetManifest,
+        templates: &'a Templates,
+        search: Option<&'a Fingerprinted>,
+        options: Options,
+    ) -> Self {
         let mut page_at = HashMap::new();
         for (i, page) in site.pages.iter().enumerate() {
             page_at.entry(&page.route).or_insert(i);
@@ -562,12 +575,14 @@ impl<'a> Chrome<'a> {
         Chrome {
             site,
             manifest,
+            templates,
             search,
             options,
             page_at,
             opens,
             closed: Mutex::new(HashMap::new()),
             open_children: Mutex::new(HashMap::new()),
+            nav_error: Mutex::new(None),
         }
     }
 
@@ -591,7 +606,7 @@ impl<'a> Chrome<'a> {
     }
 
     fn nav_section(&self, landing: &Page, children: &[usize], route: &Route, open: bool) -> NavSectionView {
-        NavSectionView {
+        let mut section = NavSectionView {
             link: self.link(landing, route),
             open,
             children: if open {
@@ -603,7 +618,41 @@ impl<'a> Chrome<'a> {
             } else {
                 Vec::new()
             },
+            html: String::new(),
+        };
+        section.html = self.nav_html(&Prepared::new(&section));
+        section
+    }
+
+    /// A navigation section as prepared template values, with its `html`.
+    fn nav_prepared_section(&self, link: Prepared, open: bool, children: Vec<Prepared>) -> Prepared {
+        let mut fields = vec![
+            ("link", link),
+            ("open", Prepared::new(&open)),
+            ("children", Prepared::list(children)),
+        ];
+        let html = self.nav_html(&Prepared::map(fields.clone()));
+        fields.push(("html", Prepared::html(html)));
+        Prepared::map(fields)
+    }
+
+    /// A section rendered by the site's `nav-section.html`, or nothing without that template.
+    fn nav_html(&self, section: &Prepared) -> String {
+        match self.templates.render_part(NAV_SECTION_TEMPLATE, "section", section) {
+            Some(Ok(html)) => html,
+            Some(Err(problem)) => {
+                if let Ok(mut first) = self.nav_error.lock() {
+                    first.get_or_insert(problem);
+                }
+                String::new()
+            }
+            None => String::new(),
         }
+    }
+
+    /// The first error the navigation template reported, if any.
+    fn nav_problem(&self) -> Option<Diagnostic> {
+        self.nav_error.lock().ok().and_then(|mut first| first.take())
     }
 
     /// The navigation of the page at `route` as prepared template values. Links are
@@ -623,11 +672,7 @@ impl<'a> Chrome<'a> {
                             *link = Prepared::new(&self.link(page, route));
                         }
                     }
-                    Prepared::map(vec![
-                        ("link", Prepared::new(&self.link(landing, route))),
-                        ("open", Prepared::new(&true)),
-                        ("children", Prepared::list(links)),
-                    ])
+                    self.nav_prepared_section(Prepared::new(&self.link(landing, route)), true, links)
                 } else {
                     closed
                         .get(&k)
@@ -647,11 +692,11 @@ impl<'a> Chrome<'a> {
         Arc::clone(cache.entry(depth).or_insert_with(|| {
             Arc::new(
                 self.sections()
-                    .map(|(k, landing, children)| {
-                        let mut section = self.nav_section(landing, children, route, false);
+                    .map(|(k, landing, _)| {
+                        let mut link = self.link(landing, route);
                         // Closed sections are never the current page's own.
-                        section.link.current = false;
-                        (k, Prepared::new(&section))
+                        link.current = false;
+                        (k, self.nav_prepared_section(Prepared::new(&link), false, Vec::new()))
                     })
                     .collect(),
             )

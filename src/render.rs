@@ -27,6 +27,11 @@ impl Prepared {
         Prepared(Value::from(parts.into_iter().map(|p| p.0).collect::<Vec<_>>()))
     }
 
+    /// HTML that templates output as it is.
+    pub fn html(html: String) -> Self {
+        Prepared(Value::from_safe_string(html))
+    }
+
     /// A map of prepared parts, seen by templates like a struct with these fields.
     pub fn map(fields: Vec<(&'static str, Prepared)>) -> Self {
         Prepared(Value::from(
@@ -185,6 +190,14 @@ impl Templates {
         template
             .render(minijinja::value::Serde(view))
             .map_err(|e| template_error(&e, &name))
+    }
+
+    /// Renders a partial template with one variable, `name` being a prepared part, if the site
+    /// has that template.
+    pub fn render_part(&self, template: &str, name: &str, part: &Prepared) -> Option<Result<String, Diagnostic>> {
+        let found = self.env.get_template(template).ok()?;
+        let context = Value::from(std::collections::BTreeMap::from([(name, part.0.clone())]));
+        Some(found.render(context).map_err(|e| template_error(&e, template)))
     }
 
     /// Renders a plain-text template (like `_headers`) if the site has it.

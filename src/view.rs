@@ -79,6 +79,9 @@ pub struct NavSectionView {
     pub link: LinkView,
     pub open: bool,
     pub children: Vec<LinkView>,
+    /// The section rendered by the `nav-section.html` template (which sees it as `section`),
+    /// when the site has one: a closed section is rendered once for all pages at a depth.
+    pub html: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
