@@ -263,7 +263,8 @@ pub fn build_reporting(
         let rules = compile::questionnaire_json(q, &Route::new(routes::QUESTIONNAIRE), &inner, &titles, &mut problems);
         let intro = markdown::render_block(&q.intro, &Route::new(routes::QUESTIONNAIRE), &inner, &mut problems);
         problems.extend(compile::audit(q));
-        questionnaire_rules = Some((compile::json_for_html(&rules), intro));
+        let plan_json = compile::json_for_html(&plan_rules(&rules));
+        questionnaire_rules = Some((compile::json_for_html(&rules), plan_json, intro));
     }
     gate(&problems)?;
     let Some(templates) = templates else {
@@ -282,6 +283,7 @@ pub fn build_reporting(
         "The whole guide on one page, for printing or reading offline.",
     );
     print_view.print_sections = printed;
+    print_view.embedded_checklists = embedded_checklists(&rendered);
     // The printable guide, by far the largest page, is rendered beside the content pages, whose
     // views are each built and rendered on a worker thread and dropped right away, so the
     // views of a big site never sit in memory all at once.
@@ -303,6 +305,7 @@ pub fn build_reporting(
                         &page.title,
                         &page.description,
                     );
+                    view.embedded_checklists = embedded_checklists([&r]);
                     view.html = r.html;
                     view.toc = r.toc;
                     view.severity = page.severity.map(LevelView::from);
@@ -363,7 +366,7 @@ pub fn build_reporting(
     view.checklists = chrome.checklist_views(&print_lists, Some(&embed));
     views.push((print_lists.output_path(), view));
     let print_at = views.len();
-    if let (Some(q), Some((rules_json, intro_html))) = (&site.questionnaire, questionnaire_rules) {
+    if let (Some(q), Some((rules_json, plan_json, intro_html))) = (&site.questionnaire, questionnaire_rules) {
         let qroute = Route::new(routes::QUESTIONNAIRE);
         let qview = questionnaire_view(q, rules_json, intro_html, &names);
         let mut view = chrome.page_view(
@@ -381,7 +384,10 @@ pub fn build_reporting(
             "Your plan",
             "The checklists and follow-up actions for the platform your answers point to.",
         );
-        view.questionnaire = Some(qview);
+        view.questionnaire = Some(QuestionnaireView {
+            rules_json: plan_json,
+            ..qview
+        });
         view.checklists = chrome.checklist_views(&plan, Some(&embed));
         views.push((plan.output_path(), view));
     }
@@ -695,6 +701,7 @@ impl<'a> Chrome<'a> {
             risks: Vec::new(),
             checklists: Vec::new(),
             checklist: None,
+            embedded_checklists: Vec::new(),
             questionnaire: None,
             print_sections: Vec::new(),
         }
@@ -764,11 +771,8 @@ fn absolutize_assets(view: &mut PageView, base: &str) {
     {
         fix(link);
     }
-    if let Some(css) = &mut view.assets.css {
-        fix(&mut css.href);
-    }
-    for script in view.assets.scripts.values_mut() {
-        fix(&mut script.href);
+    for asset in view.assets.styles.values_mut().chain(view.assets.scripts.values_mut()) {
+        fix(&mut asset.href);
     }
     if let Some(s) = &mut view.assets.search_index {
         fix(&mut s.href);
@@ -779,6 +783,17 @@ fn absolutize_assets(view: &mut PageView, base: &str) {
     for section in &mut view.nav {
         fix(&mut section.link.href);
     }
+}
+
+/// The ids of the checklists embedded in rendered documents, in order, each once.
+fn embedded_checklists<'a>(rendered: impl IntoIterator<Item = &'a Rendered>) -> Vec<String> {
+    let ids: BTreeSet<&String> = rendered
+        .into_iter()
+        .flat_map(|r| &r.embeds)
+        .filter(|(kind, _)| *kind == EmbedKind::Checklist)
+        .map(|(_, id)| id)
+        .collect();
+    ids.into_iter().cloned().collect()
 }
 
 /// Risk pages, worst first, for the home page's "what can go wrong" list.

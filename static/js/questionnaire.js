@@ -1,70 +1,28 @@
-// The threat-model questionnaire in the browser: the evaluator (a mirror of the Rust one in
-// src/compile.rs), the questionnaire page and the "your plan" page. Answers live only in the
-// page address (#data=private&purpose=personal&…); nothing is stored or sent anywhere.
+// The questionnaire page (/questionnaire/): the form, the result with its reasons, what would
+// change it, sharing and the printed answers. Built on evaluator.js, loaded before it.
 (function () {
   "use strict";
+  var Q = window.riskguideQuestionnaire;
+  if (!Q) return;
+  var evaluate = Q.evaluate;
+  var fragment = Q.fragment;
+  var parseFragment = Q.parseFragment;
+  var answeredCount = Q.answeredCount;
+  var findOption = Q.findOption;
+  var own = Q.own;
+  var effectOf = Q.effectOf;
+  var chosen = Q.chosen;
+  var followUps = Q.followUps;
+  var answerNote = Q.answerNote;
+  var el = Q.el;
+  var link = Q.link;
+  var siteHref = Q.siteHref;
+  var clear = Q.clear;
+  var nameOf = Q.nameOf;
+  var root = document.documentElement;
 
-  // ------------------------------------------------------------------ evaluator
-
-  function findOption(question, id) {
-    for (var i = 0; i < question.options.length; i++) {
-      if (question.options[i].id === id) return question.options[i];
-    }
-    return null;
-  }
-
-  function own(map, key) {
-    return map != null && Object.prototype.hasOwnProperty.call(map, key);
-  }
-
-  // The effect of an option on a platform: a whole number, "exclude", or 0 when absent.
-  function effectOf(option, platform) {
-    var e = own(option.effects, platform) ? option.effects[platform] : 0;
-    return e === "exclude" || typeof e === "number" ? e : 0;
-  }
-
-  // The chosen option of a question, or null when unanswered or answered with an unknown id.
-  function chosen(question, answers) {
-    return own(answers, question.id) ? findOption(question, answers[question.id]) : null;
-  }
-
-  // Scores start at 0, integer effects add up, "exclude" removes a platform whatever its score.
-  // Ranking: the platforms still in the running by score (highest first), then tie-break order.
-  function evaluate(rules, answers) {
-    var platforms = rules.tie_break;
-    var scores = {};
-    var excluded = {};
-    platforms.forEach(function (p) { scores[p] = 0; });
-    rules.questions.forEach(function (question) {
-      var option = chosen(question, answers);
-      if (!option) return;
-      platforms.forEach(function (p) {
-        var e = effectOf(option, p);
-        if (e === "exclude") {
-          if (!own(excluded, p)) excluded[p] = [];
-          excluded[p].push({ question: question.id, option: option.id });
-        } else {
-          scores[p] += e;
-        }
-      });
-    });
-    var ranking = platforms.filter(function (p) { return !own(excluded, p); });
-    ranking.sort(function (a, b) {
-      return scores[b] - scores[a] || platforms.indexOf(a) - platforms.indexOf(b);
-    });
-    var winner = ranking.length ? ranking[0] : null;
-    var runnerUp = ranking.length > 1 ? ranking[1] : null;
-    return {
-      scores: scores,
-      excluded: excluded,
-      ranking: ranking,
-      winner: winner,
-      runner_up: runnerUp,
-      close_call: runnerUp !== null && scores[winner] - scores[runnerUp] <= rules.close_call_gap
-    };
-  }
-
-  // Every single-answer change that changes the winner, in question order, then option order.
+  // Every single-answer change that changes the winner, in question order, then option order
+  // (part of the evaluator's mirror of src/compile.rs that only this page needs).
   function flips(rules, answers) {
     var base = evaluate(rules, answers).winner;
     var trial = {};
@@ -87,94 +45,7 @@
     return out;
   }
 
-  // `data=private&purpose=personal&…` in question order; unanswered questions are left out.
-  function fragment(rules, answers) {
-    var parts = [];
-    rules.questions.forEach(function (question) {
-      var option = chosen(question, answers);
-      if (option) parts.push(encodeURIComponent(question.id) + "=" + encodeURIComponent(option.id));
-    });
-    return parts.join("&");
-  }
-
-  function decode(text) {
-    try { return decodeURIComponent(text.replace(/\+/g, " ")); } catch (e) { return null; }
-  }
-
-  // Reads answers from a fragment; unknown questions and options are ignored.
-  function parseFragment(rules, hash) {
-    var answers = {};
-    String(hash || "").replace(/^#/, "").split("&").forEach(function (pair) {
-      var at = pair.indexOf("=");
-      if (at < 1) return;
-      var qid = decode(pair.slice(0, at));
-      var oid = decode(pair.slice(at + 1));
-      rules.questions.forEach(function (question) {
-        if (question.id === qid && findOption(question, oid)) answers[qid] = oid;
-      });
-    });
-    return answers;
-  }
-
-  function answeredCount(rules, answers) {
-    return rules.questions.filter(function (q) { return chosen(q, answers) !== null; }).length;
-  }
-
-  window.riskguideQuestionnaire = {
-    evaluate: evaluate,
-    flips: flips,
-    fragment: fragment,
-    parseFragment: parseFragment
-  };
-
-  // ------------------------------------------------------------------ shared page helpers
-
-  var root = document.documentElement;
-  // Lets the stylesheet show the parts that only work with this script.
-  root.classList.add("js");
-
-  // Builds an element: props sets className, id, href, type, text and data-* (via dataset).
-  function el(tag, props, children) {
-    var node = document.createElement(tag);
-    var p = props || {};
-    if (p.className) node.className = p.className;
-    if (p.id) node.id = p.id;
-    if (p.href) node.setAttribute("href", p.href);
-    if (p.type) node.type = p.type;
-    if (p.text != null) node.textContent = p.text;
-    if (p.data) Object.keys(p.data).forEach(function (k) { node.setAttribute("data-" + k, p.data[k]); });
-    if (p.attrs) Object.keys(p.attrs).forEach(function (k) { node.setAttribute(k, p.attrs[k]); });
-    (children || []).forEach(function (c) {
-      if (c == null) return;
-      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
-
-  // Opened from disk, "dir/" would show a directory listing: point links at dir/index.html.
-  function pageHref(href) {
-    if (!href || location.protocol !== "file:" || /^[a-z][a-z0-9+.-]*:/i.test(href) || href.charAt(0) === "#") return href;
-    var cut = href.search(/[#?]/);
-    var path = cut < 0 ? href : href.slice(0, cut);
-    var rest = cut < 0 ? "" : href.slice(cut);
-    return path && path.charAt(path.length - 1) === "/" ? path + "index.html" + rest : href;
-  }
-
-  function link(href, text, className) {
-    return href ? el("a", { href: pageHref(href), text: text, className: className }) : el("span", { text: text, className: className });
-  }
-
-  function siteHref(path) {
-    return pageHref((root.getAttribute("data-root") || "./") + path);
-  }
-
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-  }
-
-  function nameOf(rules, p) {
-    return own(rules.platforms, p) ? rules.platforms[p].name : p;
-  }
+  Q.flips = flips;
 
   function signed(n) {
     if (n > 0) return "+" + n;
@@ -207,6 +78,7 @@
   }
 
   // Reasons that fired for one platform, in question order, with the answer behind each.
+
   function firedReasons(rules, answers, platform) {
     var out = [];
     rules.questions.forEach(function (question, n) {
@@ -221,25 +93,7 @@
 
   // Follow-up actions for the winner: those for every platform and those for the winner.
   // One is a warning when the answer behind it lowered the winner's score.
-  function followUps(rules, answers, winner) {
-    var out = [];
-    var seen = {};
-    rules.questions.forEach(function (question, n) {
-      var option = chosen(question, answers);
-      if (!option) return;
-      var e = effectOf(option, winner);
-      (option.follow_up || []).forEach(function (f) {
-        if (f.platform && f.platform !== winner) return;
-        var key = f.text + "\n" + (f.href || "");
-        if (own(seen, key)) return;
-        seen[key] = true;
-        out.push({ text: f.text, href: f.href, warning: typeof e === "number" && e < 0, number: n + 1, option: option });
-      });
-    });
-    return out.filter(function (f) { return f.warning; }).concat(out.filter(function (f) { return !f.warning; }));
-  }
 
-  // The highest score each platform could reach, so every bar shares one scale.
   function scale(rules) {
     var best = 1;
     rules.tie_break.forEach(function (p) {
@@ -257,11 +111,6 @@
     return best;
   }
 
-  function answerNote(number, option) {
-    return "Your answer to question " + number + ": " + option.label;
-  }
-
-  // One reason: its effect, its text, a link to the guide section behind it, and the answer that fired it.
   function reasonItem(item) {
     var out = item.effect === "exclude";
     var li = el("li", { className: "reason" + (out ? " reason-exclude" : item.effect < 0 ? " reason-minus" : " reason-plus") });
@@ -301,8 +150,6 @@
     });
     return list;
   }
-
-  // ------------------------------------------------------------------ the questionnaire page
 
   function setupQuestionnaire(rules, form) {
     var body = document.querySelector("#result .result-body");
@@ -603,93 +450,8 @@
     if (answeredCount(rules, answers) === total) showResult();
   }
 
-  // ------------------------------------------------------------------ the plan page
-
-  function setupPlan(rules, page) {
-    var summary = document.getElementById("plan-summary");
-    var sections = document.querySelectorAll("section.plan-checklist");
-    var back = page.querySelector("a.plan-back");
-    var showAll = false;
-
-    function platformsOf(section) {
-      return (section.getAttribute("data-platforms") || "").split(/\s+/).filter(Boolean);
-    }
-
-    function render() {
-      var hash = location.hash.replace(/^#/, "");
-      var answers = parseFragment(rules, hash);
-      var done = answeredCount(rules, answers);
-      var total = rules.questions.length;
-      var frag = fragment(rules, answers);
-      var qhref = siteHref("questionnaire/") + (frag ? "#" + frag : "");
-      if (back) back.setAttribute("href", qhref);
-      clear(summary);
-      var result = evaluate(rules, answers);
-      var w = done === total ? result.winner : null;
-      for (var i = 0; i < sections.length; i++) {
-        sections[i].hidden = !!w && !showAll && platformsOf(sections[i]).indexOf(w) < 0;
-      }
-      if (!w) {
-        summary.appendChild(el("p", { className: "plan-waiting" }, done === 0
-          ? ["Your plan is built from the answers in this page's address, and there are none yet. Answer the ", link(qhref, "questionnaire"), " and follow its link to your plan; until then every checklist is shown below."]
-          : ["The address answers " + done + " of " + total + " questions. ", link(qhref, "Finish the questionnaire"), " to narrow this page to one platform; until then every checklist is shown below."]));
-        return;
-      }
-      var info = rules.platforms[w] || { name: w, href: "" };
-      var box = el("div", { className: "plan-recommendation", data: { platform: w } });
-      box.appendChild(el("p", { className: "recommendation-label", text: "Your answers point to" }));
-      box.appendChild(el("p", { className: "recommendation-name" }, [link(info.href, info.name)]));
-      if (result.close_call && result.runner_up) {
-        box.appendChild(el("p", { className: "close-call" }, [
-          el("strong", { text: "Close call: " }),
-          nameOf(rules, result.runner_up) + " scored " + result.scores[result.runner_up] + " against " + result.scores[w] + ". The questionnaire shows what would tip it."
-        ]));
-      }
-      box.appendChild(el("p", null, [link(qhref, "Review or change your answers"), " (the questionnaire opens with them filled in)."]));
-      summary.appendChild(box);
-      var actions = followUps(rules, answers, w);
-      if (actions.length) {
-        summary.appendChild(el("h2", { text: "Follow-up actions" }));
-        var list = el("ul", { className: "follow-ups" });
-        actions.forEach(function (f) {
-          var li = el("li", { className: f.warning ? "follow-up follow-up-warning" : "follow-up" });
-          if (f.warning) li.appendChild(el("strong", { className: "warning-tag", text: "Fix first: " }));
-          li.appendChild(link(f.href, f.text));
-          if (f.warning) li.appendChild(el("span", { className: "reason-answer", text: answerNote(f.number, f.option) }));
-          list.appendChild(li);
-        });
-        summary.appendChild(list);
-      }
-      var shown = 0;
-      for (var j = 0; j < sections.length; j++) if (!sections[j].hidden) shown++;
-      var toggle = el("button", { type: "button", className: "button plan-toggle no-print", text: showAll ? "Show only the " + info.name + " checklists" : "Show every checklist" });
-      toggle.addEventListener("click", function () {
-        showAll = !showAll;
-        render();
-        var again = summary.querySelector(".plan-toggle");
-        if (again) again.focus();
-      });
-      summary.appendChild(el("p", { className: "plan-note" }, [
-        showAll ? "Showing every checklist. " : "Showing the " + shown + " " + (shown === 1 ? "checklist" : "checklists") + " for " + info.name + ". ", toggle
-      ]));
-    }
-
-    window.addEventListener("hashchange", render);
-    render();
-  }
-
-  function start() {
-    var data = document.getElementById("questionnaire-rules");
-    if (!data) return;
-    var rules;
-    try { rules = JSON.parse(data.textContent); } catch (e) { return; }
-    if (!rules || !rules.questions || !rules.questions.length || !rules.tie_break) return;
+  Q.withRules(function (rules) {
     var form = document.getElementById("questionnaire");
     if (form) setupQuestionnaire(rules, form);
-    var plan = document.querySelector(".plan-page");
-    if (plan) setupPlan(rules, plan);
-  }
-
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  });
 })();
