@@ -342,6 +342,28 @@ mod tests {
     }
 
     #[test]
+    fn scripts_lose_indentation_and_comment_lines_only() {
+        let compact = |s: &str| String::from_utf8(compact_script(s.as_bytes().to_vec())).unwrap();
+        assert_eq!(
+            compact("// head\r\n  var a = 1; // keeps\r\n\r\n  /* x\r\n  // y */\r\n  a++;\r\n"),
+            "var a = 1; // keeps\n/* x\n// y */\na++;\n"
+        );
+        // Where a line break can sit inside a string, the script stays exactly as written.
+        for whole in ["var s = \"a\\\n    b\";\n", "var t = `a\n    b`;\n"] {
+            assert_eq!(compact(whole), whole);
+        }
+        assert_eq!(compact_script(vec![0xff, b' ', b'a']), vec![0xff, b' ', b'a']);
+    }
+
+    #[test]
+    fn stylesheet_entries_are_top_level_files_without_a_leading_underscore() {
+        assert!(is_stylesheet_entry("main.css") && is_stylesheet_entry("checklist.css"));
+        for partial in ["_shared.css", "parts/links.css", "main.scss", "notes.txt"] {
+            assert!(!is_stylesheet_entry(partial), "{partial}");
+        }
+    }
+
+    #[test]
     fn fingerprints_are_stable_and_content_based() {
         let a = fingerprint("main.css", b"a{}");
         assert_eq!(a.path, fingerprint("main.css", b"a{}").path);
