@@ -3,26 +3,26 @@
 //! page of the shipped guide but the printable one stays under 30,000 bytes gzipped, with them.
 mod common;
 
+use common::html::{Tag, tags};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// Each `<link rel="stylesheet">` and `<script src>` of a page: the tag's text and its URL.
-fn asset_tags(html: &str) -> Vec<(&str, &str)> {
-    let mut out = Vec::new();
-    for tag in html.split('<').skip(1) {
-        let tag = &tag[..tag.find('>').unwrap_or(tag.len())];
-        let attr = if tag.starts_with("link ") && tag.contains("rel=\"stylesheet\"") {
-            " href=\""
-        } else if tag.starts_with("script ") && tag.contains(" src=\"") {
-            " src=\""
-        } else {
-            continue;
-        };
-        let start = tag.find(attr).expect("the attribute") + attr.len();
-        out.push((tag, &tag[start..start + tag[start..].find('"').expect("closing quote")]));
-    }
-    out
+/// Each `<link rel="stylesheet">` and `<script src>` of a page, with its URL.
+fn asset_tags(html: &str) -> Vec<(Tag, String)> {
+    tags(html)
+        .0
+        .into_iter()
+        .filter_map(|tag| {
+            let get = |n: &str| tag.attrs.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+            let url = match tag.name.as_str() {
+                "link" if get("rel").as_deref() == Some("stylesheet") => get("href"),
+                "script" => get("src"),
+                _ => None,
+            }?;
+            Some((tag, url))
+        })
+        .collect()
 }
 
 /// The assets a page links, by logical name (`main.css`, `checklist.js`); each must carry an
@@ -35,12 +35,14 @@ fn linked(html: &str, page: &str) -> BTreeSet<String> {
         let mut parts: Vec<&str> = url.rsplit('/').next().expect("a file name").split('.').collect();
         assert_eq!(parts.len(), 3, "{page}: {url} is not a fingerprinted asset");
         parts.remove(1);
-        assert!(
-            tag.contains("integrity=\"sha384-"),
-            "{page}: {url} has no integrity hash"
-        );
-        if tag.starts_with("script ") && parts[0] != "site" {
-            assert!(tag.contains(" defer"), "{page}: {url} blocks rendering");
+        let has = |n: &str| {
+            tag.attrs
+                .iter()
+                .any(|(k, v)| k == n && (n != "integrity" || v.starts_with("sha384-")))
+        };
+        assert!(has("integrity"), "{page}: {url} has no integrity hash");
+        if tag.name == "script" && parts[0] != "site" {
+            assert!(has("defer"), "{page}: {url} blocks rendering");
         }
         names.insert(parts.join("."));
     }

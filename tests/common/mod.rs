@@ -3,6 +3,8 @@
 //! real headless Chromium (Debian's `chromium` and `chromium-driver`).
 #![allow(dead_code)]
 
+pub mod html;
+
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
