@@ -170,6 +170,19 @@
     return own(rules.platforms, p) ? rules.platforms[p].name : p;
   }
 
+  // The follow-up actions as a list; a warning ("fix first") names the answer behind it.
+  function followUpList(actions) {
+    var list = el("ul", { className: "follow-ups" });
+    actions.forEach(function (f) {
+      var li = el("li", { className: f.warning ? "follow-up follow-up-warning" : "follow-up" });
+      if (f.warning) li.appendChild(el("strong", { className: "warning-tag", text: "Fix first: " }));
+      li.appendChild(link(f.href, f.text));
+      if (f.warning) li.appendChild(el("span", { className: "reason-answer", text: answerNote(f.number, f.option) }));
+      list.appendChild(li);
+    });
+    return list;
+  }
+
   // Calls setup(rules) once the page is parsed, if it carries readable rules.
   function withRules(setup) {
     function go() {
@@ -192,6 +205,7 @@
     effectOf: effectOf,
     chosen: chosen,
     followUps: followUps,
+    followUpList: followUpList,
     answerNote: answerNote,
     el: el,
     link: link,

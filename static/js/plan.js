@@ -4,17 +4,7 @@
   "use strict";
   var Q = window.riskguideQuestionnaire;
   if (!Q) return;
-  var evaluate = Q.evaluate;
-  var fragment = Q.fragment;
-  var parseFragment = Q.parseFragment;
-  var answeredCount = Q.answeredCount;
-  var followUps = Q.followUps;
-  var answerNote = Q.answerNote;
-  var el = Q.el;
-  var link = Q.link;
-  var siteHref = Q.siteHref;
-  var clear = Q.clear;
-  var nameOf = Q.nameOf;
+  var el = Q.el, link = Q.link;
 
   function setupPlan(rules, page) {
     var summary = document.getElementById("plan-summary");
@@ -28,14 +18,14 @@
 
     function render() {
       var hash = location.hash.replace(/^#/, "");
-      var answers = parseFragment(rules, hash);
-      var done = answeredCount(rules, answers);
+      var answers = Q.parseFragment(rules, hash);
+      var done = Q.answeredCount(rules, answers);
       var total = rules.questions.length;
-      var frag = fragment(rules, answers);
-      var qhref = siteHref("questionnaire/") + (frag ? "#" + frag : "");
+      var frag = Q.fragment(rules, answers);
+      var qhref = Q.siteHref("questionnaire/") + (frag ? "#" + frag : "");
       if (back) back.setAttribute("href", qhref);
-      clear(summary);
-      var result = evaluate(rules, answers);
+      Q.clear(summary);
+      var result = Q.evaluate(rules, answers);
       var w = done === total ? result.winner : null;
       for (var i = 0; i < sections.length; i++) {
         sections[i].hidden = !!w && !showAll && platformsOf(sections[i]).indexOf(w) < 0;
@@ -53,23 +43,15 @@
       if (result.close_call && result.runner_up) {
         box.appendChild(el("p", { className: "close-call" }, [
           el("strong", { text: "Close call: " }),
-          nameOf(rules, result.runner_up) + " scored " + result.scores[result.runner_up] + " against " + result.scores[w] + ". The questionnaire shows what would tip it."
+          Q.nameOf(rules, result.runner_up) + " scored " + result.scores[result.runner_up] + " against " + result.scores[w] + ". The questionnaire shows what would tip it."
         ]));
       }
       box.appendChild(el("p", null, [link(qhref, "Review or change your answers"), " (the questionnaire opens with them filled in)."]));
       summary.appendChild(box);
-      var actions = followUps(rules, answers, w);
+      var actions = Q.followUps(rules, answers, w);
       if (actions.length) {
         summary.appendChild(el("h2", { text: "Follow-up actions" }));
-        var list = el("ul", { className: "follow-ups" });
-        actions.forEach(function (f) {
-          var li = el("li", { className: f.warning ? "follow-up follow-up-warning" : "follow-up" });
-          if (f.warning) li.appendChild(el("strong", { className: "warning-tag", text: "Fix first: " }));
-          li.appendChild(link(f.href, f.text));
-          if (f.warning) li.appendChild(el("span", { className: "reason-answer", text: answerNote(f.number, f.option) }));
-          list.appendChild(li);
-        });
-        summary.appendChild(list);
+        summary.appendChild(Q.followUpList(actions));
       }
       var shown = 0;
       for (var j = 0; j < sections.length; j++) if (!sections[j].hidden) shown++;

@@ -4,27 +4,13 @@
   "use strict";
   var Q = window.riskguideQuestionnaire;
   if (!Q) return;
-  var evaluate = Q.evaluate;
-  var fragment = Q.fragment;
-  var parseFragment = Q.parseFragment;
-  var answeredCount = Q.answeredCount;
-  var findOption = Q.findOption;
-  var own = Q.own;
-  var effectOf = Q.effectOf;
-  var chosen = Q.chosen;
-  var followUps = Q.followUps;
-  var answerNote = Q.answerNote;
-  var el = Q.el;
-  var link = Q.link;
-  var siteHref = Q.siteHref;
-  var clear = Q.clear;
-  var nameOf = Q.nameOf;
+  var chosen = Q.chosen, el = Q.el, link = Q.link, nameOf = Q.nameOf;
   var root = document.documentElement;
 
   // Every single-answer change that changes the winner, in question order, then option order
   // (part of the evaluator's mirror of src/compile.rs that only this page needs).
   function flips(rules, answers) {
-    var base = evaluate(rules, answers).winner;
+    var base = Q.evaluate(rules, answers).winner;
     var trial = {};
     rules.questions.forEach(function (question) {
       var option = chosen(question, answers);
@@ -32,12 +18,12 @@
     });
     var out = [];
     rules.questions.forEach(function (question) {
-      var current = own(trial, question.id) ? trial[question.id] : null;
+      var current = Q.own(trial, question.id) ? trial[question.id] : null;
       if (current === null) return;
       question.options.forEach(function (option) {
         if (option.id === current) return;
         trial[question.id] = option.id;
-        var winner = evaluate(rules, trial).winner;
+        var winner = Q.evaluate(rules, trial).winner;
         if (winner !== null && winner !== base) out.push({ question: question.id, option: option.id, platform: winner });
       });
       trial[question.id] = current;
@@ -85,7 +71,7 @@
       var option = chosen(question, answers);
       if (!option) return;
       (option.reasons || []).forEach(function (reason) {
-        if (reason.platform === platform) out.push({ number: n + 1, option: option, reason: reason, effect: effectOf(option, platform) });
+        if (reason.platform === platform) out.push({ number: n + 1, option: option, reason: reason, effect: Q.effectOf(option, platform) });
       });
     });
     return out;
@@ -101,7 +87,7 @@
       rules.questions.forEach(function (question) {
         var top = 0;
         question.options.forEach(function (o) {
-          var e = effectOf(o, p);
+          var e = Q.effectOf(o, p);
           if (typeof e === "number" && e > top) top = e;
         });
         total += top;
@@ -117,7 +103,7 @@
     li.appendChild(el("span", { className: "effect-badge", text: out ? "\u2715" : signed(item.effect), attrs: out ? { "aria-hidden": "true" } : null }));
     li.appendChild(el("span", { className: "reason-body" }, [
       link(item.reason.href, item.reason.text, "reason-text"),
-      el("span", { className: "reason-answer", text: answerNote(item.number, item.option) })
+      el("span", { className: "reason-answer", text: Q.answerNote(item.number, item.option) })
     ]));
     return li;
   }
@@ -127,7 +113,7 @@
     var max = scale(rules);
     var list = el("ul", { className: "scores" });
     rules.tie_break.forEach(function (p) {
-      var isOut = own(result.excluded, p);
+      var isOut = Q.own(result.excluded, p);
       var row = el("li", { className: "score" + (isOut ? " score-excluded" : "") + (final && p === result.winner ? " score-winner" : ""), data: { platform: p } });
       var head = el("div", { className: "score-head" }, [el("span", { className: "score-name", text: nameOf(rules, p) })]);
       if (final && p === result.winner) head.appendChild(el("span", { className: "score-tag", text: "Recommended" }));
@@ -166,16 +152,16 @@
       for (var i = 0; i < radios.length; i++) {
         if (radios[i].checked) out[radios[i].name] = radios[i].value;
       }
-      return parseFragment(rules, fragmentOf(out));
+      return Q.parseFragment(rules, fragmentOf(out));
     }
 
     function fragmentOf(map) {
-      return fragment(rules, map);
+      return Q.fragment(rules, map);
     }
 
     function writeForm() {
       for (var i = 0; i < radios.length; i++) {
-        radios[i].checked = own(answers, radios[i].name) && answers[radios[i].name] === radios[i].value;
+        radios[i].checked = Q.own(answers, radios[i].name) && answers[radios[i].name] === radios[i].value;
       }
     }
 
@@ -187,8 +173,8 @@
     }
 
     function render() {
-      var done = answeredCount(rules, answers);
-      var result = evaluate(rules, answers);
+      var done = Q.answeredCount(rules, answers);
+      var result = Q.evaluate(rules, answers);
       var complete = done === total;
       progressBar.value = done;
       progressText.textContent = complete
@@ -196,7 +182,7 @@
         : done + " of " + total + " answered";
       clearButton.hidden = done === 0;
       root.classList.toggle("quiz-complete", complete);
-      clear(body);
+      Q.clear(body);
       if (complete && result.winner) renderResult(result);
       else renderPartial(result, done);
       markPersona();
@@ -307,27 +293,19 @@
         body.appendChild(flipList);
       }
 
-      var actions = followUps(rules, answers, w);
+      var actions = Q.followUps(rules, answers, w);
       if (actions.length) {
         body.appendChild(el("h3", { text: "Follow-up actions" }));
         body.appendChild(el("p", { className: "result-note", text: actions.some(function (f) { return f.warning; })
           ? "Things to do because of your answers. Those marked \u201cfix first\u201d come from answers that cost " + info.name + " points."
           : "Things to do because of your answers." }));
-        var todo = el("ul", { className: "follow-ups" });
-        actions.forEach(function (f) {
-          var li = el("li", { className: f.warning ? "follow-up follow-up-warning" : "follow-up" });
-          if (f.warning) li.appendChild(el("strong", { className: "warning-tag", text: "Fix first: " }));
-          li.appendChild(link(f.href, f.text));
-          if (f.warning) li.appendChild(el("span", { className: "reason-answer", text: answerNote(f.number, f.option) }));
-          todo.appendChild(li);
-        });
-        body.appendChild(todo);
+        body.appendChild(Q.followUpList(actions));
       }
 
       body.appendChild(el("h3", { text: "Checklists and your plan" }));
       var next = el("ul", { className: "next-steps" });
       next.appendChild(el("li", null, [
-        link(siteHref("plan/") + "#" + frag, "Your plan"), ": the follow-up actions and the " + info.name + " checklists on one page, kept with these answers."
+        link(Q.siteHref("plan/") + "#" + frag, "Your plan"), ": the follow-up actions and the " + info.name + " checklists on one page, kept with these answers."
       ]));
       (info.checklists || []).forEach(function (c) { next.appendChild(el("li", null, [link(c.href, c.title)])); });
       next.appendChild(el("li", null, [link(info.href, "The " + info.name + " section of the guide")]));
@@ -344,7 +322,7 @@
         var last = groups[groups.length - 1];
         var question = null;
         rules.questions.forEach(function (q) { if (q.id === f.question) question = q; });
-        var option = question && findOption(question, f.option);
+        var option = question && Q.findOption(question, f.option);
         if (!option) return;
         if (last && last.question === question && last.platform === f.platform) last.options.push(option);
         else groups.push({ question: question, platform: f.platform, options: [option] });
@@ -402,7 +380,7 @@
     }
 
     function applyHash(hash) {
-      answers = parseFragment(rules, hash);
+      answers = Q.parseFragment(rules, hash);
       writeForm();
       render();
     }
@@ -424,7 +402,7 @@
       var hash = location.hash.replace(/^#/, "");
       if (!hash || isAnswerHash(hash)) {
         applyHash(hash);
-      } else if (answeredCount(rules, answers) > 0) {
+      } else if (Q.answeredCount(rules, answers) > 0) {
         // An in-page jump (#main, #matrix, …): keep the answers in the address.
         setFragment(fragmentOf(answers), false);
       }
@@ -447,7 +425,7 @@
     var start = location.hash.replace(/^#/, "");
     applyHash(isAnswerHash(start) ? start : "");
     // An opened shared link shows its result first.
-    if (answeredCount(rules, answers) === total) showResult();
+    if (Q.answeredCount(rules, answers) === total) showResult();
   }
 
   Q.withRules(function (rules) {
