@@ -785,7 +785,7 @@ fn absolutize_assets(view: &mut PageView, base: &str) {
     }
 }
 
-/// The ids of the checklists embedded in rendered documents, in order, each once.
+/// The ids of the checklists embedded in rendered documents, sorted, each once.
 fn embedded_checklists<'a>(rendered: impl IntoIterator<Item = &'a Rendered>) -> Vec<String> {
     let ids: BTreeSet<&String> = rendered
         .into_iter()
