@@ -1,9 +1,12 @@
-//! Assets: the inventory of `static/`, the CSS bundle (lightningcss: `@import`s inlined,
-//! minified, highlight colours appended), content-hashed names and SRI hashes.
+//! Assets: the inventory of `static/`, the stylesheet bundles (lightningcss: `@import`s inlined,
+//! minified), content-hashed names and SRI hashes.
 //!
 //! Produces an [`AssetManifest`] (logical name → fingerprinted path and integrity) and the
-//! bytes to emit. `static/css/main.css` is the stylesheet entry; `static/js/*.js` are scripts;
-//! every other file is copied under its own path. Reads `static/` only; renders and writes nothing.
+//! bytes to emit. Every `static/css/*.css` whose name does not start with `_` is a stylesheet
+//! entry, bundled with its `@import`s; `_name.css` files (and any under a subfolder of `css/`)
+//! are partials, reached only through `@import`. The base stylesheet, `main.css`, which every
+//! page links, also gets the code highlighting colours. `static/js/*.js` are scripts; every
+//! other file is copied under its own path. Reads `static/` only; renders and writes nothing.
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
@@ -16,7 +19,8 @@ use sha2::{Digest, Sha256, Sha384};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-pub const CSS_ENTRY: &str = "css/main.css";
+/// The stylesheet every page links; the highlighting colours are appended to it.
+pub const BASE_STYLESHEET: &str = "main.css";
 
 /// One fingerprinted asset: where it is written and its SRI hash.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -27,8 +31,8 @@ pub struct Fingerprinted {
 
 #[derive(Debug, Clone, Default)]
 pub struct AssetManifest {
-    /// The bundled stylesheet.
-    pub css: Option<Fingerprinted>,
+    /// Bundled stylesheets by entry file name (`main.css`, `checklist.css`).
+    pub styles: BTreeMap<String, Fingerprinted>,
     /// Scripts by file name (`checklist.js`).
     pub scripts: BTreeMap<String, Fingerprinted>,
     /// Files copied as they are (`images/trust-boundary.svg`), for link and image checks.
@@ -84,6 +88,7 @@ pub fn bundle(config: &Config) -> (AssetManifest, Diagnostics) {
             }
         } else if let Some(name) = rel.strip_prefix("js/") {
             if name.ends_with(".js") && !name.contains('/') {
+                let bytes = compact_script(bytes);
                 let f = fingerprint(name, &bytes);
                 manifest.outputs.insert(f.path.clone(), bytes);
                 manifest.scripts.insert(name.to_string(), f);
@@ -99,13 +104,36 @@ pub fn bundle(config: &Config) -> (AssetManifest, Diagnostics) {
             manifest.outputs.insert(rel, bytes);
         }
     }
-    let entry = dir.join(CSS_ENTRY);
-    if css_sources.contains_key(&entry) {
-        match bundle_css(&dir, &entry, css_sources) {
+    let entries: Vec<String> = css_sources
+        .keys()
+        .filter_map(|path| path.strip_prefix(dir.join("css")).ok())
+        .filter_map(|rel| rel.to_str())
+        .filter(|name| is_stylesheet_entry(name))
+        .map(str::to_string)
+        .collect();
+    for name in entries.iter().filter(|name| !is_safe_output_path(name)) {
+        problems.push(Diagnostic::error(
+            "E071",
+            Location::file(format!("static/css/{name}")),
+            "stylesheet name must use letters, digits, `-`, `_` and `.`",
+        ));
+    }
+    let entries = entries.into_iter().filter(|name| is_safe_output_path(name));
+    let provider = StaticCss {
+        root: dir.clone(),
+        sources: css_sources,
+    };
+    for name in entries {
+        let extra = if name == BASE_STYLESHEET {
+            highlight::THEME_CSS
+        } else {
+            ""
+        };
+        match bundle_css(&provider, &name, extra) {
             Ok(css) => {
-                let f = fingerprint("main.css", css.as_bytes());
+                let f = fingerprint(&name, css.as_bytes());
                 manifest.outputs.insert(f.path.clone(), css.into_bytes());
-                manifest.css = Some(f);
+                manifest.styles.insert(name, f);
             }
             Err(d) => problems.push(d),
         }
@@ -162,6 +190,35 @@ fn read_static(config: &Config, dir: &Path, problems: &mut Diagnostics) -> Vec<(
         }
     }
     out
+}
+
+/// A script without its indentation, blank lines and whole-line `//` comments. Its tokens and
+/// line breaks stay as they are, so automatic semicolon insertion and its meaning do too. A
+/// script where a line break can sit inside a string (a template literal, a line ending in a
+/// backslash) or that is not UTF-8 is left whole.
+fn compact_script(bytes: Vec<u8>) -> Vec<u8> {
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return bytes;
+    };
+    if text.contains('`') || text.lines().any(|line| line.trim_end().ends_with('\\')) {
+        return bytes;
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines().map(str::trim) {
+        // A line that starts with `//` is a comment unless a block comment ends on it.
+        if line.is_empty() || (line.starts_with("//") && !line.contains("*/")) {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.into_bytes()
+}
+
+/// True for a file directly under `static/css/` that is bundled on its own: `name.css` not
+/// starting with `_` (those, and files in subfolders, are partials for `@import`).
+fn is_stylesheet_entry(name: &str) -> bool {
+    name.ends_with(".css") && !name.contains('/') && !name.starts_with('_')
 }
 
 /// True for relative paths made of plain names: nothing can climb out of the output directory.
@@ -224,42 +281,43 @@ impl SourceProvider for StaticCss {
     }
 }
 
-fn bundle_css(root: &Path, entry: &Path, sources: BTreeMap<PathBuf, String>) -> Result<String, Diagnostic> {
-    let provider = StaticCss {
-        root: root.to_path_buf(),
-        sources,
+/// Bundles `static/css/<name>` with its `@import`s, minified, with `extra` CSS appended.
+fn bundle_css(provider: &StaticCss, name: &str, extra: &str) -> Result<String, Diagnostic> {
+    let root = &provider.root;
+    let entry = root.join("css").join(name);
+    let printer = || PrinterOptions {
+        minify: true,
+        ..PrinterOptions::default()
     };
-    let mut bundler = Bundler::new(&provider, None, ParserOptions::default());
     let css_error = |message: String, loc: Option<(String, u32, u32)>| {
         let location = match loc {
             Some((file, line, col)) => {
                 let rel = relative(root, Path::new(&file));
                 Location::at(format!("static/{rel}"), line as usize + 1, col as usize)
             }
-            None => Location::file(format!("static/{CSS_ENTRY}")),
+            None => Location::file(format!("static/css/{name}")),
         };
         Diagnostic::error("E072", location, message)
     };
+    let mut bundler = Bundler::new(provider, None, ParserOptions::default());
     let mut sheet = bundler
-        .bundle(entry)
+        .bundle(&entry)
         .map_err(|e| css_error(e.kind.to_string(), e.loc.map(|l| (l.filename, l.line, l.column))))?;
     sheet
         .minify(MinifyOptions::default())
         .map_err(|e| css_error(e.kind.to_string(), None))?;
-    let printed = sheet
-        .to_css(PrinterOptions {
-            minify: true,
-            ..PrinterOptions::default()
-        })
-        .map_err(|e| css_error(e.kind.to_string(), None))?;
-    let extra = lightningcss::stylesheet::StyleSheet::parse(highlight::THEME_CSS, ParserOptions::default())
+    let mut css = sheet
+        .to_css(printer())
         .map_err(|e| css_error(e.kind.to_string(), None))?
-        .to_css(PrinterOptions {
-            minify: true,
-            ..PrinterOptions::default()
-        })
-        .map_err(|e| css_error(e.kind.to_string(), None))?;
-    Ok(format!("{}{}", printed.code, extra.code))
+        .code;
+    if !extra.is_empty() {
+        let appended = lightningcss::stylesheet::StyleSheet::parse(extra, ParserOptions::default())
+            .map_err(|e| css_error(e.kind.to_string(), None))?
+            .to_css(printer())
+            .map_err(|e| css_error(e.kind.to_string(), None))?;
+        css.push_str(&appended.code);
+    }
+    Ok(css)
 }
 
 #[cfg(test)]
@@ -280,6 +338,28 @@ mod tests {
             "",
         ] {
             assert!(!is_safe_output_path(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn scripts_lose_indentation_and_comment_lines_only() {
+        let compact = |s: &str| String::from_utf8(compact_script(s.as_bytes().to_vec())).unwrap();
+        assert_eq!(
+            compact("// head\r\n  var a = 1; // keeps\r\n\r\n  /* x\r\n  // y */\r\n  a++;\r\n"),
+            "var a = 1; // keeps\n/* x\n// y */\na++;\n"
+        );
+        // Where a line break can sit inside a string, the script stays exactly as written.
+        for whole in ["var s = \"a\\\n    b\";\n", "var t = `a\n    b`;\n"] {
+            assert_eq!(compact(whole), whole);
+        }
+        assert_eq!(compact_script(vec![0xff, b' ', b'a']), vec![0xff, b' ', b'a']);
+    }
+
+    #[test]
+    fn stylesheet_entries_are_top_level_files_without_a_leading_underscore() {
+        assert!(is_stylesheet_entry("main.css") && is_stylesheet_entry("checklist.css"));
+        for partial in ["_shared.css", "parts/links.css", "main.scss", "notes.txt"] {
+            assert!(!is_stylesheet_entry(partial), "{partial}");
         }
     }
 

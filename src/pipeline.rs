@@ -280,7 +280,8 @@ pub fn build_into(
         let rules = compile::questionnaire_json(q, &Route::new(routes::QUESTIONNAIRE), &inner, &titles, &mut problems);
         let intro = markdown::render_block(&q.intro, &Route::new(routes::QUESTIONNAIRE), &inner, &mut problems);
         problems.extend(compile::audit(q));
-        questionnaire_rules = Some((compile::json_for_html(&rules), intro));
+        let plan_json = compile::json_for_html(&plan_rules(&rules));
+        questionnaire_rules = Some((compile::json_for_html(&rules), plan_json, intro));
     }
     gate(&problems)?;
     let Some(templates) = templates else {
@@ -300,12 +301,13 @@ pub fn build_into(
         problems.extend(put_file(sink, path, bytes));
     }
     let chrome = Chrome::new(&site, &manifest, &templates, search_index.as_ref(), options);
-    let print_view = chrome.page_view(
+    let mut print_view = chrome.page_view(
         "print",
         &print_guide,
         &format!("{} (printable)", config.title),
         "The whole guide on one page, for printing or reading offline.",
     );
+    print_view.embedded_checklists = embedded_checklists(&rendered);
     // The printable guide, by far the largest page, is rendered beside the content pages, whose
     // views are each built and rendered on a worker thread and dropped right away, so the
     // views of a big site never sit in memory all at once.
@@ -336,6 +338,7 @@ pub fn build_into(
                         &page.title,
                         &page.description,
                     );
+                    view.embedded_checklists = embedded_checklists([&r]);
                     view.html = r.html;
                     view.toc = r.toc;
                     view.severity = page.severity.map(LevelView::from);
@@ -398,7 +401,7 @@ pub fn build_into(
     );
     view.checklists = chrome.checklist_views(&print_lists, Some(&embed));
     views.push((print_lists.output_path(), view));
-    if let (Some(q), Some((rules_json, intro_html))) = (&site.questionnaire, questionnaire_rules) {
+    if let (Some(q), Some((rules_json, plan_json, intro_html))) = (&site.questionnaire, questionnaire_rules) {
         let qroute = Route::new(routes::QUESTIONNAIRE);
         let qview = questionnaire_view(q, rules_json, intro_html, &names);
         let mut view = chrome.page_view(
@@ -416,7 +419,10 @@ pub fn build_into(
             "Your plan",
             "The checklists and follow-up actions for the platform your answers point to.",
         );
-        view.questionnaire = Some(qview);
+        view.questionnaire = Some(QuestionnaireView {
+            rules_json: plan_json,
+            ..qview
+        });
         view.checklists = chrome.checklist_views(&plan, Some(&embed));
         views.push((plan.output_path(), view));
     }
@@ -424,6 +430,10 @@ pub fn build_into(
     not_found.root = config.base_path.clone();
     not_found.assets = AssetsView::new(&manifest, search_index.as_ref(), &Route::new("/"), options.offline);
     absolutize_assets(&mut not_found, &config.base_path);
+    // The sections' links changed, so their markup is rendered again.
+    for section in &mut not_found.nav {
+        section.html = chrome.nav_html(&Prepared::new(&*section));
+    }
     views.push(("404.html".into(), not_found));
 
     let pages = page_problems.len() + views.len() + 1;
@@ -796,6 +806,7 @@ impl<'a> Chrome<'a> {
             risks: Vec::new(),
             checklists: Vec::new(),
             checklist: None,
+            embedded_checklists: Vec::new(),
             questionnaire: None,
             print_sections: Vec::new(),
         }
@@ -865,11 +876,8 @@ fn absolutize_assets(view: &mut PageView, base: &str) {
     {
         fix(link);
     }
-    if let Some(css) = &mut view.assets.css {
-        fix(&mut css.href);
-    }
-    for script in view.assets.scripts.values_mut() {
-        fix(&mut script.href);
+    for asset in view.assets.styles.values_mut().chain(view.assets.scripts.values_mut()) {
+        fix(&mut asset.href);
     }
     if let Some(s) = &mut view.assets.search_index {
         fix(&mut s.href);
@@ -880,6 +888,17 @@ fn absolutize_assets(view: &mut PageView, base: &str) {
     for section in &mut view.nav {
         fix(&mut section.link.href);
     }
+}
+
+/// The ids of the checklists embedded in rendered documents, sorted, each once.
+fn embedded_checklists<'a>(rendered: impl IntoIterator<Item = &'a Rendered>) -> Vec<String> {
+    let ids: BTreeSet<&String> = rendered
+        .into_iter()
+        .flat_map(|r| &r.embeds)
+        .filter(|(kind, _)| *kind == EmbedKind::Checklist)
+        .map(|(_, id)| id)
+        .collect();
+    ids.into_iter().cloned().collect()
 }
 
 /// Risk pages, worst first, for the home page's "what can go wrong" list.

@@ -51,6 +51,14 @@ pub struct Templates {
 pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // A block tag on a line of its own leaves no blank line or indentation in the output.
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+            .expect("the default delimiters are valid"),
+    );
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") || name.ends_with(".xml") || name.ends_with(".svg") {
             minijinja::AutoEscape::Html

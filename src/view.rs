@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::markdown::Heading;
 use crate::model::{Level, Platform, Route};
 use serde::Serialize;
+use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize)]
@@ -93,7 +94,9 @@ pub struct AssetView {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AssetsView {
-    pub css: Option<AssetView>,
+    /// Stylesheets by entry name without `.css` (`main`, `checklist`).
+    pub styles: BTreeMap<String, AssetView>,
+    /// Scripts by file name without `.js` (`site`, `checklist`).
     pub scripts: BTreeMap<String, AssetView>,
     pub search_index: Option<AssetView>,
     pub favicon: Option<String>,
@@ -106,7 +109,11 @@ impl AssetsView {
             integrity: if offline { String::new() } else { f.integrity.clone() },
         };
         AssetsView {
-            css: manifest.css.as_ref().map(view),
+            styles: manifest
+                .styles
+                .iter()
+                .map(|(name, f)| (name.trim_end_matches(".css").to_string(), view(f)))
+                .collect(),
             scripts: manifest
                 .scripts
                 .iter()
@@ -176,6 +183,60 @@ pub struct QuestionnaireView {
     pub rules_json: String,
 }
 
+/// The part of the questionnaire rules (see `compile::questionnaire_json`) that the plan page's
+/// script reads: scoring, platform names and links, option labels and follow-up actions (left
+/// out where there are none); not the prompts, the reasons or the personas, which only the
+/// questionnaire page shows.
+pub fn plan_rules(rules: &Value) -> Value {
+    fn keep(value: &Value, keys: &[&str]) -> Map<String, Value> {
+        let mut out = Map::new();
+        if let Some(map) = value.as_object() {
+            for key in keys {
+                if let Some(v) = map.get(*key) {
+                    out.insert((*key).to_string(), v.clone());
+                }
+            }
+        }
+        out
+    }
+    let mut out = keep(rules, &["tie_break", "close_call_gap"]);
+    let platforms: Map<String, Value> = rules["platforms"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(id, p)| (id.clone(), Value::Object(keep(p, &["name", "href"]))))
+        .collect();
+    out.insert("platforms".into(), Value::Object(platforms));
+    let questions: Vec<Value> = rules["questions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|q| {
+            let mut question = keep(q, &["id"]);
+            let options: Vec<Value> = q["options"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|o| {
+                    let mut option = keep(o, &["id", "label", "effects", "follow_up"]);
+                    if option
+                        .get("follow_up")
+                        .and_then(Value::as_array)
+                        .is_some_and(Vec::is_empty)
+                    {
+                        option.remove("follow_up");
+                    }
+                    Value::Object(option)
+                })
+                .collect();
+            question.insert("options".into(), Value::Array(options));
+            Value::Object(question)
+        })
+        .collect();
+    out.insert("questions".into(), Value::Array(questions));
+    Value::Object(out)
+}
+
 /// One page of the whole-guide print view.
 #[derive(Debug, Clone, Serialize)]
 pub struct PrintSectionView {
@@ -211,6 +272,9 @@ pub struct PageView {
     pub risks: Vec<LinkView>,
     pub checklists: Vec<ChecklistView>,
     pub checklist: Option<ChecklistView>,
+    /// Ids of the checklists embedded in `html` (for the printable guide: in any section), so a
+    /// template links the checklist stylesheet and script only where they are needed.
+    pub embedded_checklists: Vec<String>,
     pub questionnaire: Option<QuestionnaireView>,
     pub print_sections: Vec<PrintSectionView>,
 }

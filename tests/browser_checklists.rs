@@ -32,6 +32,21 @@ fn open(browser: &Browser, url: &str) {
     );
 }
 
+/// The shipped guide served, a browser, and `path` opened in it with its checklists set up.
+fn opened(path: &str) -> (Site, Browser, String) {
+    opened_with(path, |_| {})
+}
+
+/// Like [`opened`], with `prepare` run on the browser before the page loads.
+fn opened_with(path: &str, prepare: impl FnOnce(&Browser)) -> (Site, Browser, String) {
+    let site = site();
+    let browser = Browser::start();
+    prepare(&browser);
+    let url = site.server.url(path);
+    open(&browser, &url);
+    (site, browser, url)
+}
+
 fn progress(browser: &Browser) -> String {
     browser
         .exec(
@@ -148,10 +163,7 @@ fn write_file(dir: &Path, name: &str, text: &str) -> String {
 #[test]
 #[ignore = "browser test: run with --include-ignored (tests/run does)"]
 fn ticks_survive_a_reload_and_keys_name_the_site() {
-    let site = site();
-    let browser = Browser::start();
-    let url = site.server.url("/checklists/vps-predeploy/");
-    open(&browser, &url);
+    let (site, browser, url) = opened("/checklists/vps-predeploy/");
     let total = item_count(&browser);
     assert!(total > 20, "vps-predeploy has {total} items");
     assert_eq!(progress(&browser), format!("0/{total}"));
@@ -209,10 +221,7 @@ fn ticks_survive_a_reload_and_keys_name_the_site() {
 #[test]
 #[ignore = "browser test: run with --include-ignored (tests/run does)"]
 fn sub_steps_roll_up_into_their_item() {
-    let site = site();
-    let browser = Browser::start();
-    let url = site.server.url("/checklists/moltworker-predeploy/");
-    open(&browser, &url);
+    let (_site, browser, url) = opened("/checklists/moltworker-predeploy/");
     let total = item_count(&browser);
     let item = "moltworker-predeploy/billing-alerts";
     let steps: Vec<String> = browser
@@ -267,10 +276,7 @@ fn sub_steps_roll_up_into_their_item() {
 #[test]
 #[ignore = "browser test: run with --include-ignored (tests/run does)"]
 fn not_applicable_items_leave_the_total() {
-    let site = site();
-    let browser = Browser::start();
-    let url = site.server.url("/checklists/vps-predeploy/");
-    open(&browser, &url);
+    let (_site, browser, url) = opened("/checklists/vps-predeploy/");
     let total = item_count(&browser);
     assert_eq!(count(&browser, ".na-toggle"), total, "one N/A control per item");
 
@@ -358,12 +364,10 @@ fn wait_for_file(path: &Path) -> String {
 #[test]
 #[ignore = "browser test: run with --include-ignored (tests/run does)"]
 fn export_reset_import_restores_the_same_state() {
-    let site = site();
-    let browser = Browser::start();
     let downloads = tempfile::tempdir().unwrap();
-    allow_downloads(&browser, downloads.path());
-    let url = site.server.url("/checklists/moltworker-predeploy/");
-    open(&browser, &url);
+    let (_site, browser, url) = opened_with("/checklists/moltworker-predeploy/", |b| {
+        allow_downloads(b, downloads.path())
+    });
     tick(&browser, "moltworker-predeploy/billing-alerts/anthropic");
     tick(&browser, "moltworker-predeploy/separate-api-keys");
     tick(&browser, "moltworker-predeploy/gateway-token-strong");
@@ -424,11 +428,8 @@ fn export_reset_import_restores_the_same_state() {
 #[test]
 #[ignore = "browser test: run with --include-ignored (tests/run does)"]
 fn bad_imports_say_why_and_change_nothing() {
-    let site = site();
-    let browser = Browser::start();
     let files = tempfile::tempdir().unwrap();
-    let url = site.server.url("/checklists/vps-predeploy/");
-    open(&browser, &url);
+    let (_site, browser, url) = opened("/checklists/vps-predeploy/");
     tick(&browser, "vps-predeploy/firewall-first");
     click(&browser, "#tailscale .na-toggle");
     let before = snapshot(&browser);
@@ -520,10 +521,7 @@ fn bad_imports_say_why_and_change_nothing() {
 #[test]
 #[ignore = "browser test: run with --include-ignored (tests/run does)"]
 fn two_tabs_stay_in_step() {
-    let site = site();
-    let browser = Browser::start();
-    let url = site.server.url("/checklists/vps-recovery/");
-    open(&browser, &url);
+    let (_site, browser, url) = opened("/checklists/vps-recovery/");
     let first = browser.window();
     let second = browser.new_tab();
     browser.switch_to(&second);
@@ -582,11 +580,7 @@ fn block_storage(browser: &Browser) {
 #[test]
 #[ignore = "browser test: run with --include-ignored (tests/run does)"]
 fn unavailable_storage_is_announced_and_the_page_still_works() {
-    let site = site();
-    let browser = Browser::start();
-    block_storage(&browser);
-    let url = site.server.url("/checklists/vps-predeploy/");
-    open(&browser, &url);
+    let (_site, browser, url) = opened_with("/checklists/vps-predeploy/", block_storage);
     assert!(
         browser.exec(
             "try { localStorage; return false; } catch (e) { return true; }",
@@ -756,11 +750,8 @@ fn print_dir() -> (Option<tempfile::TempDir>, PathBuf) {
 #[test]
 #[ignore = "browser test: run with --include-ignored (tests/run does)"]
 fn printed_checklist_has_every_item_boxes_and_sign_off() {
-    let site = site();
-    let browser = Browser::start();
     let (_keep, dir) = print_dir();
-    let url = site.server.url("/checklists/vps-predeploy/");
-    open(&browser, &url);
+    let (_site, browser, url) = opened("/checklists/vps-predeploy/");
     tick(&browser, "vps-predeploy/separate-provider");
     tick(&browser, "vps-predeploy/firewall-first");
     click(&browser, "#tailscale .na-toggle");
@@ -820,11 +811,8 @@ fn printed_checklist_has_every_item_boxes_and_sign_off() {
 #[test]
 #[ignore = "browser test: run with --include-ignored (tests/run does)"]
 fn print_all_starts_each_checklist_on_a_new_page() {
-    let site = site();
-    let browser = Browser::start();
     let (_keep, dir) = print_dir();
-    let url = site.server.url("/checklists/print/");
-    open(&browser, &url);
+    let (_site, browser, url) = opened("/checklists/print/");
     let titles: Vec<String> = browser
         .exec("return Array.from(document.querySelectorAll('.print-checklist > h2')).map(function (h) { return h.textContent; });", json!([]))
         .as_array()
@@ -910,10 +898,7 @@ fn fits_phone_and_desktop_widths() {
 #[test]
 #[ignore = "browser test: run with --include-ignored (tests/run does)"]
 fn ids_gone_from_the_page_are_dropped_and_nothing_else_is_touched() {
-    let site = site();
-    let browser = Browser::start();
-    let url = site.server.url("/checklists/vps-predeploy/");
-    open(&browser, &url);
+    let (_site, browser, url) = opened("/checklists/vps-predeploy/");
     // Progress saved by an older version of the checklist, next to other checklists' and another guide's.
     browser.exec(
         "localStorage.setItem('riskguide:example.org:checklist:vps-predeploy', JSON.stringify({version: 1, \

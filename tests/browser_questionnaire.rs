@@ -3,114 +3,12 @@
 //! combination, no console errors or CSP violations, and the plan's checklists.
 mod common;
 
-use common::{Browser, StaticServer};
+use common::{Browser, StaticServer, fragment_of, persona, shipped_personas, shipped_questionnaire};
 use riskguide::compile::{evaluate, flips, for_each_combination, fragment};
-use riskguide::model::{Platform, Questionnaire};
+use riskguide::model::Platform;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
-
-const QUESTIONS: [&str; 11] = [
-    "data", "purpose", "cf_trust", "audit", "egress", "incident", "place", "reach", "ops", "keys", "account",
-];
-
-/// The personas of the specification: (persona link id, answers in question order, platform).
-const PERSONAS: [(&str, [&str; 11], &str); 5] = [
-    (
-        "small-clinic",
-        [
-            "regulated",
-            "business",
-            "no",
-            "required",
-            "required",
-            "contain_self",
-            "shared",
-            "private_remote",
-            "checklist",
-            "dedicated",
-            "separate_provider",
-        ],
-        "mac",
-    ),
-    (
-        "weekend-experiment",
-        [
-            "public",
-            "try",
-            "yes",
-            "no",
-            "monitor",
-            "rotate_ok",
-            "private",
-            "local",
-            "none",
-            "dedicated",
-            "separate_provider",
-        ],
-        "mw",
-    ),
-    (
-        "solo-developer",
-        [
-            "private",
-            "personal",
-            "no",
-            "preferred",
-            "monitor",
-            "contain_self",
-            "private",
-            "local",
-            "checklist",
-            "dedicated",
-            "separate_provider",
-        ],
-        "mac",
-    ),
-    (
-        "startup-support",
-        [
-            "private",
-            "business",
-            "yes",
-            "preferred",
-            "monitor",
-            "rotate_ok",
-            "shared",
-            "anywhere",
-            "linux",
-            "shared_prod",
-            "same",
-        ],
-        "vps",
-    ),
-    (
-        "financial-adviser",
-        [
-            "sensitive",
-            "business",
-            "no",
-            "required",
-            "required",
-            "contain_self",
-            "private",
-            "anywhere",
-            "linux",
-            "dedicated",
-            "separate_provider",
-        ],
-        "vps",
-    ),
-];
-
-fn fragment_of(answers: &[&str]) -> String {
-    QUESTIONS
-        .iter()
-        .zip(answers)
-        .map(|(q, o)| format!("{q}={o}"))
-        .collect::<Vec<_>>()
-        .join("&")
-}
 
 struct Site {
     _dir: tempfile::TempDir,
@@ -141,13 +39,6 @@ fn browser() -> (std::sync::MutexGuard<'static, ()>, Browser) {
 
 fn url(path: &str) -> String {
     site().server.url(path)
-}
-
-fn shipped_questionnaire() -> Questionnaire {
-    let config = riskguide::config::load(&common::repo_root()).expect("site.toml loads");
-    let (site, _) =
-        riskguide::pipeline::load_site(&config).unwrap_or_else(|e| panic!("the shipped guide loads: {e:?}"));
-    site.questionnaire.expect("a questionnaire")
 }
 
 /// The WebDriver id of the element matching `css` (whatever the driver names the key).
@@ -216,11 +107,12 @@ fn checked_answers(b: &Browser) -> Vec<String> {
 #[ignore = "browser test: run with --include-ignored (tests/run does)"]
 fn personas_by_clicking_each_answer() {
     let (_lock, b) = browser();
-    for (id, answers, expected) in PERSONAS {
+    for persona in shipped_personas() {
+        let (id, expected) = (&persona.id, persona.expect);
         b.goto(&url("/questionnaire/"));
         wait_ready(&b);
         assert_eq!(b.text(".quiz-progress-text"), "0 of 11 answered");
-        for (i, (q, o)) in QUESTIONS.iter().zip(answers).enumerate() {
+        for (i, (q, o)) in persona.answers.iter().enumerate() {
             assert!(
                 !has_recommendation(&b),
                 "{id}: #recommendation exists after only {i} answers"
@@ -235,7 +127,7 @@ fn personas_by_clicking_each_answer() {
         );
         assert_eq!(
             current_fragment(&b),
-            fragment_of(&answers),
+            fragment_of(&persona.answers),
             "{id}: the address holds the answers in question order"
         );
     }
@@ -245,8 +137,9 @@ fn personas_by_clicking_each_answer() {
 #[ignore = "browser test: run with --include-ignored (tests/run does)"]
 fn personas_from_a_shared_link_and_after_reload() {
     let (_lock, b) = browser();
-    for (id, answers, expected) in PERSONAS {
-        let frag = fragment_of(&answers);
+    for persona in shipped_personas() {
+        let (id, expected) = (&persona.id, persona.expect);
+        let frag = fragment_of(&persona.answers);
         b.goto(&url(&format!("/questionnaire/#{frag}")));
         wait_ready(&b);
         assert_eq!(wait_recommendation(&b), expected, "{id}: shared link");
@@ -257,7 +150,8 @@ fn personas_from_a_shared_link_and_after_reload() {
         assert_eq!(current_fragment(&b), frag);
     }
     // A link with unknown ids and one answer missing: the unknown parts are ignored, no result yet.
-    let partial = format!("{}&colour=blue&data=secret", fragment_of(&PERSONAS[0].1[..10]));
+    let clinic = persona("small-clinic");
+    let partial = format!("{}&colour=blue&data=secret", fragment_of(&clinic.answers[..10]));
     b.goto(&url(&format!("/questionnaire/#{partial}")));
     wait_ready(&b);
     b.wait_for(
@@ -274,7 +168,7 @@ fn personas_from_a_shared_link_and_after_reload() {
     assert_eq!(wait_recommendation(&b), "mac");
     assert_eq!(
         current_fragment(&b),
-        fragment_of(&PERSONAS[0].1),
+        fragment_of(&clinic.answers),
         "unknown ids are dropped from the address"
     );
 }
@@ -287,7 +181,8 @@ fn a_persona_link_fills_the_form_and_answers_stay_changeable() {
     wait_ready(&b);
     click(&b, "a.persona[data-persona=\"small-clinic\"]");
     assert_eq!(wait_recommendation(&b), "mac");
-    assert_eq!(current_fragment(&b), fragment_of(&PERSONAS[0].1));
+    let clinic = persona("small-clinic");
+    assert_eq!(current_fragment(&b), fragment_of(&clinic.answers));
     assert_eq!(checked_answers(&b).len(), 11);
     let body = b.text("#result .result-body");
     assert!(body.contains("Close call"), "the clinic is a close call: {body}");
@@ -299,8 +194,7 @@ fn a_persona_link_fills_the_form_and_answers_stay_changeable() {
         "var r = document.getElementById('recommendation'); return r && r.getAttribute('data-platform') === 'vps';",
         "VPS after place=none",
     );
-    let mut answers = PERSONAS[0].1;
-    answers[6] = "none";
+    let answers = clinic.with("place", "none");
     assert_eq!(current_fragment(&b), fragment_of(&answers));
     assert!(b.text("#result .result-body").contains("Excluded"));
 
@@ -505,7 +399,7 @@ fn browser_and_rust_evaluators_agree_on_every_combination() {
 #[ignore = "browser test: run with --include-ignored (tests/run does)"]
 fn no_console_errors_or_csp_violations() {
     let (_lock, b) = browser();
-    let clinic = fragment_of(&PERSONAS[0].1);
+    let clinic = fragment_of(&persona("small-clinic").answers);
     for path in [
         "/questionnaire/".to_string(),
         format!("/questionnaire/#{clinic}"),
@@ -540,7 +434,7 @@ fn the_plan_shows_the_checklists_of_the_recommended_platform() {
             .map(|x| (x[0].as_str().unwrap_or_default().to_string(), x[1] == json!(true)))
             .collect()
     };
-    let startup = fragment_of(&PERSONAS[3].1);
+    let startup = fragment_of(&persona("startup-support").answers);
     b.goto(&url(&format!("/plan/#{startup}")));
     wait_ready(&b);
     b.wait_for(
@@ -575,7 +469,10 @@ fn the_plan_shows_the_checklists_of_the_recommended_platform() {
     assert!(sections(&b).iter().all(|(_, visible)| *visible));
 
     // Another set of answers in the same tab narrows to another platform.
-    b.goto(&url(&format!("/plan/#{}", fragment_of(&PERSONAS[1].1))));
+    b.goto(&url(&format!(
+        "/plan/#{}",
+        fragment_of(&persona("weekend-experiment").answers)
+    )));
     b.wait_for(
         "return document.querySelector('.plan-recommendation[data-platform=mw]');",
         "Moltworker plan",
@@ -593,7 +490,10 @@ fn the_plan_shows_the_checklists_of_the_recommended_platform() {
 #[ignore = "browser test: run with --include-ignored (tests/run does)"]
 fn the_result_prints_without_the_form() {
     let (_lock, b) = browser();
-    b.goto(&url(&format!("/questionnaire/#{}", fragment_of(&PERSONAS[0].1))));
+    b.goto(&url(&format!(
+        "/questionnaire/#{}",
+        fragment_of(&persona("small-clinic").answers)
+    )));
     wait_ready(&b);
     wait_recommendation(&b);
     let pdf = b.print_pdf(21.0, 29.7);

@@ -1,6 +1,9 @@
 //! Property tests: loaders never panic, Markdown never passes hostile HTML through, escaping
 //! holds in every context, links never get a dangerous scheme, and ids and output paths never
 //! leave the output directory.
+mod common;
+
+use common::html::{Tag, decode_entities, tags, url_scheme};
 use proptest::prelude::*;
 use riskguide::compile::json_for_html;
 use riskguide::config;
@@ -89,116 +92,6 @@ fn hostile_markdown() -> impl Strategy<Value = String> {
     prop::collection::vec(hostile_fragment(), 0..40).prop_map(|parts| parts.concat())
 }
 
-/// The scheme of a URL as a browser reads it (leading controls and spaces, tabs and newlines ignored).
-fn browser_scheme(url: &str) -> Option<String> {
-    let cleaned: String = url
-        .trim_start_matches(|c: char| c <= ' ')
-        .chars()
-        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-        .collect();
-    let colon = cleaned.find(':')?;
-    let scheme = &cleaned[..colon];
-    let mut chars = scheme.chars();
-    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    valid.then(|| scheme.to_ascii_lowercase())
-}
-
-fn decode_entities(s: &str) -> String {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(i) = rest.find('&') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let end = rest.find(';').filter(|&e| e < 12);
-        let decoded = end.and_then(|e| {
-            let body = &rest[1..e];
-            match body {
-                "amp" => Some('&'),
-                "lt" => Some('<'),
-                "gt" => Some('>'),
-                "quot" => Some('"'),
-                "apos" => Some('\''),
-                _ => body
-                    .strip_prefix("#x")
-                    .and_then(|h| u32::from_str_radix(h, 16).ok())
-                    .or_else(|| body.strip_prefix('#').and_then(|d| d.parse().ok()))
-                    .and_then(char::from_u32),
-            }
-        });
-        match (decoded, end) {
-            (Some(c), Some(e)) => {
-                out.push(c);
-                rest = &rest[e + 1..];
-            }
-            _ => {
-                out.push('&');
-                rest = &rest[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// Every tag of a piece of HTML: name and attributes (values undecoded), plus stray `<`s.
-/// A tag's name and its attributes (name, raw value).
-type ScannedTag = (String, Vec<(String, String)>);
-
-fn tags(html: &str) -> Result<Vec<ScannedTag>, String> {
-    let b = html.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] != b'<' {
-            i += 1;
-            continue;
-        }
-        if b.get(i + 1) == Some(&b'/') {
-            i = html[i..].find('>').map_or(b.len(), |j| i + j + 1);
-            continue;
-        }
-        if !b.get(i + 1).is_some_and(u8::is_ascii_alphabetic) {
-            return Err(format!("stray `<` at {i}: {:?}", &html[i..(i + 30).min(html.len())]));
-        }
-        let mut j = i + 1;
-        while j < b.len() && b[j].is_ascii_alphanumeric() {
-            j += 1;
-        }
-        let name = html[i + 1..j].to_ascii_lowercase();
-        let mut attrs = Vec::new();
-        loop {
-            while j < b.len() && (b[j].is_ascii_whitespace() || b[j] == b'/') {
-                j += 1;
-            }
-            if j >= b.len() || b[j] == b'>' {
-                j += 1;
-                break;
-            }
-            let start = j;
-            while j < b.len() && !b[j].is_ascii_whitespace() && !matches!(b[j], b'=' | b'>' | b'/') {
-                j += 1;
-            }
-            let attr = html[start..j].to_ascii_lowercase();
-            let mut value = String::new();
-            if b.get(j) == Some(&b'=') {
-                j += 1;
-                if b.get(j) == Some(&b'"') {
-                    let end = html[j + 1..].find('"').map_or(b.len(), |k| j + 1 + k);
-                    value = html[j + 1..end.min(b.len())].to_string();
-                    j = end + 1;
-                } else {
-                    return Err(format!("unquoted attribute value in <{name} {attr}=…>"));
-                }
-            }
-            attrs.push((attr, value));
-        }
-        i = j;
-        out.push((name, attrs));
-    }
-    Ok(out)
-}
-
 /// The tags Markdown rendering may produce, and nothing else.
 const ALLOWED_TAGS: &[&str] = &[
     "p",
@@ -253,21 +146,26 @@ const ALLOWED_ATTRIBUTES: &[&str] = &[
 ];
 
 fn check_rendered_html(html: &str) -> Result<(), String> {
-    for (name, attrs) in tags(html)? {
+    let (tags, problems) = tags(html);
+    if let Some(problem) = problems.first() {
+        return Err(format!("{problem} in {html:?}"));
+    }
+    for Tag { name, attrs, loose } in tags {
         if !ALLOWED_TAGS.contains(&name.as_str()) {
             return Err(format!("tag <{name}> in {html:?}"));
         }
-        for (attr, value) in attrs {
+        if let Some(attr) = loose.first() {
+            return Err(format!("attribute value not in double quotes in <{name} {attr}=…>"));
+        }
+        for (attr, url) in attrs {
             if !ALLOWED_ATTRIBUTES.contains(&attr.as_str()) {
                 return Err(format!("attribute {attr} on <{name}> in {html:?}"));
             }
-            if matches!(attr.as_str(), "href" | "src") {
-                let url = decode_entities(&value);
-                if let Some(scheme) = browser_scheme(&url)
-                    && !matches!(scheme.as_str(), "http" | "https" | "mailto")
-                {
-                    return Err(format!("{attr}={value:?} on <{name}>"));
-                }
+            if matches!(attr.as_str(), "href" | "src")
+                && let Some(scheme) = url_scheme(&url)
+                && !matches!(scheme.as_str(), "http" | "https" | "mailto")
+            {
+                return Err(format!("{attr}={url:?} on <{name}>"));
             }
         }
     }
@@ -472,7 +370,7 @@ proptest! {
         let statics: BTreeSet<String> = ["images/a.svg".to_string()].into_iter().collect();
         let resolver = LinkResolver { routes: &routes, unchecked: &unchecked, anchors: &anchors, static_files: &statics };
         if let Ok(href) = resolver.href(&Route::new(from), &url) {
-            if let Some(scheme) = browser_scheme(&href) {
+            if let Some(scheme) = url_scheme(&href) {
                 prop_assert!(matches!(scheme.as_str(), "http" | "https" | "mailto"), "{url:?} → {href:?}");
             }
             prop_assert!(!href.chars().any(|c| c.is_control()), "{url:?} → {href:?}");

@@ -3,113 +3,22 @@
 //! and `riskguide check` on broken questionnaires.
 mod common;
 
+use common::{answer_args, persona, shipped_personas, shipped_questionnaire};
 use riskguide::compile::{self, evaluate, flips, for_each_combination};
-use riskguide::model::{Platform, Questionnaire};
+use riskguide::model::Platform;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// A persona of the specification (shared/reference/questionnaire.md): name, answers in question
-/// order (data, purpose, cf_trust, audit, egress, incident, place, reach, ops, keys, account),
-/// platform, scores (mac, vps, mw; `None` = excluded) and whether it is a close call.
-type Persona = (&'static str, [&'static str; 11], &'static str, [Option<i64>; 3], bool);
-
-const PERSONAS: [Persona; 5] = [
-    (
-        "P1 small clinic",
-        [
-            "regulated",
-            "business",
-            "no",
-            "required",
-            "required",
-            "contain_self",
-            "shared",
-            "private_remote",
-            "checklist",
-            "dedicated",
-            "separate_provider",
-        ],
-        "mac",
-        [Some(8), Some(7), None],
-        true,
-    ),
-    (
-        "P2 weekend experiment",
-        [
-            "public",
-            "try",
-            "yes",
-            "no",
-            "monitor",
-            "rotate_ok",
-            "private",
-            "local",
-            "none",
-            "dedicated",
-            "separate_provider",
-        ],
-        "mw",
-        [Some(3), Some(-1), Some(8)],
-        false,
-    ),
-    (
-        "P3 solo developer",
-        [
-            "private",
-            "personal",
-            "no",
-            "preferred",
-            "monitor",
-            "contain_self",
-            "private",
-            "local",
-            "checklist",
-            "dedicated",
-            "separate_provider",
-        ],
-        "mac",
-        [Some(9), Some(2), None],
-        false,
-    ),
-    (
-        "P4 start-up support",
-        [
-            "private",
-            "business",
-            "yes",
-            "preferred",
-            "monitor",
-            "rotate_ok",
-            "shared",
-            "anywhere",
-            "linux",
-            "shared_prod",
-            "same",
-        ],
-        "vps",
-        [Some(1), Some(3), None],
-        false,
-    ),
-    (
-        "P5 financial adviser",
-        [
-            "sensitive",
-            "business",
-            "no",
-            "required",
-            "required",
-            "contain_self",
-            "private",
-            "anywhere",
-            "linux",
-            "dedicated",
-            "separate_provider",
-        ],
-        "vps",
-        [Some(10), Some(11), None],
-        true,
-    ),
+/// What the specification (shared/reference/questionnaire.md) says each persona of
+/// `content/questionnaire.toml` gets: scores (mac, vps, mw; `None` = excluded) and whether it is
+/// a close call.
+const EXPECTED: [(&str, [Option<i64>; 3], bool); 5] = [
+    ("small-clinic", [Some(8), Some(7), None], true),
+    ("weekend-experiment", [Some(3), Some(-1), Some(8)], false),
+    ("solo-developer", [Some(9), Some(2), None], false),
+    ("startup-support", [Some(1), Some(3), None], false),
+    ("financial-adviser", [Some(10), Some(11), None], true),
 ];
 
 const QUESTIONS: [&str; 11] = [
@@ -120,11 +29,12 @@ fn repo() -> String {
     common::repo_root().to_str().expect("utf-8 path").to_string()
 }
 
-fn answer_args(answers: &[&str]) -> Vec<String> {
+/// Answers in question order as (question id, option id) pairs.
+fn answers(options: &[&str]) -> Vec<(String, String)> {
     QUESTIONS
         .iter()
-        .zip(answers)
-        .flat_map(|(q, o)| ["--answer".to_string(), format!("{q}={o}")])
+        .zip(options)
+        .map(|(q, o)| (q.to_string(), o.to_string()))
         .collect()
 }
 
@@ -141,7 +51,7 @@ fn recommend(args: &[String]) -> (i32, String, String) {
     )
 }
 
-fn recommend_json(answers: &[&str]) -> Value {
+fn recommend_json(answers: &[(String, String)]) -> Value {
     let mut args = answer_args(answers);
     args.push("--json".into());
     let (code, stdout, stderr) = recommend(&args);
@@ -149,17 +59,14 @@ fn recommend_json(answers: &[&str]) -> Value {
     serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
 }
 
-fn shipped_questionnaire() -> Questionnaire {
-    let config = riskguide::config::load(&common::repo_root()).expect("site.toml loads");
-    let (site, _) =
-        riskguide::pipeline::load_site(&config).unwrap_or_else(|e| panic!("the shipped guide loads: {e:?}"));
-    site.questionnaire.expect("the shipped guide has a questionnaire")
-}
-
 #[test]
 fn the_five_personas_get_their_expected_platform() {
-    for (name, answers, platform, [mac, vps, mw], close_call) in PERSONAS {
-        let r = recommend_json(&answers);
+    let personas = shipped_personas();
+    let ids: Vec<&str> = personas.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(ids, EXPECTED.map(|e| e.0), "the personas of the specification");
+    for (persona, (_, [mac, vps, mw], close_call)) in personas.iter().zip(EXPECTED) {
+        let (name, platform) = (&persona.name, persona.expect);
+        let r = recommend_json(&persona.answers);
         assert_eq!(r["platform"], json!(platform), "{name}: {r:#}");
         assert_eq!(r["scores"], json!({"mac": mac, "vps": vps, "mw": mw}), "{name}: scores");
         assert_eq!(r["close_call"], json!(close_call), "{name}: close_call");
@@ -203,7 +110,7 @@ fn the_five_personas_get_their_expected_platform() {
 
 #[test]
 fn the_small_clinic_is_a_close_call_with_three_ways_to_tip_it() {
-    let r = recommend_json(&PERSONAS[0].1);
+    let r = recommend_json(&persona("small-clinic").answers);
     assert_eq!(r["runner_up"], json!("vps"));
     let flips: Vec<String> = r["flips"]
         .as_array()
@@ -238,9 +145,7 @@ fn the_small_clinic_is_a_close_call_with_three_ways_to_tip_it() {
 fn an_exact_tie_goes_to_the_mac_then_the_vps() {
     // The financial adviser with a separate account at the same provider: the VPS loses its
     // separate-provider point and ties the Mac at 10.
-    let mut answers = PERSONAS[4].1;
-    answers[10] = "separate_account";
-    let r = recommend_json(&answers);
+    let r = recommend_json(&persona("financial-adviser").with("account", "separate_account"));
     assert_eq!(r["scores"], json!({"mac": 10, "vps": 10, "mw": null}));
     assert_eq!(r["platform"], json!("mac"), "a Mac/VPS tie goes to the Mac");
     assert_eq!(r["runner_up"], json!("vps"));
@@ -261,7 +166,7 @@ fn an_exact_tie_goes_to_the_mac_then_the_vps() {
         "dedicated",
         "separate_provider",
     ];
-    let r = recommend_json(&tie);
+    let r = recommend_json(&answers(&tie));
     assert_eq!(r["scores"], json!({"mac": null, "vps": 5, "mw": 5}), "{r:#}");
     assert_eq!(r["platform"], json!("vps"), "a VPS/Moltworker tie goes to the VPS");
     assert_eq!(r["runner_up"], json!("mw"));
@@ -430,7 +335,7 @@ fn unknown_questions_and_options_name_the_valid_choices() {
 
 #[test]
 fn the_human_report_explains_the_result() {
-    let (code, stdout, stderr) = recommend(&answer_args(&PERSONAS[3].1));
+    let (code, stdout, stderr) = recommend(&answer_args(&persona("startup-support").answers));
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with("Recommendation: VPS\n"), "{stdout}");
     assert!(stdout.contains("Moltworker excluded"), "{stdout}");

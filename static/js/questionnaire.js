@@ -1,72 +1,16 @@
-// The threat-model questionnaire in the browser: the evaluator (a mirror of the Rust one in
-// src/compile.rs), the questionnaire page and the "your plan" page. Answers live only in the
-// page address (#data=private&purpose=personal&…); nothing is stored or sent anywhere.
+// The questionnaire page (/questionnaire/): the form, the result with its reasons, what would
+// change it, sharing and the printed answers. Built on evaluator.js, loaded before it.
 (function () {
   "use strict";
+  var Q = window.riskguideQuestionnaire;
+  if (!Q) return;
+  var chosen = Q.chosen, el = Q.el, link = Q.link, nameOf = Q.nameOf;
+  var root = document.documentElement;
 
-  // ------------------------------------------------------------------ evaluator
-
-  function findOption(question, id) {
-    for (var i = 0; i < question.options.length; i++) {
-      if (question.options[i].id === id) return question.options[i];
-    }
-    return null;
-  }
-
-  function own(map, key) {
-    return map != null && Object.prototype.hasOwnProperty.call(map, key);
-  }
-
-  // The effect of an option on a platform: a whole number, "exclude", or 0 when absent.
-  function effectOf(option, platform) {
-    var e = own(option.effects, platform) ? option.effects[platform] : 0;
-    return e === "exclude" || typeof e === "number" ? e : 0;
-  }
-
-  // The chosen option of a question, or null when unanswered or answered with an unknown id.
-  function chosen(question, answers) {
-    return own(answers, question.id) ? findOption(question, answers[question.id]) : null;
-  }
-
-  // Scores start at 0, integer effects add up, "exclude" removes a platform whatever its score.
-  // Ranking: the platforms still in the running by score (highest first), then tie-break order.
-  function evaluate(rules, answers) {
-    var platforms = rules.tie_break;
-    var scores = {};
-    var excluded = {};
-    platforms.forEach(function (p) { scores[p] = 0; });
-    rules.questions.forEach(function (question) {
-      var option = chosen(question, answers);
-      if (!option) return;
-      platforms.forEach(function (p) {
-        var e = effectOf(option, p);
-        if (e === "exclude") {
-          if (!own(excluded, p)) excluded[p] = [];
-          excluded[p].push({ question: question.id, option: option.id });
-        } else {
-          scores[p] += e;
-        }
-      });
-    });
-    var ranking = platforms.filter(function (p) { return !own(excluded, p); });
-    ranking.sort(function (a, b) {
-      return scores[b] - scores[a] || platforms.indexOf(a) - platforms.indexOf(b);
-    });
-    var winner = ranking.length ? ranking[0] : null;
-    var runnerUp = ranking.length > 1 ? ranking[1] : null;
-    return {
-      scores: scores,
-      excluded: excluded,
-      ranking: ranking,
-      winner: winner,
-      runner_up: runnerUp,
-      close_call: runnerUp !== null && scores[winner] - scores[runnerUp] <= rules.close_call_gap
-    };
-  }
-
-  // Every single-answer change that changes the winner, in question order, then option order.
+  // Every single-answer change that changes the winner, in question order, then option order
+  // (part of the evaluator's mirror of src/compile.rs that only this page needs).
   function flips(rules, answers) {
-    var base = evaluate(rules, answers).winner;
+    var base = Q.evaluate(rules, answers).winner;
     var trial = {};
     rules.questions.forEach(function (question) {
       var option = chosen(question, answers);
@@ -74,12 +18,12 @@
     });
     var out = [];
     rules.questions.forEach(function (question) {
-      var current = own(trial, question.id) ? trial[question.id] : null;
+      var current = Q.own(trial, question.id) ? trial[question.id] : null;
       if (current === null) return;
       question.options.forEach(function (option) {
         if (option.id === current) return;
         trial[question.id] = option.id;
-        var winner = evaluate(rules, trial).winner;
+        var winner = Q.evaluate(rules, trial).winner;
         if (winner !== null && winner !== base) out.push({ question: question.id, option: option.id, platform: winner });
       });
       trial[question.id] = current;
@@ -87,94 +31,7 @@
     return out;
   }
 
-  // `data=private&purpose=personal&…` in question order; unanswered questions are left out.
-  function fragment(rules, answers) {
-    var parts = [];
-    rules.questions.forEach(function (question) {
-      var option = chosen(question, answers);
-      if (option) parts.push(encodeURIComponent(question.id) + "=" + encodeURIComponent(option.id));
-    });
-    return parts.join("&");
-  }
-
-  function decode(text) {
-    try { return decodeURIComponent(text.replace(/\+/g, " ")); } catch (e) { return null; }
-  }
-
-  // Reads answers from a fragment; unknown questions and options are ignored.
-  function parseFragment(rules, hash) {
-    var answers = {};
-    String(hash || "").replace(/^#/, "").split("&").forEach(function (pair) {
-      var at = pair.indexOf("=");
-      if (at < 1) return;
-      var qid = decode(pair.slice(0, at));
-      var oid = decode(pair.slice(at + 1));
-      rules.questions.forEach(function (question) {
-        if (question.id === qid && findOption(question, oid)) answers[qid] = oid;
-      });
-    });
-    return answers;
-  }
-
-  function answeredCount(rules, answers) {
-    return rules.questions.filter(function (q) { return chosen(q, answers) !== null; }).length;
-  }
-
-  window.riskguideQuestionnaire = {
-    evaluate: evaluate,
-    flips: flips,
-    fragment: fragment,
-    parseFragment: parseFragment
-  };
-
-  // ------------------------------------------------------------------ shared page helpers
-
-  var root = document.documentElement;
-  // Lets the stylesheet show the parts that only work with this script.
-  root.classList.add("js");
-
-  // Builds an element: props sets className, id, href, type, text and data-* (via dataset).
-  function el(tag, props, children) {
-    var node = document.createElement(tag);
-    var p = props || {};
-    if (p.className) node.className = p.className;
-    if (p.id) node.id = p.id;
-    if (p.href) node.setAttribute("href", p.href);
-    if (p.type) node.type = p.type;
-    if (p.text != null) node.textContent = p.text;
-    if (p.data) Object.keys(p.data).forEach(function (k) { node.setAttribute("data-" + k, p.data[k]); });
-    if (p.attrs) Object.keys(p.attrs).forEach(function (k) { node.setAttribute(k, p.attrs[k]); });
-    (children || []).forEach(function (c) {
-      if (c == null) return;
-      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
-
-  // Opened from disk, "dir/" would show a directory listing: point links at dir/index.html.
-  function pageHref(href) {
-    if (!href || location.protocol !== "file:" || /^[a-z][a-z0-9+.-]*:/i.test(href) || href.charAt(0) === "#") return href;
-    var cut = href.search(/[#?]/);
-    var path = cut < 0 ? href : href.slice(0, cut);
-    var rest = cut < 0 ? "" : href.slice(cut);
-    return path && path.charAt(path.length - 1) === "/" ? path + "index.html" + rest : href;
-  }
-
-  function link(href, text, className) {
-    return href ? el("a", { href: pageHref(href), text: text, className: className }) : el("span", { text: text, className: className });
-  }
-
-  function siteHref(path) {
-    return pageHref((root.getAttribute("data-root") || "./") + path);
-  }
-
-  function clear(node) {
-    while (node.firstChild) node.removeChild(node.firstChild);
-  }
-
-  function nameOf(rules, p) {
-    return own(rules.platforms, p) ? rules.platforms[p].name : p;
-  }
+  Q.flips = flips;
 
   function signed(n) {
     if (n > 0) return "+" + n;
@@ -207,13 +64,14 @@
   }
 
   // Reasons that fired for one platform, in question order, with the answer behind each.
+
   function firedReasons(rules, answers, platform) {
     var out = [];
     rules.questions.forEach(function (question, n) {
       var option = chosen(question, answers);
       if (!option) return;
       (option.reasons || []).forEach(function (reason) {
-        if (reason.platform === platform) out.push({ number: n + 1, option: option, reason: reason, effect: effectOf(option, platform) });
+        if (reason.platform === platform) out.push({ number: n + 1, option: option, reason: reason, effect: Q.effectOf(option, platform) });
       });
     });
     return out;
@@ -221,25 +79,7 @@
 
   // Follow-up actions for the winner: those for every platform and those for the winner.
   // One is a warning when the answer behind it lowered the winner's score.
-  function followUps(rules, answers, winner) {
-    var out = [];
-    var seen = {};
-    rules.questions.forEach(function (question, n) {
-      var option = chosen(question, answers);
-      if (!option) return;
-      var e = effectOf(option, winner);
-      (option.follow_up || []).forEach(function (f) {
-        if (f.platform && f.platform !== winner) return;
-        var key = f.text + "\n" + (f.href || "");
-        if (own(seen, key)) return;
-        seen[key] = true;
-        out.push({ text: f.text, href: f.href, warning: typeof e === "number" && e < 0, number: n + 1, option: option });
-      });
-    });
-    return out.filter(function (f) { return f.warning; }).concat(out.filter(function (f) { return !f.warning; }));
-  }
 
-  // The highest score each platform could reach, so every bar shares one scale.
   function scale(rules) {
     var best = 1;
     rules.tie_break.forEach(function (p) {
@@ -247,7 +87,7 @@
       rules.questions.forEach(function (question) {
         var top = 0;
         question.options.forEach(function (o) {
-          var e = effectOf(o, p);
+          var e = Q.effectOf(o, p);
           if (typeof e === "number" && e > top) top = e;
         });
         total += top;
@@ -257,18 +97,13 @@
     return best;
   }
 
-  function answerNote(number, option) {
-    return "Your answer to question " + number + ": " + option.label;
-  }
-
-  // One reason: its effect, its text, a link to the guide section behind it, and the answer that fired it.
   function reasonItem(item) {
     var out = item.effect === "exclude";
     var li = el("li", { className: "reason" + (out ? " reason-exclude" : item.effect < 0 ? " reason-minus" : " reason-plus") });
     li.appendChild(el("span", { className: "effect-badge", text: out ? "\u2715" : signed(item.effect), attrs: out ? { "aria-hidden": "true" } : null }));
     li.appendChild(el("span", { className: "reason-body" }, [
       link(item.reason.href, item.reason.text, "reason-text"),
-      el("span", { className: "reason-answer", text: answerNote(item.number, item.option) })
+      el("span", { className: "reason-answer", text: Q.answerNote(item.number, item.option) })
     ]));
     return li;
   }
@@ -278,7 +113,7 @@
     var max = scale(rules);
     var list = el("ul", { className: "scores" });
     rules.tie_break.forEach(function (p) {
-      var isOut = own(result.excluded, p);
+      var isOut = Q.own(result.excluded, p);
       var row = el("li", { className: "score" + (isOut ? " score-excluded" : "") + (final && p === result.winner ? " score-winner" : ""), data: { platform: p } });
       var head = el("div", { className: "score-head" }, [el("span", { className: "score-name", text: nameOf(rules, p) })]);
       if (final && p === result.winner) head.appendChild(el("span", { className: "score-tag", text: "Recommended" }));
@@ -302,8 +137,6 @@
     return list;
   }
 
-  // ------------------------------------------------------------------ the questionnaire page
-
   function setupQuestionnaire(rules, form) {
     var body = document.querySelector("#result .result-body");
     var resultSection = document.getElementById("result");
@@ -319,16 +152,16 @@
       for (var i = 0; i < radios.length; i++) {
         if (radios[i].checked) out[radios[i].name] = radios[i].value;
       }
-      return parseFragment(rules, fragmentOf(out));
+      return Q.parseFragment(rules, fragmentOf(out));
     }
 
     function fragmentOf(map) {
-      return fragment(rules, map);
+      return Q.fragment(rules, map);
     }
 
     function writeForm() {
       for (var i = 0; i < radios.length; i++) {
-        radios[i].checked = own(answers, radios[i].name) && answers[radios[i].name] === radios[i].value;
+        radios[i].checked = Q.own(answers, radios[i].name) && answers[radios[i].name] === radios[i].value;
       }
     }
 
@@ -340,8 +173,8 @@
     }
 
     function render() {
-      var done = answeredCount(rules, answers);
-      var result = evaluate(rules, answers);
+      var done = Q.answeredCount(rules, answers);
+      var result = Q.evaluate(rules, answers);
       var complete = done === total;
       progressBar.value = done;
       progressText.textContent = complete
@@ -349,7 +182,7 @@
         : done + " of " + total + " answered";
       clearButton.hidden = done === 0;
       root.classList.toggle("quiz-complete", complete);
-      clear(body);
+      Q.clear(body);
       if (complete && result.winner) renderResult(result);
       else renderPartial(result, done);
       markPersona();
@@ -460,27 +293,19 @@
         body.appendChild(flipList);
       }
 
-      var actions = followUps(rules, answers, w);
+      var actions = Q.followUps(rules, answers, w);
       if (actions.length) {
         body.appendChild(el("h3", { text: "Follow-up actions" }));
         body.appendChild(el("p", { className: "result-note", text: actions.some(function (f) { return f.warning; })
           ? "Things to do because of your answers. Those marked \u201cfix first\u201d come from answers that cost " + info.name + " points."
           : "Things to do because of your answers." }));
-        var todo = el("ul", { className: "follow-ups" });
-        actions.forEach(function (f) {
-          var li = el("li", { className: f.warning ? "follow-up follow-up-warning" : "follow-up" });
-          if (f.warning) li.appendChild(el("strong", { className: "warning-tag", text: "Fix first: " }));
-          li.appendChild(link(f.href, f.text));
-          if (f.warning) li.appendChild(el("span", { className: "reason-answer", text: answerNote(f.number, f.option) }));
-          todo.appendChild(li);
-        });
-        body.appendChild(todo);
+        body.appendChild(Q.followUpList(actions));
       }
 
       body.appendChild(el("h3", { text: "Checklists and your plan" }));
       var next = el("ul", { className: "next-steps" });
       next.appendChild(el("li", null, [
-        link(siteHref("plan/") + "#" + frag, "Your plan"), ": the follow-up actions and the " + info.name + " checklists on one page, kept with these answers."
+        link(Q.siteHref("plan/") + "#" + frag, "Your plan"), ": the follow-up actions and the " + info.name + " checklists on one page, kept with these answers."
       ]));
       (info.checklists || []).forEach(function (c) { next.appendChild(el("li", null, [link(c.href, c.title)])); });
       next.appendChild(el("li", null, [link(info.href, "The " + info.name + " section of the guide")]));
@@ -497,7 +322,7 @@
         var last = groups[groups.length - 1];
         var question = null;
         rules.questions.forEach(function (q) { if (q.id === f.question) question = q; });
-        var option = question && findOption(question, f.option);
+        var option = question && Q.findOption(question, f.option);
         if (!option) return;
         if (last && last.question === question && last.platform === f.platform) last.options.push(option);
         else groups.push({ question: question, platform: f.platform, options: [option] });
@@ -555,7 +380,7 @@
     }
 
     function applyHash(hash) {
-      answers = parseFragment(rules, hash);
+      answers = Q.parseFragment(rules, hash);
       writeForm();
       render();
     }
@@ -577,7 +402,7 @@
       var hash = location.hash.replace(/^#/, "");
       if (!hash || isAnswerHash(hash)) {
         applyHash(hash);
-      } else if (answeredCount(rules, answers) > 0) {
+      } else if (Q.answeredCount(rules, answers) > 0) {
         // An in-page jump (#main, #matrix, …): keep the answers in the address.
         setFragment(fragmentOf(answers), false);
       }
@@ -600,96 +425,11 @@
     var start = location.hash.replace(/^#/, "");
     applyHash(isAnswerHash(start) ? start : "");
     // An opened shared link shows its result first.
-    if (answeredCount(rules, answers) === total) showResult();
+    if (Q.answeredCount(rules, answers) === total) showResult();
   }
 
-  // ------------------------------------------------------------------ the plan page
-
-  function setupPlan(rules, page) {
-    var summary = document.getElementById("plan-summary");
-    var sections = document.querySelectorAll("section.plan-checklist");
-    var back = page.querySelector("a.plan-back");
-    var showAll = false;
-
-    function platformsOf(section) {
-      return (section.getAttribute("data-platforms") || "").split(/\s+/).filter(Boolean);
-    }
-
-    function render() {
-      var hash = location.hash.replace(/^#/, "");
-      var answers = parseFragment(rules, hash);
-      var done = answeredCount(rules, answers);
-      var total = rules.questions.length;
-      var frag = fragment(rules, answers);
-      var qhref = siteHref("questionnaire/") + (frag ? "#" + frag : "");
-      if (back) back.setAttribute("href", qhref);
-      clear(summary);
-      var result = evaluate(rules, answers);
-      var w = done === total ? result.winner : null;
-      for (var i = 0; i < sections.length; i++) {
-        sections[i].hidden = !!w && !showAll && platformsOf(sections[i]).indexOf(w) < 0;
-      }
-      if (!w) {
-        summary.appendChild(el("p", { className: "plan-waiting" }, done === 0
-          ? ["Your plan is built from the answers in this page's address, and there are none yet. Answer the ", link(qhref, "questionnaire"), " and follow its link to your plan; until then every checklist is shown below."]
-          : ["The address answers " + done + " of " + total + " questions. ", link(qhref, "Finish the questionnaire"), " to narrow this page to one platform; until then every checklist is shown below."]));
-        return;
-      }
-      var info = rules.platforms[w] || { name: w, href: "" };
-      var box = el("div", { className: "plan-recommendation", data: { platform: w } });
-      box.appendChild(el("p", { className: "recommendation-label", text: "Your answers point to" }));
-      box.appendChild(el("p", { className: "recommendation-name" }, [link(info.href, info.name)]));
-      if (result.close_call && result.runner_up) {
-        box.appendChild(el("p", { className: "close-call" }, [
-          el("strong", { text: "Close call: " }),
-          nameOf(rules, result.runner_up) + " scored " + result.scores[result.runner_up] + " against " + result.scores[w] + ". The questionnaire shows what would tip it."
-        ]));
-      }
-      box.appendChild(el("p", null, [link(qhref, "Review or change your answers"), " (the questionnaire opens with them filled in)."]));
-      summary.appendChild(box);
-      var actions = followUps(rules, answers, w);
-      if (actions.length) {
-        summary.appendChild(el("h2", { text: "Follow-up actions" }));
-        var list = el("ul", { className: "follow-ups" });
-        actions.forEach(function (f) {
-          var li = el("li", { className: f.warning ? "follow-up follow-up-warning" : "follow-up" });
-          if (f.warning) li.appendChild(el("strong", { className: "warning-tag", text: "Fix first: " }));
-          li.appendChild(link(f.href, f.text));
-          if (f.warning) li.appendChild(el("span", { className: "reason-answer", text: answerNote(f.number, f.option) }));
-          list.appendChild(li);
-        });
-        summary.appendChild(list);
-      }
-      var shown = 0;
-      for (var j = 0; j < sections.length; j++) if (!sections[j].hidden) shown++;
-      var toggle = el("button", { type: "button", className: "button plan-toggle no-print", text: showAll ? "Show only the " + info.name + " checklists" : "Show every checklist" });
-      toggle.addEventListener("click", function () {
-        showAll = !showAll;
-        render();
-        var again = summary.querySelector(".plan-toggle");
-        if (again) again.focus();
-      });
-      summary.appendChild(el("p", { className: "plan-note" }, [
-        showAll ? "Showing every checklist. " : "Showing the " + shown + " " + (shown === 1 ? "checklist" : "checklists") + " for " + info.name + ". ", toggle
-      ]));
-    }
-
-    window.addEventListener("hashchange", render);
-    render();
-  }
-
-  function start() {
-    var data = document.getElementById("questionnaire-rules");
-    if (!data) return;
-    var rules;
-    try { rules = JSON.parse(data.textContent); } catch (e) { return; }
-    if (!rules || !rules.questions || !rules.questions.length || !rules.tie_break) return;
+  Q.withRules(function (rules) {
     var form = document.getElementById("questionnaire");
     if (form) setupQuestionnaire(rules, form);
-    var plan = document.querySelector(".plan-page");
-    if (plan) setupPlan(rules, plan);
-  }
-
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
+  });
 })();

@@ -3,6 +3,8 @@
 //! real headless Chromium (Debian's `chromium` and `chromium-driver`).
 #![allow(dead_code)]
 
+pub mod html;
+
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -427,4 +429,80 @@ pub fn raw_http(port: u16, request: &str) -> String {
     let mut out = Vec::new();
     let _ = stream.read_to_end(&mut out);
     String::from_utf8_lossy(&out).to_string()
+}
+
+/// The shipped guide's questionnaire, read through the library.
+pub fn shipped_questionnaire() -> riskguide::model::Questionnaire {
+    let config = riskguide::config::load(&repo_root()).expect("site.toml loads");
+    let (site, _) =
+        riskguide::pipeline::load_site(&config).unwrap_or_else(|e| panic!("the shipped guide loads: {e:?}"));
+    site.questionnaire.expect("the shipped guide has a questionnaire")
+}
+
+/// A persona of the shipped questionnaire (`content/questionnaire.toml`).
+#[derive(Debug, Clone)]
+pub struct Persona {
+    pub id: String,
+    pub name: String,
+    /// (question id, option id) for every question, in question order.
+    pub answers: Vec<(String, String)>,
+    /// The platform it must get: `mac`, `vps` or `mw`.
+    pub expect: &'static str,
+}
+
+impl Persona {
+    /// The same answers with the one to `question` changed to `option`.
+    pub fn with(&self, question: &str, option: &str) -> Vec<(String, String)> {
+        let mut answers = self.answers.clone();
+        let slot = answers
+            .iter_mut()
+            .find(|(q, _)| q == question)
+            .expect("a question of the questionnaire");
+        slot.1 = option.to_string();
+        answers
+    }
+}
+
+/// The personas of the shipped questionnaire, in their order there.
+pub fn shipped_personas() -> Vec<Persona> {
+    let q = shipped_questionnaire();
+    q.personas
+        .iter()
+        .map(|p| Persona {
+            id: p.id.to_string(),
+            name: p.name.clone(),
+            answers: q
+                .questions
+                .iter()
+                .zip(&p.answers)
+                .map(|(question, &o)| (question.id.to_string(), question.options[o].id.to_string()))
+                .collect(),
+            expect: p.expect.id(),
+        })
+        .collect()
+}
+
+/// The shipped persona with this id.
+pub fn persona(id: &str) -> Persona {
+    shipped_personas()
+        .into_iter()
+        .find(|p| p.id == id)
+        .unwrap_or_else(|| panic!("no persona `{id}` in content/questionnaire.toml"))
+}
+
+/// Answers as the page address holds them: `data=private&purpose=personal&…`.
+pub fn fragment_of(answers: &[(String, String)]) -> String {
+    answers
+        .iter()
+        .map(|(q, o)| format!("{q}={o}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Answers as `riskguide recommend` takes them: `--answer data=private …`.
+pub fn answer_args(answers: &[(String, String)]) -> Vec<String> {
+    answers
+        .iter()
+        .flat_map(|(q, o)| ["--answer".to_string(), format!("{q}={o}")])
+        .collect()
 }
