@@ -92,6 +92,3 @@ fn main() -> ExitCode {
     };
     ExitCode::from(code)
 }
-
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

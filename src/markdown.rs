@@ -163,7 +163,7 @@ pub fn render(source: &Source, from: &Route, ctx: &Context) -> Rendered {
         );
         return out;
     }
-    let events: Vec<(Event, Range<usize>)> = Parser::new_ext(source.markdown, options()).into_offset_iter().collect();
+    let mut parser = Parser::new_ext(source.markdown, options()).into_offset_iter();
     let mut adapter = Adapter {
         source,
         from,
@@ -179,12 +179,44 @@ pub fn render(source: &Source, from: &Route, ctx: &Context) -> Rendered {
         table_head: false,
         table_column: 0,
     };
-    let html_events = adapter.process(&events, true);
-    adapter.flush_search();
+    // The adapters see one top-level block at a time (everything they rewrite lies inside one),
+    // and one HTML writer sees all of them, so footnotes are numbered across the page. Memory
+    // stays at the size of the largest block, not of the whole page's events.
     let mut html = String::with_capacity(source.markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, html_events.into_iter());
+    let mut pending = Vec::new().into_iter();
+    let events = std::iter::from_fn(|| {
+        loop {
+            if let Some(event) = pending.next() {
+                return Some(event);
+            }
+            let block = next_block(&mut parser)?;
+            pending = adapter.process(&block, true).into_iter();
+        }
+    });
+    pulldown_cmark::html::push_html(&mut html, events);
+    adapter.flush_search();
     out.html = html;
     out
+}
+
+/// The events of the next top-level block (a paragraph, a list, a table, a heading…).
+fn next_block<'e>(
+    parser: &mut impl Iterator<Item = (Event<'e>, Range<usize>)>,
+) -> Option<Vec<(Event<'e>, Range<usize>)>> {
+    let mut block = Vec::new();
+    let mut depth = 0usize;
+    for (event, range) in parser.by_ref() {
+        match event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        block.push((event, range));
+        if depth == 0 {
+            return Some(block);
+        }
+    }
+    (!block.is_empty()).then_some(block)
 }
 
 /// Renders a short Markdown field (a table cell, an item text) without its surrounding paragraph.
