@@ -11,8 +11,8 @@ use crate::assets::is_safe_output_path;
 use crate::diagnostics::Error;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// The file riskguide leaves in every output directory it creates.
 pub const MARKER: &str = ".riskguide-output";
@@ -83,20 +83,25 @@ impl OutputSet {
     }
 }
 
+/// A sink's lock. A thread that panicked while holding it leaves nothing half-done behind
+/// (each guarded step is one insert), so a poisoned lock is used as it is.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// Collects a build into an [`OutputSet`].
 #[derive(Debug, Default)]
 pub struct Collect(Mutex<OutputSet>);
 
 impl Collect {
     pub fn into_set(self) -> OutputSet {
-        self.0.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.0.into_inner().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
 impl Sink for Collect {
     fn put(&self, path: String, bytes: Vec<u8>) -> Result<(), String> {
-        let mut set = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        set.insert(path, bytes)
+        lock(&self.0).insert(path, bytes)
     }
 }
 
@@ -104,12 +109,15 @@ impl Sink for Collect {
 #[derive(Debug, Default)]
 pub struct Discard(Mutex<Claimed>);
 
+impl Discard {
+    fn claim(&self, path: &str) -> Result<(), String> {
+        lock(&self.0).claim(path)
+    }
+}
+
 impl Sink for Discard {
     fn put(&self, path: String, _bytes: Vec<u8>) -> Result<(), String> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .claim(&path)
+        self.claim(&path)
     }
 }
 
@@ -120,12 +128,12 @@ pub struct Staging {
     out: PathBuf,
     dir: PathBuf,
     old: PathBuf,
-    claimed: Mutex<Claimed>,
+    /// The same path checks as `check` makes.
+    paths: Discard,
     files: AtomicUsize,
     bytes: AtomicUsize,
     /// The first write that failed; later files are not written.
     failure: Mutex<Option<Error>>,
-    failed: AtomicBool,
     committed: bool,
 }
 
@@ -152,11 +160,10 @@ impl Staging {
             out: out.to_path_buf(),
             old: parent.join(format!(".{name}.old-{pid}")),
             dir,
-            claimed: Mutex::default(),
+            paths: Discard::default(),
             files: AtomicUsize::new(0),
             bytes: AtomicUsize::new(0),
             failure: Mutex::new(None),
-            failed: AtomicBool::new(false),
             committed: false,
         })
     }
@@ -168,12 +175,7 @@ impl Staging {
 
     /// Writes the marker and swaps the staging directory in; reports the first failed write.
     pub fn commit(mut self) -> Result<(), Error> {
-        if let Some(e) = self
-            .failure
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
-        {
+        if let Some(e) = lock(&self.failure).take() {
             return Err(e);
         }
         let marker = self.dir.join(MARKER);
@@ -198,11 +200,8 @@ impl Staging {
 
 impl Sink for Staging {
     fn put(&self, path: String, bytes: Vec<u8>) -> Result<(), String> {
-        self.claimed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .claim(&path)?;
-        if self.failed.load(Ordering::Relaxed) {
+        self.paths.claim(&path)?;
+        if lock(&self.failure).is_some() {
             return Ok(());
         }
         match self.write(&path, &bytes) {
@@ -211,11 +210,7 @@ impl Sink for Staging {
                 self.bytes.fetch_add(bytes.len(), Ordering::Relaxed);
             }
             Err(e) => {
-                self.failed.store(true, Ordering::Relaxed);
-                self.failure
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .get_or_insert(e);
+                lock(&self.failure).get_or_insert(e);
             }
         }
         Ok(())

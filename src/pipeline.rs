@@ -441,7 +441,7 @@ pub fn build_into(
     problems.extend(page_problems.into_iter().flatten());
     let view_problems: Vec<Option<Diagnostic>> = views
         .into_par_iter()
-        .map(|(path, view)| put(path, templates.render(&view).map(String::into_bytes)))
+        .map(|(path, view)| put(path, templates.render_with(&view, Vec::new(), 0)))
         .collect();
     problems.extend(view_problems.into_iter().flatten());
     problems.extend(chrome.nav_problem());

@@ -192,14 +192,6 @@ impl Templates {
         Ok(out)
     }
 
-    pub fn render(&self, view: &PageView) -> Result<String, Diagnostic> {
-        let name = self.template_for(view.kind);
-        let template = self.env.get_template(&name).map_err(|e| template_error(&e, &name))?;
-        template
-            .render(minijinja::value::Serde(view))
-            .map_err(|e| template_error(&e, &name))
-    }
-
     /// Renders a partial template with one variable, `name` being a prepared part, if the site
     /// has that template.
     pub fn render_part(&self, template: &str, name: &str, part: &Prepared) -> Option<Result<String, Diagnostic>> {
