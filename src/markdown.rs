@@ -736,6 +736,88 @@ fn nesting_too_deep(markdown: &str) -> Option<usize> {
     None
 }
 
+/// A page's HTML, rendered for `from`, as it reads on the page at `to` with every id (and each
+/// reference to one) prefixed by `id_prefix`: how a page becomes a section of the printable
+/// guide without being rendered twice.
+///
+/// It relies on what [`render`] writes: `<` in text is escaped, so every `<` opens a tag; in a
+/// tag, attribute values are quoted and escaped; a relative URL starts with `from`'s way back
+/// to the site root.
+pub fn relocate(html: &str, from: &Route, to: &Route, id_prefix: &str) -> String {
+    let from_root = from.to_root();
+    let mut out = String::with_capacity(html.len() + html.len() / 8);
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        let (text, tag) = rest.split_at(open);
+        out.push_str(text);
+        rest = tag;
+        // Attributes up to the end of this tag.
+        loop {
+            let close = rest.find('>').unwrap_or(rest.len());
+            let Some(at) = rest[..close].find("=\"") else {
+                out.push_str(&rest[..close]);
+                rest = &rest[close..];
+                break;
+            };
+            let (head, tail) = rest.split_at(at + 2);
+            out.push_str(head);
+            let name = head[..at]
+                .rsplit(|c: char| c.is_ascii_whitespace())
+                .next()
+                .unwrap_or("");
+            let end = tail.find('"').unwrap_or(tail.len());
+            relocate_value(&mut out, name, &tail[..end], &from_root, to, id_prefix);
+            rest = &tail[end..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn relocate_value(out: &mut String, name: &str, value: &str, from_root: &str, to: &Route, id_prefix: &str) {
+    match name {
+        "id" => {
+            out.push_str(id_prefix);
+            out.push_str(value);
+        }
+        "aria-labelledby" => {
+            for (i, id) in value.split(' ').enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(id_prefix);
+                out.push_str(id);
+            }
+        }
+        "href" | "src" => {
+            if let Some(fragment) = value.strip_prefix('#') {
+                out.push('#');
+                out.push_str(id_prefix);
+                out.push_str(fragment);
+            } else if let Some(target) = site_path(value, from_root) {
+                out.push_str(&to.relative_to(target));
+            } else {
+                out.push_str(value);
+            }
+        }
+        _ => out.push_str(value),
+    }
+}
+
+/// The site path (no leading `/`) a relative URL written from a page `from_root` away from the
+/// root points to; `None` for URLs with a scheme.
+fn site_path<'v>(url: &'v str, from_root: &str) -> Option<&'v str> {
+    let before_path = url.split(['/', '?', '#']).next().unwrap_or("");
+    if before_path.contains(':') {
+        return None;
+    }
+    if from_root == "./" {
+        Some(if url == "./" { "" } else { url })
+    } else {
+        url.strip_prefix(from_root)
+    }
+}
+
 pub fn escape_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     push_escaped(&mut out, s, false);
@@ -890,6 +972,47 @@ mod tests {
                 ctx,
             )
         })
+    }
+
+    #[test]
+    fn relocated_html_keeps_its_links_and_prefixes_its_ids() {
+        let md = "## Keys\n\nSee [home](/), [x](/a/#x), [out](https://example.org/a/b) and \
+                  [mail](mailto:a@example.org).\n\n![d](/images/d.svg)\n\n\
+                  ```toml\nhref = \"#x\" # id=\"y\"\n```\n";
+        let from = Route::new("/a/");
+        let html = with_ctx(|ctx| {
+            let source = Source {
+                path: "content/a.md",
+                file_text: md,
+                offset: 0,
+                markdown: md,
+            };
+            render(&source, &from, ctx).html
+        });
+        assert!(html.contains("href=\"../\""), "{html}");
+        let moved = relocate(&html, &from, &Route::new("/x/y/"), "p-");
+        for expected in [
+            "<h2 id=\"p-keys\">",
+            "href=\"#p-keys\"",
+            "href=\"../../\"",
+            "href=\"#p-x\"",
+            "href=\"https://example.org/a/b\"",
+            "href=\"mailto:a@example.org\"",
+            "src=\"../../images/d.svg\"",
+        ] {
+            assert!(moved.contains(expected), "{expected} missing from {moved}");
+        }
+        // Code is text: what looks like an attribute there stays as it was.
+        let code = |h: &str| h[h.find("<pre").unwrap()..].to_string();
+        assert_eq!(code(&moved), code(&html));
+        assert!(code(&html).contains("id=\"y\""), "{html}");
+        // From the root page, where links carry no way back up.
+        let root_html = page("[x](/a/#x) [here](/)").html;
+        let moved = relocate(&root_html, &Route::new("/"), &Route::new("/print/"), "p-");
+        assert!(
+            moved.contains("href=\"../a/#x\"") && moved.contains("href=\"../\""),
+            "{moved}"
+        );
     }
 
     #[test]

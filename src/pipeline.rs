@@ -182,8 +182,8 @@ pub fn build_into(
         embed: &embed,
     };
 
-    // Each page is rendered for its own address and, right after on the same thread (so its
-    // code blocks are highlighted once), for the printable guide.
+    // Each page is rendered once, for its own address; its section of the printable guide is
+    // that HTML moved to the guide's address.
     let print_guide = Route::new(routes::PRINT_GUIDE);
     // Sections of the printable guide are converted to template values right away, so their
     // HTML is held once, not as strings and then again as values.
@@ -198,7 +198,7 @@ pub fn build_into(
                 markdown: page.body(),
             };
             let own = markdown::render(&source, &page.route, &ctx);
-            let section = print_section(page, &source, &ctx, &print_guide);
+            let section = print_section(page, &own.html, &print_guide);
             (own, (Prepared::new(&section), section.html.len() + section.title.len()))
         })
         .unzip();
@@ -908,22 +908,15 @@ fn risk_list(site: &Site, chrome: &Chrome, from: &Route) -> Vec<LinkView> {
     risky.into_iter().map(|p| chrome.link(p, from)).collect()
 }
 
-/// One page as a section of the printable guide: rendered from the guide's address, with its
-/// ids prefixed so they stay unique on the combined page.
-fn print_section(page: &Page, source: &Source, ctx: &Context, from: &Route) -> PrintSectionView {
-    let r = markdown::render(source, from, ctx);
+/// One page as a section of the printable guide: its own HTML with links made relative to the
+/// guide's address, and its ids prefixed so they stay unique on the combined page.
+fn print_section(page: &Page, html: &str, to: &Route) -> PrintSectionView {
     let anchor = format!("page-{}", page.id.as_str().replace('/', "-"));
-    // Headings inside each page are renumbered by page so ids stay unique on the combined page.
-    let html = r
-        .html
-        .replace(" id=\"", &format!(" id=\"{anchor}-"))
-        .replace("aria-labelledby=\"", &format!("aria-labelledby=\"{anchor}-"))
-        .replace("href=\"#", &format!("href=\"#{anchor}-"));
     PrintSectionView {
         title: page.title.clone(),
+        html: markdown::relocate(html, &page.route, to, &format!("{anchor}-")),
         anchor,
         severity: page.severity.map(LevelView::from),
-        html,
     }
 }
 
