@@ -363,10 +363,10 @@ pub fn build_into(
                         view.risks = risk_list(&site, &chrome, &page.route);
                         view.checklists = chrome.checklist_views(&page.route, None);
                     }
-                    let nav = chrome.nav_prepared(&page.route);
-                    // The chrome around a page's own HTML is some kilobytes, more with a long sidebar.
-                    let expected_len = view.html.len() + 16 * 1024;
-                    let html = templates.render_with(&view, vec![("nav", Prepared::list(nav))], expected_len);
+                    view.nav_html = chrome.page_nav(&page.route);
+                    // The chrome around a page's own HTML and its sidebar is some kilobytes.
+                    let expected_len = view.html.len() + view.nav_html.len() + 8 * 1024;
+                    let html = templates.render_with(&view, Vec::new(), expected_len);
                     put(page.route.output_path(), html)
                 })
                 .collect()
@@ -430,10 +430,14 @@ pub fn build_into(
     not_found.root = config.base_path.clone();
     not_found.assets = AssetsView::new(&manifest, search_index.as_ref(), &Route::new("/"), options.offline);
     absolutize_assets(&mut not_found, &config.base_path);
-    // The sections' links changed, so their markup is rendered again.
-    for section in &mut not_found.nav {
-        section.html = chrome.nav_html(&Prepared::new(&*section));
+    let mut sections = chrome.nav_sections(&Route::new("/"));
+    for section in &mut sections {
+        absolutize(&mut section.link.href, &config.base_path);
+        for child in &mut section.children {
+            absolutize(&mut child.href, &config.base_path);
+        }
     }
+    not_found.nav_html = chrome.write_nav(&sections);
     views.push(("404.html".into(), not_found));
 
     let pages = page_problems.len() + views.len() + 1;
@@ -534,11 +538,36 @@ fn anchor_index(site: &Site) -> AnchorIndex {
     anchors
 }
 
-/// The partial template that renders one navigation section.
+/// The partial templates that write the sidebar: a section, and one link of an open section.
 const NAV_SECTION_TEMPLATE: &str = "nav-section.html";
+const NAV_LINK_TEMPLATE: &str = "nav-link.html";
 
-/// A navigation section (index into `site.nav`) as seen from pages at one depth.
-type SectionAtDepth = (usize, usize);
+/// A section of the sidebar as seen from one page, before it is written.
+struct NavSection {
+    link: LinkView,
+    open: bool,
+    children: Vec<LinkView>,
+}
+
+/// A written section with the links of its children as they appear in it.
+struct WrittenSection {
+    html: String,
+    links: Vec<String>,
+}
+
+/// An open section as written for the pages at one depth, no child current, and where each
+/// child's link lies in it: a page whose link is there swaps in its own current link instead
+/// of writing the section again.
+struct OpenSection {
+    html: String,
+    /// `None` when the section template does not print each `child.html` once, in order; the
+    /// section is then written whole for each page.
+    links: Option<Vec<std::ops::Range<usize>>>,
+}
+
+/// An open section (index into `site.nav`) as seen from the pages at one depth, and whether
+/// its landing page is the page showing it.
+type OpenAt = (usize, usize, bool);
 
 /// Navigation, assets and links shared by every page view.
 struct Chrome<'a> {
@@ -551,11 +580,10 @@ struct Chrome<'a> {
     page_at: HashMap<&'a Route, usize>,
     /// The navigation sections (indexes into `site.nav`) each route opens.
     opens: HashMap<&'a Route, Vec<usize>>,
-    /// Closed navigation sections by the depth of the page showing them.
-    closed: Mutex<HashMap<usize, Arc<BTreeMap<usize, Prepared>>>>,
-    /// The child links of an open section (by section and depth), none of them current.
-    open_children: Mutex<HashMap<SectionAtDepth, Arc<Vec<Prepared>>>>,
-    /// The first error of the `nav-section.html` template.
+    /// The closed sections of the sidebar, written, by the depth of the page showing them.
+    closed: Mutex<HashMap<usize, Arc<BTreeMap<usize, String>>>>,
+    open: Mutex<HashMap<OpenAt, Arc<OpenSection>>>,
+    /// The first error of the sidebar's templates.
     nav_error: Mutex<Option<Diagnostic>>,
 }
 
@@ -591,7 +619,7 @@ impl<'a> Chrome<'a> {
             page_at,
             opens,
             closed: Mutex::new(HashMap::new()),
-            open_children: Mutex::new(HashMap::new()),
+            open: Mutex::new(HashMap::new()),
             nav_error: Mutex::new(None),
         }
     }
@@ -615,40 +643,72 @@ impl<'a> Chrome<'a> {
             .filter_map(move |(k, s)| site.pages.get(s.page).map(|p| (k, p, s.children.as_slice())))
     }
 
-    fn nav_section(&self, landing: &Page, children: &[usize], route: &Route, open: bool) -> NavSectionView {
-        let mut section = NavSectionView {
-            link: self.link(landing, route),
-            open,
-            children: if open {
-                children
-                    .iter()
-                    .filter_map(|&c| self.site.pages.get(c))
-                    .map(|p| self.link(p, route))
-                    .collect()
-            } else {
-                Vec::new()
-            },
-            html: String::new(),
+    /// The pages of a section's children (indexes into `site.pages`).
+    fn pages(&self, children: &'a [usize]) -> impl Iterator<Item = &'a Page> + 'a {
+        let site = self.site;
+        children.iter().filter_map(move |&c| site.pages.get(c))
+    }
+
+    /// Every section of the sidebar as seen from `route`.
+    fn nav_sections(&self, route: &Route) -> Vec<NavSection> {
+        let opens = self.opens(route);
+        self.sections()
+            .map(|(k, landing, children)| {
+                let open = opens.contains(&k);
+                NavSection {
+                    link: self.link(landing, route),
+                    open,
+                    children: if open {
+                        self.pages(children).map(|p| self.link(p, route)).collect()
+                    } else {
+                        Vec::new()
+                    },
+                }
+            })
+            .collect()
+    }
+
+    /// The sidebar written from its sections, one per line.
+    fn write_nav(&self, sections: &[NavSection]) -> String {
+        let written: Vec<String> = sections.iter().map(|s| self.write_section(s).html).collect();
+        written.join("\n")
+    }
+
+    /// A section written by the site's templates: each child's link by `nav-link.html`, then
+    /// the section by `nav-section.html`. Without the section template, the sidebar is empty.
+    fn write_section(&self, section: &NavSection) -> WrittenSection {
+        let links: Vec<String> = section.children.iter().map(|link| self.write_link(link)).collect();
+        let view = NavSectionView {
+            link: &section.link,
+            open: section.open,
+            children: section
+                .children
+                .iter()
+                .zip(&links)
+                .map(|(link, html)| NavLinkView {
+                    link,
+                    html: html.clone(),
+                })
+                .collect(),
         };
-        section.html = self.nav_html(&Prepared::new(&section));
-        section
+        let html = self.written(
+            self.templates
+                .render_part(NAV_SECTION_TEMPLATE, "section", &Prepared::new(&view)),
+        );
+        WrittenSection { html, links }
     }
 
-    /// A navigation section as prepared template values, with its `html`.
-    fn nav_prepared_section(&self, link: Prepared, open: bool, children: Vec<Prepared>) -> Prepared {
-        let mut fields = vec![
-            ("link", link),
-            ("open", Prepared::new(&open)),
-            ("children", Prepared::list(children)),
-        ];
-        let html = self.nav_html(&Prepared::map(fields.clone()));
-        fields.push(("html", Prepared::html(html)));
-        Prepared::map(fields)
+    /// One link of an open section, written by `nav-link.html`, or nothing without it.
+    fn write_link(&self, link: &LinkView) -> String {
+        self.written(
+            self.templates
+                .render_part(NAV_LINK_TEMPLATE, "link", &Prepared::new(link)),
+        )
     }
 
-    /// A section rendered by the site's `nav-section.html`, or nothing without that template.
-    fn nav_html(&self, section: &Prepared) -> String {
-        match self.templates.render_part(NAV_SECTION_TEMPLATE, "section", section) {
+    /// The output of a sidebar template; its first error is kept for [`Chrome::nav_problem`].
+    fn written(&self, rendered: Option<Result<String, Diagnostic>>) -> String {
+        match rendered {
             Some(Ok(html)) => html,
             Some(Err(problem)) => {
                 if let Ok(mut first) = self.nav_error.lock() {
@@ -660,77 +720,112 @@ impl<'a> Chrome<'a> {
         }
     }
 
-    /// The first error the navigation template reported, if any.
+    /// The first error the navigation templates reported, if any.
     fn nav_problem(&self) -> Option<Diagnostic> {
         self.nav_error.lock().ok().and_then(|mut first| first.take())
     }
 
-    /// The navigation of the page at `route` as prepared template values. Links are
-    /// relative, so a section looks the same on every page at the same depth: closed sections
-    /// and the child links of open ones are converted once per depth, and a page only adds
-    /// its own, current, link.
-    fn nav_prepared(&self, route: &Route) -> Vec<Prepared> {
+    /// The sidebar of the page at `route`. Links are relative, so a section reads the same on
+    /// every page at the same depth: closed sections are written once per depth, open ones once
+    /// per depth with no child current, and a page only writes its own, current, link.
+    fn page_nav(&self, route: &Route) -> String {
         let closed = self.closed_sections(route);
         let opens = self.opens(route);
-        self.sections()
-            .map(|(k, landing, children)| {
-                if opens.contains(&k) {
-                    let mut links = Vec::clone(&self.open_children(k, children, route));
-                    let pages = children.iter().filter_map(|&c| self.site.pages.get(c));
-                    for (link, page) in links.iter_mut().zip(pages) {
-                        if page.route == *route {
-                            *link = Prepared::new(&self.link(page, route));
-                        }
-                    }
-                    self.nav_prepared_section(Prepared::new(&self.link(landing, route)), true, links)
-                } else {
-                    closed
-                        .get(&k)
-                        .cloned()
-                        .unwrap_or_else(|| Prepared::new(&self.nav_section(landing, children, route, false)))
-                }
-            })
-            .collect()
+        let mut html = String::with_capacity(closed.values().map(String::len).sum::<usize>() + 8 * 1024);
+        for (n, (k, landing, children)) in self.sections().enumerate() {
+            if n > 0 {
+                html.push('\n');
+            }
+            if opens.contains(&k) {
+                self.push_open_section(&mut html, k, landing, children, route);
+            } else if let Some(section) = closed.get(&k) {
+                html.push_str(section);
+            }
+        }
+        html
     }
 
-    /// Every navigation section, closed, as seen from pages at the depth of `route`.
-    fn closed_sections(&self, route: &Route) -> Arc<BTreeMap<usize, Prepared>> {
+    fn push_open_section(&self, html: &mut String, k: usize, landing: &Page, children: &'a [usize], route: &Route) {
+        let open = self.open_section(k, landing, children, route);
+        let current = self.pages(children).position(|p| p.route == *route);
+        match (current, &open.links) {
+            (None, _) => html.push_str(&open.html),
+            (Some(j), Some(links)) => {
+                let link = self
+                    .pages(children)
+                    .nth(j)
+                    .map(|p| self.write_link(&self.link(p, route)));
+                html.push_str(&open.html[..links[j].start]);
+                html.push_str(&link.unwrap_or_default());
+                html.push_str(&open.html[links[j].end..]);
+            }
+            (Some(_), None) => {
+                let section = NavSection {
+                    link: self.link(landing, route),
+                    open: true,
+                    children: self.pages(children).map(|p| self.link(p, route)).collect(),
+                };
+                html.push_str(&self.write_section(&section).html);
+            }
+        }
+    }
+
+    /// Section `k`, open, as written for the pages at the depth of `route`, none of its
+    /// children current.
+    fn open_section(&self, k: usize, landing: &Page, children: &'a [usize], route: &Route) -> Arc<OpenSection> {
+        let key = (k, route.depth(), landing.route == *route);
+        if let Some(found) = self.open.lock().ok().and_then(|cache| cache.get(&key).cloned()) {
+            return found;
+        }
+        let section = NavSection {
+            link: self.link(landing, route),
+            open: true,
+            children: self
+                .pages(children)
+                .map(|p| {
+                    let mut link = self.link(p, route);
+                    link.current = false;
+                    link
+                })
+                .collect(),
+        };
+        let written = self.write_section(&section);
+        let links = link_ranges(&written.html, &written.links);
+        let open = Arc::new(OpenSection {
+            html: written.html,
+            links,
+        });
+        if let Ok(mut cache) = self.open.lock() {
+            cache.insert(key, Arc::clone(&open));
+        }
+        open
+    }
+
+    /// Every section, closed and written, as seen from pages at the depth of `route`.
+    fn closed_sections(&self, route: &Route) -> Arc<BTreeMap<usize, String>> {
         let depth = route.depth();
-        let Ok(mut cache) = self.closed.lock() else {
-            return Arc::default();
-        };
-        Arc::clone(cache.entry(depth).or_insert_with(|| {
-            Arc::new(
-                self.sections()
-                    .map(|(k, landing, _)| {
-                        let mut link = self.link(landing, route);
-                        // Closed sections are never the current page's own.
-                        link.current = false;
-                        (k, self.nav_prepared_section(Prepared::new(&link), false, Vec::new()))
-                    })
-                    .collect(),
-            )
-        }))
-    }
-
-    /// The child links of section `k` as seen from pages at the depth of `route`, none current.
-    fn open_children(&self, k: usize, children: &[usize], route: &Route) -> Arc<Vec<Prepared>> {
-        let Ok(mut cache) = self.open_children.lock() else {
-            return Arc::default();
-        };
-        Arc::clone(cache.entry((k, route.depth())).or_insert_with(|| {
-            Arc::new(
-                children
-                    .iter()
-                    .filter_map(|&c| self.site.pages.get(c))
-                    .map(|p| {
-                        let mut link = self.link(p, route);
-                        link.current = false;
-                        Prepared::new(&link)
-                    })
-                    .collect(),
-            )
-        }))
+        if let Some(found) = self.closed.lock().ok().and_then(|cache| cache.get(&depth).cloned()) {
+            return found;
+        }
+        let closed: Arc<BTreeMap<usize, String>> = Arc::new(
+            self.sections()
+                .map(|(k, landing, _)| {
+                    let mut link = self.link(landing, route);
+                    // Closed sections are never the current page's own.
+                    link.current = false;
+                    let section = NavSection {
+                        link,
+                        open: false,
+                        children: Vec::new(),
+                    };
+                    (k, self.write_section(&section).html)
+                })
+                .collect(),
+        );
+        if let Ok(mut cache) = self.closed.lock() {
+            cache.insert(depth, Arc::clone(&closed));
+        }
+        closed
     }
 
     fn href(from: &Route, to: &Route) -> String {
@@ -754,15 +849,11 @@ impl<'a> Chrome<'a> {
 
     fn page_view(&self, kind: &'static str, route: &Route, title: &str, description: &str) -> PageView {
         let mut view = self.bare_page_view(kind, route, title, description);
-        let opens = self.opens(route);
-        view.nav = self
-            .sections()
-            .map(|(k, landing, children)| self.nav_section(landing, children, route, opens.contains(&k)))
-            .collect();
+        view.nav_html = self.write_nav(&self.nav_sections(route));
         view
     }
 
-    /// A page view without its navigation, for [`Chrome::nav_prepared`] to supply.
+    /// A page view without its sidebar, for [`Chrome::page_nav`] to supply.
     fn bare_page_view(&self, kind: &'static str, route: &Route, title: &str, description: &str) -> PageView {
         let site = self.site;
         let config = &site.config;
@@ -790,7 +881,7 @@ impl<'a> Chrome<'a> {
             prev: None,
             next: None,
             section: None,
-            nav: Vec::new(),
+            nav_html: String::new(),
             links: SiteLinksView {
                 home: route.to_root(),
                 questionnaire: generated(routes::QUESTIONNAIRE),
@@ -854,13 +945,7 @@ impl<'a> Chrome<'a> {
 
 /// The 404 page is served at any depth, so its links start from the site's base path.
 fn absolutize_assets(view: &mut PageView, base: &str) {
-    let fix = |href: &mut String| {
-        if let Some(rest) = href.strip_prefix("./") {
-            *href = format!("{base}{rest}");
-        } else if !href.starts_with('/') && !href.contains("://") {
-            *href = format!("{base}{href}");
-        }
-    };
+    let fix = |href: &mut String| absolutize(href, base);
     fix(&mut view.links.home);
     fix(&mut view.links.checklists);
     fix(&mut view.links.print_checklists);
@@ -885,9 +970,33 @@ fn absolutize_assets(view: &mut PageView, base: &str) {
     if let Some(f) = &mut view.assets.favicon {
         fix(f);
     }
-    for section in &mut view.nav {
-        fix(&mut section.link.href);
+}
+
+/// A link relative to the site root made absolute under `base` (the site's base path).
+fn absolutize(href: &mut String, base: &str) {
+    if let Some(rest) = href.strip_prefix("./") {
+        *href = format!("{base}{rest}");
+    } else if !href.starts_with('/') && !href.contains("://") {
+        *href = format!("{base}{href}");
     }
+}
+
+/// Where each link lies in a written section: once each, in order. `None` when one is empty,
+/// missing or repeated, since swapping a page's own link in would then change the wrong place
+/// or too few.
+fn link_ranges(html: &str, links: &[String]) -> Option<Vec<std::ops::Range<usize>>> {
+    let mut at = 0;
+    links
+        .iter()
+        .map(|link| {
+            if link.is_empty() || html.matches(link.as_str()).nth(1).is_some() {
+                return None;
+            }
+            let start = at + html[at..].find(link.as_str())?;
+            at = start + link.len();
+            Some(start..at)
+        })
+        .collect()
 }
 
 /// The ids of the checklists embedded in rendered documents, sorted, each once.
@@ -1022,4 +1131,21 @@ fn sitemap(site: &Site) -> String {
     }
     xml.push_str("</urlset>\n");
     xml
+}
+
+#[cfg(test)]
+mod tests {
+    use super::link_ranges;
+
+    #[test]
+    fn links_are_found_once_each_in_order_or_not_at_all() {
+        let links = ["<a>1</a>".to_string(), "<a>2</a>".to_string()];
+        let html = "<ul><a>1</a> <a>2</a></ul>";
+        assert_eq!(link_ranges(html, &links), Some(vec![4..12, 13..21]));
+        // Printed twice, out of order, missing, or empty: nothing can be swapped safely.
+        assert_eq!(link_ranges("<a>1</a><a>2</a><a>1</a>", &links), None);
+        assert_eq!(link_ranges("<a>2</a><a>1</a>", &links), None);
+        assert_eq!(link_ranges("<a>1</a>", &links), None);
+        assert_eq!(link_ranges("<a>1</a>", &[String::new()]), None);
+    }
 }

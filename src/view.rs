@@ -75,13 +75,22 @@ pub struct LinkView {
     pub platforms: Vec<PlatformView>,
 }
 
+/// A section of the sidebar as `nav-section.html` sees it (as `section`).
 #[derive(Debug, Clone, Serialize)]
-pub struct NavSectionView {
-    pub link: LinkView,
+pub struct NavSectionView<'a> {
+    pub link: &'a LinkView,
     pub open: bool,
-    pub children: Vec<LinkView>,
-    /// The section rendered by the `nav-section.html` template (which sees it as `section`),
-    /// when the site has one: a closed section is rendered once for all pages at a depth.
+    pub children: Vec<NavLinkView<'a>>,
+}
+
+/// A link of an open sidebar section: its fields, and `html`, the link written by
+/// `nav-link.html` (which sees it as `link`). The current page's link differs from the others
+/// only there, so a section is written once for all the pages at one depth and each page swaps
+/// in its own link.
+#[derive(Debug, Clone, Serialize)]
+pub struct NavLinkView<'a> {
+    #[serde(flatten)]
+    pub link: &'a LinkView,
     pub html: String,
 }
 
@@ -265,7 +274,8 @@ pub struct PageView {
     pub prev: Option<LinkView>,
     pub next: Option<LinkView>,
     pub section: Option<LinkView>,
-    pub nav: Vec<NavSectionView>,
+    /// The sidebar: every section written by `nav-section.html`.
+    pub nav_html: String,
     pub links: SiteLinksView,
     pub site: SiteView,
     pub assets: AssetsView,
