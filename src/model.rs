@@ -9,7 +9,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::discover::{FileKind, SourceFile};
 use crate::load::{self, Loaded, LoadedSite, RawCell, RawEffect};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use toml::Spanned;
 
@@ -547,9 +547,14 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
         );
     }
     let nav = build_nav(&pages);
-    for (i, page) in pages.iter().enumerate() {
-        let listed = page.route.as_str() == "/" || nav.iter().any(|(top, children)| *top == i || children.contains(&i));
-        if !listed {
+    let mut listed = vec![false; pages.len()];
+    for (top, children) in &nav {
+        for &i in std::iter::once(top).chain(children) {
+            listed[i] = true;
+        }
+    }
+    for (page, listed) in pages.iter().zip(listed) {
+        if !listed && page.route.as_str() != "/" {
             b.problems.push(
                 Diagnostic::warning(
                     "W051",
@@ -565,18 +570,23 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
     }
     let mut ordered = Vec::with_capacity(pages.len());
     let mut nav_out = Vec::new();
-    // Reading order: home, then each section's landing page followed by its pages.
+    // Reading order: home, then each section's landing page followed by its pages. Each page
+    // is in one place only, so it moves there.
     let home = pages.iter().position(|p| p.route.as_str() == "/");
-    if let Some(h) = home {
-        ordered.push(pages[h].clone());
+    let mut pages: Vec<Option<Page>> = pages.into_iter().map(Some).collect();
+    if let Some(page) = home.and_then(|h| pages[h].take()) {
+        ordered.push(page);
     }
     for (landing, children) in &nav {
+        let Some(landing) = pages[*landing].take() else { continue };
         let page = ordered.len();
-        ordered.push(pages[*landing].clone());
+        ordered.push(landing);
         let mut kids = Vec::new();
         for &c in children {
-            kids.push(ordered.len());
-            ordered.push(pages[c].clone());
+            if let Some(child) = pages[c].take() {
+                kids.push(ordered.len());
+                ordered.push(child);
+            }
         }
         nav_out.push(NavSection { page, children: kids });
     }
@@ -704,21 +714,30 @@ fn build_pages(b: &mut Builder, loaded: Vec<Loaded<load::RawPage>>) -> Vec<Page>
 
 /// Top-level sections in weight order: a section is a directory with an `index.md`, or a top-level page.
 fn build_nav(pages: &[Page]) -> Vec<(usize, Vec<usize>)> {
-    let order = |i: &usize| (pages[*i].weight, pages[*i].title.clone(), pages[*i].route.clone());
-    let mut tops: Vec<usize> = (0..pages.len())
-        .filter(|&i| pages[i].route.as_str() != "/" && pages[i].route.depth() == 1)
-        .collect();
-    tops.sort_by_key(order);
+    let order = |a: &usize, b: &usize| {
+        let (a, b) = (&pages[*a], &pages[*b]);
+        (a.weight, &a.title, &a.route).cmp(&(b.weight, &b.title, &b.route))
+    };
+    let mut tops = Vec::new();
+    let mut by_section: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, page) in pages.iter().enumerate() {
+        match page.route.depth() {
+            0 => {}
+            1 => tops.push(i),
+            _ => {
+                if let Some(section) = page.section.as_deref() {
+                    by_section.entry(section).or_default().push(i);
+                }
+            }
+        }
+    }
+    tops.sort_by(order);
     tops.into_iter()
         .map(|top| {
-            let mut children: Vec<usize> = (0..pages.len())
-                .filter(|&i| {
-                    i != top
-                        && pages[i].route.depth() > 1
-                        && pages[i].section.as_deref() == Some(pages[top].route.as_str().trim_matches('/'))
-                })
-                .collect();
-            children.sort_by_key(order);
+            let mut children = by_section
+                .remove(pages[top].route.as_str().trim_matches('/'))
+                .unwrap_or_default();
+            children.sort_by(order);
             (top, children)
         })
         .collect()
