@@ -578,7 +578,9 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
         ordered.push(page);
     }
     for (landing, children) in &nav {
-        let Some(landing) = pages[*landing].take() else { continue };
+        let Some(landing) = pages[*landing].take() else {
+            continue;
+        };
         let page = ordered.len();
         ordered.push(landing);
         let mut kids = Vec::new();

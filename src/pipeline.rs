@@ -323,7 +323,12 @@ pub fn build_into(
             // Each section's HTML and a little markup around it, plus the page's chrome.
             let expected_len = printed.iter().map(|(_, len)| len + 400).sum::<usize>() + 64 * 1024;
             let sections = Prepared::list(printed.into_iter().map(|(section, _)| section).collect());
-            let html = templates.render_with(&print_view, vec![("print_sections", sections)], expected_len);
+            let html = templates.render_with(
+                &print_view,
+                &chrome.shared(&print_guide),
+                vec![("print_sections", sections)],
+                expected_len,
+            );
             put(print_path, html)
         },
         || {
@@ -339,7 +344,6 @@ pub fn build_into(
                         &page.description,
                     );
                     view.embedded_checklists = embedded_checklists([&r]);
-                    view.html = r.html;
                     view.toc = r.toc;
                     view.severity = page.severity.map(LevelView::from);
                     view.reviewed = page.reviewed.clone();
@@ -363,10 +367,15 @@ pub fn build_into(
                         view.risks = risk_list(&site, &chrome, &page.route);
                         view.checklists = chrome.checklist_views(&page.route, None);
                     }
-                    view.nav_html = chrome.page_nav(&page.route);
+                    let (nav_html, nav) = chrome.page_nav(&page.route);
                     // The chrome around a page's own HTML and its sidebar is some kilobytes.
-                    let expected_len = view.html.len() + view.nav_html.len() + 8 * 1024;
-                    let html = templates.render_with(&view, Vec::new(), expected_len);
+                    let expected_len = r.html.len() + nav_html.len() + 8 * 1024;
+                    let parts = vec![
+                        ("html", Prepared::html(r.html)),
+                        ("nav_html", Prepared::html(nav_html)),
+                        ("nav", Prepared::list(nav)),
+                    ];
+                    let html = templates.render_with(&view, &chrome.shared(&page.route), parts, expected_len);
                     put(page.route.output_path(), html)
                 })
                 .collect()
@@ -428,26 +437,36 @@ pub fn build_into(
     }
     let mut not_found = chrome.page_view("not-found", &Route::new("/"), "Page not found", "");
     not_found.root = config.base_path.clone();
-    not_found.assets = AssetsView::new(&manifest, search_index.as_ref(), &Route::new("/"), options.offline);
-    absolutize_assets(&mut not_found, &config.base_path);
-    let mut sections = chrome.nav_sections(&Route::new("/"));
-    for section in &mut sections {
+    // The 404 page is served at any address, so its links are absolute.
+    let mut shared = chrome.shared_view(&Route::new("/"));
+    absolutize_shared(&mut shared, &config.base_path);
+    for section in &mut not_found.nav {
         absolutize(&mut section.link.href, &config.base_path);
         for child in &mut section.children {
             absolutize(&mut child.href, &config.base_path);
         }
     }
-    not_found.nav_html = chrome.write_nav(&sections);
-    views.push(("404.html".into(), not_found));
+    not_found.nav_html = chrome.write_nav(&not_found.nav);
+    let not_found_shared = shared;
 
-    let pages = page_problems.len() + views.len() + 1;
+    // The content pages, the special views, the printable guide and the 404 page.
+    let pages = page_problems.len() + views.len() + 2;
     problems.extend(print_problem);
     problems.extend(page_problems.into_iter().flatten());
     let view_problems: Vec<Option<Diagnostic>> = views
         .into_par_iter()
-        .map(|(path, view)| put(path, templates.render_with(&view, Vec::new(), 0)))
+        .map(|(path, view)| {
+            put(
+                path,
+                templates.render_with(&view, &chrome.shared(&Route::new(&view.route)), Vec::new(), 0),
+            )
+        })
         .collect();
     problems.extend(view_problems.into_iter().flatten());
+    problems.extend(put(
+        "404.html".into(),
+        templates.render_with(&not_found, &Prepared::new(&not_found_shared), Vec::new(), 0),
+    ));
     problems.extend(chrome.nav_problem());
     progress(Progress::Templated { pages });
     let generated = [
@@ -542,23 +561,24 @@ fn anchor_index(site: &Site) -> AnchorIndex {
 const NAV_SECTION_TEMPLATE: &str = "nav-section.html";
 const NAV_LINK_TEMPLATE: &str = "nav-link.html";
 
-/// A section of the sidebar as seen from one page, before it is written.
-struct NavSection {
-    link: LinkView,
-    open: bool,
-    children: Vec<LinkView>,
-}
-
 /// A written section with the links of its children as they appear in it.
 struct WrittenSection {
     html: String,
     links: Vec<String>,
 }
 
+/// A closed section as the pages at one depth see it: as data and written.
+struct ClosedSection {
+    data: Prepared,
+    html: String,
+}
+
 /// An open section as written for the pages at one depth, no child current, and where each
 /// child's link lies in it: a page whose link is there swaps in its own current link instead
-/// of writing the section again.
+/// of writing the section again. The same goes for its data.
 struct OpenSection {
+    link: Prepared,
+    children: Vec<Prepared>,
     html: String,
     /// `None` when the section template does not print each `child.html` once, in order; the
     /// section is then written whole for each page.
@@ -581,8 +601,10 @@ struct Chrome<'a> {
     /// The navigation sections (indexes into `site.nav`) each route opens.
     opens: HashMap<&'a Route, Vec<usize>>,
     /// The closed sections of the sidebar, written, by the depth of the page showing them.
-    closed: Mutex<HashMap<usize, Arc<BTreeMap<usize, String>>>>,
+    closed: Mutex<HashMap<usize, Arc<BTreeMap<usize, ClosedSection>>>>,
     open: Mutex<HashMap<OpenAt, Arc<OpenSection>>>,
+    /// What the pages at one depth share, by depth.
+    shared: Mutex<HashMap<usize, Prepared>>,
     /// The first error of the sidebar's templates.
     nav_error: Mutex<Option<Diagnostic>>,
 }
@@ -620,6 +642,7 @@ impl<'a> Chrome<'a> {
             opens,
             closed: Mutex::new(HashMap::new()),
             open: Mutex::new(HashMap::new()),
+            shared: Mutex::new(HashMap::new()),
             nav_error: Mutex::new(None),
         }
     }
@@ -650,12 +673,12 @@ impl<'a> Chrome<'a> {
     }
 
     /// Every section of the sidebar as seen from `route`.
-    fn nav_sections(&self, route: &Route) -> Vec<NavSection> {
+    fn nav_sections(&self, route: &Route) -> Vec<NavSectionView> {
         let opens = self.opens(route);
         self.sections()
             .map(|(k, landing, children)| {
                 let open = opens.contains(&k);
-                NavSection {
+                NavSectionView {
                     link: self.link(landing, route),
                     open,
                     children: if open {
@@ -669,16 +692,16 @@ impl<'a> Chrome<'a> {
     }
 
     /// The sidebar written from its sections, one per line.
-    fn write_nav(&self, sections: &[NavSection]) -> String {
+    fn write_nav(&self, sections: &[NavSectionView]) -> String {
         let written: Vec<String> = sections.iter().map(|s| self.write_section(s).html).collect();
         written.join("\n")
     }
 
     /// A section written by the site's templates: each child's link by `nav-link.html`, then
     /// the section by `nav-section.html`. Without the section template, the sidebar is empty.
-    fn write_section(&self, section: &NavSection) -> WrittenSection {
+    fn write_section(&self, section: &NavSectionView) -> WrittenSection {
         let links: Vec<String> = section.children.iter().map(|link| self.write_link(link)).collect();
-        let view = NavSectionView {
+        let view = NavSectionPart {
             link: &section.link,
             open: section.open,
             children: section
@@ -725,42 +748,54 @@ impl<'a> Chrome<'a> {
         self.nav_error.lock().ok().and_then(|mut first| first.take())
     }
 
-    /// The sidebar of the page at `route`. Links are relative, so a section reads the same on
-    /// every page at the same depth: closed sections are written once per depth, open ones once
-    /// per depth with no child current, and a page only writes its own, current, link.
-    fn page_nav(&self, route: &Route) -> String {
+    /// The sidebar of the page at `route`, written and as data. Links are relative, so a
+    /// section reads the same on every page at the same depth: closed sections are written
+    /// once per depth, open ones once per depth with no child current, and a page only writes
+    /// its own, current, link.
+    fn page_nav(&self, route: &Route) -> (String, Vec<Prepared>) {
         let closed = self.closed_sections(route);
         let opens = self.opens(route);
-        let mut html = String::with_capacity(closed.values().map(String::len).sum::<usize>() + 8 * 1024);
+        let mut html = String::with_capacity(closed.values().map(|c| c.html.len()).sum::<usize>() + 8 * 1024);
+        let mut data = Vec::with_capacity(closed.len());
         for (n, (k, landing, children)) in self.sections().enumerate() {
             if n > 0 {
                 html.push('\n');
             }
             if opens.contains(&k) {
-                self.push_open_section(&mut html, k, landing, children, route);
+                data.push(self.push_open_section(&mut html, k, landing, children, route));
             } else if let Some(section) = closed.get(&k) {
-                html.push_str(section);
+                html.push_str(&section.html);
+                data.push(section.data.clone());
             }
         }
-        html
+        (html, data)
     }
 
-    fn push_open_section(&self, html: &mut String, k: usize, landing: &Page, children: &'a [usize], route: &Route) {
+    /// Writes open section `k` as the page at `route` sees it, and returns it as data.
+    fn push_open_section(
+        &self,
+        html: &mut String,
+        k: usize,
+        landing: &Page,
+        children: &'a [usize],
+        route: &Route,
+    ) -> Prepared {
         let open = self.open_section(k, landing, children, route);
-        let current = self.pages(children).position(|p| p.route == *route);
-        match (current, &open.links) {
+        let current = self
+            .pages(children)
+            .enumerate()
+            .find(|(_, p)| p.route == *route)
+            .map(|(j, p)| (j, self.link(p, route)));
+        let mut links = open.children.clone();
+        match (&current, &open.links) {
             (None, _) => html.push_str(&open.html),
-            (Some(j), Some(links)) => {
-                let link = self
-                    .pages(children)
-                    .nth(j)
-                    .map(|p| self.write_link(&self.link(p, route)));
-                html.push_str(&open.html[..links[j].start]);
-                html.push_str(&link.unwrap_or_default());
-                html.push_str(&open.html[links[j].end..]);
+            (Some((j, link)), Some(ranges)) => {
+                html.push_str(&open.html[..ranges[*j].start]);
+                html.push_str(&self.write_link(link));
+                html.push_str(&open.html[ranges[*j].end..]);
             }
             (Some(_), None) => {
-                let section = NavSection {
+                let section = NavSectionView {
                     link: self.link(landing, route),
                     open: true,
                     children: self.pages(children).map(|p| self.link(p, route)).collect(),
@@ -768,16 +803,24 @@ impl<'a> Chrome<'a> {
                 html.push_str(&self.write_section(&section).html);
             }
         }
+        if let Some((j, link)) = current {
+            links[j] = Prepared::new(&link);
+        }
+        Prepared::map(vec![
+            ("link", open.link.clone()),
+            ("open", Prepared::new(&true)),
+            ("children", Prepared::list(links)),
+        ])
     }
 
-    /// Section `k`, open, as written for the pages at the depth of `route`, none of its
-    /// children current.
+    /// Section `k`, open, as the pages at the depth of `route` see it, none of its children
+    /// current.
     fn open_section(&self, k: usize, landing: &Page, children: &'a [usize], route: &Route) -> Arc<OpenSection> {
         let key = (k, route.depth(), landing.route == *route);
         if let Some(found) = self.open.lock().ok().and_then(|cache| cache.get(&key).cloned()) {
             return found;
         }
-        let section = NavSection {
+        let section = NavSectionView {
             link: self.link(landing, route),
             open: true,
             children: self
@@ -790,10 +833,11 @@ impl<'a> Chrome<'a> {
                 .collect(),
         };
         let written = self.write_section(&section);
-        let links = link_ranges(&written.html, &written.links);
         let open = Arc::new(OpenSection {
+            link: Prepared::new(&section.link),
+            children: section.children.iter().map(Prepared::new).collect(),
+            links: link_ranges(&written.html, &written.links),
             html: written.html,
-            links,
         });
         if let Ok(mut cache) = self.open.lock() {
             cache.insert(key, Arc::clone(&open));
@@ -801,24 +845,31 @@ impl<'a> Chrome<'a> {
         open
     }
 
-    /// Every section, closed and written, as seen from pages at the depth of `route`.
-    fn closed_sections(&self, route: &Route) -> Arc<BTreeMap<usize, String>> {
+    /// Every section, closed, as seen from pages at the depth of `route`.
+    fn closed_sections(&self, route: &Route) -> Arc<BTreeMap<usize, ClosedSection>> {
         let depth = route.depth();
         if let Some(found) = self.closed.lock().ok().and_then(|cache| cache.get(&depth).cloned()) {
             return found;
         }
-        let closed: Arc<BTreeMap<usize, String>> = Arc::new(
+        let closed: Arc<BTreeMap<usize, ClosedSection>> = Arc::new(
             self.sections()
                 .map(|(k, landing, _)| {
                     let mut link = self.link(landing, route);
                     // Closed sections are never the current page's own.
                     link.current = false;
-                    let section = NavSection {
+                    let section = NavSectionView {
                         link,
                         open: false,
                         children: Vec::new(),
                     };
-                    (k, self.write_section(&section).html)
+                    let html = self.write_section(&section).html;
+                    (
+                        k,
+                        ClosedSection {
+                            data: Prepared::new(&section),
+                            html,
+                        },
+                    )
                 })
                 .collect(),
         );
@@ -849,19 +900,50 @@ impl<'a> Chrome<'a> {
 
     fn page_view(&self, kind: &'static str, route: &Route, title: &str, description: &str) -> PageView {
         let mut view = self.bare_page_view(kind, route, title, description);
-        view.nav_html = self.write_nav(&self.nav_sections(route));
+        view.nav = self.nav_sections(route);
+        view.nav_html = self.write_nav(&view.nav);
         view
     }
 
-    /// A page view without its sidebar, for [`Chrome::page_nav`] to supply.
-    fn bare_page_view(&self, kind: &'static str, route: &Route, title: &str, description: &str) -> PageView {
+    /// What the pages at the depth of `route` share, as a template value made once per depth.
+    fn shared(&self, route: &Route) -> Prepared {
+        let depth = route.depth();
+        if let Some(found) = self.shared.lock().ok().and_then(|cache| cache.get(&depth).cloned()) {
+            return found;
+        }
+        let shared = Prepared::new(&self.shared_view(route));
+        if let Ok(mut cache) = self.shared.lock() {
+            cache.insert(depth, shared.clone());
+        }
+        shared
+    }
+
+    fn shared_view(&self, route: &Route) -> SharedView {
         let site = self.site;
-        let config = &site.config;
         let generated = |r: &str| {
             site.routes
                 .contains(&Route::new(r))
                 .then(|| Self::href(route, &Route::new(r)))
         };
+        SharedView {
+            site: SiteView::new(&site.config),
+            links: SiteLinksView {
+                home: route.to_root(),
+                questionnaire: generated(routes::QUESTIONNAIRE),
+                plan: generated(routes::PLAN),
+                checklists: Self::href(route, &Route::new(routes::CHECKLISTS)),
+                print_checklists: Self::href(route, &Route::new(routes::PRINT_CHECKLISTS)),
+                print_guide: Self::href(route, &Route::new(routes::PRINT_GUIDE)),
+                changelog: generated("/changelog/"),
+                compare: generated("/compare/"),
+            },
+            assets: AssetsView::new(self.manifest, self.search, route, self.options.offline),
+        }
+    }
+
+    /// A page view without its sidebar, for [`Chrome::page_nav`] to supply.
+    fn bare_page_view(&self, kind: &'static str, route: &Route, title: &str, description: &str) -> PageView {
+        let config = &self.site.config;
         PageView {
             kind,
             title: title.to_string(),
@@ -881,19 +963,8 @@ impl<'a> Chrome<'a> {
             prev: None,
             next: None,
             section: None,
+            nav: Vec::new(),
             nav_html: String::new(),
-            links: SiteLinksView {
-                home: route.to_root(),
-                questionnaire: generated(routes::QUESTIONNAIRE),
-                plan: generated(routes::PLAN),
-                checklists: Self::href(route, &Route::new(routes::CHECKLISTS)),
-                print_checklists: Self::href(route, &Route::new(routes::PRINT_CHECKLISTS)),
-                print_guide: Self::href(route, &Route::new(routes::PRINT_GUIDE)),
-                changelog: generated("/changelog/"),
-                compare: generated("/compare/"),
-            },
-            site: SiteView::new(config),
-            assets: AssetsView::new(self.manifest, self.search, route, self.options.offline),
             risks: Vec::new(),
             checklists: Vec::new(),
             checklist: None,
@@ -944,7 +1015,7 @@ impl<'a> Chrome<'a> {
 }
 
 /// The 404 page is served at any depth, so its links start from the site's base path.
-fn absolutize_assets(view: &mut PageView, base: &str) {
+fn absolutize_shared(view: &mut SharedView, base: &str) {
     let fix = |href: &mut String| absolutize(href, base);
     fix(&mut view.links.home);
     fix(&mut view.links.checklists);

@@ -66,6 +66,15 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
             minijinja::AutoEscape::None
         }
     });
+    // Marking markup that is already safe copies nothing: a page's HTML and sidebar are passed
+    // as safe values, and templates still write `|safe` after them.
+    env.add_filter("safe", |value: Value| {
+        if value.is_safe() {
+            value
+        } else {
+            Value::from_safe_string(value.to_string())
+        }
+    });
     env.set_formatter(|out, state, value| {
         // minijinja also escapes `/`; the five characters below are all that matters inside
         // text and double-quoted attributes, and paths stay readable and small.
@@ -171,20 +180,25 @@ impl Templates {
         }
     }
 
-    /// Renders `view` with some of its fields taken from `parts` instead (like `nav`): parts
+    /// Renders `view` beside `shared` (what the pages at its depth share) and with some of its
+    /// fields taken from `parts` instead (the page's HTML, moved rather than copied): parts
     /// prepared once can be shared by many pages, and big ones are converted only once.
     /// `expected_len` sizes the buffer, so a big page is not copied as it grows.
     pub fn render_with(
         &self,
         view: &PageView,
+        shared: &Prepared,
         parts: Vec<(&'static str, Prepared)>,
         expected_len: usize,
     ) -> Result<Vec<u8>, Diagnostic> {
         let name = self.template_for(view.kind);
         let template = self.env.get_template(&name).map_err(|e| template_error(&e, &name))?;
         // The last map wins: `parts` hides the view's fields of the same name.
-        let context =
-            minijinja::value::merge_maps([Value::from(minijinja::value::Serde(view)), Prepared::map(parts).0]);
+        let context = minijinja::value::merge_maps([
+            shared.0.clone(),
+            Value::from(minijinja::value::Serde(view)),
+            Prepared::map(parts).0,
+        ]);
         let mut out = Vec::with_capacity(expected_len);
         template
             .render_captured_to(context, &mut out)

@@ -75,9 +75,18 @@ pub struct LinkView {
     pub platforms: Vec<PlatformView>,
 }
 
-/// A section of the sidebar as `nav-section.html` sees it (as `section`).
+/// A section of the sidebar: `nav` lists one per section, in order.
 #[derive(Debug, Clone, Serialize)]
-pub struct NavSectionView<'a> {
+pub struct NavSectionView {
+    pub link: LinkView,
+    pub open: bool,
+    /// The links of an open section; none when closed.
+    pub children: Vec<LinkView>,
+}
+
+/// A section as `nav-section.html` sees it (as `section`): each child also has `html`.
+#[derive(Debug, Clone, Serialize)]
+pub struct NavSectionPart<'a> {
     pub link: &'a LinkView,
     pub open: bool,
     pub children: Vec<NavLinkView<'a>>,
@@ -274,11 +283,10 @@ pub struct PageView {
     pub prev: Option<LinkView>,
     pub next: Option<LinkView>,
     pub section: Option<LinkView>,
+    /// The sidebar's sections as data, for templates that lay them out themselves.
+    pub nav: Vec<NavSectionView>,
     /// The sidebar: every section written by `nav-section.html`.
     pub nav_html: String,
-    pub links: SiteLinksView,
-    pub site: SiteView,
-    pub assets: AssetsView,
     pub risks: Vec<LinkView>,
     pub checklists: Vec<ChecklistView>,
     pub checklist: Option<ChecklistView>,
@@ -287,6 +295,15 @@ pub struct PageView {
     pub embedded_checklists: Vec<String>,
     pub questionnaire: Option<QuestionnaireView>,
     pub print_sections: Vec<PrintSectionView>,
+}
+
+/// What the pages at one depth share, converted for templates once: they see its fields
+/// beside the page's own.
+#[derive(Debug, Clone, Serialize)]
+pub struct SharedView {
+    pub site: SiteView,
+    pub links: SiteLinksView,
+    pub assets: AssetsView,
 }
 
 /// Links to the generated pages, relative to the current page.
