@@ -561,12 +561,6 @@ fn anchor_index(site: &Site) -> AnchorIndex {
 const NAV_SECTION_TEMPLATE: &str = "nav-section.html";
 const NAV_LINK_TEMPLATE: &str = "nav-link.html";
 
-/// A written section with the links of its children as they appear in it.
-struct WrittenSection {
-    html: String,
-    links: Vec<String>,
-}
-
 /// A closed section as the pages at one depth see it: as data and written.
 struct ClosedSection {
     data: Prepared,
@@ -693,32 +687,36 @@ impl<'a> Chrome<'a> {
 
     /// The sidebar written from its sections, one per line.
     fn write_nav(&self, sections: &[NavSectionView]) -> String {
-        let written: Vec<String> = sections.iter().map(|s| self.write_section(s).html).collect();
+        let written: Vec<String> = sections.iter().map(|s| self.write_section(s)).collect();
         written.join("\n")
     }
 
     /// A section written by the site's templates: each child's link by `nav-link.html`, then
     /// the section by `nav-section.html`. Without the section template, the sidebar is empty.
-    fn write_section(&self, section: &NavSectionView) -> WrittenSection {
+    fn write_section(&self, section: &NavSectionView) -> String {
         let links: Vec<String> = section.children.iter().map(|link| self.write_link(link)).collect();
+        self.write_section_with(section, &links)
+    }
+
+    /// A section written with these as its children's `html`.
+    fn write_section_with(&self, section: &NavSectionView, links: &[String]) -> String {
         let view = NavSectionPart {
             link: &section.link,
             open: section.open,
             children: section
                 .children
                 .iter()
-                .zip(&links)
+                .zip(links)
                 .map(|(link, html)| NavLinkView {
                     link,
                     html: html.clone(),
                 })
                 .collect(),
         };
-        let html = self.written(
+        self.written(
             self.templates
                 .render_part(NAV_SECTION_TEMPLATE, "section", &Prepared::new(&view)),
-        );
-        WrittenSection { html, links }
+        )
     }
 
     /// One link of an open section, written by `nav-link.html`, or nothing without it.
@@ -800,7 +798,7 @@ impl<'a> Chrome<'a> {
                     open: true,
                     children: self.pages(children).map(|p| self.link(p, route)).collect(),
                 };
-                html.push_str(&self.write_section(&section).html);
+                html.push_str(&self.write_section(&section));
             }
         }
         if let Some((j, link)) = current {
@@ -832,12 +830,29 @@ impl<'a> Chrome<'a> {
                 })
                 .collect(),
         };
-        let written = self.write_section(&section);
+        // Written once with a marker in place of each child's link, to learn where each goes.
+        let links: Vec<String> = section.children.iter().map(|link| self.write_link(link)).collect();
+        let markers: Vec<String> = (0..links.len()).map(link_marker).collect();
+        let marked = self.write_section_with(&section, &markers);
+        let (html, ranges) = match cut_at_markers(&marked, links.len()) {
+            Some(pieces) => {
+                let mut html = String::with_capacity(marked.len() + links.iter().map(String::len).sum::<usize>());
+                let mut ranges = Vec::with_capacity(links.len());
+                for (piece, link) in pieces.iter().zip(&links) {
+                    html.push_str(piece);
+                    ranges.push(html.len()..html.len() + link.len());
+                    html.push_str(link);
+                }
+                html.push_str(pieces.last().copied().unwrap_or_default());
+                (html, Some(ranges))
+            }
+            None => (self.write_section_with(&section, &links), None),
+        };
         let open = Arc::new(OpenSection {
             link: Prepared::new(&section.link),
             children: section.children.iter().map(Prepared::new).collect(),
-            links: link_ranges(&written.html, &written.links),
-            html: written.html,
+            links: ranges,
+            html,
         });
         if let Ok(mut cache) = self.open.lock() {
             cache.insert(key, Arc::clone(&open));
@@ -862,7 +877,7 @@ impl<'a> Chrome<'a> {
                         open: false,
                         children: Vec::new(),
                     };
-                    let html = self.write_section(&section).html;
+                    let html = self.write_section(&section);
                     (
                         k,
                         ClosedSection {
@@ -1052,22 +1067,27 @@ fn absolutize(href: &mut String, base: &str) {
     }
 }
 
-/// Where each link lies in a written section: once each, in order. `None` when one is empty,
-/// missing or repeated, since swapping a page's own link in would then change the wrong place
-/// or too few.
-fn link_ranges(html: &str, links: &[String]) -> Option<Vec<std::ops::Range<usize>>> {
-    let mut at = 0;
-    links
-        .iter()
-        .map(|link| {
-            if link.is_empty() || html.matches(link.as_str()).nth(1).is_some() {
-                return None;
-            }
-            let start = at + html[at..].find(link.as_str())?;
-            at = start + link.len();
-            Some(start..at)
-        })
-        .collect()
+/// Stands in for child `j`'s link while an open section is written for a whole depth. NUL is
+/// not in any template or text, and `<` is escaped wherever the template does not print the
+/// link as it is.
+fn link_marker(j: usize) -> String {
+    format!("\u{0}<{j}>\u{0}")
+}
+
+/// The section written with markers, cut at them: the text before the first, between each two
+/// and after the last. `None` unless each of the `count` markers is there once, in order, and
+/// nothing else looks like one.
+fn cut_at_markers(html: &str, count: usize) -> Option<Vec<&str>> {
+    let mut pieces = Vec::with_capacity(count + 1);
+    let mut rest = html;
+    for j in 0..count {
+        let marker = link_marker(j);
+        let at = rest.find(&marker)?;
+        pieces.push(&rest[..at]);
+        rest = &rest[at + marker.len()..];
+    }
+    pieces.push(rest);
+    (!pieces.iter().any(|p| p.contains('\u{0}'))).then_some(pieces)
 }
 
 /// The ids of the checklists embedded in rendered documents, sorted, each once.
@@ -1206,17 +1226,20 @@ fn sitemap(site: &Site) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::link_ranges;
+    use super::{cut_at_markers, link_marker};
 
     #[test]
-    fn links_are_found_once_each_in_order_or_not_at_all() {
-        let links = ["<a>1</a>".to_string(), "<a>2</a>".to_string()];
-        let html = "<ul><a>1</a> <a>2</a></ul>";
-        assert_eq!(link_ranges(html, &links), Some(vec![4..12, 13..21]));
-        // Printed twice, out of order, missing, or empty: nothing can be swapped safely.
-        assert_eq!(link_ranges("<a>1</a><a>2</a><a>1</a>", &links), None);
-        assert_eq!(link_ranges("<a>2</a><a>1</a>", &links), None);
-        assert_eq!(link_ranges("<a>1</a>", &links), None);
-        assert_eq!(link_ranges("<a>1</a>", &[String::new()]), None);
+    fn a_marked_section_is_cut_once_at_each_marker_in_order_or_not_at_all() {
+        let (m0, m1) = (link_marker(0), link_marker(1));
+        assert_eq!(
+            cut_at_markers(&format!("<ul>{m0} {m1}</ul>"), 2),
+            Some(vec!["<ul>", " ", "</ul>"])
+        );
+        // Printed twice, out of order, missing, or beside a stray NUL: nothing is swapped.
+        assert_eq!(cut_at_markers(&format!("{m0}{m1}{m0}"), 2), None);
+        assert_eq!(cut_at_markers(&format!("{m1}{m0}"), 2), None);
+        assert_eq!(cut_at_markers(&m0, 2), None);
+        assert_eq!(cut_at_markers(&format!("\u{0}{m0}"), 1), None);
+        assert_eq!(cut_at_markers("<ul></ul>", 0), Some(vec!["<ul></ul>"]));
     }
 }
