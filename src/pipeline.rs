@@ -187,7 +187,7 @@ pub fn build_into(
     let print_guide = Route::new(routes::PRINT_GUIDE);
     // Sections of the printable guide are converted to template values right away, so their
     // HTML is held once, not as strings and then again as values.
-    let (mut rendered, printed): (Vec<Rendered>, Vec<(Prepared, usize)>) = site
+    let (rendered, (printed, search_entries)): RenderedPages = site
         .pages
         .par_iter()
         .map(|page| {
@@ -197,9 +197,13 @@ pub fn build_into(
                 offset: page.body_offset,
                 markdown: page.body(),
             };
-            let own = markdown::render(&source, &page.route, &ctx);
+            let mut own = markdown::render(&source, &page.route, &ctx);
             let section = print_section(page, &own.html, &print_guide);
-            (own, (Prepared::new(&section), section.html.len() + section.title.len()))
+            let entry = config
+                .search
+                .then(|| search_entry(page, &std::mem::take(&mut own.search)));
+            let len = section.html.len() + section.title.len();
+            (own, ((Prepared::new(&section), len), entry))
         })
         .unzip();
     progress(Progress::Rendered { pages: rendered.len() });
@@ -289,14 +293,12 @@ pub fn build_into(
     };
 
     let mut manifest = manifest;
-    let search_index = config
-        .search
-        .then(|| manifest.add_generated("search.js", search_index(&site, &rendered)));
-    // The assets (the search index among them) go out first, and the pages' search text is
-    // no longer needed: neither stays in memory while the pages render.
-    for r in &mut rendered {
-        r.search = Vec::new();
-    }
+    let search_index = config.search.then(|| {
+        let entries: Vec<Vec<u8>> = search_entries.into_iter().flatten().collect();
+        manifest.add_generated("search.js", search_index(&entries))
+    });
+    // The assets (the search index among them) go out first, so they are not held in memory
+    // while the pages render.
     for (path, bytes) in std::mem::take(&mut manifest.outputs) {
         problems.extend(put_file(sink, path, bytes));
     }
@@ -556,6 +558,10 @@ fn anchor_index(site: &Site) -> AnchorIndex {
     }
     anchors
 }
+
+/// What rendering the pages' Markdown gives: each page's own HTML and what else it found; its
+/// section of the printable guide with that section's length; its search index entry.
+type RenderedPages = (Vec<Rendered>, (Vec<(Prepared, usize)>, Vec<Option<Vec<u8>>>));
 
 /// The partial templates that write the sidebar: a section, and one link of an open section.
 const NAV_SECTION_TEMPLATE: &str = "nav-section.html";
@@ -1180,8 +1186,9 @@ fn questionnaire_view(
     }
 }
 
-/// The search index as a script: loading a script works from `file://`, fetching JSON does not.
-fn search_index(site: &Site, rendered: &[Rendered]) -> Vec<u8> {
+/// A page's entry in the search index, as JSON: its words are serialized on the thread that
+/// rendered it, and the index is only joined together.
+fn search_entry(page: &Page, search: &[markdown::SearchSection]) -> Vec<u8> {
     /// One page of the index; the keys are short and in a fixed (sorted) order.
     #[derive(serde::Serialize)]
     struct Entry<'a> {
@@ -1191,24 +1198,30 @@ fn search_index(site: &Site, rendered: &[Rendered]) -> Vec<u8> {
         t: &'a str,
         u: &'a str,
     }
-    let entries: Vec<Entry> = site
-        .pages
-        .iter()
-        .zip(rendered)
-        .map(|(page, r)| Entry {
-            d: &page.description,
-            s: r.search
-                .iter()
-                .map(|s| (s.anchor.as_str(), s.heading.as_str(), s.text.as_str()))
-                .collect(),
-            t: &page.title,
-            u: page.route.as_str().trim_start_matches('/'),
-        })
-        .collect();
-    let mut out = b"window.riskguideSearch=".to_vec();
+    let entry = Entry {
+        d: &page.description,
+        s: search
+            .iter()
+            .map(|s| (s.anchor.as_str(), s.heading.as_str(), s.text.as_str()))
+            .collect(),
+        t: &page.title,
+        u: page.route.as_str().trim_start_matches('/'),
+    };
     // Writing strings and arrays into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut out, &entries);
-    out.extend_from_slice(b";\n");
+    serde_json::to_vec(&entry).unwrap_or_default()
+}
+
+/// The search index as a script: loading a script works from `file://`, fetching JSON does not.
+fn search_index(entries: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"window.riskguideSearch=[".to_vec();
+    out.reserve(entries.iter().map(|e| e.len() + 1).sum::<usize>() + 3);
+    for (i, entry) in entries.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(entry);
+    }
+    out.extend_from_slice(b"];\n");
     out
 }
 
