@@ -5,7 +5,6 @@ mod common;
 
 use common::html::{Tag, tags};
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// Each `<link rel="stylesheet">` and `<script src>` of a page, with its URL.
@@ -53,30 +52,11 @@ fn set(names: &[&str]) -> BTreeSet<String> {
     names.iter().map(|s| s.to_string()).collect()
 }
 
-fn html_files(out: &Path) -> Vec<(String, String)> {
-    let mut pages: Vec<(String, String)> = walkdir::WalkDir::new(out)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(out)
-                .expect("inside")
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, std::fs::read_to_string(e.path()).expect("read"))
-        })
-        .collect();
-    pages.sort();
-    pages
-}
-
 #[test]
 fn each_page_of_the_guide_links_only_the_stylesheets_and_scripts_it_uses() {
     let (_tmp, out) = common::shipped_site(&[]);
     let base = ["main.css", "site.js"];
-    let pages = html_files(&out);
+    let pages = common::html_files(&out);
     assert!(pages.len() > 30, "only {} pages", pages.len());
     for (page, html) in &pages {
         let extra: &[&str] = match page.as_str() {
@@ -176,7 +156,7 @@ fn every_page_but_the_printable_guide_weighs_under_30_kb() {
     let (_tmp, out) = common::shipped_site(&[]);
     let mut over = Vec::new();
     let mut cache = std::collections::BTreeMap::new();
-    for (page, html) in html_files(&out) {
+    for (page, html) in common::html_files(&out) {
         if page == "print/index.html" {
             continue;
         }

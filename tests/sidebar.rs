@@ -6,26 +6,6 @@ mod common;
 use common::html::tags;
 use std::path::{Path, PathBuf};
 
-/// Every HTML page of a built site, by its path inside the output.
-fn html_pages(out: &Path) -> Vec<(String, String)> {
-    let mut pages: Vec<(String, String)> = walkdir::WalkDir::new(out)
-        .into_iter()
-        .map(|e| e.expect("walk"))
-        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(out)
-                .expect("inside")
-                .to_string_lossy()
-                .into_owned();
-            (rel, std::fs::read_to_string(e.path()).expect("read"))
-        })
-        .collect();
-    pages.sort();
-    pages
-}
-
 /// The sidebar's markup, if the page has one.
 fn sidebar(html: &str) -> Option<&str> {
     let start = html.find("<nav class=\"sidebar\"")?;
@@ -78,7 +58,7 @@ fn resolve(page: &str, href: &str) -> String {
 fn each_page_marks_its_own_link_and_no_other() {
     let (_tmp, out) = common::shipped_site(&[]);
     let mut in_sections = 0;
-    for (path, html) in html_pages(&out) {
+    for (path, html) in common::html_files(&out) {
         let Some(nav) = sidebar(&html) else { continue };
         let current: Vec<String> = tags(nav)
             .0
@@ -107,7 +87,7 @@ fn each_page_marks_its_own_link_and_no_other() {
 fn a_section_template_that_writes_links_itself_gives_the_same_pages() {
     let (_tmp, root) = site_copy();
     let swapped = build(&root);
-    let swapped_pages = html_pages(&swapped);
+    let swapped_pages = common::html_files(&swapped);
     std::fs::rename(&swapped, root.join("swapped")).expect("move the first build");
     // The same markup, with each child's link written inline and no nav-link.html: there is no
     // `child.html` to swap, so each page writes its open section whole.
@@ -119,7 +99,7 @@ fn a_section_template_that_writes_links_itself_gives_the_same_pages() {
     let inline = section.replace("{{ child.html|safe }}", &link_markup.replace("link.", "child."));
     std::fs::write(templates.join("nav-section.html"), inline).expect("write");
     std::fs::remove_file(templates.join("nav-link.html")).expect("remove nav-link.html");
-    let whole = html_pages(&build(&root));
+    let whole = common::html_files(&build(&root));
     assert_eq!(swapped_pages.len(), whole.len());
     let mut differing = Vec::new();
     for ((path, a), (_, b)) in swapped_pages.iter().zip(&whole) {

@@ -27,6 +27,27 @@ pub fn riskguide(args: &[&str]) -> Output {
     Command::new(bin()).args(args).output().expect("riskguide runs")
 }
 
+/// Every HTML file of a built site as (path inside the output with `/` separators, text),
+/// sorted by path.
+pub fn html_files(out: &Path) -> Vec<(String, String)> {
+    let mut pages: Vec<(String, String)> = walkdir::WalkDir::new(out)
+        .into_iter()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(out)
+                .expect("inside")
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read_to_string(e.path()).expect("read"))
+        })
+        .collect();
+    pages.sort();
+    pages
+}
+
 /// Copies a directory tree (used to put fixture sites in a temp dir).
 pub fn copy_tree(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from) {
