@@ -437,11 +437,14 @@ pub fn build_into(
         view.checklists = chrome.checklist_views(&plan, Some(&embed));
         views.push((plan.output_path(), view));
     }
-    let mut not_found = chrome.page_view("not-found", &Route::new("/"), "Page not found", "");
+    // The 404 page is served at any address, so its links are absolute; its sidebar is written
+    // once they are.
+    let home = Route::new("/");
+    let mut not_found = chrome.bare_page_view("not-found", &home, "Page not found", "");
     not_found.root = config.base_path.clone();
-    // The 404 page is served at any address, so its links are absolute.
-    let mut shared = chrome.shared_view(&Route::new("/"));
-    absolutize_shared(&mut shared, &config.base_path);
+    let mut not_found_shared = chrome.shared_view(&home);
+    absolutize_shared(&mut not_found_shared, &config.base_path);
+    not_found.nav = chrome.nav_sections(&home);
     for section in &mut not_found.nav {
         absolutize(&mut section.link.href, &config.base_path);
         for child in &mut section.children {
@@ -449,7 +452,6 @@ pub fn build_into(
         }
     }
     not_found.nav_html = chrome.write_nav(&not_found.nav);
-    let not_found_shared = shared;
 
     // The content pages, the special views, the printable guide and the 404 page.
     let pages = page_problems.len() + views.len() + 2;
@@ -821,9 +823,10 @@ impl<'a> Chrome<'a> {
     /// current.
     fn open_section(&self, k: usize, landing: &Page, children: &'a [usize], route: &Route) -> Arc<OpenSection> {
         let key = (k, route.depth(), landing.route == *route);
-        if let Some(found) = self.open.lock().ok().and_then(|cache| cache.get(&key).cloned()) {
-            return found;
-        }
+        cached(&self.open, key, || self.write_open_section(landing, children, route))
+    }
+
+    fn write_open_section(&self, landing: &Page, children: &'a [usize], route: &Route) -> Arc<OpenSection> {
         let section = NavSectionView {
             link: self.link(landing, route),
             open: true,
@@ -854,50 +857,40 @@ impl<'a> Chrome<'a> {
             }
             None => (self.write_section_with(&section, &links), None),
         };
-        let open = Arc::new(OpenSection {
+        Arc::new(OpenSection {
             link: Prepared::new(&section.link),
             children: section.children.iter().map(Prepared::new).collect(),
             links: ranges,
             html,
-        });
-        if let Ok(mut cache) = self.open.lock() {
-            cache.insert(key, Arc::clone(&open));
-        }
-        open
+        })
     }
 
     /// Every section, closed, as seen from pages at the depth of `route`.
     fn closed_sections(&self, route: &Route) -> Arc<BTreeMap<usize, ClosedSection>> {
-        let depth = route.depth();
-        if let Some(found) = self.closed.lock().ok().and_then(|cache| cache.get(&depth).cloned()) {
-            return found;
-        }
-        let closed: Arc<BTreeMap<usize, ClosedSection>> = Arc::new(
-            self.sections()
-                .map(|(k, landing, _)| {
-                    let mut link = self.link(landing, route);
-                    // Closed sections are never the current page's own.
-                    link.current = false;
-                    let section = NavSectionView {
-                        link,
-                        open: false,
-                        children: Vec::new(),
-                    };
-                    let html = self.write_section(&section);
-                    (
-                        k,
-                        ClosedSection {
-                            data: Prepared::new(&section),
-                            html,
-                        },
-                    )
-                })
-                .collect(),
-        );
-        if let Ok(mut cache) = self.closed.lock() {
-            cache.insert(depth, Arc::clone(&closed));
-        }
-        closed
+        cached(&self.closed, route.depth(), || {
+            Arc::new(
+                self.sections()
+                    .map(|(k, landing, _)| {
+                        let mut link = self.link(landing, route);
+                        // Closed sections are never the current page's own.
+                        link.current = false;
+                        let section = NavSectionView {
+                            link,
+                            open: false,
+                            children: Vec::new(),
+                        };
+                        let html = self.write_section(&section);
+                        (
+                            k,
+                            ClosedSection {
+                                data: Prepared::new(&section),
+                                html,
+                            },
+                        )
+                    })
+                    .collect(),
+            )
+        })
     }
 
     fn href(from: &Route, to: &Route) -> String {
@@ -928,15 +921,7 @@ impl<'a> Chrome<'a> {
 
     /// What the pages at the depth of `route` share, as a template value made once per depth.
     fn shared(&self, route: &Route) -> Prepared {
-        let depth = route.depth();
-        if let Some(found) = self.shared.lock().ok().and_then(|cache| cache.get(&depth).cloned()) {
-            return found;
-        }
-        let shared = Prepared::new(&self.shared_view(route));
-        if let Ok(mut cache) = self.shared.lock() {
-            cache.insert(depth, shared.clone());
-        }
-        shared
+        cached(&self.shared, route.depth(), || Prepared::new(&self.shared_view(route)))
     }
 
     fn shared_view(&self, route: &Route) -> SharedView {
@@ -1062,6 +1047,20 @@ fn absolutize_shared(view: &mut SharedView, base: &str) {
     if let Some(f) = &mut view.assets.favicon {
         fix(f);
     }
+}
+
+/// The value cached under `key`, made first if there is none. It is made outside the lock, so
+/// the other threads are not held up while a section is written; two threads may then make
+/// the same value once each, and both are equal.
+fn cached<K: std::hash::Hash + Eq, V: Clone>(cache: &Mutex<HashMap<K, V>>, key: K, make: impl FnOnce() -> V) -> V {
+    if let Some(found) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return found;
+    }
+    let value = make();
+    if let Ok(mut c) = cache.lock() {
+        c.insert(key, value.clone());
+    }
+    value
 }
 
 /// A link relative to the site root made absolute under `base` (the site's base path).
