@@ -17,4 +17,5 @@ pub mod model;
 pub mod output;
 pub mod pipeline;
 pub mod render;
+pub mod shell_lint;
 pub mod view;

@@ -1,10 +1,13 @@
 //! `riskguide check`: the whole pipeline, nothing written; every problem at once.
 
-use super::{CONTENT_ERRORS, Code, OK, load_config, print_diagnostics};
+use super::{CONTENT_ERRORS, Code, OK, USAGE, load_config, print_diagnostics};
+use riskguide::config::Config;
 use riskguide::diagnostics::Diagnostic;
+use riskguide::discover::{self, FileKind};
 use riskguide::highlight::Highlighter;
 use riskguide::output::Discard;
 use riskguide::pipeline::{self, Options};
+use riskguide::shell_lint;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -22,10 +25,17 @@ pub fn run(root: &Path, deny_warnings: bool, format: Format) -> Code {
     let highlighter = Highlighter::new();
     // Everything is built, so template errors are found too, but nothing is kept.
     let built = pipeline::build_into(&config, &highlighter, Options::default(), &|_| {}, &Discard::default());
-    let (diagnostics, links, pages) = match built {
+    let (mut diagnostics, links, pages) = match built {
         Ok(summary) => (summary.diagnostics, summary.external_links, summary.pages),
         Err(list) => (list, BTreeSet::new(), 0),
     };
+    match lint_shell_snippets(&config) {
+        Ok(found) => diagnostics.extend(found),
+        Err(message) => {
+            eprintln!("error: {message}");
+            return USAGE;
+        }
+    }
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = diagnostics.len() - errors;
     let failed = errors > 0 || (deny_warnings && warnings > 0);
@@ -47,6 +57,25 @@ pub fn run(root: &Path, deny_warnings: bool, format: Format) -> Code {
         }
     }
     if failed { CONTENT_ERRORS } else { OK }
+}
+
+/// Every shell snippet of the content through shellcheck: its findings as located errors, or
+/// one warning when shellcheck is not installed. `Err` when shellcheck itself fails to run.
+fn lint_shell_snippets(config: &Config) -> Result<Vec<Diagnostic>, String> {
+    // Files that cannot be read are already reported by the pipeline above.
+    let (files, _) = discover::scan(config);
+    let snippets: Vec<shell_lint::Snippet> = files
+        .iter()
+        .filter(|f| matches!(f.kind, FileKind::Page | FileKind::Checklist))
+        .flat_map(|f| shell_lint::extract(&f.path, &f.text))
+        .collect();
+    if snippets.is_empty() {
+        return Ok(Vec::new());
+    }
+    match shell_lint::find_shellcheck() {
+        Some(shellcheck) => shell_lint::lint(&snippets, &shellcheck),
+        None => Ok(vec![shell_lint::not_linted(snippets.len())]),
+    }
 }
 
 fn report_json(diagnostics: &[Diagnostic], links: &BTreeSet<String>, pages: usize, failed: bool) -> String {
