@@ -60,3 +60,18 @@ fn check_reports_a_finding_at_its_line_in_a_page_and_a_checklist() {
         assert!(stderr.contains(located), "missing `{located}`:\n{stderr}");
     }
 }
+
+#[test]
+fn check_warns_once_when_shellcheck_is_missing() {
+    let empty = tempfile::tempdir().unwrap();
+    let root = repo_root();
+    let result = std::process::Command::new(common::bin())
+        .args(["check", "--root", root.to_str().unwrap()])
+        .env("PATH", empty.path())
+        .output()
+        .expect("riskguide runs");
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(0), "{stderr}");
+    assert_eq!(stderr.matches("warning[W100]").count(), 1, "{stderr}");
+    assert!(stderr.contains("shell snippet(s) were not linted"), "{stderr}");
+}
