@@ -220,7 +220,11 @@ fn from_checklist(path: &str, text: &str) -> Vec<Snippet> {
                 snippets.push(Snippet {
                     path: path.to_string(),
                     shell: "bash",
-                    lines: vec![SnippetLine { text: command, line, col }],
+                    lines: vec![SnippetLine {
+                        text: command,
+                        line,
+                        col,
+                    }],
                 });
             }
         }
@@ -417,7 +421,8 @@ pub fn lint(snippets: &[Snippet], shellcheck: &Path) -> Result<Vec<Diagnostic>, 
             String::from_utf8_lossy(&output.stderr).trim()
         ));
     }
-    let report: Report = serde_json::from_slice(&output.stdout).map_err(|e| format!("unreadable shellcheck output: {e}"))?;
+    let report: Report =
+        serde_json::from_slice(&output.stdout).map_err(|e| format!("unreadable shellcheck output: {e}"))?;
     let mut diagnostics = Vec::new();
     for comment in report.comments {
         let index = Path::new(&comment.file)
@@ -433,10 +438,10 @@ pub fn lint(snippets: &[Snippet], shellcheck: &Path) -> Result<Vec<Diagnostic>, 
             .and_then(|i| snippet.lines.get(i))
         {
             Some(line) => Location::at(&snippet.path, line.line, line.col + comment.column.saturating_sub(1)),
-            None => snippet
-                .lines
-                .first()
-                .map_or_else(|| Location::file(&snippet.path), |l| Location::at(&snippet.path, l.line, l.col)),
+            None => snippet.lines.first().map_or_else(
+                || Location::file(&snippet.path),
+                |l| Location::at(&snippet.path, l.line, l.col),
+            ),
         };
         diagnostics.push(
             Diagnostic::error(
@@ -485,11 +490,19 @@ mod tests {
 
     #[test]
     fn fenced_shell_blocks_keep_their_lines_and_indentation() {
-        let page = "+++\ntitle = \"t\"\n+++\n\n1. Step:\n\n   ```bash\n   echo one\n   echo two\n   ```\n\n```json\n{}\n```\n";
+        let page =
+            "+++\ntitle = \"t\"\n+++\n\n1. Step:\n\n   ```bash\n   echo one\n   echo two\n   ```\n\n```json\n{}\n```\n";
         let snippets = extract("content/p.md", page);
         assert_eq!(snippets.len(), 1);
         let lines = &snippets[0].lines;
-        assert_eq!(lines[0], SnippetLine { text: "echo one".into(), line: 8, col: 4 });
+        assert_eq!(
+            lines[0],
+            SnippetLine {
+                text: "echo one".into(),
+                line: 8,
+                col: 4
+            }
+        );
         assert_eq!(lines[1].line, 9);
     }
 
@@ -507,7 +520,14 @@ mod tests {
         let toml = "id = \"c\"\n[[group]]\ntitle = \"g\"\n[[group.item]]\nid = \"a\"\ntext = \"Run `sudo ufw allow ssh`, not `PermitRootLogin no` or `~/.openclaw`\"\ncode = \"X=\\\"$(date)\\\"; echo \\\"$X\\\"\"\n[[group.item.step]]\nid = \"s\"\ntext = \"`gateway.bind` then `openclaw gateway run`\"\n";
         let snippets = extract("content/checklists/c.toml", toml);
         let texts: Vec<&str> = snippets.iter().map(|s| s.lines[0].text.as_str()).collect();
-        assert_eq!(texts, ["X=\"$(date)\"; echo \"$X\"", "sudo ufw allow ssh", "openclaw gateway run"]);
+        assert_eq!(
+            texts,
+            [
+                "X=\"$(date)\"; echo \"$X\"",
+                "sudo ufw allow ssh",
+                "openclaw gateway run"
+            ]
+        );
         // The code field starts right after its opening quote on line 7.
         assert_eq!((snippets[0].lines[0].line, snippets[0].lines[0].col), (7, 9));
         // `sudo` sits at column 14 of line 6, after `text = "Run ``.
@@ -525,10 +545,21 @@ mod tests {
 
     #[test]
     fn command_rule_rejects_settings_and_paths() {
-        for yes in ["sudo ufw enable", "openclaw config set a b", "ssh-keygen -t ed25519", "npm run deploy"] {
+        for yes in [
+            "sudo ufw enable",
+            "openclaw config set a b",
+            "ssh-keygen -t ed25519",
+            "npm run deploy",
+        ] {
             assert!(looks_like_command(yes), "{yes}");
         }
-        for no in ["PermitRootLogin no", "~/.openclaw", "gateway.bind = \"lan\"", "HISTCONTROL=ignoreboth", "fetch"] {
+        for no in [
+            "PermitRootLogin no",
+            "~/.openclaw",
+            "gateway.bind = \"lan\"",
+            "HISTCONTROL=ignoreboth",
+            "fetch",
+        ] {
             assert!(!looks_like_command(no), "{no}");
         }
     }
@@ -545,7 +576,10 @@ mod tests {
         assert_eq!(found[0].code, FINDING);
         assert!(found[0].message.contains("SC2086"), "{}", found[0].message);
         assert_eq!(found[0].location, Location::at("content/p.md", 5, 8));
-        let clean = extract("content/q.md", "```sh\n# shellcheck disable=SC2086 # demo\necho $X\n```\n");
+        let clean = extract(
+            "content/q.md",
+            "```sh\n# shellcheck disable=SC2086 # demo\necho $X\n```\n",
+        );
         assert!(lint(&clean, &shellcheck).unwrap().is_empty());
     }
 }

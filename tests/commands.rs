@@ -25,11 +25,17 @@ fn every_shell_snippet_of_the_shipped_guide_is_clean() {
     }
     // The guide is full of commands; finding few would mean the extraction broke.
     assert!(snippets.len() >= 60, "only {} shell snippets found", snippets.len());
-    for path in ["content/vps/prevention.md", "content/checklists/moltworker-recovery.toml"] {
+    for path in [
+        "content/vps/prevention.md",
+        "content/checklists/moltworker-recovery.toml",
+    ] {
         assert!(snippets.iter().any(|s| s.path == path), "no snippet found in {path}");
     }
     let findings = shell_lint::lint(&snippets, &shellcheck()).expect("shellcheck runs");
-    let listed: Vec<String> = findings.iter().map(|d| format!("{}: {}", d.location, d.message)).collect();
+    let listed: Vec<String> = findings
+        .iter()
+        .map(|d| format!("{}: {}", d.location, d.message))
+        .collect();
     assert!(listed.is_empty(), "shellcheck findings:\n{}", listed.join("\n"));
 }
 
@@ -44,7 +50,10 @@ fn check_reports_a_finding_at_its_line_in_a_page_and_a_checklist() {
     let checklist = site.join("content/checklists/before.toml");
     let toml = std::fs::read_to_string(&checklist).unwrap();
     // The last item's command gains an unquoted variable; the item's text a command span.
-    let toml = toml.replace("code = \"echo two\"", "code = \"echo $TWO\"\ndetail = \"Then `cat $FILE`.\"");
+    let toml = toml.replace(
+        "code = \"echo two\"",
+        "code = \"echo $TWO\"\ndetail = \"Then `cat $FILE`.\"",
+    );
     std::fs::write(&checklist, toml).unwrap();
     let result = riskguide(&["check", "--root", site.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&result.stderr);
