@@ -531,10 +531,7 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
     let checklists = build_checklists(&mut b, loaded.checklists);
     let questionnaire = loaded
         .questionnaire
-        .and_then(|q| build_questionnaire(&mut b, q, &checklists));
-    if let Some(q) = &questionnaire {
-        check_link_coverage(&mut b, q, &pages, &checklists);
-    }
+        .and_then(|q| build_questionnaire(&mut b, q, &pages, &checklists));
 
     let mut routes: BTreeMap<Route, String> = BTreeMap::new();
     let mut claim = |b: &mut Builder, route: &Route, owner: String, location: Location| {
@@ -1055,6 +1052,7 @@ fn build_checklists(b: &mut Builder, loaded: Vec<Loaded<load::RawChecklist>>) ->
 fn build_questionnaire(
     b: &mut Builder,
     file: Loaded<load::RawQuestionnaire>,
+    pages: &[Page],
     checklists: &BTreeMap<ChecklistId, Checklist>,
 ) -> Option<Questionnaire> {
     let raw = &file.raw;
@@ -1411,6 +1409,7 @@ fn build_questionnaire(
             location: ploc,
         });
     }
+    check_link_coverage(b, &questions, pages, checklists);
     let intro = Builder::text(&file, raw.intro.get_ref(), raw.intro.span());
     if b.problems.error_count() > before {
         return None;
@@ -1536,7 +1535,7 @@ fn check_budget(
 /// advice.
 fn check_link_coverage(
     b: &mut Builder,
-    q: &Questionnaire,
+    questions: &[Question],
     pages: &[Page],
     checklists: &BTreeMap<ChecklistId, Checklist>,
 ) {
@@ -1558,7 +1557,10 @@ fn check_link_coverage(
         if !link.target.starts_with('/') {
             return;
         }
-        let covered = covers(&link.target).unwrap_or(&[]);
+        // A link to a missing page is reported by link resolution (E042), not here.
+        let Some(covered) = covers(&link.target) else {
+            return;
+        };
         let ok = match platform {
             Some(p) => covered.contains(&p),
             None => Platform::ALL.iter().all(|p| covered.contains(p)),
@@ -1583,7 +1585,7 @@ fn check_link_coverage(
                 Some("link to the section of the guide about that platform (its page's `platforms` list it)".into());
         }
     };
-    for question in &q.questions {
+    for question in questions {
         for option in &question.options {
             for r in &option.reasons {
                 check(b, &r.link, Some(r.platform), "a reason");

@@ -328,7 +328,7 @@ fn browser_and_rust_evaluators_agree_on_every_combination() {
                         "{}={}>{}",
                         q.questions[f.question].id,
                         q.questions[f.question].options[f.option].id,
-                        f.platform.id()
+                        f.platform.map_or("none", Platform::id)
                     )
                 })
                 .collect();

@@ -35,9 +35,9 @@ pub fn run(root: &Path, answers: &[String], as_json: bool) -> Code {
         .collect();
     if !missing.is_empty() {
         eprintln!(
-            "error: {} of {} questions still need an answer:",
+            "error: {} of {} required questions still need an answer:",
             missing.len(),
-            q.questions.len()
+            q.questions.iter().filter(|qq| !qq.optional).count()
         );
         for question in missing.iter().filter_map(|i| q.questions.get(*i)) {
             eprintln!("\n  --answer {}=OPTION   {}", question.id, question.prompt);

@@ -7,7 +7,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::markdown::Context;
 use crate::model::{ChecklistId, Cost, Effect, LinkRef, Platform, Questionnaire, Route, routes};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 // ------------------------------------------------------------------ scoring
 
@@ -220,7 +220,6 @@ pub fn outcome(q: &Questionnaire, answers: &[Option<usize>]) -> Outcome {
     let mut reasons = Vec::new();
     let mut fix_first = Vec::new();
     let mut others = Vec::new();
-    let mut seen = Vec::new();
     let mut unanswered = Vec::new();
     for qi in 0..q.questions.len() {
         let Some((question, option)) = chosen(qi) else {
@@ -244,10 +243,6 @@ pub fn outcome(q: &Questionnaire, answers: &[Option<usize>]) -> Outcome {
             .filter(|f| f.platform.is_none() || f.platform == winner)
         {
             let key = (f.text.clone(), f.link.as_ref().map(|l| l.target.clone()));
-            if seen.contains(&key) {
-                continue;
-            }
-            seen.push(key);
             let action = Action {
                 question: question.id.to_string(),
                 option: option.id.to_string(),
@@ -256,13 +251,21 @@ pub fn outcome(q: &Questionnaire, answers: &[Option<usize>]) -> Outcome {
                 fix_first: f.fix_first,
             };
             if f.fix_first {
-                fix_first.push(action);
+                fix_first.push((key, action));
             } else {
-                others.push(action);
+                others.push((key, action));
             }
         }
     }
-    fix_first.extend(others);
+    // Fix-first actions lead; an action asked for twice (same text and link) is listed once, in
+    // its first place in that order.
+    let mut seen = BTreeSet::new();
+    let follow_up: Vec<Action> = fix_first
+        .into_iter()
+        .chain(others)
+        .filter(|(key, _)| seen.insert(key.clone()))
+        .map(|(_, action)| action)
+        .collect();
     let excluded: BTreeMap<Platform, Vec<Fired>> = e
         .excluded
         .keys()
@@ -321,7 +324,7 @@ pub fn outcome(q: &Questionnaire, answers: &[Option<usize>]) -> Outcome {
         blockers,
         reasons,
         flips,
-        follow_up: fix_first,
+        follow_up,
         unanswered,
     }
 }
@@ -456,44 +459,14 @@ pub fn report(q: &Questionnaire, answers: &[Option<usize>], base_url: &str) -> R
 // ------------------------------------------------------------------ the audit
 
 /// `riskguide check`'s audit: every platform can be recommended, so can "none fits yet" when a
-/// `min_score` asks for it, every persona gets its expected outcome, and a persona whose result
-/// only the tie-break decides is a warning.
-///
-/// Reachability is exact without listing every combination: answers are folded in one question
-/// at a time into the set of distinct (scores, exclusions) states they can lead to, and each
-/// final state is ranked. Optional questions may also stay unanswered.
+/// `min_score` asks for it ([`reachable_outcomes`]), every persona gets its expected outcome,
+/// and a persona whose result only the tie-break decides is a warning.
 pub fn audit(q: &Questionnaire) -> Diagnostics {
     let mut problems = Diagnostics::new();
     let at = Location::at(&q.path, 1, 1);
-    let index = |p: Platform| Platform::ALL.iter().position(|x| *x == p).unwrap_or(0);
-    let mut states: HashMap<(Vec<i64>, u32), ()> = HashMap::from([((vec![0; Platform::ALL.len()], 0), ())]);
-    for question in &q.questions {
-        let mut next = HashMap::with_capacity(states.len() * 2);
-        for (scores, mask) in states.keys() {
-            if question.optional {
-                next.insert((scores.clone(), *mask), ());
-            }
-            for option in &question.options {
-                let (mut s, mut m) = (scores.clone(), *mask);
-                for (p, effect) in &option.effects {
-                    match effect {
-                        Effect::Delta(n) => s[index(*p)] += n,
-                        Effect::Exclude(_) => m |= 1 << index(*p),
-                    }
-                }
-                next.insert((s, m), ());
-            }
-        }
-        states = next;
-    }
-    let mut reached: BTreeMap<Option<Platform>, bool> = BTreeMap::new();
-    for (scores, mask) in states.keys() {
-        let map: BTreeMap<Platform, i64> = Platform::ALL.iter().map(|p| (*p, scores[index(*p)])).collect();
-        let (_, recommended, _) = rank(q, &map, |p| mask & (1 << index(p)) != 0);
-        reached.insert(recommended, true);
-    }
+    let reached = reachable_outcomes(q);
     for p in Platform::ALL {
-        if !reached.contains_key(&Some(p)) {
+        if !reached.contains(&Some(p)) {
             problems.push(Diagnostic::error(
                 "E060",
                 at.clone(),
@@ -501,7 +474,7 @@ pub fn audit(q: &Questionnaire) -> Diagnostics {
             ));
         }
     }
-    if q.min_score.is_some() && !reached.contains_key(&None) {
+    if q.min_score.is_some() && !reached.contains(&None) {
         problems.push(
             Diagnostic::error("E060", at.clone(), "no set of answers leads to \"none fits yet\"")
                 .with_help("min_score is set, so some answers should leave no platform fitting"),
@@ -541,6 +514,41 @@ pub fn audit(q: &Questionnaire) -> Diagnostics {
         }
     }
     problems
+}
+
+/// Every outcome some set of answers leads to (`None`: no platform fits). Exact without listing
+/// every combination: answers are folded in one question at a time into the set of distinct
+/// (scores, exclusions) states they can lead to, and each final state is ranked. Optional
+/// questions may also stay unanswered.
+pub fn reachable_outcomes(q: &Questionnaire) -> BTreeSet<Option<Platform>> {
+    let index = |p: Platform| Platform::ALL.iter().position(|x| *x == p).unwrap_or(0);
+    let mut states: HashSet<(Vec<i64>, u32)> = HashSet::from([(vec![0; Platform::ALL.len()], 0)]);
+    for question in &q.questions {
+        let mut next = HashSet::with_capacity(states.len() * 2);
+        for (scores, mask) in &states {
+            if question.optional {
+                next.insert((scores.clone(), *mask));
+            }
+            for option in &question.options {
+                let (mut s, mut m) = (scores.clone(), *mask);
+                for (p, effect) in &option.effects {
+                    match effect {
+                        Effect::Delta(n) => s[index(*p)] += n,
+                        Effect::Exclude(_) => m |= 1 << index(*p),
+                    }
+                }
+                next.insert((s, m));
+            }
+        }
+        states = next;
+    }
+    states
+        .iter()
+        .map(|(scores, mask)| {
+            let map: BTreeMap<Platform, i64> = Platform::ALL.iter().map(|p| (*p, scores[index(*p)])).collect();
+            rank(q, &map, |p| mask & (1 << index(p)) != 0).1
+        })
+        .collect()
 }
 
 /// The URL fragment for a set of answers: `data=private&purpose=personal&…`.
