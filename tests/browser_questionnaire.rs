@@ -255,7 +255,7 @@ fn when_no_platform_fits_the_page_says_so_with_the_blockers_and_what_to_change()
     );
     let summary = b.text("#plan-summary");
     assert!(summary.contains("No platform yet"), "{summary}");
-    assert!(summary.contains("Unpatched public server"), "{summary}");
+    assert!(summary.contains("rule every platform out"), "{summary}");
     let hidden = b.exec(
         "return Array.prototype.filter.call(document.querySelectorAll('section.plan-checklist'), function (s) { return s.hidden; }).length;",
         json!([]),
@@ -523,6 +523,19 @@ fn the_plan_shows_the_checklists_of_the_recommended_platform() {
         "the start-up's warnings are shown: {summary}"
     );
     assert!(summary.contains("separate provider"), "{summary}");
+    // A follow-up that names a checklist item links to that item on this page.
+    let links = b.exec(
+        "return Array.prototype.map.call(document.querySelectorAll('#plan-summary .follow-ups a'), function (a) { var h = a.getAttribute('href'); return [h, h.charAt(0) !== '#' || !!document.getElementById(h.slice(1))]; });",
+        json!([]),
+    );
+    let links = links.as_array().expect("a list").clone();
+    assert!(
+        links.iter().any(|l| l[0] == json!("#vps-predeploy--separate-provider")),
+        "{links:?}"
+    );
+    for l in &links {
+        assert_eq!(l[1], json!(true), "an in-page follow-up link leads nowhere: {l}");
+    }
     let back = b.exec(
         "return document.querySelector('.plan-back').getAttribute('href');",
         json!([]),

@@ -600,6 +600,7 @@ pub struct ChecklistRules {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuestionRules {
     pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub prompt: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub optional: bool,
@@ -609,6 +610,7 @@ pub struct QuestionRules {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OptionRules {
     pub id: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub label: String,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub effects: BTreeMap<Platform, Effect>,
@@ -630,6 +632,10 @@ pub struct FollowUpRules {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub href: Option<String>,
+    /// The checklist item, `checklist-id/item-id`: the plan page, which holds every checklist,
+    /// links to the item on the page itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platform: Option<Platform>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -637,20 +643,29 @@ pub struct FollowUpRules {
 }
 
 impl Rules {
-    /// What the plan page's script reads: scoring, names and links, prompts and labels (for the
-    /// changes that would let a platform fit) and follow-up actions; the reason texts only of
-    /// exclusions (the blockers it lists), no checklists (the page holds them).
+    /// What the plan page's script reads, kept small because the page also holds every
+    /// checklist: scoring, platform names and links, follow-up actions (a checklist item's by
+    /// its id alone: the item is on the page), and the labels only of answers it names (those
+    /// behind a fix-first action). No prompts, reasons, costs or checklists.
     pub fn for_plan(&self) -> Rules {
         let mut plan = self.clone();
+        plan.costs_href = None;
         for info in plan.platforms.values_mut() {
             info.checklists.clear();
+            info.cost = None;
         }
         for question in &mut plan.questions {
+            question.prompt.clear();
             for option in &mut question.options {
-                let effects = &option.effects;
-                option
-                    .reasons
-                    .retain(|r| effects.get(&r.platform).is_some_and(|e| e.is_exclude()));
+                option.reasons.clear();
+                if !option.follow_up.iter().any(|f| f.fix_first) {
+                    option.label.clear();
+                }
+                for f in &mut option.follow_up {
+                    if f.item.is_some() {
+                        f.href = None;
+                    }
+                }
             }
         }
         plan
@@ -725,6 +740,7 @@ pub fn rules(
                         .map(|f| FollowUpRules {
                             text: f.text.clone(),
                             href: f.link.as_ref().map(&mut href),
+                            item: f.item.clone(),
                             platform: f.platform,
                             fix_first: f.fix_first,
                         })

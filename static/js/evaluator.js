@@ -207,7 +207,9 @@
       out.number = n + 1;
       out.option = option;
       (option.follow_up || []).forEach(function (f) {
-        if (f.text === action.text && (f.platform || null) === action.platform && out.href === null) out.href = f.href || null;
+        // On the plan page a checklist item is on the page itself: "#checklist--item".
+        var href = f.href || (f.item ? "#" + f.item.replace("/", "--") : null);
+        if (f.text === action.text && (f.platform || null) === action.platform && out.href === null) out.href = href;
       });
     });
     return out;

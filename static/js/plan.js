@@ -32,7 +32,7 @@
         sections[i].hidden = !!w && !showAll && platformsOf(sections[i]).indexOf(w) < 0;
       }
       if (complete && !w) {
-        renderNone(Q.outcome(rules, answers), qhref);
+        renderNone(qhref);
         return;
       }
       if (!w) {
@@ -72,34 +72,13 @@
       ]));
     }
 
-    // The same outcome as the questionnaire's: no platform fits yet, what blocks each one and the
-    // single answer changes that would let one fit; every checklist stays shown.
-    function renderNone(outcome, qhref) {
+    // The same outcome as the questionnaire's; every checklist stays shown.
+    function renderNone(qhref) {
       var box = el("div", { className: "plan-recommendation", data: { platform: "none" } });
       box.appendChild(el("p", { className: "recommendation-label", text: "Your answers point to" }));
       box.appendChild(el("p", { className: "recommendation-name", text: "No platform yet" }));
-      var blocked = el("ul", { className: "plan-blockers" });
-      rules.tie_break.forEach(function (p) {
-        var list = outcome.blockers[p] || [];
-        var why = list.length ? list.map(function (r) { return r.text; }).join(" ") : "It scores too low.";
-        blocked.appendChild(el("li", null, [el("strong", { text: Q.nameOf(rules, p) + ": " }), why]));
-      });
-      box.appendChild(blocked);
-      box.appendChild(el("p", null, [link(qhref, "Review or change your answers"), " (the questionnaire opens with them filled in)."]));
+      box.appendChild(el("p", null, ["Your answers rule every platform out or leave each below the score it needs. ", link(qhref, "The questionnaire"), " shows what blocks each one and which single answers would let one fit."]));
       summary.appendChild(box);
-      if (outcome.flips.length) {
-        summary.appendChild(el("h2", { text: "What would let a platform fit" }));
-        var list = el("ul", { className: "flips" });
-        outcome.flips.forEach(function (f) {
-          if (!f.platform) return;
-          var question = null;
-          rules.questions.forEach(function (q) { if (q.id === f.question) question = q; });
-          var option = question && Q.findOption(question, f.option);
-          if (!option) return;
-          list.appendChild(el("li", null, ["\u201c" + option.label + "\u201d to \u201c" + question.prompt + "\u201d: " + Q.nameOf(rules, f.platform)]));
-        });
-        summary.appendChild(list);
-      }
       summary.appendChild(el("p", { className: "plan-note", text: "Every checklist is shown below until a platform fits." }));
     }
 
