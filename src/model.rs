@@ -1547,10 +1547,14 @@ fn check_link_coverage(
             .find(|p| p.route == route)
             .map(|p| p.platforms.as_slice())
             .or_else(|| {
-                checklists
-                    .values()
-                    .find(|c| c.route == route)
-                    .map(|c| c.platforms.as_slice())
+                // A checklist without `platforms` applies to every platform.
+                checklists.values().find(|c| c.route == route).map(|c| {
+                    if c.platforms.is_empty() {
+                        &Platform::ALL[..]
+                    } else {
+                        c.platforms.as_slice()
+                    }
+                })
             })
     };
     let check = |b: &mut Builder, link: &LinkRef, platform: Option<Platform>, what: &str| {
