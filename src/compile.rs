@@ -138,6 +138,15 @@ mod tests {
     use serde_json::{Value, json};
 
     #[test]
+    fn effects_read_and_write_as_in_questionnaire_toml() {
+        use crate::model::Effect;
+        let effects: Vec<Effect> = serde_json::from_str(r#"[2, -1, "exclude"]"#).unwrap();
+        assert_eq!(effects, [Effect::Delta(2), Effect::Delta(-1), Effect::EXCLUDE]);
+        assert_eq!(serde_json::to_string(&effects).unwrap(), r#"[2,-1,"exclude"]"#);
+        assert!(serde_json::from_str::<Effect>(r#""excluded""#).is_err());
+    }
+
+    #[test]
     fn json_for_html_cannot_close_the_script() {
         let v = json!({"t": "</script><script>alert(1)</script>&"});
         let s = json_for_html(&v);

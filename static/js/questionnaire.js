@@ -198,7 +198,7 @@
     function renderPartial(result, done) {
       var left = total - done;
       if (done === 0) {
-        body.appendChild(el("p", { className: "result-waiting", text: "Answer the " + total + " questions above, or start from one of the examples. The recommendation appears here once every question has an answer." }));
+        body.appendChild(el("p", { className: "result-waiting", text: "Answer the " + total + " questions above, or start from one of the examples. The recommendation appears here once every question not marked optional has an answer." }));
         return;
       }
       var needed = rules.questions.filter(function (q) { return !q.optional && !chosen(q, answers); }).length;
