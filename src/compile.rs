@@ -4,13 +4,14 @@
 //! JSON), `riskguide recommend` and `riskguide check`'s audit. Emits no page HTML around the
 //! fragments (templates do that) and does no I/O.
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::Diagnostics;
 use crate::markdown::{self, Context, escape_attr, escape_text};
-use crate::model::{Checklist, ChecklistId, Effect, LinkRef, Platform, Questionnaire, Route};
+use crate::model::{Checklist, Route};
 use serde::Serialize;
-use serde_json::{Value, json};
-use std::collections::BTreeMap;
 use std::fmt::Write;
+
+mod questionnaire;
+pub use questionnaire::*;
 
 /// The HTML of one checklist, ready for the interactive script and for print.
 /// `own_page` gives items their bare ids as anchors; elsewhere they are prefixed by the checklist id.
@@ -113,284 +114,10 @@ pub fn checklist_anchors(list: &Checklist) -> impl Iterator<Item = String> + '_ 
     list.items().map(|i| i.id.as_str().to_string())
 }
 
-/// The questionnaire's outcome for a set of answers (one option index per question, or none yet).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Evaluation {
-    pub scores: BTreeMap<Platform, i64>,
-    /// Excluded platforms with the (question, option) indexes that excluded them.
-    pub excluded: BTreeMap<Platform, Vec<(usize, usize)>>,
-    /// Platforms still in the running, best first (score, then tie-break order).
-    pub ranking: Vec<Platform>,
-    pub close_call: bool,
-}
-
-impl Evaluation {
-    pub fn winner(&self) -> Option<Platform> {
-        self.ranking.first().copied()
-    }
-    pub fn runner_up(&self) -> Option<Platform> {
-        self.ranking.get(1).copied()
-    }
-}
-
-/// Scores every platform: integer effects add up, an exclusion removes the platform whatever its score.
-pub fn evaluate(q: &Questionnaire, answers: &[Option<usize>]) -> Evaluation {
-    let mut scores: BTreeMap<Platform, i64> = Platform::ALL.iter().map(|p| (*p, 0)).collect();
-    let mut excluded: BTreeMap<Platform, Vec<(usize, usize)>> = BTreeMap::new();
-    for (qi, question) in q.questions.iter().enumerate() {
-        let Some(oi) = answers.get(qi).copied().flatten() else {
-            continue;
-        };
-        let Some(option) = question.options.get(oi) else {
-            continue;
-        };
-        for (platform, effect) in &option.effects {
-            match effect {
-                Effect::Delta(n) => *scores.entry(*platform).or_insert(0) += n,
-                Effect::Exclude => excluded.entry(*platform).or_default().push((qi, oi)),
-            }
-        }
-    }
-    let order = |p: &Platform| q.tie_break.iter().position(|t| t == p).unwrap_or(usize::MAX);
-    let mut ranking: Vec<Platform> = Platform::ALL
-        .into_iter()
-        .filter(|p| !excluded.contains_key(p))
-        .collect();
-    ranking.sort_by_key(|p| (-scores.get(p).copied().unwrap_or(0), order(p)));
-    let close_call = match (ranking.first(), ranking.get(1)) {
-        (Some(a), Some(b)) => scores[a] - scores[b] <= q.close_call_gap,
-        _ => false,
-    };
-    Evaluation {
-        scores,
-        excluded,
-        ranking,
-        close_call,
-    }
-}
-
-/// One answer that, changed on its own, would give a different recommendation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Flip {
-    pub question: usize,
-    pub option: usize,
-    pub platform: Platform,
-}
-
-/// Every single-answer change that changes the winner, in question then option order.
-pub fn flips(q: &Questionnaire, answers: &[Option<usize>]) -> Vec<Flip> {
-    let base = evaluate(q, answers).winner();
-    let mut out = Vec::new();
-    let mut trial = answers.to_vec();
-    trial.resize(q.questions.len(), None);
-    for (qi, question) in q.questions.iter().enumerate() {
-        let current = answers.get(qi).copied().flatten();
-        for oi in 0..question.options.len() {
-            if Some(oi) == current || current.is_none() {
-                continue;
-            }
-            trial[qi] = Some(oi);
-            let winner = evaluate(q, &trial).winner();
-            if let Some(platform) = winner.filter(|w| Some(*w) != base) {
-                out.push(Flip {
-                    question: qi,
-                    option: oi,
-                    platform,
-                });
-            }
-        }
-        trial[qi] = current;
-    }
-    out
-}
-
-/// Visits every combination of answers (the full cartesian product), in a fixed order.
-pub fn for_each_combination(q: &Questionnaire, mut visit: impl FnMut(&[Option<usize>])) {
-    let sizes: Vec<usize> = q.questions.iter().map(|qq| qq.options.len()).collect();
-    if sizes.contains(&0) {
-        return;
-    }
-    let mut current: Vec<usize> = vec![0; sizes.len()];
-    let mut answers: Vec<Option<usize>> = current.iter().map(|i| Some(*i)).collect();
-    loop {
-        visit(&answers);
-        let mut i = sizes.len();
-        loop {
-            if i == 0 {
-                return;
-            }
-            i -= 1;
-            current[i] += 1;
-            if current[i] < sizes[i] {
-                answers[i] = Some(current[i]);
-                break;
-            }
-            current[i] = 0;
-            answers[i] = Some(0);
-        }
-    }
-}
-
-/// More combinations than this are not audited exhaustively.
-pub const MAX_AUDITED_COMBINATIONS: u128 = 5_000_000;
-
-/// `riskguide check`'s audit: every platform can win, no answer set excludes all three,
-/// every option can matter, every persona gets its expected platform.
-pub fn audit(q: &Questionnaire) -> Diagnostics {
-    let mut problems = Diagnostics::new();
-    let at = crate::diagnostics::Location::at(&q.path, 1, 1);
-    let combinations: u128 = q.questions.iter().map(|qq| qq.options.len() as u128).product();
-    if combinations > MAX_AUDITED_COMBINATIONS {
-        problems.push(Diagnostic::warning(
-            "W040",
-            at.clone(),
-            format!("{combinations} answer combinations: too many to audit them all"),
-        ));
-    } else {
-        let mut wins: BTreeMap<Platform, u64> = BTreeMap::new();
-        let mut none_left = 0u64;
-        let mut example: Option<Vec<Option<usize>>> = None;
-        for_each_combination(q, |answers| {
-            let e = evaluate(q, answers);
-            match e.winner() {
-                Some(w) => *wins.entry(w).or_default() += 1,
-                None => {
-                    none_left += 1;
-                    example.get_or_insert_with(|| answers.to_vec());
-                }
-            }
-        });
-        for p in Platform::ALL {
-            if !wins.contains_key(&p) {
-                problems.push(Diagnostic::error(
-                    "E060",
-                    at.clone(),
-                    format!("no set of answers recommends `{}`", p.id()),
-                ));
-            }
-        }
-        if none_left > 0 {
-            let shown = example.map(|a| fragment(q, &a)).unwrap_or_default();
-            problems.push(
-                Diagnostic::error(
-                    "E061",
-                    at.clone(),
-                    format!("{none_left} answer combinations exclude every platform"),
-                )
-                .with_help(format!("for example #{shown}")),
-            );
-        }
-    }
-    for persona in &q.personas {
-        let answers: Vec<Option<usize>> = persona.answers.iter().map(|a| Some(*a)).collect();
-        let got = evaluate(q, &answers).winner();
-        if got != Some(persona.expect) {
-            problems.push(Diagnostic::error(
-                "E062",
-                persona.location.clone(),
-                format!(
-                    "persona `{}` expects `{}` but the answers recommend `{}`",
-                    persona.id,
-                    persona.expect.id(),
-                    got.map_or("nothing", Platform::id)
-                ),
-            ));
-        }
-    }
-    problems
-}
-
-/// The URL fragment for a set of answers: `data=private&purpose=personal&…`.
-pub fn fragment(q: &Questionnaire, answers: &[Option<usize>]) -> String {
-    q.questions
-        .iter()
-        .zip(answers)
-        .filter_map(|(question, a)| {
-            a.and_then(|oi| question.options.get(oi))
-                .map(|o| format!("{}={}", question.id, o.id))
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// The rules the browser's evaluator reads, with every link made relative to `from`.
-pub fn questionnaire_json(
-    q: &Questionnaire,
-    from: &Route,
-    ctx: &Context,
-    checklist_titles: &BTreeMap<ChecklistId, (String, Route)>,
-    diagnostics: &mut Diagnostics,
-) -> Value {
-    let mut href = |link: &LinkRef| match ctx.resolver.href(from, &link.target) {
-        Ok(h) => h,
-        Err(e) => {
-            diagnostics.push(Diagnostic::error("E042", link.location.clone(), e.to_string()));
-            String::new()
-        }
-    };
-    let platforms: serde_json::Map<String, Value> = q
-        .platforms
-        .iter()
-        .map(|p| {
-            let lists: Vec<Value> = p
-                .checklists
-                .iter()
-                .filter_map(|id| checklist_titles.get(id).map(|(title, route)| json!({"id": id, "title": title, "href": from.relative_to(route.as_str().trim_start_matches('/'))})))
-                .collect();
-            (p.platform.id().to_string(), json!({"name": p.name, "href": href(&p.page), "checklists": lists}))
-        })
-        .collect();
-    let questions: Vec<Value> = q
-        .questions
-        .iter()
-        .map(|question| {
-            let options: Vec<Value> = question
-                .options
-                .iter()
-                .map(|o| {
-                    let effects: serde_json::Map<String, Value> = o
-                        .effects
-                        .iter()
-                        .map(|(p, e)| (p.id().to_string(), match e { Effect::Delta(n) => json!(n), Effect::Exclude => json!("exclude") }))
-                        .collect();
-                    let reasons: Vec<Value> =
-                        o.reasons.iter().map(|r| json!({"platform": r.platform, "text": r.text, "href": href(&r.link)})).collect();
-                    let follow_up: Vec<Value> = o
-                        .follow_up
-                        .iter()
-                        .map(|f| json!({"text": f.text, "href": f.link.as_ref().map(&mut href), "platform": f.platform}))
-                        .collect();
-                    json!({"id": o.id, "label": o.label, "effects": effects, "reasons": reasons, "follow_up": follow_up})
-                })
-                .collect();
-            json!({"id": question.id, "prompt": question.prompt, "options": options})
-        })
-        .collect();
-    let personas: Vec<Value> = q
-        .personas
-        .iter()
-        .map(|p| {
-            let answers: serde_json::Map<String, Value> = q
-                .questions
-                .iter()
-                .zip(&p.answers)
-                .filter_map(|(question, &a)| question.options.get(a).map(|o| (question.id.to_string(), json!(o.id))))
-                .collect();
-            json!({"id": p.id, "name": p.name, "summary": p.summary, "answers": answers, "expect": p.expect})
-        })
-        .collect();
-    json!({
-        "tie_break": q.tie_break,
-        "close_call_gap": q.close_call_gap,
-        "platforms": platforms,
-        "questions": questions,
-        "personas": personas,
-    })
-}
-
 /// JSON made safe to sit inside `<script type="application/json">`: no `<`, `>` or `&` survive.
-pub fn json_for_html(value: &Value) -> String {
-    let text = value.to_string();
+pub fn json_for_html<T: Serialize + ?Sized>(value: &T) -> String {
+    // Serializing plain data (strings, numbers, maps with string keys) cannot fail.
+    let text = serde_json::to_string(value).unwrap_or_default();
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -408,6 +135,16 @@ pub fn json_for_html(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{Value, json};
+
+    #[test]
+    fn effects_read_and_write_as_in_questionnaire_toml() {
+        use crate::model::Effect;
+        let effects: Vec<Effect> = serde_json::from_str(r#"[2, -1, "exclude"]"#).unwrap();
+        assert_eq!(effects, [Effect::Delta(2), Effect::Delta(-1), Effect::EXCLUDE]);
+        assert_eq!(serde_json::to_string(&effects).unwrap(), r#"[2,-1,"exclude"]"#);
+        assert!(serde_json::from_str::<Effect>(r#""excluded""#).is_err());
+    }
 
     #[test]
     fn json_for_html_cannot_close_the_script() {

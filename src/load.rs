@@ -135,6 +135,10 @@ pub struct RawQuestionnaire {
     pub intro: Spanned<String>,
     pub tie_break: Spanned<Vec<Spanned<String>>>,
     pub close_call_gap: Spanned<i64>,
+    /// Below this score no platform is recommended ("none fits yet").
+    pub min_score: Option<Spanned<i64>>,
+    /// Where the guide explains the monthly costs.
+    pub costs_link: Option<Spanned<String>>,
     #[serde(default = "empty_spanned")]
     pub platform: Spanned<BTreeMap<String, RawPlatform>>,
     #[serde(default)]
@@ -154,6 +158,15 @@ pub struct RawPlatform {
     pub page: Spanned<String>,
     #[serde(default)]
     pub checklists: Vec<Spanned<String>>,
+    pub cost: Option<Spanned<RawCost>>,
+}
+
+/// A monthly cost range in whole US dollars.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCost {
+    pub min: i64,
+    pub max: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -163,6 +176,9 @@ pub struct RawQuestion {
     pub prompt: String,
     #[serde(default)]
     pub help: String,
+    /// Unanswered, an optional question counts as neutral and the result is still shown.
+    #[serde(default)]
+    pub optional: bool,
     #[serde(default)]
     pub option: Vec<RawOption>,
 }
@@ -172,6 +188,8 @@ pub struct RawQuestion {
 pub struct RawOption {
     pub id: Spanned<String>,
     pub label: String,
+    /// For a budget answer: the monthly spend it allows, checked against the platforms' costs.
+    pub max_monthly_usd: Option<Spanned<i64>>,
     #[serde(default = "empty_spanned")]
     pub effects: Spanned<BTreeMap<String, Spanned<RawEffect>>>,
     #[serde(default)]
@@ -200,7 +218,11 @@ pub struct RawReason {
 pub struct RawFollowUp {
     pub text: Spanned<String>,
     pub link: Option<Spanned<String>>,
+    /// A checklist item, `checklist-id/item-id`, instead of a link.
+    pub item: Option<Spanned<String>>,
     pub platform: Option<Spanned<String>>,
+    #[serde(default)]
+    pub fix_first: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -8,14 +8,14 @@ use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::discover::{FileKind, SourceFile};
 use crate::load::{self, Loaded, LoadedSite, RawCell, RawEffect};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use toml::Spanned;
 
 macro_rules! typed_id {
     ($($name:ident),*) => {$(
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(String);
         impl $name {
@@ -88,7 +88,7 @@ impl fmt::Display for Route {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     Mac,
@@ -279,11 +279,28 @@ pub struct Step {
     pub text: Text,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// What one answer does to one platform: points, or a blocker that rules it out.
+/// In JSON a whole number or the word `"exclude"`, as in `questionnaire.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Effect {
     Delta(i64),
+    Exclude(ExcludeWord),
+}
+
+/// The word that stands for a blocker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExcludeWord {
+    #[serde(rename = "exclude")]
     Exclude,
+}
+
+impl Effect {
+    pub const EXCLUDE: Effect = Effect::Exclude(ExcludeWord::Exclude);
+
+    pub fn is_exclude(self) -> bool {
+        matches!(self, Effect::Exclude(_))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -296,8 +313,13 @@ pub struct Reason {
 #[derive(Debug, Clone)]
 pub struct FollowUp {
     pub text: String,
+    /// Where the action is explained: the checklist item's anchor when `item` is set.
     pub link: Option<LinkRef>,
+    /// The checklist item this action ticks, `checklist-id/item-id`.
+    pub item: Option<String>,
     pub platform: Option<Platform>,
+    /// Listed first: the answer behind it is a problem to fix before deploying.
+    pub fix_first: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -307,6 +329,8 @@ pub struct AnswerOption {
     pub effects: BTreeMap<Platform, Effect>,
     pub reasons: Vec<Reason>,
     pub follow_up: Vec<FollowUp>,
+    /// For a budget answer: the monthly spend it allows.
+    pub max_monthly_usd: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -314,6 +338,8 @@ pub struct Question {
     pub id: QuestionId,
     pub prompt: String,
     pub help: String,
+    /// Unanswered, it counts as neutral and does not hold the result back.
+    pub optional: bool,
     pub options: Vec<AnswerOption>,
 }
 
@@ -323,6 +349,14 @@ pub struct PlatformInfo {
     pub name: String,
     pub page: LinkRef,
     pub checklists: Vec<ChecklistId>,
+    pub cost: Option<Cost>,
+}
+
+/// A platform's monthly hosting cost range, whole US dollars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cost {
+    pub min: i64,
+    pub max: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -332,7 +366,8 @@ pub struct Persona {
     pub summary: String,
     /// One option index per question, in question order.
     pub answers: Vec<usize>,
-    pub expect: Platform,
+    /// The expected recommendation; `None` expects "no platform fits yet".
+    pub expect: Option<Platform>,
     pub location: Location,
 }
 
@@ -343,6 +378,9 @@ pub struct Questionnaire {
     pub intro: Text,
     pub tie_break: Vec<Platform>,
     pub close_call_gap: i64,
+    /// A platform scoring below this is not recommended.
+    pub min_score: Option<i64>,
+    pub costs_link: Option<LinkRef>,
     pub platforms: Vec<PlatformInfo>,
     pub questions: Vec<Question>,
     pub personas: Vec<Persona>,
@@ -493,7 +531,7 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
     let checklists = build_checklists(&mut b, loaded.checklists);
     let questionnaire = loaded
         .questionnaire
-        .and_then(|q| build_questionnaire(&mut b, q, &checklists));
+        .and_then(|q| build_questionnaire(&mut b, q, &pages, &checklists));
 
     let mut routes: BTreeMap<Route, String> = BTreeMap::new();
     let mut claim = |b: &mut Builder, route: &Route, owner: String, location: Location| {
@@ -1014,6 +1052,7 @@ fn build_checklists(b: &mut Builder, loaded: Vec<Loaded<load::RawChecklist>>) ->
 fn build_questionnaire(
     b: &mut Builder,
     file: Loaded<load::RawQuestionnaire>,
+    pages: &[Page],
     checklists: &BTreeMap<ChecklistId, Checklist>,
 ) -> Option<Questionnaire> {
     let raw = &file.raw;
@@ -1063,6 +1102,12 @@ fn build_questionnaire(
             "close_call_gap must be between 0 and 1000",
         );
     }
+    let min_score = raw.min_score.as_ref().map(|m| *m.get_ref());
+    if let Some(m) = &raw.min_score
+        && !(-1000..=1000).contains(m.get_ref())
+    {
+        b.error("E039", file.at(m.span()), "min_score must be between -1000 and 1000");
+    }
 
     let mut platforms = Vec::new();
     for (key, info) in raw.platform.get_ref() {
@@ -1090,11 +1135,25 @@ fn build_questionnaire(
                 );
             }
         }
+        let cost = info.cost.as_ref().and_then(|c| {
+            let (min, max) = (c.get_ref().min, c.get_ref().max);
+            if (0..=100_000).contains(&min) && (min..=100_000).contains(&max) {
+                Some(Cost { min, max })
+            } else {
+                b.error(
+                    "E039",
+                    file.at(c.span()),
+                    format!("platform `{key}`: a cost needs 0 <= min <= max <= 100000"),
+                );
+                None
+            }
+        });
         platforms.push(PlatformInfo {
             platform,
             name: info.name.clone(),
             page: link(&info.page),
             checklists: lists,
+            cost,
         });
     }
     for p in Platform::ALL {
@@ -1164,7 +1223,7 @@ fn build_questionnaire(
                         );
                         continue;
                     }
-                    RawEffect::Word(w) if w == "exclude" => Effect::Exclude,
+                    RawEffect::Word(w) if w == "exclude" => Effect::EXCLUDE,
                     RawEffect::Word(w) => {
                         b.error(
                             "E031",
@@ -1219,11 +1278,29 @@ fn build_questionnaire(
             let mut follow_up = Vec::new();
             for f in &o.follow_up {
                 let platform = f.platform.as_ref().and_then(|p| parse_platform(b, p));
+                let item_link = f
+                    .item
+                    .as_ref()
+                    .and_then(|item| checklist_item_link(b, &file, item, platform, checklists));
+                if f.item.is_some() && f.link.is_some() {
+                    b.error(
+                        "E039",
+                        file.at(f.text.span()),
+                        "a follow-up names a checklist `item` or a `link`, not both",
+                    );
+                }
                 follow_up.push(FollowUp {
                     text: f.text.get_ref().clone(),
-                    link: f.link.as_ref().map(link),
+                    link: item_link.or_else(|| f.link.as_ref().map(link)),
+                    item: f.item.as_ref().map(|i| i.get_ref().clone()),
                     platform,
+                    fix_first: f.fix_first,
                 });
+            }
+            let max_monthly_usd = o.max_monthly_usd.as_ref().map(|m| *m.get_ref());
+            if let Some(m) = &o.max_monthly_usd {
+                let ids = (q.id.get_ref().as_str(), o.id.get_ref().as_str());
+                check_budget(b, file.at(m.span()), ids, *m.get_ref(), &effects, &platforms);
             }
             options.push(AnswerOption {
                 id: OptionId(o.id.get_ref().clone()),
@@ -1231,6 +1308,7 @@ fn build_questionnaire(
                 effects,
                 reasons,
                 follow_up,
+                max_monthly_usd,
             });
         }
         if options.len() < 2 {
@@ -1244,6 +1322,7 @@ fn build_questionnaire(
             id: QuestionId(q.id.get_ref().clone()),
             prompt: q.prompt.clone(),
             help: q.help.clone(),
+            optional: q.optional,
             options,
         });
     }
@@ -1313,8 +1392,13 @@ fn build_questionnaire(
                 }
             }
         }
-        let Some(expect) = parse_platform(b, &p.expect) else {
-            continue;
+        let expect = if p.expect.get_ref() == "none" {
+            None
+        } else {
+            let Some(platform) = parse_platform(b, &p.expect) else {
+                continue;
+            };
+            Some(platform)
         };
         personas.push(Persona {
             id: PersonaId(p.id.get_ref().clone()),
@@ -1325,6 +1409,7 @@ fn build_questionnaire(
             location: ploc,
         });
     }
+    check_link_coverage(b, &questions, pages, checklists);
     let intro = Builder::text(&file, raw.intro.get_ref(), raw.intro.span());
     if b.problems.error_count() > before {
         return None;
@@ -1335,10 +1420,187 @@ fn build_questionnaire(
         intro,
         tie_break,
         close_call_gap,
+        min_score,
+        costs_link: raw.costs_link.as_ref().map(link),
         platforms,
         questions,
         personas,
     })
+}
+
+/// The link to a follow-up's checklist item (`checklist-id/item-id`), after checking that the
+/// item exists and that its checklist applies to the follow-up's platform.
+fn checklist_item_link(
+    b: &mut Builder,
+    file: &Loaded<load::RawQuestionnaire>,
+    item: &Spanned<String>,
+    platform: Option<Platform>,
+    checklists: &BTreeMap<ChecklistId, Checklist>,
+) -> Option<LinkRef> {
+    let at = file.at(item.span());
+    let Some((cid, iid)) = item.get_ref().split_once('/') else {
+        b.error(
+            "E039",
+            at,
+            format!(
+                "follow-up item `{}` is not `checklist-id/item-id`",
+                item.get_ref().escape_debug()
+            ),
+        );
+        return None;
+    };
+    let Some(list) = checklists.get(&ChecklistId(cid.to_string())) else {
+        b.error(
+            "E040",
+            at,
+            format!("follow-up names a missing checklist `{}`", cid.escape_debug()),
+        );
+        return None;
+    };
+    if !list.items().any(|i| i.id.as_str() == iid) {
+        b.error(
+            "E040",
+            at,
+            format!("checklist `{cid}` has no item `{}`", iid.escape_debug()),
+        );
+        return None;
+    }
+    match platform {
+        Some(p) if !list.platforms.is_empty() && !list.platforms.contains(&p) => {
+            b.error(
+                "E063",
+                at,
+                format!(
+                    "follow-up for `{}` names checklist `{cid}`, which does not cover `{}`",
+                    p.id(),
+                    p.id()
+                ),
+            );
+            None
+        }
+        None if !list.platforms.is_empty() && Platform::ALL.iter().any(|p| !list.platforms.contains(p)) => {
+            b.error(
+                "E063",
+                at,
+                format!("a follow-up for every platform names checklist `{cid}`, which does not cover them all"),
+            )
+            .help = Some("give the follow-up a `platform`, one follow-up per platform".into());
+            None
+        }
+        _ => Some(LinkRef {
+            target: format!("{}{}/#{iid}", routes::CHECKLISTS, cid),
+            location: file.at(item.span()),
+        }),
+    }
+}
+
+/// A budget answer's effects must follow from the platforms' monthly costs: a platform whose
+/// cheapest setup costs more than the budget is excluded, one that fits only in its cheaper
+/// setups loses points, one that always fits is left alone.
+fn check_budget(
+    b: &mut Builder,
+    at: Location,
+    (question, option): (&str, &str),
+    budget: i64,
+    effects: &BTreeMap<Platform, Effect>,
+    platforms: &[PlatformInfo],
+) {
+    for info in platforms {
+        let Some(cost) = info.cost else { continue };
+        let effect = effects.get(&info.platform).copied();
+        let (fits, want) = if cost.min > budget {
+            (effect.is_some_and(Effect::is_exclude), "\"exclude\"")
+        } else if cost.max > budget {
+            (matches!(effect, Some(Effect::Delta(n)) if n < 0), "a negative effect")
+        } else {
+            (effect.is_none(), "no effect")
+        };
+        if !fits {
+            let p = info.platform.id();
+            b.error(
+                "E065",
+                at.clone(),
+                format!(
+                    "option `{option}` of `{question}` allows ${budget} a month and `{p}` costs ${}-${}: it needs {want} on `{p}`",
+                    cost.min, cost.max
+                ),
+            );
+        }
+    }
+}
+
+/// Every questionnaire reason, and every follow-up for one platform, must link to a page (or
+/// checklist) whose `platforms` include that platform; a follow-up for every platform, to one
+/// that covers them all. Otherwise a reader following the reason lands on another platform's
+/// advice.
+fn check_link_coverage(
+    b: &mut Builder,
+    questions: &[Question],
+    pages: &[Page],
+    checklists: &BTreeMap<ChecklistId, Checklist>,
+) {
+    let covers = |target: &str| -> Option<&[Platform]> {
+        let path = target.split(['#', '?']).next().unwrap_or("");
+        let route = Route::new(path);
+        pages
+            .iter()
+            .find(|p| p.route == route)
+            .map(|p| p.platforms.as_slice())
+            .or_else(|| {
+                // A checklist without `platforms` applies to every platform.
+                checklists.values().find(|c| c.route == route).map(|c| {
+                    if c.platforms.is_empty() {
+                        &Platform::ALL[..]
+                    } else {
+                        c.platforms.as_slice()
+                    }
+                })
+            })
+    };
+    let check = |b: &mut Builder, link: &LinkRef, platform: Option<Platform>, what: &str| {
+        if !link.target.starts_with('/') {
+            return;
+        }
+        // A link to a missing page is reported by link resolution (E042), not here.
+        let Some(covered) = covers(&link.target) else {
+            return;
+        };
+        let ok = match platform {
+            Some(p) => covered.contains(&p),
+            None => Platform::ALL.iter().all(|p| covered.contains(p)),
+        };
+        if !ok {
+            let wanted = platform.map_or("every platform".to_string(), |p| format!("`{}`", p.id()));
+            let listed: Vec<&str> = covered.iter().map(|p| p.id()).collect();
+            b.error(
+                "E063",
+                link.location.clone(),
+                format!(
+                    "{what} for {wanted} links to `{}`, a page about {}",
+                    link.target,
+                    if listed.is_empty() {
+                        "no platform".to_string()
+                    } else {
+                        listed.join(", ")
+                    }
+                ),
+            )
+            .help =
+                Some("link to the section of the guide about that platform (its page's `platforms` list it)".into());
+        }
+    };
+    for question in questions {
+        for option in &question.options {
+            for r in &option.reasons {
+                check(b, &r.link, Some(r.platform), "a reason");
+            }
+            for f in option.follow_up.iter().filter(|f| f.item.is_none()) {
+                if let Some(link) = &f.link {
+                    check(b, link, f.platform, "a follow-up");
+                }
+            }
+        }
+    }
 }
 
 /// Anchors each route offers, collected after Markdown headings are known.

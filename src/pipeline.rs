@@ -281,10 +281,10 @@ pub fn build_into(
             .values()
             .map(|c| (c.id.clone(), (c.title.clone(), c.route.clone())))
             .collect();
-        let rules = compile::questionnaire_json(q, &Route::new(routes::QUESTIONNAIRE), &inner, &titles, &mut problems);
+        let rules = compile::rules(q, &Route::new(routes::QUESTIONNAIRE), &inner, &titles, &mut problems);
         let intro = markdown::render_block(&q.intro, &Route::new(routes::QUESTIONNAIRE), &inner, &mut problems);
         problems.extend(compile::audit(q));
-        let plan_json = compile::json_for_html(&plan_rules(&rules));
+        let plan_json = compile::json_for_html(&rules.for_plan());
         questionnaire_rules = Some((compile::json_for_html(&rules), plan_json, intro));
     }
     gate(&problems)?;
@@ -419,7 +419,7 @@ pub fn build_into(
             "questionnaire",
             &qroute,
             &q.title,
-            "Answer eleven questions and get a recommendation with the reasons behind it.",
+            "Answer the questions and get a recommendation with the reasons behind it, or what to change first when no platform fits yet.",
         );
         view.questionnaire = Some(qview.clone());
         views.push((qroute.output_path(), view));
@@ -1138,6 +1138,7 @@ fn questionnaire_view(
         .map(|(n, question)| QuestionView {
             id: question.id.to_string(),
             number: n + 1,
+            optional: question.optional,
             prompt: question.prompt.clone(),
             help: question.help.clone(),
             options: question
@@ -1152,7 +1153,7 @@ fn questionnaire_view(
                             let shown = match o.effects.get(p) {
                                 Some(model::Effect::Delta(d)) if *d > 0 => format!("+{d}"),
                                 Some(model::Effect::Delta(d)) => format!("\u{2212}{}", d.abs()),
-                                Some(model::Effect::Exclude) => "excluded".to_string(),
+                                Some(model::Effect::Exclude(_)) => "excluded".to_string(),
                                 None => String::new(),
                             };
                             (p.id(), shown)
@@ -1172,7 +1173,7 @@ fn questionnaire_view(
                 name: p.name.clone(),
                 summary: p.summary.clone(),
                 fragment: compile::fragment(q, &answers),
-                expect: PlatformView::new(p.expect, &names(p.expect)),
+                expect: p.expect.map(|e| PlatformView::new(e, &names(e))),
             }
         })
         .collect();
@@ -1181,7 +1182,22 @@ fn questionnaire_view(
         questions,
         personas,
         platforms: q.tie_break.iter().map(|p| PlatformView::new(*p, &names(*p))).collect(),
+        costs: q
+            .platforms
+            .iter()
+            .filter_map(|p| p.cost.map(|c| (p.platform.id(), cost_text(c))))
+            .collect(),
+        min_score: q.min_score,
         rules_json,
+    }
+}
+
+/// A monthly cost range as the page shows it: `$13–20 a month`.
+fn cost_text(cost: model::Cost) -> String {
+    if cost.min == cost.max {
+        format!("${} a month", cost.min)
+    } else {
+        format!("${}\u{2013}{} a month", cost.min, cost.max)
     }
 }
 

@@ -9,7 +9,6 @@ use crate::config::Config;
 use crate::markdown::Heading;
 use crate::model::{Level, Platform, Route};
 use serde::Serialize;
-use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Serialize)]
@@ -177,6 +176,8 @@ pub struct OptionView {
 pub struct QuestionView {
     pub id: String,
     pub number: usize,
+    /// Unanswered, it counts as neutral.
+    pub optional: bool,
     pub prompt: String,
     pub help: String,
     pub options: Vec<OptionView>,
@@ -188,7 +189,8 @@ pub struct PersonaView {
     pub name: String,
     pub summary: String,
     pub fragment: String,
-    pub expect: PlatformView,
+    /// The expected recommendation; none when the persona expects no platform to fit yet.
+    pub expect: Option<PlatformView>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -197,62 +199,12 @@ pub struct QuestionnaireView {
     pub questions: Vec<QuestionView>,
     pub personas: Vec<PersonaView>,
     pub platforms: Vec<PlatformView>,
+    /// Per platform id: its monthly hosting cost, e.g. `$13–20 a month`.
+    pub costs: BTreeMap<&'static str, String>,
+    /// Below this score no platform fits yet.
+    pub min_score: Option<i64>,
     /// The rules for the browser's evaluator, safe inside `<script type="application/json">`.
     pub rules_json: String,
-}
-
-/// The part of the questionnaire rules (see `compile::questionnaire_json`) that the plan page's
-/// script reads: scoring, platform names and links, option labels and follow-up actions (left
-/// out where there are none); not the prompts, the reasons or the personas, which only the
-/// questionnaire page shows.
-pub fn plan_rules(rules: &Value) -> Value {
-    fn keep(value: &Value, keys: &[&str]) -> Map<String, Value> {
-        let mut out = Map::new();
-        if let Some(map) = value.as_object() {
-            for key in keys {
-                if let Some(v) = map.get(*key) {
-                    out.insert((*key).to_string(), v.clone());
-                }
-            }
-        }
-        out
-    }
-    let mut out = keep(rules, &["tie_break", "close_call_gap"]);
-    let platforms: Map<String, Value> = rules["platforms"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(id, p)| (id.clone(), Value::Object(keep(p, &["name", "href"]))))
-        .collect();
-    out.insert("platforms".into(), Value::Object(platforms));
-    let questions: Vec<Value> = rules["questions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|q| {
-            let mut question = keep(q, &["id"]);
-            let options: Vec<Value> = q["options"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|o| {
-                    let mut option = keep(o, &["id", "label", "effects", "follow_up"]);
-                    if option
-                        .get("follow_up")
-                        .and_then(Value::as_array)
-                        .is_some_and(Vec::is_empty)
-                    {
-                        option.remove("follow_up");
-                    }
-                    Value::Object(option)
-                })
-                .collect();
-            question.insert("options".into(), Value::Array(options));
-            Value::Object(question)
-        })
-        .collect();
-    out.insert("questions".into(), Value::Array(questions));
-    Value::Object(out)
 }
 
 /// One page of the whole-guide print view.

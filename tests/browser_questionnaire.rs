@@ -1,11 +1,11 @@
-//! The questionnaire and "your plan" in real headless Chromium: clicking, shared links, persona
-//! shortcuts, keyboard use, the browser evaluator against the Rust one on every answer
-//! combination, no console errors or CSP violations, and the plan's checklists.
+//! The questionnaire and "your plan" in real headless Chromium: clicking, shared links (also
+//! those made before the optional questions existed), persona shortcuts, "none fits yet",
+//! keyboard use, the browser evaluator against the Rust one on the shared test vectors and a
+//! large random sample, no console errors or CSP violations, and the plan's checklists.
 mod common;
 
 use common::{Browser, StaticServer, fragment_of, persona, shipped_personas, shipped_questionnaire};
-use riskguide::compile::{evaluate, flips, for_each_combination, fragment};
-use riskguide::model::Platform;
+use riskguide::compile::{fragment, outcome};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
@@ -111,17 +111,24 @@ fn personas_by_clicking_each_answer() {
         let (id, expected) = (&persona.id, persona.expect);
         b.goto(&url("/questionnaire/"));
         wait_ready(&b);
-        assert_eq!(b.text(".quiz-progress-text"), "0 of 11 answered");
+        assert_eq!(b.text(".quiz-progress-text"), "0 of 15 answered");
         for (i, (q, o)) in persona.answers.iter().enumerate() {
-            assert!(
-                !has_recommendation(&b),
-                "{id}: #recommendation exists after only {i} answers"
-            );
+            // The eleven required questions come first; the result waits for all of them.
+            if i < 11 {
+                assert!(
+                    !has_recommendation(&b),
+                    "{id}: #recommendation exists after only {i} answers"
+                );
+            }
             click(&b, &format!("label[for=\"{q}--{o}\"]"));
         }
+        b.wait_for(
+            "return document.querySelector('.quiz-progress-text').textContent.indexOf('15 of 15') === 0;",
+            "15 answers",
+        );
         assert_eq!(wait_recommendation(&b), expected, "{id}");
         assert!(
-            b.text(".quiz-progress-text").starts_with("11 of 11 answered"),
+            b.text(".quiz-progress-text").starts_with("15 of 15 answered"),
             "{id}: {}",
             b.text(".quiz-progress-text")
         );
@@ -143,7 +150,7 @@ fn personas_from_a_shared_link_and_after_reload() {
         b.goto(&url(&format!("/questionnaire/#{frag}")));
         wait_ready(&b);
         assert_eq!(wait_recommendation(&b), expected, "{id}: shared link");
-        assert_eq!(checked_answers(&b).len(), 11, "{id}: the form shows every answer");
+        assert_eq!(checked_answers(&b).len(), 15, "{id}: the form shows every answer");
         b.exec("location.reload();", json!([]));
         wait_ready(&b);
         assert_eq!(wait_recommendation(&b), expected, "{id}: after reload");
@@ -155,8 +162,8 @@ fn personas_from_a_shared_link_and_after_reload() {
     b.goto(&url(&format!("/questionnaire/#{partial}")));
     wait_ready(&b);
     b.wait_for(
-        "return document.querySelector('.quiz-progress-text').textContent === '10 of 11 answered';",
-        "10 of 11",
+        "return document.querySelector('.quiz-progress-text').textContent === '10 of 15 answered';",
+        "10 of 15",
     );
     assert!(!has_recommendation(&b));
     assert!(
@@ -168,9 +175,92 @@ fn personas_from_a_shared_link_and_after_reload() {
     assert_eq!(wait_recommendation(&b), "mac");
     assert_eq!(
         current_fragment(&b),
-        fragment_of(&clinic.answers),
+        fragment_of(&clinic.answers[..11]),
         "unknown ids are dropped from the address"
     );
+}
+
+#[test]
+#[ignore = "browser test: run with --include-ignored (tests/run does)"]
+fn a_link_from_before_the_optional_questions_opens_with_a_result_and_names_what_is_unanswered() {
+    let (_lock, b) = browser();
+    let old = "data=regulated&purpose=business&cf_trust=no&audit=required&egress=required&incident=contain_self&place=shared&reach=private_remote&ops=checklist&keys=dedicated&account=separate_provider";
+    b.goto(&url(&format!("/questionnaire/#{old}")));
+    wait_ready(&b);
+    assert_eq!(wait_recommendation(&b), "mac");
+    assert_eq!(checked_answers(&b).len(), 11);
+    assert_eq!(current_fragment(&b), old, "the address is kept as it was");
+    let body = b.text("#result .result-body");
+    // The list of unanswered questions (the printed answer summary names every question, so
+    // only this list counts).
+    let unanswered = b.text("#result .unanswered");
+    assert!(unanswered.contains("counted as neutral"), "{unanswered}");
+    for prompt in [
+        "Who can send messages to the agent?",
+        "What is the most powerful tool the agent may use?",
+        "What can you spend on hosting each month",
+        "Who will keep it patched",
+    ] {
+        assert!(
+            unanswered.contains(prompt),
+            "`{prompt}` is not listed as unanswered: {unanswered}"
+        );
+    }
+    assert!(!unanswered.contains("most sensitive data"), "{unanswered}");
+    // The cost range sits next to each score.
+    assert!(body.contains("$13\u{2013}20 a month"), "{body}");
+    // Answering one of them changes the list and keeps the result.
+    click(&b, "label[for=\"audience--only_me\"]");
+    b.wait_for(
+        "return document.querySelector('.quiz-progress-text').textContent.indexOf('12 of 15') === 0;",
+        "12 of 15",
+    );
+    assert_eq!(wait_recommendation(&b), "mac");
+    let unanswered = b.text("#result .unanswered");
+    assert!(
+        !unanswered.contains("Who can send messages to the agent?"),
+        "{unanswered}"
+    );
+    assert!(unanswered.contains("Who will keep it patched"), "{unanswered}");
+}
+
+#[test]
+#[ignore = "browser test: run with --include-ignored (tests/run does)"]
+fn when_no_platform_fits_the_page_says_so_with_the_blockers_and_what_to_change() {
+    let (_lock, b) = browser();
+    let health = persona("health-at-home");
+    b.goto(&url(&format!("/questionnaire/#{}", fragment_of(&health.answers))));
+    wait_ready(&b);
+    assert_eq!(wait_recommendation(&b), "none");
+    let body = b.text("#result .result-body");
+    assert!(body.contains("None of the platforms fits yet"), "{body}");
+    assert!(body.contains("What stands in the way"), "{body}");
+    assert!(body.contains("Unpatched public server"), "the VPS blocker: {body}");
+    assert!(
+        body.contains("the recommendation would be VPS"),
+        "a change that lets one fit: {body}"
+    );
+    assert!(b.text(".quiz-progress-text").ends_with("no platform fits yet"));
+    // Someone to look after the server is one of the smallest changes.
+    click(&b, "label[for=\"upkeep--monthly\"]");
+    b.wait_for(
+        "var r = document.getElementById('recommendation'); return r && r.getAttribute('data-platform') === 'vps';",
+        "VPS once someone looks after it",
+    );
+    // The plan page shows the same outcome, with every checklist.
+    b.goto(&url(&format!("/plan/#{}", fragment_of(&health.answers))));
+    b.wait_for(
+        "return document.querySelector('.plan-recommendation[data-platform=none]');",
+        "the plan's none outcome",
+    );
+    let summary = b.text("#plan-summary");
+    assert!(summary.contains("No platform yet"), "{summary}");
+    assert!(summary.contains("rule every platform out"), "{summary}");
+    let hidden = b.exec(
+        "return Array.prototype.filter.call(document.querySelectorAll('section.plan-checklist'), function (s) { return s.hidden; }).length;",
+        json!([]),
+    );
+    assert_eq!(hidden, json!(0), "every checklist stays shown");
 }
 
 #[test]
@@ -183,7 +273,7 @@ fn a_persona_link_fills_the_form_and_answers_stay_changeable() {
     assert_eq!(wait_recommendation(&b), "mac");
     let clinic = persona("small-clinic");
     assert_eq!(current_fragment(&b), fragment_of(&clinic.answers));
-    assert_eq!(checked_answers(&b).len(), 11);
+    assert_eq!(checked_answers(&b).len(), 15);
     let body = b.text("#result .result-body");
     assert!(body.contains("Close call"), "the clinic is a close call: {body}");
     assert!(body.contains("If you answered"), "flips are explained: {body}");
@@ -231,7 +321,7 @@ fn a_persona_link_fills_the_form_and_answers_stay_changeable() {
     // Clearing empties the form, the address and the result.
     click(&b, "[data-action=clear]");
     b.wait_for(
-        "return document.querySelector('.quiz-progress-text').textContent === '0 of 11 answered';",
+        "return document.querySelector('.quiz-progress-text').textContent === '0 of 15 answered';",
         "cleared",
     );
     assert!(!has_recommendation(&b));
@@ -265,24 +355,24 @@ fn keyboard_only() {
         );
     }
     b.keys(SPACE);
-    assert_eq!(b.text(".quiz-progress-text"), "1 of 11 answered");
+    assert_eq!(b.text(".quiz-progress-text"), "1 of 15 answered");
     assert_eq!(current_fragment(&b), "data=public");
     b.keys(DOWN);
     assert_eq!(focused(), "data--private");
-    assert_eq!(b.text(".quiz-progress-text"), "1 of 11 answered");
+    assert_eq!(b.text(".quiz-progress-text"), "1 of 15 answered");
     assert_eq!(current_fragment(&b), "data=private");
     // Tab leaves the group for the next question; Space answers it, arrows change the answer.
     b.keys(TAB);
     assert_eq!(focused(), "purpose--try");
     b.keys(SPACE);
     b.keys(DOWN);
-    assert_eq!(b.text(".quiz-progress-text"), "2 of 11 answered");
+    assert_eq!(b.text(".quiz-progress-text"), "2 of 15 answered");
     assert_eq!(current_fragment(&b), "data=private&purpose=personal");
     for _ in 2..11 {
         b.keys(TAB);
         b.keys(SPACE);
     }
-    assert!(b.text(".quiz-progress-text").starts_with("11 of 11 answered"));
+    assert!(b.text(".quiz-progress-text").starts_with("11 of 15 answered"));
     // The first option everywhere else: audit=required rules Moltworker out, place=private and
     // reach=local favour the Mac.
     assert_eq!(wait_recommendation(&b), "mac");
@@ -290,54 +380,64 @@ fn keyboard_only() {
         current_fragment(&b),
         "data=private&purpose=personal&cf_trust=yes&audit=required&egress=required&incident=contain_self&place=private&reach=local&ops=none&keys=dedicated&account=same"
     );
+    // The optional questions, first option each: a $10 budget rules the Mac out and nobody
+    // looking after it rules the VPS out, so no platform fits.
+    for _ in 11..15 {
+        b.keys(TAB);
+        b.keys(SPACE);
+    }
+    assert!(b.text(".quiz-progress-text").starts_with("15 of 15 answered"));
+    assert_eq!(wait_recommendation(&b), "none");
 }
 
 #[test]
 #[ignore = "browser test: run with --include-ignored (tests/run does)"]
-fn browser_and_rust_evaluators_agree_on_every_combination() {
+fn browser_and_rust_evaluators_agree_on_the_vectors_and_a_large_random_sample() {
     let q = shipped_questionnaire();
-    let order: Vec<&str> = Platform::ALL.iter().map(|p| p.id()).collect();
-    assert_eq!(order, ["mac", "vps", "mw"]);
-    let mut rust = Vec::new();
-    let mut rust_flips = Vec::new();
-    let mut fragments = Vec::new();
-    let mut n = 0usize;
-    for_each_combination(&q, |answers| {
-        let e = evaluate(&q, answers);
-        let scores: Vec<String> = Platform::ALL
+    // The shared vectors, each with its whole expected outcome.
+    let text = std::fs::read_to_string(common::repo_root().join("tests/vectors/questionnaire.json"))
+        .expect("tests/vectors/questionnaire.json");
+    let vectors: Vec<Value> = serde_json::from_str(&text).expect("the vectors parse");
+    // A random sample (fixed seed): every question answered, or an optional one left out.
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let mut sample: Vec<(Value, Value, String)> = Vec::new();
+    for _ in 0..4000 {
+        let answers: Vec<Option<usize>> = q
+            .questions
             .iter()
-            .map(|p| {
-                if e.excluded.contains_key(p) {
-                    "x".to_string()
-                } else {
-                    e.scores[p].to_string()
-                }
+            .map(|question| {
+                let extra = usize::from(question.optional);
+                let pick = next(question.options.len() + extra);
+                (pick < question.options.len()).then_some(pick)
             })
             .collect();
-        rust.push(format!(
-            "{}:{}:{}",
-            e.winner().map_or("none", Platform::id),
-            scores.join(","),
-            u8::from(e.close_call)
-        ));
-        if n.is_multiple_of(97) {
-            let list: Vec<String> = flips(&q, answers)
-                .iter()
-                .map(|f| {
-                    format!(
-                        "{}={}>{}",
-                        q.questions[f.question].id,
-                        q.questions[f.question].options[f.option].id,
-                        f.platform.id()
-                    )
-                })
-                .collect();
-            rust_flips.push(list.join(";"));
-        }
-        fragments.push(fragment(&q, answers));
-        n += 1;
-    });
-    assert_eq!(rust.len(), 69_984);
+        let map: serde_json::Map<String, Value> = q
+            .questions
+            .iter()
+            .zip(&answers)
+            .filter_map(|(question, a)| a.map(|oi| (question.id.to_string(), json!(question.options[oi].id))))
+            .collect();
+        let expected = serde_json::to_value(outcome(&q, &answers)).expect("an outcome serializes");
+        sample.push((Value::Object(map), expected, fragment(&q, &answers)));
+    }
+    let mut cases: Vec<(Value, Value, String)> = vectors
+        .iter()
+        .map(|v| {
+            (
+                v["answers"].clone(),
+                v["expect"].clone(),
+                format!("vector `{}`", v["name"]),
+            )
+        })
+        .collect();
+    let vector_count = cases.len();
+    cases.extend(sample.into_iter().map(|(a, e, f)| (a, e, format!("#{f}"))));
 
     let (_lock, b) = browser();
     b.goto(&url("/questionnaire/"));
@@ -345,53 +445,20 @@ fn browser_and_rust_evaluators_agree_on_every_combination() {
     let script = r#"
         var R = window.riskguideQuestionnaire;
         var rules = JSON.parse(document.getElementById('questionnaire-rules').textContent);
-        var qs = rules.questions, order = ['mac', 'vps', 'mw'];
-        var idx = qs.map(function () { return 0; });
-        var out = [], flipsOut = [], n = 0;
-        for (;;) {
-            var answers = {};
-            qs.forEach(function (q, i) { answers[q.id] = q.options[idx[i]].id; });
-            var e = R.evaluate(rules, answers);
-            var scores = order.map(function (p) { return Object.prototype.hasOwnProperty.call(e.excluded, p) ? 'x' : String(e.scores[p]); });
-            out.push((e.winner || 'none') + ':' + scores.join(',') + ':' + (e.close_call ? 1 : 0));
-            if (n % 97 === 0) {
-                flipsOut.push(R.flips(rules, answers).map(function (f) { return f.question + '=' + f.option + '>' + f.platform; }).join(';'));
-            }
-            n++;
-            var i = qs.length - 1;
-            while (i >= 0) { idx[i]++; if (idx[i] < qs[i].options.length) break; idx[i] = 0; i--; }
-            if (i < 0) break;
-        }
-        return [out.join('\n'), flipsOut.join('\n')];
+        return JSON.stringify(arguments[0].map(function (answers) { return R.outcome(rules, answers); }));
     "#;
-    let v = b.exec(script, json!([]));
-    let js: Vec<&str> = v[0].as_str().expect("results").split('\n').collect();
-    let js_flips: Vec<&str> = v[1].as_str().expect("flips").split('\n').collect();
-    assert_eq!(
-        js.len(),
-        rust.len(),
-        "the browser enumerated a different number of combinations"
-    );
-    if let Some(i) = (0..rust.len()).find(|i| rust[*i] != js[*i]) {
-        panic!(
-            "combination #{i} (#{}) differs: Rust {} vs browser {}",
-            fragments[i], rust[i], js[i]
-        );
-    }
-    assert_eq!(js_flips.len(), rust_flips.len());
-    if let Some(i) = (0..rust_flips.len()).find(|i| rust_flips[*i] != js_flips[*i]) {
-        panic!(
-            "flips of combination #{} (#{}) differ:\n Rust    {}\n browser {}",
-            i * 97,
-            fragments[i * 97],
-            rust_flips[i],
-            js_flips[i]
-        );
+    for chunk in cases.chunks(500) {
+        let answers: Vec<&Value> = chunk.iter().map(|c| &c.0).collect();
+        let got = b.exec(script, json!([answers]));
+        let got: Vec<Value> = serde_json::from_str(got.as_str().expect("a JSON string")).expect("outcomes");
+        assert_eq!(got.len(), chunk.len());
+        for ((_, expected, name), got) in chunk.iter().zip(&got) {
+            assert_eq!(got, expected, "{name}: the browser's outcome differs from Rust's");
+        }
     }
     eprintln!(
-        "compared {} combinations and the flips of {}",
-        rust.len(),
-        rust_flips.len()
+        "the browser and Rust agree on {vector_count} vectors and {} random answer sets",
+        cases.len() - vector_count
     );
 }
 
@@ -400,11 +467,14 @@ fn browser_and_rust_evaluators_agree_on_every_combination() {
 fn no_console_errors_or_csp_violations() {
     let (_lock, b) = browser();
     let clinic = fragment_of(&persona("small-clinic").answers);
+    let health = fragment_of(&persona("health-at-home").answers);
     for path in [
         "/questionnaire/".to_string(),
         format!("/questionnaire/#{clinic}"),
+        format!("/questionnaire/#{health}"),
         "/plan/".to_string(),
         format!("/plan/#{clinic}"),
+        format!("/plan/#{health}"),
     ] {
         b.goto(&url(&path));
         wait_ready(&b);
@@ -453,6 +523,19 @@ fn the_plan_shows_the_checklists_of_the_recommended_platform() {
         "the start-up's warnings are shown: {summary}"
     );
     assert!(summary.contains("separate provider"), "{summary}");
+    // A follow-up that names a checklist item links to that item on this page.
+    let links = b.exec(
+        "return Array.prototype.map.call(document.querySelectorAll('#plan-summary .follow-ups a'), function (a) { var h = a.getAttribute('href'); return [h, h.charAt(0) !== '#' || !!document.getElementById(h.slice(1))]; });",
+        json!([]),
+    );
+    let links = links.as_array().expect("a list").clone();
+    assert!(
+        links.iter().any(|l| l[0] == json!("#vps-predeploy--separate-provider")),
+        "{links:?}"
+    );
+    for l in &links {
+        assert_eq!(l[1], json!(true), "an in-page follow-up link leads nowhere: {l}");
+    }
     let back = b.exec(
         "return document.querySelector('.plan-back').getAttribute('href');",
         json!([]),

@@ -19,6 +19,7 @@ const HOME: &str = r#"+++
 title = "My risk guide"
 description = "Start here: the platforms, their risks, and how to choose."
 reviewed = 2026-01-01
+platforms = ["mac", "vps", "mw"]
 +++
 
 This guide compares where to run a service and what can go wrong on each platform.

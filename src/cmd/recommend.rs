@@ -1,10 +1,9 @@
 //! `riskguide recommend`: the questionnaire on the terminal, through the same evaluator as the site.
 
 use super::{CONTENT_ERRORS, Code, OK, USAGE, load_config, print_diagnostics};
-use riskguide::compile::{evaluate, flips, fragment};
+use riskguide::compile::{Report, report};
 use riskguide::model::{Effect, Platform, Questionnaire};
 use riskguide::pipeline;
-use serde_json::{Value, json};
 use std::path::Path;
 
 pub fn run(root: &Path, answers: &[String], as_json: bool) -> Code {
@@ -30,12 +29,15 @@ pub fn run(root: &Path, answers: &[String], as_json: bool) -> Code {
             return USAGE;
         }
     };
-    let missing: Vec<usize> = (0..q.questions.len()).filter(|i| chosen[*i].is_none()).collect();
+    // Optional questions may stay unanswered (they count as neutral); the others are needed.
+    let missing: Vec<usize> = (0..q.questions.len())
+        .filter(|i| chosen[*i].is_none() && q.questions.get(*i).is_some_and(|qq| !qq.optional))
+        .collect();
     if !missing.is_empty() {
         eprintln!(
-            "error: {} of {} questions still need an answer:",
+            "error: {} of {} required questions still need an answer:",
             missing.len(),
-            q.questions.len()
+            q.questions.iter().filter(|qq| !qq.optional).count()
         );
         for question in missing.iter().filter_map(|i| q.questions.get(*i)) {
             eprintln!("\n  --answer {}=OPTION   {}", question.id, question.prompt);
@@ -86,180 +88,125 @@ fn parse_answers(q: &Questionnaire, answers: &[String]) -> Result<Vec<Option<usi
     Ok(chosen)
 }
 
-/// The result as the JSON object of DESIGN §7 (plus runner-up, flips, follow-ups).
-pub fn report(q: &Questionnaire, answers: &[Option<usize>], base_url: &str) -> Value {
-    let e = evaluate(q, answers);
-    let url = |link: &str| format!("{}{}", base_url, link.trim_start_matches('/'));
-    let winner = e.winner();
-    let scores: serde_json::Map<String, Value> = Platform::ALL
-        .iter()
-        .map(|p| {
-            (
-                p.id().to_string(),
-                if e.excluded.contains_key(p) {
-                    Value::Null
-                } else {
-                    json!(e.scores[p])
-                },
-            )
-        })
-        .collect();
-    let mut reasons = Vec::new();
-    let mut excluded: serde_json::Map<String, Value> = serde_json::Map::new();
-    let mut follow_up = Vec::new();
-    for (qi, question) in q.questions.iter().enumerate() {
-        let Some(option) = answers[qi].and_then(|oi| question.options.get(oi)) else {
-            continue;
-        };
-        for r in &option.reasons {
-            let effect = match option.effects.get(&r.platform) {
-                Some(Effect::Delta(n)) => json!(n),
-                Some(Effect::Exclude) => json!("exclude"),
-                None => json!(0),
-            };
-            let entry = json!({"question": question.id, "option": option.id, "platform": r.platform, "effect": effect, "text": r.text, "link": r.link.target, "url": url(&r.link.target)});
-            if matches!(option.effects.get(&r.platform), Some(Effect::Exclude))
-                && let Some(list) = excluded
-                    .entry(r.platform.id())
-                    .or_insert_with(|| json!([]))
-                    .as_array_mut()
-            {
-                list.push(entry.clone());
-            }
-            reasons.push(entry);
-        }
-        for f in &option.follow_up {
-            if f.platform.is_none() || f.platform == winner {
-                follow_up.push(json!({"question": question.id, "text": f.text, "link": f.link.as_ref().map(|l| l.target.clone()), "platform": f.platform}));
-            }
-        }
-    }
-    let flips: Vec<Value> = flips(q, answers)
-        .into_iter()
-        .map(|f| json!({"question": q.questions[f.question].id, "option": q.questions[f.question].options[f.option].id, "platform": f.platform}))
-        .collect();
-    let checklists: Vec<Value> = winner
-        .and_then(|w| q.platform(w))
-        .map(|info| {
-            info.checklists
-                .iter()
-                .map(|c| json!({"id": c, "url": url(&format!("/checklists/{c}/"))}))
-                .collect()
-        })
-        .unwrap_or_default();
-    json!({
-        "platform": winner,
-        "name": winner.map(|w| q.platform_name(w)),
-        "scores": scores,
-        "excluded": excluded,
-        "close_call": e.close_call,
-        "runner_up": e.runner_up(),
-        "reasons": reasons,
-        "flips": flips,
-        "follow_up": follow_up,
-        "checklists": checklists,
-        "share": format!("{}questionnaire/#{}", base_url, fragment(q, answers)),
-    })
+fn signed(n: i64) -> String {
+    if n > 0 { format!("+{n}") } else { n.to_string() }
 }
 
-fn print_human(q: &Questionnaire, r: &Value) {
-    let platform = |id: &Value| id.as_str().and_then(Platform::parse);
-    let name = |id: &Value| platform(id).map_or("none", |p| q.platform_name(p)).to_string();
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    println!("Recommendation: {}", name(&r["platform"]));
+fn cost_text(r: &Report, p: Platform) -> String {
+    r.costs
+        .get(&p)
+        .map_or(String::new(), |c| format!(", ${}-{} a month", c.min, c.max))
+}
+
+fn print_human(q: &Questionnaire, r: &Report) {
+    let name = |p: Platform| q.platform_name(p).to_string();
+    let label = |qid: &str, oid: &str| {
+        q.questions
+            .iter()
+            .find(|question| question.id.as_str() == qid)
+            .and_then(|question| question.options.iter().find(|o| o.id.as_str() == oid))
+            .map_or(String::new(), |o| format!("  ({})", o.label))
+    };
+    match r.platform {
+        Some(w) => println!("Recommendation: {}", name(w)),
+        None => println!("Recommendation: none of the platforms fits yet"),
+    }
     let scores: Vec<String> = q
         .tie_break
         .iter()
-        .map(|p| match r["scores"][p.id()].as_i64() {
-            Some(s) => format!("{} {s}", q.platform_name(*p)),
-            None => format!("{} excluded", q.platform_name(*p)),
+        .map(|p| match r.scores.get(p).copied().flatten() {
+            Some(s) => format!("{} {s}{}", name(*p), cost_text(r, *p)),
+            None => format!("{} excluded{}", name(*p), cost_text(r, *p)),
         })
         .collect();
     println!("Scores: {}", scores.join(" · "));
-    let (winner, runner_up) = (platform(&r["platform"]), platform(&r["runner_up"]));
-    if let (Some(w), Some(ru)) = (winner, runner_up) {
-        let gap = r["scores"][w.id()].as_i64().unwrap_or(0) - r["scores"][ru.id()].as_i64().unwrap_or(0);
+    let score = |p: Platform| r.scores.get(&p).copied().flatten().unwrap_or(0);
+    if let (Some(w), Some(ru)) = (r.platform, r.runner_up) {
+        let gap = score(w) - score(ru);
         let order: Vec<&str> = q.tie_break.iter().map(|p| q.platform_name(*p)).collect();
         if gap == 0 {
             println!(
                 "Tie with {}: a tie goes to the first in this order: {}.",
-                q.platform_name(ru),
+                name(ru),
                 order.join(", then ")
             );
-        } else if r["close_call"].as_bool() == Some(true) {
-            println!("Close call: {} is only {gap} behind.", q.platform_name(ru));
+        } else if r.close_call {
+            println!("Close call: {} is only {gap} behind.", name(ru));
         } else {
-            println!("Runner-up: {}, {gap} behind.", q.platform_name(ru));
+            println!("Runner-up: {}, {gap} behind.", name(ru));
         }
     }
-    if let Some(excluded) = r["excluded"].as_object().filter(|m| !m.is_empty()) {
+    if !r.unanswered.is_empty() {
+        println!(
+            "Not answered (counted as neutral; answering them sharpens the result): {}",
+            r.unanswered.join(", ")
+        );
+    }
+    if !r.blockers.is_empty() {
+        println!("\nWhat stands in the way:");
+        for (p, list) in &r.blockers {
+            let how = if r.excluded.contains_key(p) {
+                "ruled out"
+            } else {
+                "scores too low"
+            };
+            println!("  {} ({how}):", name(*p));
+            for reason in list {
+                let f = &reason.fired;
+                println!("    {}={}: {} ({})", f.question, f.option, f.text, reason.link);
+            }
+        }
+    } else if !r.excluded.is_empty() {
         println!("\nRuled out:");
-        for (p, list) in excluded {
-            println!("  {}:", name(&json!(p)));
-            for reason in list.as_array().into_iter().flatten() {
-                let (qid, oid) = (text(&reason["question"]), text(&reason["option"]));
-                println!("    {qid}={oid}: {} ({})", text(&reason["text"]), text(&reason["link"]));
+        for (p, list) in &r.excluded {
+            println!("  {}:", name(*p));
+            for reason in list {
+                let f = &reason.fired;
+                println!("    {}={}: {} ({})", f.question, f.option, f.text, reason.link);
             }
         }
     }
-    for p in [winner, runner_up].into_iter().flatten() {
-        let role = if Some(p) == winner { "" } else { ", the runner-up," };
-        println!(
-            "\nWhy {}{role} scored {}:",
-            q.platform_name(p),
-            r["scores"][p.id()].as_i64().unwrap_or(0)
-        );
-        let mine = r["reasons"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|x| platform(&x["platform"]) == Some(p));
-        for reason in mine {
-            let effect = reason["effect"].as_i64().unwrap_or(0);
-            let shown = if effect > 0 {
-                format!("+{effect}")
-            } else {
-                effect.to_string()
-            };
-            println!("  {shown:>3} {} ({})", text(&reason["text"]), text(&reason["link"]));
+    for p in [r.platform, r.runner_up].into_iter().flatten() {
+        let role = if Some(p) == r.platform { "" } else { ", the runner-up," };
+        println!("\nWhy {}{role} scored {}:", name(p), score(p));
+        for reason in r.reasons.iter().filter(|x| x.fired.platform == p) {
+            if let Effect::Delta(n) = reason.fired.effect {
+                println!("  {:>3} {} ({})", signed(n), reason.fired.text, reason.link);
+            }
         }
     }
-    let flips = r["flips"].as_array().cloned().unwrap_or_default();
-    println!("\nWhat would change it:");
-    if flips.is_empty() {
+    if r.platform.is_some() {
+        println!("\nWhat would change it:");
+    } else {
+        println!("\nThe smallest changes that would let a platform fit:");
+    }
+    if r.flips.is_empty() {
         println!("  no single change of answer would.");
     }
-    for f in &flips {
-        let (qid, oid) = (text(&f["question"]), text(&f["option"]));
-        let label = q
-            .questions
-            .iter()
-            .find(|question| question.id.as_str() == qid)
-            .and_then(|question| question.options.iter().find(|o| o.id.as_str() == oid))
-            .map_or(String::new(), |o| format!("  ({})", o.label));
-        println!("  --answer {qid}={oid} → {}{label}", name(&f["platform"]));
+    for f in &r.flips {
+        let to = f.platform.map_or("no platform fits".to_string(), name);
+        println!(
+            "  --answer {}={} → {to}{}",
+            f.question,
+            f.option,
+            label(&f.question, &f.option)
+        );
     }
-    let follow: Vec<&Value> = r["follow_up"].as_array().into_iter().flatten().collect();
-    if !follow.is_empty() {
+    if !r.follow_up.is_empty() {
         println!("\nFollow-up:");
-        for f in follow {
-            match f["link"].as_str() {
-                Some(link) => println!("  - {} ({link})", text(&f["text"])),
-                None => println!("  - {}", text(&f["text"])),
+        for f in &r.follow_up {
+            let mark = if f.action.fix_first { "fix first: " } else { "" };
+            match &f.link {
+                Some(link) => println!("  - {mark}{} ({link})", f.action.text),
+                None => println!("  - {mark}{}", f.action.text),
             }
         }
     }
-    let lists: Vec<String> = r["checklists"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| text(&c["url"]))
-        .collect();
-    if !lists.is_empty() {
+    if !r.checklists.is_empty() {
         println!("\nChecklists:");
-        for url in lists {
-            println!("  {url}");
+        for c in &r.checklists {
+            println!("  {}", c.url);
         }
     }
-    println!("\nShare: {}", text(&r["share"]));
+    println!("\nShare: {}", r.share);
 }

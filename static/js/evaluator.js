@@ -29,8 +29,10 @@
     return own(answers, question.id) ? findOption(question, answers[question.id]) : null;
   }
 
-  // Scores start at 0, integer effects add up, "exclude" removes a platform whatever its score.
-  // Ranking: the platforms still in the running by score (highest first), then tie-break order.
+  // Scores start at 0, integer effects add up, "exclude" removes a platform whatever its score;
+  // unanswered questions count as neutral. Ranking: the platforms still in the running by score
+  // (highest first), then tie-break order. The first of them is recommended unless it scores
+  // below min_score: then no platform fits yet (winner null).
   function evaluate(rules, answers) {
     var platforms = rules.tie_break;
     var scores = {};
@@ -53,8 +55,10 @@
     ranking.sort(function (a, b) {
       return scores[b] - scores[a] || platforms.indexOf(a) - platforms.indexOf(b);
     });
-    var winner = ranking.length ? ranking[0] : null;
-    var runnerUp = ranking.length > 1 ? ranking[1] : null;
+    var first = ranking.length ? ranking[0] : null;
+    var fits = first !== null && (typeof rules.min_score !== "number" || scores[first] >= rules.min_score);
+    var winner = fits ? first : null;
+    var runnerUp = winner !== null && ranking.length > 1 ? ranking[1] : null;
     return {
       scores: scores,
       excluded: excluded,
@@ -63,6 +67,101 @@
       runner_up: runnerUp,
       close_call: runnerUp !== null && scores[winner] - scores[runnerUp] <= rules.close_call_gap
     };
+  }
+
+  // Every single-answer change of an answered question that changes the outcome (platform null:
+  // no platform would fit), in question order, then option order.
+  function flips(rules, answers) {
+    var base = evaluate(rules, answers).winner;
+    var trial = {};
+    rules.questions.forEach(function (question) {
+      var option = chosen(question, answers);
+      if (option) trial[question.id] = option.id;
+    });
+    var out = [];
+    rules.questions.forEach(function (question) {
+      var current = own(trial, question.id) ? trial[question.id] : null;
+      if (current === null) return;
+      question.options.forEach(function (option) {
+        if (option.id === current) return;
+        trial[question.id] = option.id;
+        var winner = evaluate(rules, trial).winner;
+        if (winner !== base) out.push({ question: question.id, option: option.id, platform: winner });
+      });
+      trial[question.id] = current;
+    });
+    return out;
+  }
+
+  // The whole result, field for field the Outcome of src/compile/questionnaire.rs: the test
+  // vectors compare the two.
+  function outcome(rules, answers) {
+    var e = evaluate(rules, answers);
+    var winner = e.winner;
+    var reasons = [];
+    var fixFirst = [];
+    var others = [];
+    var unanswered = [];
+    rules.questions.forEach(function (question) {
+      var option = chosen(question, answers);
+      if (!option) {
+        unanswered.push(question.id);
+        return;
+      }
+      (option.reasons || []).forEach(function (r) {
+        if (!own(option.effects, r.platform)) return;
+        reasons.push({ question: question.id, option: option.id, platform: r.platform, effect: option.effects[r.platform], text: r.text });
+      });
+      (option.follow_up || []).forEach(function (f) {
+        var p = f.platform || null;
+        if (p !== null && p !== winner) return;
+        var key = f.text + "\n" + (f.href == null ? "\u0000" : f.href);
+        var action = { question: question.id, option: option.id, text: f.text, platform: p, fix_first: !!f.fix_first };
+        (f.fix_first ? fixFirst : others).push({ key: key, action: action });
+      });
+    });
+    // Fix-first actions lead; one asked for twice (same text and link) is listed once, in its
+    // first place in that order.
+    var seen = {};
+    var followUp = [];
+    fixFirst.concat(others).forEach(function (entry) {
+      if (own(seen, entry.key)) return;
+      seen[entry.key] = true;
+      followUp.push(entry.action);
+    });
+    var scores = {};
+    var excluded = {};
+    rules.tie_break.forEach(function (p) {
+      scores[p] = own(e.excluded, p) ? null : e.scores[p];
+      if (own(e.excluded, p)) {
+        excluded[p] = reasons.filter(function (r) { return r.platform === p && r.effect === "exclude"; });
+      }
+    });
+    var blockers = {};
+    if (winner === null) {
+      rules.tie_break.forEach(function (p) {
+        blockers[p] = own(excluded, p) ? excluded[p] : reasons.filter(function (r) {
+          return r.platform === p && typeof r.effect === "number" && r.effect < 0;
+        });
+      });
+    }
+    return {
+      platform: winner,
+      runner_up: e.runner_up,
+      scores: scores,
+      close_call: e.close_call,
+      excluded: excluded,
+      blockers: blockers,
+      reasons: reasons,
+      flips: flips(rules, answers),
+      follow_up: followUp,
+      unanswered: unanswered
+    };
+  }
+
+  // True once every question that is not optional has an answer: the result can be shown.
+  function complete(rules, answers) {
+    return rules.questions.every(function (q) { return q.optional || chosen(q, answers) !== null; });
   }
 
   // "data=private&purpose=personal&…" in question order; unanswered questions are left out.
@@ -98,31 +197,34 @@
     return rules.questions.filter(function (q) { return chosen(q, answers) !== null; }).length;
   }
 
-  function followUps(rules, answers, winner) {
-    var out = [];
-    var seen = {};
+  // The link and the answer behind a follow-up action of an outcome.
+  function actionDetails(rules, action) {
+    var out = { href: null, number: 0, option: null };
     rules.questions.forEach(function (question, n) {
-      var option = chosen(question, answers);
+      if (question.id !== action.question) return;
+      var option = findOption(question, action.option);
       if (!option) return;
-      var e = effectOf(option, winner);
+      out.number = n + 1;
+      out.option = option;
       (option.follow_up || []).forEach(function (f) {
-        if (f.platform && f.platform !== winner) return;
-        var key = f.text + "\n" + (f.href || "");
-        if (own(seen, key)) return;
-        seen[key] = true;
-        out.push({ text: f.text, href: f.href, warning: typeof e === "number" && e < 0, number: n + 1, option: option });
+        // On the plan page a checklist item is on the page itself: "#checklist--item".
+        var href = f.href || (f.item ? "#" + f.item.replace("/", "--") : null);
+        if (f.text === action.text && (f.platform || null) === action.platform && out.href === null) out.href = href;
       });
     });
-    return out.filter(function (f) { return f.warning; }).concat(out.filter(function (f) { return !f.warning; }));
+    return out;
   }
 
-  // The highest score each platform could reach, so every bar shares one scale.
+  // A platform's monthly cost as shown beside its score, or "" when the guide gives none.
+  function costText(rules, p) {
+    var info = own(rules.platforms, p) ? rules.platforms[p] : null;
+    if (!info || !info.cost) return "";
+    return info.cost.min === info.cost.max ? "$" + info.cost.min + " a month" : "$" + info.cost.min + "–" + info.cost.max + " a month";
+  }
 
   function answerNote(number, option) {
     return "Your answer to question " + number + ": " + option.label;
   }
-
-  // One reason: its effect, its text, a link to the guide section behind it, and the answer that fired it.
 
   // ------------------------------------------------------------------ page helpers
 
@@ -170,14 +272,15 @@
     return own(rules.platforms, p) ? rules.platforms[p].name : p;
   }
 
-  // The follow-up actions as a list; a warning ("fix first") names the answer behind it.
-  function followUpList(actions) {
+  // The follow-up actions of an outcome as a list; a "fix first" one names the answer behind it.
+  function followUpList(rules, actions) {
     var list = el("ul", { className: "follow-ups" });
-    actions.forEach(function (f) {
-      var li = el("li", { className: f.warning ? "follow-up follow-up-warning" : "follow-up" });
-      if (f.warning) li.appendChild(el("strong", { className: "warning-tag", text: "Fix first: " }));
-      li.appendChild(link(f.href, f.text));
-      if (f.warning) li.appendChild(el("span", { className: "reason-answer", text: answerNote(f.number, f.option) }));
+    actions.forEach(function (a) {
+      var d = actionDetails(rules, a);
+      var li = el("li", { className: a.fix_first ? "follow-up follow-up-warning" : "follow-up" });
+      if (a.fix_first) li.appendChild(el("strong", { className: "warning-tag", text: "Fix first: " }));
+      li.appendChild(link(d.href, a.text));
+      if (a.fix_first && d.option) li.appendChild(el("span", { className: "reason-answer", text: answerNote(d.number, d.option) }));
       list.appendChild(li);
     });
     return list;
@@ -197,6 +300,10 @@
 
   window.riskguideQuestionnaire = {
     evaluate: evaluate,
+    flips: flips,
+    outcome: outcome,
+    complete: complete,
+    costText: costText,
     fragment: fragment,
     parseFragment: parseFragment,
     answeredCount: answeredCount,
@@ -204,7 +311,6 @@
     own: own,
     effectOf: effectOf,
     chosen: chosen,
-    followUps: followUps,
     followUpList: followUpList,
     answerNote: answerNote,
     el: el,

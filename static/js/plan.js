@@ -26,9 +26,14 @@
       if (back) back.setAttribute("href", qhref);
       Q.clear(summary);
       var result = Q.evaluate(rules, answers);
-      var w = done === total ? result.winner : null;
+      var complete = done > 0 && Q.complete(rules, answers);
+      var w = complete ? result.winner : null;
       for (var i = 0; i < sections.length; i++) {
         sections[i].hidden = !!w && !showAll && platformsOf(sections[i]).indexOf(w) < 0;
+      }
+      if (complete && !w) {
+        renderNone(qhref);
+        return;
       }
       if (!w) {
         summary.appendChild(el("p", { className: "plan-waiting" }, done === 0
@@ -48,10 +53,10 @@
       }
       box.appendChild(el("p", null, [link(qhref, "Review or change your answers"), " (the questionnaire opens with them filled in)."]));
       summary.appendChild(box);
-      var actions = Q.followUps(rules, answers, w);
+      var actions = Q.outcome(rules, answers).follow_up;
       if (actions.length) {
         summary.appendChild(el("h2", { text: "Follow-up actions" }));
-        summary.appendChild(Q.followUpList(actions));
+        summary.appendChild(Q.followUpList(rules, actions));
       }
       var shown = 0;
       for (var j = 0; j < sections.length; j++) if (!sections[j].hidden) shown++;
@@ -65,6 +70,16 @@
       summary.appendChild(el("p", { className: "plan-note" }, [
         showAll ? "Showing every checklist. " : "Showing the " + shown + " " + (shown === 1 ? "checklist" : "checklists") + " for " + info.name + ". ", toggle
       ]));
+    }
+
+    // The same outcome as the questionnaire's; every checklist stays shown.
+    function renderNone(qhref) {
+      var box = el("div", { className: "plan-recommendation", data: { platform: "none" } });
+      box.appendChild(el("p", { className: "recommendation-label", text: "Your answers point to" }));
+      box.appendChild(el("p", { className: "recommendation-name", text: "No platform yet" }));
+      box.appendChild(el("p", null, ["Your answers rule every platform out or leave each below the score it needs. ", link(qhref, "The questionnaire"), " shows what blocks each one and which single answers would let one fit."]));
+      summary.appendChild(box);
+      summary.appendChild(el("p", { className: "plan-note", text: "Every checklist is shown below until a platform fits." }));
     }
 
     window.addEventListener("hashchange", render);

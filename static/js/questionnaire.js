@@ -7,31 +7,7 @@
   var chosen = Q.chosen, el = Q.el, link = Q.link, nameOf = Q.nameOf;
   var root = document.documentElement;
 
-  // Every single-answer change that changes the winner, in question order, then option order
-  // (part of the evaluator's mirror of src/compile.rs that only this page needs).
-  function flips(rules, answers) {
-    var base = Q.evaluate(rules, answers).winner;
-    var trial = {};
-    rules.questions.forEach(function (question) {
-      var option = chosen(question, answers);
-      if (option) trial[question.id] = option.id;
-    });
-    var out = [];
-    rules.questions.forEach(function (question) {
-      var current = Q.own(trial, question.id) ? trial[question.id] : null;
-      if (current === null) return;
-      question.options.forEach(function (option) {
-        if (option.id === current) return;
-        trial[question.id] = option.id;
-        var winner = Q.evaluate(rules, trial).winner;
-        if (winner !== null && winner !== base) out.push({ question: question.id, option: option.id, platform: winner });
-      });
-      trial[question.id] = current;
-    });
-    return out;
-  }
-
-  Q.flips = flips;
+  var flips = Q.flips;
 
   function signed(n) {
     if (n > 0) return "+" + n;
@@ -118,6 +94,8 @@
       var head = el("div", { className: "score-head" }, [el("span", { className: "score-name", text: nameOf(rules, p) })]);
       if (final && p === result.winner) head.appendChild(el("span", { className: "score-tag", text: "Recommended" }));
       head.appendChild(el("span", { className: "score-value", text: isOut ? "Excluded" : points(result.scores[p]) }));
+      var cost = Q.costText(rules, p);
+      if (cost) head.appendChild(link(rules.costs_href, cost, "score-cost"));
       row.appendChild(head);
       if (isOut) {
         var why = el("ul", { className: "reasons exclusions" });
@@ -175,17 +153,36 @@
     function render() {
       var done = Q.answeredCount(rules, answers);
       var result = Q.evaluate(rules, answers);
-      var complete = done === total;
+      var complete = Q.complete(rules, answers);
       progressBar.value = done;
-      progressText.textContent = complete
-        ? done + " of " + total + " answered \u2014 recommendation: " + nameOf(rules, result.winner)
-        : done + " of " + total + " answered";
+      progressText.textContent = !complete
+        ? done + " of " + total + " answered"
+        : done + " of " + total + " answered \u2014 " + (result.winner ? "recommendation: " + nameOf(rules, result.winner) : "no platform fits yet");
       clearButton.hidden = done === 0;
       root.classList.toggle("quiz-complete", complete);
       Q.clear(body);
-      if (complete && result.winner) renderResult(result);
+      if (complete) renderResult(result, Q.outcome(rules, answers));
       else renderPartial(result, done);
       markPersona();
+    }
+
+    // Optional questions left unanswered: they counted as neutral.
+    function unansweredNote(outcome) {
+      if (!outcome.unanswered.length) return null;
+      var box = el("div", { className: "unanswered" });
+      box.appendChild(el("p", { className: "result-note", text: "Not answered yet, so counted as neutral: answering " + (outcome.unanswered.length === 1 ? "it" : "them") + " sharpens the result." }));
+      var list = el("ul", { className: "todo-list" });
+      rules.questions.forEach(function (question, n) {
+        if (outcome.unanswered.indexOf(question.id) < 0) return;
+        var a = el("a", { href: "#q-" + question.id, text: (n + 1) + ". " + question.prompt });
+        a.addEventListener("click", function (e) {
+          e.preventDefault();
+          focusQuestion(question.id);
+        });
+        list.appendChild(el("li", null, [a]));
+      });
+      box.appendChild(list);
+      return box;
     }
 
     function markPersona() {
@@ -201,13 +198,14 @@
     function renderPartial(result, done) {
       var left = total - done;
       if (done === 0) {
-        body.appendChild(el("p", { className: "result-waiting", text: "Answer the " + total + " questions above, or start from one of the examples. The recommendation appears here once every question has an answer." }));
+        body.appendChild(el("p", { className: "result-waiting", text: "Answer the " + total + " questions above, or start from one of the examples. The recommendation appears here once every question not marked optional has an answer." }));
         return;
       }
-      body.appendChild(el("p", { className: "result-waiting", text: "Answer " + left + " more " + (left === 1 ? "question" : "questions") + " to see the recommendation." }));
+      var needed = rules.questions.filter(function (q) { return !q.optional && !chosen(q, answers); }).length;
+      body.appendChild(el("p", { className: "result-waiting", text: "Answer " + needed + " more " + (needed === 1 ? "question" : "questions") + " to see the recommendation" + (needed < left ? " (the optional ones can wait)." : ".") }));
       var todo = el("ul", { className: "todo-list" });
       rules.questions.forEach(function (question, n) {
-        if (chosen(question, answers)) return;
+        if (chosen(question, answers) || question.optional) return;
         var a = el("a", { href: "#q-" + question.id, text: (n + 1) + ". " + question.prompt });
         a.addEventListener("click", function (e) {
           e.preventDefault();
@@ -224,7 +222,78 @@
       body.appendChild(scoreList(rules, answers, result, false));
     }
 
-    function renderResult(result) {
+    // No platform fits yet: what stands in the way of each, and the smallest changes that would
+    // let one fit.
+    function renderNone(result, outcome) {
+      var frag = fragmentOf(answers);
+      var card = el("div", { id: "recommendation", className: "recommendation recommendation-none", data: { platform: "none" } });
+      card.appendChild(el("p", { className: "recommendation-label", text: "Recommendation" }));
+      card.appendChild(el("p", { className: "recommendation-name", text: "None of the platforms fits yet" }));
+      card.appendChild(el("p", { className: "runner-up", text: typeof rules.min_score === "number"
+        ? "Every platform is ruled out by your answers or scores below " + rules.min_score + ". Change one of the answers below first, or read the blockers of each platform."
+        : "Every platform is ruled out by your answers. Change one of the answers below first, or read the blockers of each platform." }));
+      body.appendChild(card);
+      var note = unansweredNote(outcome);
+      if (note) body.appendChild(note);
+
+      body.appendChild(el("h3", { text: "What would let a platform fit" }));
+      if (!outcome.flips.length) {
+        body.appendChild(el("p", { text: "No single change of answer is enough. Start with the blockers below: each links to what the guide says about it." }));
+      } else {
+        body.appendChild(el("p", { className: "result-note", text: "Each of these changes, on its own, would let a platform fit:" }));
+        body.appendChild(flipList(outcome.flips));
+      }
+
+      body.appendChild(el("h3", { text: "What stands in the way" }));
+      var blockers = el("ul", { className: "scores" });
+      rules.tie_break.forEach(function (p) {
+        var isOut = Q.own(result.excluded, p);
+        var row = el("li", { className: "score" + (isOut ? " score-excluded" : ""), data: { platform: p } });
+        var head = el("div", { className: "score-head" }, [el("span", { className: "score-name", text: nameOf(rules, p) })]);
+        head.appendChild(el("span", { className: "score-value", text: isOut ? "Excluded" : points(result.scores[p]) }));
+        var cost = Q.costText(rules, p);
+        if (cost) head.appendChild(link(rules.costs_href, cost, "score-cost"));
+        row.appendChild(head);
+        row.appendChild(el("p", { className: "score-note", text: isOut ? "Ruled out, whatever its score, because:" : "Scores too low, because:" }));
+        var why = el("ul", { className: "reasons exclusions" });
+        firedReasons(rules, answers, p).forEach(function (item) {
+          if (isOut ? item.effect === "exclude" : typeof item.effect === "number" && item.effect < 0) why.appendChild(reasonItem(item));
+        });
+        row.appendChild(why);
+        blockers.appendChild(row);
+      });
+      body.appendChild(blockers);
+
+      body.appendChild(el("h3", { text: "Checklists and your plan" }));
+      body.appendChild(el("ul", { className: "next-steps" }, [el("li", null, [
+        link(Q.siteHref("plan/") + "#" + frag, "Your plan"), ": every checklist, with these answers and what stands in the way."
+      ])]));
+      body.appendChild(shareBlock());
+      body.appendChild(answerSummary());
+    }
+
+    // Flips grouped into sentences: "If you answered … to …, the recommendation would be …".
+    function flipList(changes) {
+      var list = el("ul", { className: "flips" });
+      groupFlips(changes).forEach(function (g) {
+        var item = el("li", null, ["If you answered "]);
+        g.options.forEach(function (option, i) {
+          if (i > 0) item.appendChild(document.createTextNode(i === g.options.length - 1 ? " or " : ", "));
+          item.appendChild(el("strong", { text: quoted(option.label) }));
+        });
+        item.appendChild(document.createTextNode(" to "));
+        item.appendChild(el("em", { text: quoted(g.question.prompt) }));
+        item.appendChild(document.createTextNode(g.platform ? ", the recommendation would be " + nameOf(rules, g.platform) + "." : ", no platform would fit."));
+        list.appendChild(item);
+      });
+      return list;
+    }
+
+    function renderResult(result, outcome) {
+      if (!result.winner) {
+        renderNone(result, outcome);
+        return;
+      }
       var w = result.winner;
       var r = result.runner_up;
       var info = rules.platforms[w] || { name: w, href: "", checklists: [] };
@@ -253,6 +322,8 @@
         card.appendChild(el("p", { className: "runner-up", text: "Your answers rule out the other platforms, so this is the only one left." }));
       }
       body.appendChild(card);
+      var note = unansweredNote(outcome);
+      if (note) body.appendChild(note);
 
       body.appendChild(el("h3", { text: "Scores" }));
       body.appendChild(el("p", { className: "result-note", text: "Each answer adds or takes away points; the reasons are listed below. Some answers rule a platform out completely." }));
@@ -273,33 +344,21 @@
       });
 
       body.appendChild(el("h3", { text: "What would change the recommendation" }));
-      var changes = flips(rules, answers);
+      var changes = outcome.flips;
       if (!changes.length) {
         body.appendChild(el("p", { text: "No single change of answer would change it: the recommendation is " + nameOf(rules, w) + " whichever one answer you change." }));
       } else {
         body.appendChild(el("p", { className: "result-note", text: "Each of these changes, on its own, would give a different result:" }));
-        var flipList = el("ul", { className: "flips" });
-        groupFlips(changes).forEach(function (g) {
-          var item = el("li", null, ["If you answered "]);
-          g.options.forEach(function (option, i) {
-            if (i > 0) item.appendChild(document.createTextNode(i === g.options.length - 1 ? " or " : ", "));
-            item.appendChild(el("strong", { text: quoted(option.label) }));
-          });
-          item.appendChild(document.createTextNode(" to "));
-          item.appendChild(el("em", { text: quoted(g.question.prompt) }));
-          item.appendChild(document.createTextNode(", the recommendation would be " + nameOf(rules, g.platform) + "."));
-          flipList.appendChild(item);
-        });
-        body.appendChild(flipList);
+        body.appendChild(flipList(changes));
       }
 
-      var actions = Q.followUps(rules, answers, w);
+      var actions = outcome.follow_up;
       if (actions.length) {
         body.appendChild(el("h3", { text: "Follow-up actions" }));
-        body.appendChild(el("p", { className: "result-note", text: actions.some(function (f) { return f.warning; })
-          ? "Things to do because of your answers. Those marked \u201cfix first\u201d come from answers that cost " + info.name + " points."
+        body.appendChild(el("p", { className: "result-note", text: actions.some(function (a) { return a.fix_first; })
+          ? "Things to do because of your answers. Those marked \u201cfix first\u201d are problems to solve before " + info.name + " goes live."
           : "Things to do because of your answers." }));
-        body.appendChild(Q.followUpList(actions));
+        body.appendChild(Q.followUpList(rules, actions));
       }
 
       body.appendChild(el("h3", { text: "Checklists and your plan" }));
@@ -322,6 +381,7 @@
         var last = groups[groups.length - 1];
         var question = null;
         rules.questions.forEach(function (q) { if (q.id === f.question) question = q; });
+        // platform null: no platform would fit.
         var option = question && Q.findOption(question, f.option);
         if (!option) return;
         if (last && last.question === question && last.platform === f.platform) last.options.push(option);
@@ -425,7 +485,7 @@
     var start = location.hash.replace(/^#/, "");
     applyHash(isAnswerHash(start) ? start : "");
     // An opened shared link shows its result first.
-    if (Q.answeredCount(rules, answers) === total) showResult();
+    if (Q.answeredCount(rules, answers) > 0 && Q.complete(rules, answers)) showResult();
   }
 
   Q.withRules(function (rules) {

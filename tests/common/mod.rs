@@ -467,7 +467,8 @@ pub struct Persona {
     pub name: String,
     /// (question id, option id) for every question, in question order.
     pub answers: Vec<(String, String)>,
-    /// The platform it must get: `mac`, `vps` or `mw`.
+    /// The outcome it must get: `mac`, `vps`, `mw`, or `none` (no platform fits yet), as the
+    /// page's `data-platform` says it.
     pub expect: &'static str,
 }
 
@@ -498,7 +499,7 @@ pub fn shipped_personas() -> Vec<Persona> {
                 .zip(&p.answers)
                 .map(|(question, &o)| (question.id.to_string(), question.options[o].id.to_string()))
                 .collect(),
-            expect: p.expect.id(),
+            expect: p.expect.map_or("none", |e| e.id()),
         })
         .collect()
 }
