@@ -39,6 +39,9 @@ pub struct AssetManifest {
     pub files: BTreeSet<String>,
     /// Every output path with its bytes.
     pub outputs: BTreeMap<String, Vec<u8>>,
+    /// Ids the scripts look up (`getElementById("…")`) and globals they share (`window.…`): an
+    /// element of content with such an id would stand in for them.
+    pub script_names: BTreeSet<String>,
 }
 
 impl AssetManifest {
@@ -88,6 +91,9 @@ pub fn bundle(config: &Config) -> (AssetManifest, Diagnostics) {
             }
         } else if let Some(name) = rel.strip_prefix("js/") {
             if name.ends_with(".js") && !name.contains('/') {
+                manifest
+                    .script_names
+                    .extend(script_names(&String::from_utf8_lossy(&bytes)));
                 let bytes = compact_script(bytes);
                 let f = fingerprint(name, &bytes);
                 manifest.outputs.insert(f.path.clone(), bytes);
@@ -213,6 +219,28 @@ fn compact_script(bytes: Vec<u8>) -> Vec<u8> {
         out.push('\n');
     }
     out.into_bytes()
+}
+
+/// The ids a script looks up by a literal name and the `window` globals it uses. Methods the
+/// browser provides (`window.print(`) are left out: an element never shadows those.
+fn script_names(script: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (at, found) in script.match_indices("getElementById(\"") {
+        let rest = &script[at + found.len()..];
+        if let Some(end) = rest.find('"') {
+            names.push(rest[..end].to_string());
+        }
+    }
+    for (at, found) in script.match_indices("window.") {
+        let name: String = script[at + found.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '$')
+            .collect();
+        if !name.is_empty() && !script.contains(&format!("window.{name}(")) && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// True for a file directly under `static/css/` that is bundled on its own: `name.css` not
@@ -353,6 +381,14 @@ mod tests {
             assert_eq!(compact(whole), whole);
         }
         assert_eq!(compact_script(vec![0xff, b' ', b'a']), vec![0xff, b' ', b'a']);
+    }
+
+    #[test]
+    fn scripts_name_the_ids_and_globals_they_use() {
+        let names = script_names(
+            "var d = document.getElementById(\"questionnaire-rules\");\nwindow.riskguideSearch = [];\nwindow.print();",
+        );
+        assert_eq!(names, ["questionnaire-rules", "riskguideSearch"]);
     }
 
     #[test]

@@ -138,7 +138,12 @@ pub fn build_into(
     };
     problems.extend(model_found);
 
-    let anchors = anchor_index(&site);
+    // Ids the templates and scripts use: no content takes them.
+    let mut reserved_ids = manifest.script_names.clone();
+    if let Some(t) = &templates {
+        reserved_ids.extend(t.ids().iter().cloned());
+    }
+    let anchors = anchor_index(&site, &reserved_ids);
     let static_files = manifest.files.clone();
     let resolver = LinkResolver {
         routes: &site.routes,
@@ -157,6 +162,7 @@ pub fn build_into(
         resolver: &resolver,
         highlighter,
         embed: &plain_embed,
+        reserved_ids: &reserved_ids,
     };
     let embed = |kind: EmbedKind, id: &str, from: &Route| -> Option<String> {
         let mut ignored = Diagnostics::new();
@@ -180,6 +186,7 @@ pub fn build_into(
         resolver: &resolver,
         highlighter,
         embed: &embed,
+        reserved_ids: &reserved_ids,
     };
 
     // Each page is rendered once, for its own address; its section of the printable guide is
@@ -539,11 +546,16 @@ fn code_samples(files: &[SourceFile]) -> Vec<(String, String)> {
 }
 
 /// Every anchor a link may name: page headings, checklist items, questionnaire questions.
-fn anchor_index(site: &Site) -> AnchorIndex {
+fn anchor_index(site: &Site, reserved_ids: &BTreeSet<String>) -> AnchorIndex {
     let outlines: Vec<BTreeSet<String>> = site
         .pages
         .par_iter()
-        .map(|page| markdown::outline(page.body()).into_iter().map(|h| h.id).collect())
+        .map(|page| {
+            markdown::outline(page.body(), reserved_ids)
+                .into_iter()
+                .map(|h| h.id)
+                .collect()
+        })
         .collect();
     let mut anchors = AnchorIndex::new();
     for (page, ids) in site.pages.iter().zip(outlines) {

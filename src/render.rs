@@ -45,6 +45,8 @@ impl Prepared {
 
 pub struct Templates {
     env: Environment<'static>,
+    /// The fixed ids the templates write (`main`, `search-input`…), which content may not take.
+    ids: std::collections::BTreeSet<String>,
 }
 
 /// Reads every template under `dir` and compiles it.
@@ -88,6 +90,7 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
         }
     });
     let mut problems = Diagnostics::new();
+    let mut ids = std::collections::BTreeSet::new();
     if !dir.is_dir() {
         problems.push(
             Diagnostic::error(
@@ -128,6 +131,7 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
             .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "template is not UTF-8".to_string()));
         match text {
             Ok(text) => {
+                ids.extend(literal_ids(&text).map(str::to_string));
                 if let Err(e) = env.add_template_owned(name.clone(), text) {
                     problems.push(template_error(&e, &name));
                 }
@@ -147,7 +151,7 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
     if problems.has_errors() {
         Err(problems)
     } else {
-        Ok(Templates { env })
+        Ok(Templates { env, ids })
     }
 }
 
@@ -169,7 +173,26 @@ fn template_error(e: &minijinja::Error, fallback: &str) -> Diagnostic {
     )
 }
 
+/// The ids a template writes as plain text (`id="main"`), leaving out those it builds from
+/// values (`id="q-{{ q.id }}"`): a page is checked for those after it is rendered.
+pub fn literal_ids(template: &str) -> impl Iterator<Item = &str> {
+    template.match_indices("id=\"").filter_map(move |(at, _)| {
+        let before = template[..at].chars().next_back();
+        if !before.is_some_and(char::is_whitespace) {
+            return None;
+        }
+        let value = &template[at + 4..];
+        let value = &value[..value.find('"')?];
+        (!value.is_empty() && !value.contains(['{', '}', '<', '>', '&', ' '])).then_some(value)
+    })
+}
+
 impl Templates {
+    /// The fixed ids the templates write.
+    pub fn ids(&self) -> &std::collections::BTreeSet<String> {
+        &self.ids
+    }
+
     /// The template for a kind of page: `<kind>.html`, else `page.html`.
     fn template_for(&self, kind: &str) -> String {
         let name = format!("{kind}.html");

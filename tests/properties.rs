@@ -202,10 +202,12 @@ fn render(markdown: &str) -> markdown::Rendered {
     let embed = |kind: EmbedKind, id: &str, _: &Route| {
         (kind == EmbedKind::Table && id == "t").then(|| "<figure class=\"embedded\"></figure>".to_string())
     };
+    let reserved = BTreeSet::new();
     let ctx = Context {
         resolver: &resolver,
         highlighter: &HIGHLIGHTER,
         embed: &embed,
+        reserved_ids: &reserved,
     };
     let source = Source {
         path: "content/p.md",
@@ -323,7 +325,7 @@ proptest! {
     fn markdown_never_panics_on_any_text(md in any::<String>()) {
         let rendered = render(&md);
         prop_assert!(check_rendered_html(&rendered.html).is_ok(), "{}", rendered.html);
-        let _ = markdown::outline(&md);
+        let _ = markdown::outline(&md, &BTreeSet::new());
     }
 
     #[test]
