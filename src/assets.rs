@@ -124,18 +124,51 @@ pub fn bundle(config: &Config) -> (AssetManifest, Diagnostics) {
             "stylesheet name must use letters, digits, `-`, `_` and `.`",
         ));
     }
-    let entries = entries.into_iter().filter(|name| is_safe_output_path(name));
     let provider = StaticCss {
         root: dir.clone(),
         sources: css_sources,
     };
-    for name in entries {
-        let extra = if name == BASE_STYLESHEET {
-            highlight::THEME_CSS
-        } else {
-            ""
-        };
-        match bundle_css(&provider, &name, extra) {
+    // lightningcss parses nested blocks and imports recursively: a stylesheet nested past the
+    // limit would overflow the stack, so it is refused before anything is parsed (and nothing
+    // is bundled, which would only add errors about it).
+    let too_deep = css_nesting_problems(&provider);
+    let refused = !too_deep.is_empty();
+    problems.extend(too_deep);
+    let entries = entries
+        .into_iter()
+        .filter(|name| is_safe_output_path(name) && !refused);
+    let bundled = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("stylesheets".into())
+            .stack_size(CSS_STACK_BYTES)
+            .spawn_scoped(scope, || {
+                entries
+                    .map(|name| {
+                        let extra = if name == BASE_STYLESHEET {
+                            highlight::THEME_CSS
+                        } else {
+                            ""
+                        };
+                        let css = bundle_css(&provider, &name, extra);
+                        (name, css)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .map(|thread| thread.join())
+    });
+    let bundled = match bundled {
+        Ok(Ok(list)) => list,
+        _ => {
+            problems.push(Diagnostic::error(
+                "E072",
+                Location::file("static/css"),
+                "the stylesheets could not be bundled",
+            ));
+            Vec::new()
+        }
+    };
+    for (name, css) in bundled {
+        match css {
             Ok(css) => {
                 let f = fingerprint(&name, css.as_bytes());
                 manifest.outputs.insert(f.path.clone(), css.into_bytes());
@@ -262,6 +295,175 @@ pub fn is_safe_output_path(path: &str) -> bool {
         })
 }
 
+/// Blocks, brackets and parentheses nested deeper than this in a stylesheet are refused. Real
+/// stylesheets nest a handful of levels; lightningcss, which parses them recursively, handles
+/// many times this on the stack it gets (see [`CSS_STACK_BYTES`]).
+pub const MAX_CSS_NESTING: usize = 32;
+
+/// The stack the stylesheets are parsed on: far more than the nesting limit needs.
+const CSS_STACK_BYTES: usize = 16 * 1024 * 1024;
+
+/// How one stylesheet nests: its deepest `{`, `(` or `[` nesting and where it first goes past
+/// [`MAX_CSS_NESTING`] (line, column), and its `@import`s with where each is.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct CssShape {
+    depth: usize,
+    too_deep_at: (usize, usize),
+    imports: Vec<(String, (usize, usize))>,
+}
+
+const IMPORT_HELP: &str = "this `@import` chain nests too deep; import the files side by side";
+
+/// A small tokenizer: comments and strings hold no nesting, a backslash escapes the next
+/// character; `@import` is read at the top level.
+fn css_shape(css: &str) -> CssShape {
+    let mut shape = CssShape::default();
+    let mut depth = 0usize;
+    let (mut line, mut col) = (1, 0);
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut iter = css.char_indices().peekable();
+    while let Some((at, c)) = iter.next() {
+        if c == '\n' {
+            line += 1;
+            col = 0;
+        } else {
+            col += 1;
+        }
+        let next = iter.peek().map(|(_, n)| *n);
+        if comment {
+            if c == '*' && next == Some('/') {
+                iter.next();
+                col += 1;
+                comment = false;
+            }
+            continue;
+        }
+        match (quote, c) {
+            (_, '\\') => {
+                if iter.next().is_some_and(|(_, n)| n == '\n') {
+                    line += 1;
+                    col = 0;
+                } else {
+                    col += 1;
+                }
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '/') if next == Some('*') => {
+                iter.next();
+                col += 1;
+                comment = true;
+            }
+            (None, '{' | '(' | '[') => {
+                depth += 1;
+                if depth == MAX_CSS_NESTING + 1 && shape.depth <= MAX_CSS_NESTING {
+                    shape.too_deep_at = (line, col);
+                }
+                shape.depth = shape.depth.max(depth);
+            }
+            (None, '}' | ')' | ']') => depth = depth.saturating_sub(1),
+            (None, '@') if depth == 0 && css[at..].starts_with("@import") => {
+                if let Some(specifier) = import_specifier(&css[at + "@import".len()..]) {
+                    shape.imports.push((specifier.to_string(), (line, col)));
+                }
+            }
+            _ => {}
+        }
+    }
+    shape
+}
+
+/// The file an `@import` names: `"x.css"`, `'x.css'`, `url(x.css)` or `url("x.css")`.
+fn import_specifier(rest: &str) -> Option<&str> {
+    let rest = rest.trim_start();
+    let rest = rest.strip_prefix("url(").map_or(rest, str::trim_start);
+    let quote = rest.chars().next()?;
+    if quote == '"' || quote == '\'' {
+        let body = &rest[1..];
+        return body.find(quote).map(|end| &body[..end]);
+    }
+    rest.find(')').map(|end| rest[..end].trim())
+}
+
+/// E073 for every place where stylesheets, with the files they import, nest deeper than
+/// [`MAX_CSS_NESTING`]: an imported file counts one level more than where it is imported
+/// (the bundler wraps it in its `@media` or `@layer`). Reported once, where the limit is
+/// crossed.
+fn css_nesting_problems(provider: &StaticCss) -> Vec<Diagnostic> {
+    let shapes: BTreeMap<&PathBuf, CssShape> = provider
+        .sources
+        .iter()
+        .map(|(path, text)| (path, css_shape(text)))
+        .collect();
+    // Each file's depth with what it imports, found by relaxing the imports until nothing
+    // changes; past the limit, depths stop growing (a cycle ends there too).
+    let cap = MAX_CSS_NESTING + 1;
+    let edges: Vec<(&PathBuf, PathBuf, (usize, usize))> = shapes
+        .iter()
+        .flat_map(|(path, shape)| {
+            shape.imports.iter().filter_map(move |(specifier, at)| {
+                match provider.resolve(specifier, path) {
+                    Ok(ResolveResult::File(file)) => Some((*path, file, *at)),
+                    _ => None,
+                }
+            })
+        })
+        .collect();
+    let mut depth: BTreeMap<&Path, usize> = shapes
+        .iter()
+        .map(|(path, shape)| (path.as_path(), shape.depth.min(cap)))
+        .collect();
+    for _ in 0..=cap {
+        let mut changed = false;
+        for (from, to, _) in &edges {
+            let below = depth.get(to.as_path()).copied().unwrap_or(0);
+            let total = (below + 1).min(cap);
+            if depth.get(from.as_path()).is_some_and(|d| *d < total) {
+                depth.insert(from.as_path(), total);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut problems = Vec::new();
+    for (path, shape) in &shapes {
+        let located = |(line, col): (usize, usize)| {
+            Location::at(format!("static/{}", relative(&provider.root, path)), line, col)
+        };
+        let too_deep = |at| {
+            Diagnostic::error(
+                "E073",
+                located(at),
+                format!("CSS nested more than {MAX_CSS_NESTING} levels deep"),
+            )
+        };
+        if shape.depth > MAX_CSS_NESTING {
+            problems.push(too_deep(shape.too_deep_at).with_help("flatten the rules, `@media` blocks or `:is(` selectors"));
+            continue;
+        }
+        // Where an import chain crosses the limit.
+        for (_, to, at) in edges.iter().filter(|(from, _, _)| from == path) {
+            if depth.get(to.as_path()) == Some(&MAX_CSS_NESTING) {
+                problems.push(too_deep(*at).with_help(IMPORT_HELP));
+            }
+        }
+    }
+    // A chain that never crosses it but goes past it runs in a circle.
+    if problems.is_empty()
+        && let Some((from, _, at)) = edges.iter().find(|(_, to, _)| depth.get(to.as_path()) == Some(&cap))
+    {
+        let location = Location::at(format!("static/{}", relative(&provider.root, from)), at.0, at.1);
+        problems.push(
+            Diagnostic::error("E073", location, "stylesheets import each other in a circle").with_help(IMPORT_HELP),
+        );
+    }
+    problems
+}
+
 /// Serves stylesheets from memory, and only those under `static/`.
 struct StaticCss {
     root: PathBuf,
@@ -381,6 +583,47 @@ mod tests {
             assert_eq!(compact(whole), whole);
         }
         assert_eq!(compact_script(vec![0xff, b' ', b'a']), vec![0xff, b' ', b'a']);
+    }
+
+    #[test]
+    fn deep_css_is_found_before_it_is_parsed() {
+        let deep = |open: &str, close: &str, n: usize| format!("{}{}", open.repeat(n), close.repeat(n));
+        let shape = css_shape(&deep("a{", "}", 800));
+        assert_eq!((shape.depth, shape.too_deep_at), (800, (1, 2 * MAX_CSS_NESTING + 2)));
+        assert_eq!(css_shape(&deep("@media screen{", "}", 100)).depth, 100);
+        let shape = css_shape(&format!("a{{}}\n{}", deep(":is(", ")", 40)));
+        assert_eq!((shape.depth, shape.too_deep_at), (40, (2, 4 * MAX_CSS_NESTING + 4)));
+        // Brackets in strings, comments and escapes nest nothing; closing brackets close.
+        let fine = format!(
+            "a::before{{content:\"{}\"}}/* {} */ b\\{{ {{}}\n{}",
+            "{".repeat(100),
+            "(".repeat(100),
+            "a{b{}}".repeat(100)
+        );
+        assert_eq!(css_shape(&fine).depth, 2);
+        let imports = css_shape("@import \"a.css\" screen;\n@import url(b.css);\n@import url('c.css');\na{}");
+        let names: Vec<&str> = imports.imports.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(names, ["a.css", "b.css", "c.css"]);
+    }
+
+    #[test]
+    fn import_chains_count_toward_the_nesting_limit() {
+        let root = PathBuf::from("/s");
+        let chain = |n: usize| -> StaticCss {
+            let mut sources = BTreeMap::new();
+            for i in 0..n {
+                sources.insert(root.join(format!("css/_{i}.css")), format!("@import \"_{}.css\" screen;\n", i + 1));
+            }
+            sources.insert(root.join(format!("css/_{n}.css")), "a{color:red}".to_string());
+            StaticCss {
+                root: root.clone(),
+                sources,
+            }
+        };
+        assert!(css_nesting_problems(&chain(MAX_CSS_NESTING - 1)).is_empty());
+        let problems = css_nesting_problems(&chain(300));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].code, "E073");
     }
 
     #[test]
