@@ -146,7 +146,13 @@ pub fn evaluate(q: &Questionnaire, answers: &[Option<usize>]) -> Evaluation {
         };
         for (platform, effect) in &option.effects {
             match effect {
-                Effect::Delta(n) => *scores.entry(*platform).or_insert(0) += n,
+                // Effects are within ±1000 and a file holds well under a million of them, so a
+                // score stays far inside the integers JavaScript counts exactly (2^53) and the
+                // browser agrees; saturating keeps that true whatever the model lets through.
+                Effect::Delta(n) => {
+                    let score = scores.entry(*platform).or_insert(0);
+                    *score = score.saturating_add(*n);
+                }
                 Effect::Exclude => excluded.entry(*platform).or_default().push((qi, oi)),
             }
         }
@@ -156,9 +162,9 @@ pub fn evaluate(q: &Questionnaire, answers: &[Option<usize>]) -> Evaluation {
         .into_iter()
         .filter(|p| !excluded.contains_key(p))
         .collect();
-    ranking.sort_by_key(|p| (-scores.get(p).copied().unwrap_or(0), order(p)));
+    ranking.sort_by_key(|p| (std::cmp::Reverse(scores.get(p).copied().unwrap_or(0)), order(p)));
     let close_call = match (ranking.first(), ranking.get(1)) {
-        (Some(a), Some(b)) => scores[a] - scores[b] <= q.close_call_gap,
+        (Some(a), Some(b)) => scores[a].saturating_sub(scores[b]) <= q.close_call_gap,
         _ => false,
     };
     Evaluation {
@@ -239,12 +245,20 @@ pub const MAX_AUDITED_COMBINATIONS: u128 = 5_000_000;
 pub fn audit(q: &Questionnaire) -> Diagnostics {
     let mut problems = Diagnostics::new();
     let at = crate::diagnostics::Location::at(&q.path, 1, 1);
-    let combinations: u128 = q.questions.iter().map(|qq| qq.options.len() as u128).product();
+    // Saturating: a hundred questions of three options already overflow a u128.
+    let combinations: u128 = q
+        .questions
+        .iter()
+        .fold(1u128, |n, qq| n.saturating_mul(qq.options.len() as u128));
     if combinations > MAX_AUDITED_COMBINATIONS {
         problems.push(Diagnostic::warning(
             "W040",
             at.clone(),
-            format!("{combinations} answer combinations: too many to audit them all"),
+            if combinations == u128::MAX {
+                "more than 10^38 answer combinations: too many to audit them all".to_string()
+            } else {
+                format!("{combinations} answer combinations: too many to audit them all")
+            },
         ));
     } else {
         let mut wins: BTreeMap<Platform, u64> = BTreeMap::new();

@@ -178,7 +178,10 @@ fn print_human(q: &Questionnaire, r: &Value) {
     println!("Scores: {}", scores.join(" · "));
     let (winner, runner_up) = (platform(&r["platform"]), platform(&r["runner_up"]));
     if let (Some(w), Some(ru)) = (winner, runner_up) {
-        let gap = r["scores"][w.id()].as_i64().unwrap_or(0) - r["scores"][ru.id()].as_i64().unwrap_or(0);
+        let gap = r["scores"][w.id()]
+            .as_i64()
+            .unwrap_or(0)
+            .saturating_sub(r["scores"][ru.id()].as_i64().unwrap_or(0));
         let order: Vec<&str> = q.tie_break.iter().map(|p| q.platform_name(*p)).collect();
         if gap == 0 {
             println!(
