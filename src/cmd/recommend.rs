@@ -26,7 +26,7 @@ pub fn run(root: &Path, answers: &[String], as_json: bool) -> Code {
     let chosen = match parse_answers(q, answers) {
         Ok(c) => c,
         Err(message) => {
-            eprintln!("error: {message}");
+            tell!("error: {message}");
             return USAGE;
         }
     };
@@ -38,9 +38,9 @@ pub fn run(root: &Path, answers: &[String], as_json: bool) -> Code {
             q.questions.len()
         );
         for question in missing.iter().filter_map(|i| q.questions.get(*i)) {
-            eprintln!("\n  --answer {}=OPTION   {}", question.id, question.prompt);
+            tell!("\n  --answer {}=OPTION   {}", question.id, question.prompt);
             for o in &question.options {
-                eprintln!("      {:<18} {}", o.id.as_str(), o.label);
+                tell!("      {:<18} {}", o.id.as_str(), o.label);
             }
         }
         return USAGE;
@@ -166,7 +166,7 @@ fn print_human(q: &Questionnaire, r: &Value) {
     let platform = |id: &Value| id.as_str().and_then(Platform::parse);
     let name = |id: &Value| platform(id).map_or("none", |p| q.platform_name(p)).to_string();
     let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    println!("Recommendation: {}", name(&r["platform"]));
+    say!("Recommendation: {}", name(&r["platform"]));
     let scores: Vec<String> = q
         .tie_break
         .iter()
@@ -175,7 +175,7 @@ fn print_human(q: &Questionnaire, r: &Value) {
             None => format!("{} excluded", q.platform_name(*p)),
         })
         .collect();
-    println!("Scores: {}", scores.join(" · "));
+    say!("Scores: {}", scores.join(" · "));
     let (winner, runner_up) = (platform(&r["platform"]), platform(&r["runner_up"]));
     if let (Some(w), Some(ru)) = (winner, runner_up) {
         let gap = r["scores"][w.id()]
@@ -184,30 +184,30 @@ fn print_human(q: &Questionnaire, r: &Value) {
             .saturating_sub(r["scores"][ru.id()].as_i64().unwrap_or(0));
         let order: Vec<&str> = q.tie_break.iter().map(|p| q.platform_name(*p)).collect();
         if gap == 0 {
-            println!(
+            say!(
                 "Tie with {}: a tie goes to the first in this order: {}.",
                 q.platform_name(ru),
                 order.join(", then ")
             );
         } else if r["close_call"].as_bool() == Some(true) {
-            println!("Close call: {} is only {gap} behind.", q.platform_name(ru));
+            say!("Close call: {} is only {gap} behind.", q.platform_name(ru));
         } else {
-            println!("Runner-up: {}, {gap} behind.", q.platform_name(ru));
+            say!("Runner-up: {}, {gap} behind.", q.platform_name(ru));
         }
     }
     if let Some(excluded) = r["excluded"].as_object().filter(|m| !m.is_empty()) {
-        println!("\nRuled out:");
+        say!("\nRuled out:");
         for (p, list) in excluded {
-            println!("  {}:", name(&json!(p)));
+            say!("  {}:", name(&json!(p)));
             for reason in list.as_array().into_iter().flatten() {
                 let (qid, oid) = (text(&reason["question"]), text(&reason["option"]));
-                println!("    {qid}={oid}: {} ({})", text(&reason["text"]), text(&reason["link"]));
+                say!("    {qid}={oid}: {} ({})", text(&reason["text"]), text(&reason["link"]));
             }
         }
     }
     for p in [winner, runner_up].into_iter().flatten() {
         let role = if Some(p) == winner { "" } else { ", the runner-up," };
-        println!(
+        say!(
             "\nWhy {}{role} scored {}:",
             q.platform_name(p),
             r["scores"][p.id()].as_i64().unwrap_or(0)
@@ -224,13 +224,13 @@ fn print_human(q: &Questionnaire, r: &Value) {
             } else {
                 effect.to_string()
             };
-            println!("  {shown:>3} {} ({})", text(&reason["text"]), text(&reason["link"]));
+            say!("  {shown:>3} {} ({})", text(&reason["text"]), text(&reason["link"]));
         }
     }
     let flips = r["flips"].as_array().cloned().unwrap_or_default();
-    println!("\nWhat would change it:");
+    say!("\nWhat would change it:");
     if flips.is_empty() {
-        println!("  no single change of answer would.");
+        say!("  no single change of answer would.");
     }
     for f in &flips {
         let (qid, oid) = (text(&f["question"]), text(&f["option"]));
@@ -240,15 +240,15 @@ fn print_human(q: &Questionnaire, r: &Value) {
             .find(|question| question.id.as_str() == qid)
             .and_then(|question| question.options.iter().find(|o| o.id.as_str() == oid))
             .map_or(String::new(), |o| format!("  ({})", o.label));
-        println!("  --answer {qid}={oid} → {}{label}", name(&f["platform"]));
+        say!("  --answer {qid}={oid} → {}{label}", name(&f["platform"]));
     }
     let follow: Vec<&Value> = r["follow_up"].as_array().into_iter().flatten().collect();
     if !follow.is_empty() {
-        println!("\nFollow-up:");
+        say!("\nFollow-up:");
         for f in follow {
             match f["link"].as_str() {
-                Some(link) => println!("  - {} ({link})", text(&f["text"])),
-                None => println!("  - {}", text(&f["text"])),
+                Some(link) => say!("  - {} ({link})", text(&f["text"])),
+                None => say!("  - {}", text(&f["text"])),
             }
         }
     }
@@ -259,10 +259,10 @@ fn print_human(q: &Questionnaire, r: &Value) {
         .map(|c| text(&c["url"]))
         .collect();
     if !lists.is_empty() {
-        println!("\nChecklists:");
+        say!("\nChecklists:");
         for url in lists {
-            println!("  {url}");
+            say!("  {url}");
         }
     }
-    println!("\nShare: {}", text(&r["share"]));
+    say!("\nShare: {}", text(&r["share"]));
 }
