@@ -202,6 +202,69 @@ pub fn literal_ids(template: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// The first id an HTML page gives twice, if any: two elements with one id let content stand
+/// in for the element a script looks up. Reads tags as the HTML of a build is written
+/// (attribute values quoted or plain; comments, `<script>` and `<style>` bodies skipped).
+pub fn duplicate_id(html: &str) -> Option<&str> {
+    let mut seen = std::collections::HashSet::new();
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    while let Some(open) = html[i..].find('<') {
+        i += open + 1;
+        if html[i..].starts_with("!--") {
+            i += html[i..].find("-->").map_or(html.len() - i, |end| end + 3);
+            continue;
+        }
+        let name_len = html[i..]
+            .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
+            .unwrap_or(html.len() - i);
+        let name = html[i..i + name_len].to_ascii_lowercase();
+        i += name_len;
+        // Attributes up to the end of the tag.
+        loop {
+            while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
+                i += 1;
+            }
+            if i >= bytes.len() || bytes[i] == b'>' {
+                break;
+            }
+            let attr_len = html[i..]
+                .find(|c: char| c.is_ascii_whitespace() || c == '=' || c == '>')
+                .unwrap_or(html.len() - i);
+            let attr = &html[i..i + attr_len];
+            i += attr_len;
+            if bytes.get(i) != Some(&b'=') {
+                continue;
+            }
+            i += 1;
+            let value = match bytes.get(i) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    let end = html[i + 1..].find(q as char).map_or(html.len(), |e| i + 1 + e);
+                    let value = &html[i + 1..end];
+                    i = (end + 1).min(html.len());
+                    value
+                }
+                _ => {
+                    let len = html[i..]
+                        .find(|c: char| c.is_ascii_whitespace() || c == '>')
+                        .unwrap_or(html.len() - i);
+                    let value = &html[i..i + len];
+                    i += len;
+                    value
+                }
+            };
+            if attr.eq_ignore_ascii_case("id") && !seen.insert(value) {
+                return Some(value);
+            }
+        }
+        if matches!(name.as_str(), "script" | "style") {
+            let close = format!("</{name}");
+            i += html[i..].find(&close).unwrap_or(html.len() - i);
+        }
+    }
+    None
+}
+
 impl Templates {
     /// The fixed ids the templates write.
     pub fn ids(&self) -> &std::collections::BTreeSet<String> {
@@ -260,5 +323,27 @@ impl Templates {
                 .render(minijinja::value::Serde(context))
                 .map_err(|e| template_error(&e, name)),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_an_id_given_twice_in_tags_only() {
+        assert_eq!(duplicate_id("<h2 id=\"a\">x</h2><p id=a>"), Some("a"));
+        assert_eq!(duplicate_id("<main id='main'><h2 class=x ID=\"main\">"), Some("main"));
+        let clean = "<!-- <p id=\"x\"> --><p id=\"x\">id=\"x\" in text</p>\
+            <script type=\"application/json\" id=\"r\">{\"id=\\\"x\\\"\": 1}</script>\
+            <pre><code>id=\"x\"</code></pre><input id=\"y\" disabled><b id=\"z\"/>";
+        assert_eq!(duplicate_id(clean), None);
+        assert_eq!(duplicate_id("<p id=\"\"><p id=\"b\"><p id=\"b\">"), Some("b"));
+    }
+
+    #[test]
+    fn literal_ids_leave_out_ids_built_from_values() {
+        let ids: Vec<&str> = literal_ids("<main id=\"main\"><p id=\"q-{{ q.id }}\" data-id=\"x\">").collect();
+        assert_eq!(ids, ["main"]);
     }
 }
