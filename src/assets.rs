@@ -134,9 +134,7 @@ pub fn bundle(config: &Config) -> (AssetManifest, Diagnostics) {
     let too_deep = css_nesting_problems(&provider);
     let refused = !too_deep.is_empty();
     problems.extend(too_deep);
-    let entries = entries
-        .into_iter()
-        .filter(|name| is_safe_output_path(name) && !refused);
+    let entries = entries.into_iter().filter(|name| is_safe_output_path(name) && !refused);
     let bundled = std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("stylesheets".into())
@@ -403,12 +401,13 @@ fn css_nesting_problems(provider: &StaticCss) -> Vec<Diagnostic> {
     let edges: Vec<(&PathBuf, PathBuf, (usize, usize))> = shapes
         .iter()
         .flat_map(|(path, shape)| {
-            shape.imports.iter().filter_map(move |(specifier, at)| {
-                match provider.resolve(specifier, path) {
+            shape
+                .imports
+                .iter()
+                .filter_map(move |(specifier, at)| match provider.resolve(specifier, path) {
                     Ok(ResolveResult::File(file)) => Some((*path, file, *at)),
                     _ => None,
-                }
-            })
+                })
         })
         .collect();
     let mut depth: BTreeMap<&Path, usize> = shapes
@@ -431,9 +430,8 @@ fn css_nesting_problems(provider: &StaticCss) -> Vec<Diagnostic> {
     }
     let mut problems = Vec::new();
     for (path, shape) in &shapes {
-        let located = |(line, col): (usize, usize)| {
-            Location::at(format!("static/{}", relative(&provider.root, path)), line, col)
-        };
+        let located =
+            |(line, col): (usize, usize)| Location::at(format!("static/{}", relative(&provider.root, path)), line, col);
         let too_deep = |at| {
             Diagnostic::error(
                 "E073",
@@ -442,7 +440,8 @@ fn css_nesting_problems(provider: &StaticCss) -> Vec<Diagnostic> {
             )
         };
         if shape.depth > MAX_CSS_NESTING {
-            problems.push(too_deep(shape.too_deep_at).with_help("flatten the rules, `@media` blocks or `:is(` selectors"));
+            problems
+                .push(too_deep(shape.too_deep_at).with_help("flatten the rules, `@media` blocks or `:is(` selectors"));
             continue;
         }
         // Where an import chain crosses the limit.
@@ -612,7 +611,10 @@ mod tests {
         let chain = |n: usize| -> StaticCss {
             let mut sources = BTreeMap::new();
             for i in 0..n {
-                sources.insert(root.join(format!("css/_{i}.css")), format!("@import \"_{}.css\" screen;\n", i + 1));
+                sources.insert(
+                    root.join(format!("css/_{i}.css")),
+                    format!("@import \"_{}.css\" screen;\n", i + 1),
+                );
             }
             sources.insert(root.join(format!("css/_{n}.css")), "a{color:red}".to_string());
             StaticCss {

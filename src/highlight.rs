@@ -31,9 +31,8 @@ pub fn over_budget(code: &str) -> Option<String> {
         ));
     }
     let longest = code.lines().map(str::len).max().unwrap_or(0);
-    (longest > MAX_HIGHLIGHT_LINE).then(|| {
-        format!("code line of {longest} bytes is over the {MAX_HIGHLIGHT_LINE}-byte highlighting limit")
-    })
+    (longest > MAX_HIGHLIGHT_LINE)
+        .then(|| format!("code line of {longest} bytes is over the {MAX_HIGHLIGHT_LINE}-byte highlighting limit"))
 }
 
 /// How many recent blocks each thread remembers, so a block rendered twice in a row (a page,
@@ -392,7 +391,11 @@ mod tests {
             assert!(h.highlight("js", &short).is_some());
         }
         assert!(over_budget(&"a\n".repeat(MAX_HIGHLIGHT_BYTES)).is_some());
-        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]

@@ -701,20 +701,28 @@ impl<'b> Adapter<'_, 'b> {
         }
         // Highlighting has a budget per block and per page; past it, code is plain text.
         let coloured = known && !highlight::is_plain(lang);
-        let mut budget = highlight::over_budget(code);
+        let mut budget = highlight::over_budget(code).map(|reason| format!("{reason}; shown as plain text"));
+        let mut past_page_budget = false;
         if budget.is_none() && coloured {
-            self.highlighted += code.len();
+            let before = self.highlighted;
+            self.highlighted = before.saturating_add(code.len());
             if self.highlighted > MAX_HIGHLIGHTED_PER_PAGE {
-                budget = Some(format!(
-                    "the page has more than {MAX_HIGHLIGHTED_PER_PAGE} bytes of code to highlight"
-                ));
+                past_page_budget = true;
+                // Said once, at the block that crosses it.
+                if before <= MAX_HIGHLIGHTED_PER_PAGE {
+                    budget = Some(format!(
+                        "the page has more than {MAX_HIGHLIGHTED_PER_PAGE} bytes of code to highlight; \
+                         this block and the later ones are shown as plain text"
+                    ));
+                }
             }
         }
         let body = match budget {
             Some(reason) if coloured => {
-                self.warn("W023", range, format!("{reason}; shown as plain text"));
+                self.warn("W023", range, reason);
                 None
             }
+            None if past_page_budget => None,
             Some(_) => None,
             None => self.ctx.highlighter.highlight(lang, code),
         }
@@ -1150,7 +1158,9 @@ mod tests {
         let embed = |kind: EmbedKind, id: &str, _: &Route| {
             (kind == EmbedKind::Table && id == "t").then(|| "<table-here>".to_string())
         };
-        let reserved = ["main".to_string(), "questionnaire-rules".to_string()].into_iter().collect();
+        let reserved = ["main".to_string(), "questionnaire-rules".to_string()]
+            .into_iter()
+            .collect();
         f(&Context {
             resolver: &resolver,
             highlighter: &highlighter,
@@ -1244,9 +1254,19 @@ mod tests {
         assert_eq!(errors[0].location.line, 3);
         assert!(r.html.contains("<h2 id=\"main-1\">"), "{}", r.html);
         assert!(r.html.contains("<h2 id=\"rules\">"), "{}", r.html);
-        assert!(!r.html.contains("id=\"main\"") && !r.html.contains("id=\"questionnaire-rules\""), "{}", r.html);
-        assert!(r.html.contains("id=\"fn:main\"") && r.html.contains("href=\"#fn:main\""), "{}", r.html);
-        let reserved: BTreeSet<String> = ["main".to_string(), "questionnaire-rules".to_string()].into_iter().collect();
+        assert!(
+            !r.html.contains("id=\"main\"") && !r.html.contains("id=\"questionnaire-rules\""),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("id=\"fn:main\"") && r.html.contains("href=\"#fn:main\""),
+            "{}",
+            r.html
+        );
+        let reserved: BTreeSet<String> = ["main".to_string(), "questionnaire-rules".to_string()]
+            .into_iter()
+            .collect();
         let ids: Vec<String> = outline(md, &reserved).into_iter().map(|h| h.id).collect();
         assert_eq!(ids, ["main-1", "rules"]);
     }
@@ -1324,7 +1344,11 @@ mod tests {
         let indented: String = (0..100).map(|n| format!("{}- x\n", "  ".repeat(n))).collect();
         assert!(refuse(&indented).is_none());
         let r = page(&indented);
-        assert!(r.diagnostics.iter().any(|d| d.code == "E052" && d.location.line == 65), "{:?}", r.diagnostics);
+        assert!(
+            r.diagnostics.iter().any(|d| d.code == "E052" && d.location.line == 65),
+            "{:?}",
+            r.diagnostics
+        );
         // What only looks deep: a year, a rule of dashes, a deeply indented code line.
         for fine in [
             "2024 was a year\n1. one\n   2. two\n".to_string(),
