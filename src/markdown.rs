@@ -29,6 +29,11 @@ pub const MAX_NESTING: usize = 64;
 /// shipped guide counts about a tenth of it per page at most.
 pub const MAX_ELEMENTS: usize = 200_000;
 
+/// Headings a page may have (lines that may be one: `#…`, or a `===` or `---` underline). Each
+/// is written several times over: a page of 50,000 headings in 3.8 MB wrote 51 MB and went
+/// past 512 MiB.
+pub const MAX_HEADINGS: usize = 20_000;
+
 /// Code a page may have highlighted; later blocks are plain text. With the limits per block
 /// (see [`highlight::over_budget`]) this keeps the worst page to about a second.
 pub const MAX_HIGHLIGHTED_PER_PAGE: usize = 256 * 1024;
@@ -842,6 +847,8 @@ enum Refusal {
     TooDeep(usize),
     /// More than [`MAX_ELEMENTS`] lines and markup characters.
     TooBig(usize),
+    /// More than [`MAX_HEADINGS`] headings.
+    TooManyHeadings(usize),
 }
 
 impl Refusal {
@@ -859,6 +866,12 @@ impl Refusal {
                 format!("Markdown with more than {MAX_ELEMENTS} lines and markup characters"),
             )
             .with_help("split the page; a table or list this large belongs in several pages"),
+            Refusal::TooManyHeadings(at) => Diagnostic::error(
+                "E054",
+                source.locate(&(at..at)),
+                format!("Markdown with more than {MAX_HEADINGS} headings"),
+            )
+            .with_help("split the page into several pages"),
         }
     }
 }
@@ -873,9 +886,20 @@ impl Refusal {
 fn refuse(markdown: &str) -> Option<Refusal> {
     let mut offset = 0;
     let mut elements = 0usize;
+    let mut headings = 0usize;
     for line in markdown.split_inclusive('\n') {
-        if !line.trim().is_empty() {
+        let body = line.trim();
+        if !body.is_empty() {
             elements += 1;
+        }
+        // A heading is written several times over (its tag, its anchor's label, the table of
+        // contents, the search index, the printable guide): headings have a budget of their own.
+        let underline = !body.is_empty() && (body.bytes().all(|b| b == b'=') || body.bytes().all(|b| b == b'-'));
+        if body.starts_with('#') || underline {
+            headings += 1;
+            if headings > MAX_HEADINGS {
+                return Some(Refusal::TooManyHeadings(offset));
+            }
         }
         elements += line.bytes().filter(|b| MARKUP.contains(b)).count();
         if elements > MAX_ELEMENTS {
@@ -1374,6 +1398,11 @@ mod tests {
         assert!(matches!(refuse(&cells), Some(Refusal::TooBig(0))));
         let prose = "Plain words of a long page, with a [link](/a/) or two.\n\n".repeat(20_000);
         assert!(refuse(&prose).is_none());
+        let headings = "## A heading\n\n".repeat(MAX_HEADINGS + 1);
+        assert!(matches!(refuse(&headings), Some(Refusal::TooManyHeadings(_))));
+        let setext = "A heading\n---\n\n".repeat(MAX_HEADINGS + 1);
+        assert!(matches!(refuse(&setext), Some(Refusal::TooManyHeadings(_))));
+        assert!(refuse(&"## A heading\n\n".repeat(MAX_HEADINGS)).is_none());
     }
 
     #[test]
