@@ -191,6 +191,7 @@ pub fn render(source: &Source, from: &Route, ctx: &Context) -> Rendered {
         used_ids: Ids::reserving(ctx.reserved_ids),
         footnotes: BTreeMap::new(),
         footnote_ids: Ids::default(),
+        defined_footnotes: BTreeSet::new(),
         highlighted: 0,
         lines: OnceCell::new(),
         search_text: String::new(),
@@ -334,6 +335,8 @@ struct Adapter<'a, 'b> {
     /// Footnote labels (lowercased) → their ids, which live apart from heading ids (`fn:…`).
     footnotes: BTreeMap<String, String>,
     footnote_ids: Ids,
+    /// Ids of the footnote definitions written so far.
+    defined_footnotes: BTreeSet<String>,
     /// Bytes of code highlighted so far.
     highlighted: usize,
     /// Built on the first located problem: a page with thousands of them stays linear.
@@ -608,7 +611,12 @@ impl<'b> Adapter<'_, 'b> {
                     out.push(Event::FootnoteReference(self.footnote_id(label).into()));
                 }
                 Event::Start(Tag::FootnoteDefinition(label)) => {
-                    out.push(Event::Start(Tag::FootnoteDefinition(self.footnote_id(label).into())));
+                    let mut id = self.footnote_id(label);
+                    // A label defined twice: the second definition gets an id of its own.
+                    if !self.defined_footnotes.insert(id.clone()) {
+                        id = unique_id(id, &mut self.footnote_ids);
+                    }
+                    out.push(Event::Start(Tag::FootnoteDefinition(id.into())));
                 }
                 Event::TaskListMarker(done) => {
                     let (class, label) = if *done {
@@ -1293,6 +1301,9 @@ mod tests {
             .collect();
         let ids: Vec<String> = outline(md, &reserved).into_iter().map(|h| h.id).collect();
         assert_eq!(ids, ["main-1", "rules"]);
+        // A footnote defined twice still gives the page each id once.
+        let twice = page("x[^a] y[^A]\n\n[^a]: one\n\n[^a]: two\n\n[^A]: three\n");
+        assert_eq!(crate::render::duplicate_id(&twice.html), None, "{}", twice.html);
     }
 
     #[test]

@@ -65,6 +65,13 @@ fn hostile_fragment() -> impl Strategy<Value = String> {
         Just("```checklist\nc\n```\n".to_string()),
         Just("| a | b |\n|:--|--:|\n| <b> | `x` |\n".to_string()),
         Just("[^a\" onclick=\"x]\n\n[^a\" onclick=\"x]: note\n".to_string()),
+        Just("## Main\n".to_string()),
+        Just("## Main {#main}\n".to_string()),
+        Just("## Rules {#questionnaire-rules}\n".to_string()),
+        Just("## Fn main\n".to_string()),
+        Just("[^main]".to_string()),
+        Just("\n\n[^main]: note\n\n".to_string()),
+        Just("\n\n[^Main]: other note\n\n".to_string()),
         Just("&lt;script&gt;".to_string()),
         Just("&#60;script&#62;".to_string()),
         Just("<!--".to_string()),
@@ -202,7 +209,9 @@ fn render(markdown: &str) -> markdown::Rendered {
     let embed = |kind: EmbedKind, id: &str, _: &Route| {
         (kind == EmbedKind::Table && id == "t").then(|| "<figure class=\"embedded\"></figure>".to_string())
     };
-    let reserved = BTreeSet::new();
+    let reserved: BTreeSet<String> = ["main".to_string(), "questionnaire-rules".to_string()]
+        .into_iter()
+        .collect();
     let ctx = Context {
         resolver: &resolver,
         highlighter: &HIGHLIGHTER,
@@ -315,6 +324,11 @@ proptest! {
         }
         for h in &rendered.toc {
             prop_assert!(markdown::is_safe_anchor(&h.id), "{:?}", h.id);
+        }
+        // No id twice, and none the templates or scripts use.
+        prop_assert_eq!(riskguide::render::duplicate_id(&rendered.html), None, "{}\ninput: {:?}", rendered.html, md);
+        for reserved in ["id=\"main\"", "id=\"questionnaire-rules\""] {
+            prop_assert!(!rendered.html.contains(reserved), "{reserved} in {}\ninput: {md:?}", rendered.html);
         }
         for d in rendered.diagnostics.iter() {
             prop_assert!(d.location.line >= 1 && d.location.col >= 1, "{d}");
