@@ -226,7 +226,7 @@ pub fn render(source: &Source, from: &Route, ctx: &Context) -> Rendered {
     pulldown_cmark::html::push_html(&mut html, events);
     adapter.flush_search();
     if let Some(at) = nested_at {
-        out.diagnostics.push(Refusal::TooDeep(at).diagnostic(source));
+        out.diagnostics.push(Refusal::Nesting(at).diagnostic(source));
     }
     out.html = html;
     out
@@ -852,29 +852,29 @@ pub fn is_safe_anchor(s: &str) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Refusal {
     /// Quotes, lists or footnote definitions nested deeper than [`MAX_NESTING`].
-    TooDeep(usize),
+    Nesting(usize),
     /// More than [`MAX_ELEMENTS`] lines and markup characters.
-    TooBig(usize),
+    Elements(usize),
     /// More than [`MAX_HEADINGS`] headings.
-    TooManyHeadings(usize),
+    Headings(usize),
 }
 
 impl Refusal {
     fn diagnostic(self, source: &Source) -> Diagnostic {
         match self {
-            Refusal::TooDeep(at) => Diagnostic::error(
+            Refusal::Nesting(at) => Diagnostic::error(
                 "E052",
                 source.locate(&(at..at)),
                 format!("Markdown nested more than {MAX_NESTING} levels deep"),
             )
             .with_help("flatten the quotes, lists or footnotes"),
-            Refusal::TooBig(at) => Diagnostic::error(
+            Refusal::Elements(at) => Diagnostic::error(
                 "E054",
                 source.locate(&(at..at)),
                 format!("Markdown with more than {MAX_ELEMENTS} lines and markup characters"),
             )
             .with_help("split the page; a table or list this large belongs in several pages"),
-            Refusal::TooManyHeadings(at) => Diagnostic::error(
+            Refusal::Headings(at) => Diagnostic::error(
                 "E054",
                 source.locate(&(at..at)),
                 format!("Markdown with more than {MAX_HEADINGS} headings"),
@@ -906,15 +906,15 @@ fn refuse(markdown: &str) -> Option<Refusal> {
         if body.starts_with('#') || underline {
             headings += 1;
             if headings > MAX_HEADINGS {
-                return Some(Refusal::TooManyHeadings(offset));
+                return Some(Refusal::Headings(offset));
             }
         }
         elements += line.bytes().filter(|b| MARKUP.contains(b)).count();
         if elements > MAX_ELEMENTS {
-            return Some(Refusal::TooBig(offset));
+            return Some(Refusal::Elements(offset));
         }
         if container_markers(line) > MAX_NESTING {
-            return Some(Refusal::TooDeep(offset));
+            return Some(Refusal::Nesting(offset));
         }
         offset += line.len();
     }
@@ -1373,7 +1373,7 @@ mod tests {
             "1) > ".repeat(50),
             format!("[^a]: {}x", "> ".repeat(100)),
         ] {
-            assert!(matches!(refuse(&deep), Some(Refusal::TooDeep(0))), "{deep}");
+            assert!(matches!(refuse(&deep), Some(Refusal::Nesting(0))), "{deep}");
         }
         // Nesting that indentation alone builds is measured on the parser's events.
         let indented: String = (0..100).map(|n| format!("{}- x\n", "  ".repeat(n))).collect();
@@ -1406,13 +1406,13 @@ mod tests {
         assert_eq!(e[0].location.line, MAX_ELEMENTS + 2);
         assert!(r.html.is_empty());
         let cells = format!("|{}\n", "a|".repeat(MAX_ELEMENTS));
-        assert!(matches!(refuse(&cells), Some(Refusal::TooBig(0))));
+        assert!(matches!(refuse(&cells), Some(Refusal::Elements(0))));
         let prose = "Plain words of a long page, with a [link](/a/) or two.\n\n".repeat(20_000);
         assert!(refuse(&prose).is_none());
         let headings = "## A heading\n\n".repeat(MAX_HEADINGS + 1);
-        assert!(matches!(refuse(&headings), Some(Refusal::TooManyHeadings(_))));
+        assert!(matches!(refuse(&headings), Some(Refusal::Headings(_))));
         let setext = "A heading\n---\n\n".repeat(MAX_HEADINGS + 1);
-        assert!(matches!(refuse(&setext), Some(Refusal::TooManyHeadings(_))));
+        assert!(matches!(refuse(&setext), Some(Refusal::Headings(_))));
         assert!(refuse(&"## A heading\n\n".repeat(MAX_HEADINGS)).is_none());
     }
 
