@@ -895,6 +895,7 @@ fn refuse(markdown: &str) -> Option<Refusal> {
     let mut offset = 0;
     let mut elements = 0usize;
     let mut headings = 0usize;
+    let mut fence: Option<(char, usize, usize)> = None;
     for line in markdown.split_inclusive('\n') {
         let body = line.trim();
         if !body.is_empty() {
@@ -909,11 +910,29 @@ fn refuse(markdown: &str) -> Option<Refusal> {
                 return Some(Refusal::Headings(offset));
             }
         }
-        elements += line.bytes().filter(|b| MARKUP.contains(b)).count();
+        let (markers, after) = container_markers(line);
+        // Every marker may be a node of pulldown-cmark's tree, so it counts as an element too.
+        elements += markers + line.bytes().filter(|b| MARKUP.contains(b)).count();
         if elements > MAX_ELEMENTS {
             return Some(Refusal::Elements(offset));
         }
-        if container_markers(line) > MAX_NESTING {
+        // In a fenced code block, what looks like markers past the fence's own containers is
+        // code (a quoted mail, a YAML list): only the containers the fence sits in count.
+        let text = line[after..].trim_start();
+        let depth = match fence {
+            Some((ch, len, containers)) => {
+                let closing = text.trim_end();
+                if closing.len() >= len && closing.chars().all(|c| c == ch) {
+                    fence = None;
+                }
+                markers.min(containers)
+            }
+            None => {
+                fence = opens_fence(text).map(|(ch, len)| (ch, len, markers));
+                markers
+            }
+        };
+        if depth > MAX_NESTING {
             return Some(Refusal::Nesting(offset));
         }
         offset += line.len();
@@ -924,8 +943,9 @@ fn refuse(markdown: &str) -> Option<Refusal> {
 /// Characters that can each start an inline element or a table cell.
 const MARKUP: &[u8] = b"*_~`[]!<&\\|";
 
-/// How many block containers (quotes, list items, footnote definitions) one line opens.
-fn container_markers(line: &str) -> usize {
+/// How many block containers (quotes, list items, footnote definitions) one line opens, and
+/// where the text after them starts.
+fn container_markers(line: &str) -> (usize, usize) {
     let bytes = line.as_bytes();
     let body = line.trim();
     // A thematic break (`---`, `* * *`) looks like list markers and is none.
@@ -934,7 +954,7 @@ fn container_markers(line: &str) -> usize {
         && body.chars().all(|c| c == first || c == ' ' || c == '\t')
         && body.chars().filter(|c| *c == first).count() >= 3
     {
-        return 0;
+        return (0, 0);
     }
     let ends_marker = |at: usize| bytes.get(at).is_none_or(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
     let mut depth = 0;
@@ -971,7 +991,15 @@ fn container_markers(line: &str) -> usize {
             _ => break,
         }
     }
-    depth
+    (depth, i)
+}
+
+/// The fence a line opens (its character and length) when its text, after the container
+/// markers, starts a fenced code block.
+fn opens_fence(text: &str) -> Option<(char, usize)> {
+    let first = text.chars().next().filter(|c| matches!(c, '`' | '~'))?;
+    let len = text.chars().take_while(|c| *c == first).count();
+    (len >= 3).then_some((first, len))
 }
 
 /// A page's HTML, rendered for `from`, as it reads on the page at `to` with every id (and each
@@ -1372,8 +1400,10 @@ mod tests {
             format!("{}x", "- ".repeat(100)),
             "1) > ".repeat(50),
             format!("[^a]: {}x", "> ".repeat(100)),
+            // Past a fence's end, markers count again.
+            format!("```\ncode\n```\n{}x\n", "> ".repeat(100)),
         ] {
-            assert!(matches!(refuse(&deep), Some(Refusal::Nesting(0))), "{deep}");
+            assert!(matches!(refuse(&deep), Some(Refusal::Nesting(_))), "{deep}");
         }
         // Nesting that indentation alone builds is measured on the parser's events.
         let indented: String = (0..100).map(|n| format!("{}- x\n", "  ".repeat(n))).collect();
@@ -1390,6 +1420,8 @@ mod tests {
             format!("Text\n\n{}\n", "-".repeat(70)),
             format!("```yaml\n{}a: 1\n```\n", " ".repeat(140)),
             format!("- a\n\n  ```yaml\n  {}a: 1\n  ```\n", " ".repeat(140)),
+            format!("~~~~text\n{}quoted mail\n```\n~~~\n~~~~\n", "> ".repeat(100)),
+            format!("> ```\n> {}x\n> ```\n", "- ".repeat(100)),
         ] {
             assert!(refuse(&fine).is_none(), "{fine}");
             assert!(!page(&fine).diagnostics.has_errors(), "{fine}");
@@ -1402,8 +1434,9 @@ mod tests {
         let r = page(&list);
         let e: Vec<_> = r.diagnostics.iter().filter(|d| d.code == "E054").collect();
         assert_eq!(e.len(), 1, "{:?}", r.diagnostics);
-        // One element for "Intro", one per item: the item past the budget is on this line.
-        assert_eq!(e[0].location.line, MAX_ELEMENTS + 2);
+        // One element for "Intro", two per item (its line and its marker): the item past the
+        // budget is on this line.
+        assert_eq!(e[0].location.line, MAX_ELEMENTS / 2 + 2);
         assert!(r.html.is_empty());
         let cells = format!("|{}\n", "a|".repeat(MAX_ELEMENTS));
         assert!(matches!(refuse(&cells), Some(Refusal::Elements(0))));
