@@ -39,6 +39,9 @@ pub struct AssetManifest {
     pub files: BTreeSet<String>,
     /// Every output path with its bytes.
     pub outputs: BTreeMap<String, Vec<u8>>,
+    /// Ids the scripts look up (`getElementById("…")`) and globals they share (`window.…`): an
+    /// element of content with such an id would stand in for them.
+    pub script_names: BTreeSet<String>,
 }
 
 impl AssetManifest {
@@ -88,6 +91,9 @@ pub fn bundle(config: &Config) -> (AssetManifest, Diagnostics) {
             }
         } else if let Some(name) = rel.strip_prefix("js/") {
             if name.ends_with(".js") && !name.contains('/') {
+                manifest
+                    .script_names
+                    .extend(script_names(&String::from_utf8_lossy(&bytes)));
                 let bytes = compact_script(bytes);
                 let f = fingerprint(name, &bytes);
                 manifest.outputs.insert(f.path.clone(), bytes);
@@ -118,18 +124,49 @@ pub fn bundle(config: &Config) -> (AssetManifest, Diagnostics) {
             "stylesheet name must use letters, digits, `-`, `_` and `.`",
         ));
     }
-    let entries = entries.into_iter().filter(|name| is_safe_output_path(name));
     let provider = StaticCss {
         root: dir.clone(),
         sources: css_sources,
     };
-    for name in entries {
-        let extra = if name == BASE_STYLESHEET {
-            highlight::THEME_CSS
-        } else {
-            ""
-        };
-        match bundle_css(&provider, &name, extra) {
+    // lightningcss parses nested blocks and imports recursively: a stylesheet nested past the
+    // limit would overflow the stack, so it is refused before anything is parsed (and nothing
+    // is bundled, which would only add errors about it).
+    let too_deep = css_nesting_problems(&provider);
+    let refused = !too_deep.is_empty();
+    problems.extend(too_deep);
+    let entries = entries.into_iter().filter(|name| is_safe_output_path(name) && !refused);
+    let bundled = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("stylesheets".into())
+            .stack_size(CSS_STACK_BYTES)
+            .spawn_scoped(scope, || {
+                entries
+                    .map(|name| {
+                        let extra = if name == BASE_STYLESHEET {
+                            highlight::THEME_CSS
+                        } else {
+                            ""
+                        };
+                        let css = bundle_css(&provider, &name, extra);
+                        (name, css)
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .map(|thread| thread.join())
+    });
+    let bundled = match bundled {
+        Ok(Ok(list)) => list,
+        _ => {
+            problems.push(Diagnostic::error(
+                "E072",
+                Location::file("static/css"),
+                "the stylesheets could not be bundled",
+            ));
+            Vec::new()
+        }
+    };
+    for (name, css) in bundled {
+        match css {
             Ok(css) => {
                 let f = fingerprint(&name, css.as_bytes());
                 manifest.outputs.insert(f.path.clone(), css.into_bytes());
@@ -215,6 +252,28 @@ fn compact_script(bytes: Vec<u8>) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// The ids a script looks up by a literal name and the `window` globals it uses. Methods the
+/// browser provides (`window.print(`) are left out: an element never shadows those.
+fn script_names(script: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (at, found) in script.match_indices("getElementById(\"") {
+        let rest = &script[at + found.len()..];
+        if let Some(end) = rest.find('"') {
+            names.push(rest[..end].to_string());
+        }
+    }
+    for (at, found) in script.match_indices("window.") {
+        let name: String = script[at + found.len()..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '$')
+            .collect();
+        if !name.is_empty() && !script.contains(&format!("window.{name}(")) && !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
 /// True for a file directly under `static/css/` that is bundled on its own: `name.css` not
 /// starting with `_` (those, and files in subfolders, are partials for `@import`).
 fn is_stylesheet_entry(name: &str) -> bool {
@@ -232,6 +291,176 @@ pub fn is_safe_output_path(path: &str) -> bool {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         })
+}
+
+/// Blocks, brackets and parentheses nested deeper than this in a stylesheet are refused. Real
+/// stylesheets nest a handful of levels; lightningcss, which parses them recursively, handles
+/// many times this on the stack it gets (see [`CSS_STACK_BYTES`]).
+pub const MAX_CSS_NESTING: usize = 32;
+
+/// The stack the stylesheets are parsed on: far more than the nesting limit needs.
+const CSS_STACK_BYTES: usize = 16 * 1024 * 1024;
+
+/// How one stylesheet nests: its deepest `{`, `(` or `[` nesting and where it first goes past
+/// [`MAX_CSS_NESTING`] (line, column), and its `@import`s with where each is.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct CssShape {
+    depth: usize,
+    too_deep_at: (usize, usize),
+    imports: Vec<(String, (usize, usize))>,
+}
+
+const IMPORT_HELP: &str = "this `@import` chain nests too deep; import the files side by side";
+
+/// A small tokenizer: comments and strings hold no nesting, a backslash escapes the next
+/// character; `@import` is read at the top level.
+fn css_shape(css: &str) -> CssShape {
+    let mut shape = CssShape::default();
+    let mut depth = 0usize;
+    let (mut line, mut col) = (1, 0);
+    let mut quote: Option<char> = None;
+    let mut comment = false;
+    let mut iter = css.char_indices().peekable();
+    while let Some((at, c)) = iter.next() {
+        if c == '\n' {
+            line += 1;
+            col = 0;
+        } else {
+            col += 1;
+        }
+        let next = iter.peek().map(|(_, n)| *n);
+        if comment {
+            if c == '*' && next == Some('/') {
+                iter.next();
+                col += 1;
+                comment = false;
+            }
+            continue;
+        }
+        match (quote, c) {
+            (_, '\\') => {
+                if iter.next().is_some_and(|(_, n)| n == '\n') {
+                    line += 1;
+                    col = 0;
+                } else {
+                    col += 1;
+                }
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '/') if next == Some('*') => {
+                iter.next();
+                col += 1;
+                comment = true;
+            }
+            (None, '{' | '(' | '[') => {
+                depth += 1;
+                if depth == MAX_CSS_NESTING + 1 && shape.depth <= MAX_CSS_NESTING {
+                    shape.too_deep_at = (line, col);
+                }
+                shape.depth = shape.depth.max(depth);
+            }
+            (None, '}' | ')' | ']') => depth = depth.saturating_sub(1),
+            (None, '@') if depth == 0 && css[at..].starts_with("@import") => {
+                if let Some(specifier) = import_specifier(&css[at + "@import".len()..]) {
+                    shape.imports.push((specifier.to_string(), (line, col)));
+                }
+            }
+            _ => {}
+        }
+    }
+    shape
+}
+
+/// The file an `@import` names: `"x.css"`, `'x.css'`, `url(x.css)` or `url("x.css")`.
+fn import_specifier(rest: &str) -> Option<&str> {
+    let rest = rest.trim_start();
+    let rest = rest.strip_prefix("url(").map_or(rest, str::trim_start);
+    let quote = rest.chars().next()?;
+    if quote == '"' || quote == '\'' {
+        let body = &rest[1..];
+        return body.find(quote).map(|end| &body[..end]);
+    }
+    rest.find(')').map(|end| rest[..end].trim())
+}
+
+/// E073 for every place where stylesheets, with the files they import, nest deeper than
+/// [`MAX_CSS_NESTING`]: an imported file counts one level more than where it is imported
+/// (the bundler wraps it in its `@media` or `@layer`). Reported once, where the limit is
+/// crossed.
+fn css_nesting_problems(provider: &StaticCss) -> Vec<Diagnostic> {
+    let shapes: BTreeMap<&PathBuf, CssShape> = provider
+        .sources
+        .iter()
+        .map(|(path, text)| (path, css_shape(text)))
+        .collect();
+    // Each file's depth with what it imports, found by relaxing the imports until nothing
+    // changes; past the limit, depths stop growing (a cycle ends there too).
+    let cap = MAX_CSS_NESTING + 1;
+    let edges: Vec<(&PathBuf, PathBuf, (usize, usize))> = shapes
+        .iter()
+        .flat_map(|(path, shape)| {
+            shape
+                .imports
+                .iter()
+                .filter_map(move |(specifier, at)| match provider.resolve(specifier, path) {
+                    Ok(ResolveResult::File(file)) => Some((*path, file, *at)),
+                    _ => None,
+                })
+        })
+        .collect();
+    let mut depth: BTreeMap<&Path, usize> = shapes
+        .iter()
+        .map(|(path, shape)| (path.as_path(), shape.depth.min(cap)))
+        .collect();
+    for _ in 0..=cap {
+        let mut changed = false;
+        for (from, to, _) in &edges {
+            let below = depth.get(to.as_path()).copied().unwrap_or(0);
+            let total = (below + 1).min(cap);
+            if depth.get(from.as_path()).is_some_and(|d| *d < total) {
+                depth.insert(from.as_path(), total);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut problems = Vec::new();
+    for (path, shape) in &shapes {
+        let located =
+            |(line, col): (usize, usize)| Location::at(format!("static/{}", relative(&provider.root, path)), line, col);
+        let too_deep = |at| {
+            Diagnostic::error(
+                "E073",
+                located(at),
+                format!("CSS nested more than {MAX_CSS_NESTING} levels deep"),
+            )
+        };
+        if shape.depth > MAX_CSS_NESTING {
+            problems
+                .push(too_deep(shape.too_deep_at).with_help("flatten the rules, `@media` blocks or `:is(` selectors"));
+            continue;
+        }
+        // Where an import chain crosses the limit.
+        for (_, to, at) in edges.iter().filter(|(from, _, _)| from == path) {
+            if depth.get(to.as_path()) == Some(&MAX_CSS_NESTING) {
+                problems.push(too_deep(*at).with_help(IMPORT_HELP));
+            }
+        }
+    }
+    // A chain that never crosses it but goes past it runs in a circle.
+    if problems.is_empty()
+        && let Some((from, _, at)) = edges.iter().find(|(_, to, _)| depth.get(to.as_path()) == Some(&cap))
+    {
+        let location = Location::at(format!("static/{}", relative(&provider.root, from)), at.0, at.1);
+        problems.push(
+            Diagnostic::error("E073", location, "stylesheets import each other in a circle").with_help(IMPORT_HELP),
+        );
+    }
+    problems
 }
 
 /// Serves stylesheets from memory, and only those under `static/`.
@@ -353,6 +582,58 @@ mod tests {
             assert_eq!(compact(whole), whole);
         }
         assert_eq!(compact_script(vec![0xff, b' ', b'a']), vec![0xff, b' ', b'a']);
+    }
+
+    #[test]
+    fn deep_css_is_found_before_it_is_parsed() {
+        let deep = |open: &str, close: &str, n: usize| format!("{}{}", open.repeat(n), close.repeat(n));
+        let shape = css_shape(&deep("a{", "}", 800));
+        assert_eq!((shape.depth, shape.too_deep_at), (800, (1, 2 * MAX_CSS_NESTING + 2)));
+        assert_eq!(css_shape(&deep("@media screen{", "}", 100)).depth, 100);
+        let shape = css_shape(&format!("a{{}}\n{}", deep(":is(", ")", 40)));
+        assert_eq!((shape.depth, shape.too_deep_at), (40, (2, 4 * MAX_CSS_NESTING + 4)));
+        // Brackets in strings, comments and escapes nest nothing; closing brackets close.
+        let fine = format!(
+            "a::before{{content:\"{}\"}}/* {} */ b\\{{ {{}}\n{}",
+            "{".repeat(100),
+            "(".repeat(100),
+            "a{b{}}".repeat(100)
+        );
+        assert_eq!(css_shape(&fine).depth, 2);
+        let imports = css_shape("@import \"a.css\" screen;\n@import url(b.css);\n@import url('c.css');\na{}");
+        let names: Vec<&str> = imports.imports.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(names, ["a.css", "b.css", "c.css"]);
+    }
+
+    #[test]
+    fn import_chains_count_toward_the_nesting_limit() {
+        let root = PathBuf::from("/s");
+        let chain = |n: usize| -> StaticCss {
+            let mut sources = BTreeMap::new();
+            for i in 0..n {
+                sources.insert(
+                    root.join(format!("css/_{i}.css")),
+                    format!("@import \"_{}.css\" screen;\n", i + 1),
+                );
+            }
+            sources.insert(root.join(format!("css/_{n}.css")), "a{color:red}".to_string());
+            StaticCss {
+                root: root.clone(),
+                sources,
+            }
+        };
+        assert!(css_nesting_problems(&chain(MAX_CSS_NESTING - 1)).is_empty());
+        let problems = css_nesting_problems(&chain(300));
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].code, "E073");
+    }
+
+    #[test]
+    fn scripts_name_the_ids_and_globals_they_use() {
+        let names = script_names(
+            "var d = document.getElementById(\"questionnaire-rules\");\nwindow.riskguideSearch = [];\nwindow.print();",
+        );
+        assert_eq!(names, ["questionnaire-rules", "riskguideSearch"]);
     }
 
     #[test]

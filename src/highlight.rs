@@ -14,7 +14,26 @@ use syntect::parsing::{ParseState, Scope, ScopeStack, ScopeStackOp, SyntaxRefere
 use syntect::util::LinesWithEndings;
 
 /// Code longer than this is shown plain: highlighting it would cost more than it helps.
-const MAX_HIGHLIGHT_BYTES: usize = 64 * 1024;
+pub const MAX_HIGHLIGHT_BYTES: usize = 64 * 1024;
+
+/// Code with a line longer than this is shown plain. syntect tries its patterns at every
+/// position of a line and some look ahead to the line's end, so a line's cost can grow with
+/// the square of its length: one 63 KB line of JavaScript took minutes. At this length the
+/// worst line found costs about a millisecond; real code lines are far shorter.
+pub const MAX_HIGHLIGHT_LINE: usize = 512;
+
+/// Why a block of code is shown plain although its language may be known, if it is.
+pub fn over_budget(code: &str) -> Option<String> {
+    if code.len() > MAX_HIGHLIGHT_BYTES {
+        return Some(format!(
+            "code block of {} bytes is over the {MAX_HIGHLIGHT_BYTES}-byte highlighting limit",
+            code.len()
+        ));
+    }
+    let longest = code.lines().map(str::len).max().unwrap_or(0);
+    (longest > MAX_HIGHLIGHT_LINE)
+        .then(|| format!("code line of {longest} bytes is over the {MAX_HIGHLIGHT_LINE}-byte highlighting limit"))
+}
 
 /// How many recent blocks each thread remembers, so a block rendered twice in a row (a page,
 /// then the same page on the printable guide) is highlighted once.
@@ -97,7 +116,7 @@ impl Highlighter {
     /// `k` keyword, `f` function or name, `v` variable): a few bytes per token instead of
     /// syntect's full scope list, which keeps code-heavy pages small.
     pub fn highlight(&self, lang: &str, code: &str) -> Option<String> {
-        if is_plain(lang) || code.len() > MAX_HIGHLIGHT_BYTES {
+        if is_plain(lang) || over_budget(code).is_some() {
             return None;
         }
         let recent = RECENT.with(|r| {
@@ -197,7 +216,7 @@ fn parse_line(
 }
 
 fn highlight_with(syntaxes: &SyntaxSet, highlighter: usize, lang: &str, code: &str) -> Option<String> {
-    if is_plain(lang) || code.len() > MAX_HIGHLIGHT_BYTES {
+    if is_plain(lang) || over_budget(code).is_some() {
         return None;
     }
     let syntax = syntaxes.find_syntax_by_token(canonical(lang))?;
@@ -291,7 +310,8 @@ fn escape_into(out: &mut String, text: &str) {
     out.push_str(&text[last..]);
 }
 
-fn is_plain(lang: &str) -> bool {
+/// True for the languages shown as plain text on purpose.
+pub fn is_plain(lang: &str) -> bool {
     matches!(lang, "" | "text" | "txt" | "plain" | "console-output")
 }
 
@@ -355,6 +375,27 @@ mod tests {
         );
         assert!(a.contains("<span class=\"s\">set -euo pipefail\n"), "{a}");
         assert!(b.contains("\"\nset -euo pipefail\n\"\n</span>"), "{b}");
+    }
+
+    #[test]
+    fn long_lines_and_big_blocks_stay_plain_and_quick() {
+        let h = Highlighter::new();
+        let started = std::time::Instant::now();
+        for unit in ["<a>", "a(", "a,"] {
+            let line = unit.repeat(63_000 / unit.len());
+            assert!(over_budget(&line).is_some());
+            assert!(h.highlight("js", &line).is_none());
+            // Just under the line limit, the worst unit found still highlights.
+            let short = format!("{}\n", unit.repeat(MAX_HIGHLIGHT_LINE / unit.len()));
+            assert!(over_budget(&short).is_none());
+            assert!(h.highlight("js", &short).is_some());
+        }
+        assert!(over_budget(&"a\n".repeat(MAX_HIGHLIGHT_BYTES)).is_some());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]

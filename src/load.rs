@@ -369,12 +369,23 @@ pub fn parse_page(source: &SourceFile) -> Result<RawPage, Diagnostic> {
 
 /// Decodes a TOML document that starts at byte `offset` of the file.
 fn parse_toml<T: for<'de> Deserialize<'de>>(source: &SourceFile, offset: usize, text: &str) -> Result<T, Diagnostic> {
-    if let Some(at) = too_deep(text, MAX_TOML_DEPTH) {
-        return Err(Diagnostic::error(
-            "E022",
-            Location::of_offset(&source.path, &source.text, offset + at),
-            format!("TOML nested more than {MAX_TOML_DEPTH} levels deep"),
-        ));
+    match too_deep(text, MAX_TOML_DEPTH) {
+        Some(TomlRefusal::TooDeep(at)) => {
+            return Err(Diagnostic::error(
+                "E022",
+                Location::of_offset(&source.path, &source.text, offset + at),
+                format!("TOML nested more than {MAX_TOML_DEPTH} levels deep"),
+            ));
+        }
+        Some(TomlRefusal::TooBig(at)) => {
+            return Err(Diagnostic::error(
+                "E023",
+                Location::of_offset(&source.path, &source.text, offset + at),
+                format!("TOML with more than {MAX_TOML_VALUES} keys and values"),
+            )
+            .with_help("split it into several tables or checklists"));
+        }
+        None => {}
     }
     toml::from_str(text).map_err(|e| {
         let at = offset + e.span().map_or(0, |s| s.start);
@@ -390,10 +401,25 @@ fn parse_toml<T: for<'de> Deserialize<'de>>(source: &SourceFile, offset: usize, 
     })
 }
 
-/// The byte offset where brackets or braces first nest deeper than `limit`, skipping strings and comments.
-fn too_deep(text: &str, limit: usize) -> Option<usize> {
+/// A TOML file with more keys, values and tables than this (counted as `=`, `,`, `[` and `{`
+/// outside strings and comments) is refused before it is decoded: decoding holds about sixty
+/// bytes per byte of such a file, so a 3.5 MB checklist of tiny items needed over 512 MiB. The
+/// shipped guide's largest file, the questionnaire, counts about 1,200.
+pub const MAX_TOML_VALUES: usize = 20_000;
+
+/// Why a TOML text is refused before it is decoded, and at which byte.
+#[derive(Debug, PartialEq, Eq)]
+enum TomlRefusal {
+    TooDeep(usize),
+    TooBig(usize),
+}
+
+/// The byte offset where brackets or braces first nest deeper than `limit`, or where the text
+/// holds more than [`MAX_TOML_VALUES`] values, skipping strings and comments.
+fn too_deep(text: &str, limit: usize) -> Option<TomlRefusal> {
     let bytes = text.as_bytes();
     let mut depth = 0usize;
+    let mut values = 0usize;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
@@ -423,12 +449,17 @@ fn too_deep(text: &str, limit: usize) -> Option<usize> {
             }
             b'[' | b'{' => {
                 depth += 1;
+                values += 1;
                 if depth > limit {
-                    return Some(i);
+                    return Some(TomlRefusal::TooDeep(i));
                 }
             }
             b']' | b'}' => depth = depth.saturating_sub(1),
+            b'=' | b',' => values += 1,
             _ => {}
+        }
+        if values > MAX_TOML_VALUES {
+            return Some(TomlRefusal::TooBig(i));
         }
         i += 1;
     }
@@ -469,5 +500,10 @@ mod tests {
         let deep = format!("a = {}{}", "[".repeat(10_000), "]".repeat(10_000));
         assert!(too_deep(&deep, MAX_TOML_DEPTH).is_some());
         assert!(too_deep("a = \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"", 4).is_none());
+        // Four per item: the two `[` of its header and its two `=`; nothing in strings or comments.
+        let items = "[[group.item]]\nid=\"i\"\ntext=\"a, b = c\" # x = y, z\n".repeat(MAX_TOML_VALUES / 4 + 1);
+        assert!(matches!(too_deep(&items, MAX_TOML_DEPTH), Some(TomlRefusal::TooBig(_))));
+        let fewer = "[[group.item]]\nid=\"i\"\ntext=\"a, b = c\" # x = y, z\n".repeat(MAX_TOML_VALUES / 4 - 1);
+        assert!(too_deep(&fewer, MAX_TOML_DEPTH).is_none());
     }
 }

@@ -8,7 +8,7 @@
 //! no templates.
 
 use crate::diagnostics::{Diagnostic, Diagnostics, LineIndex, Location};
-use crate::highlight::Highlighter;
+use crate::highlight::{self, Highlighter};
 use crate::model::{Cell, ColumnKind, LinkError, LinkResolver, Resolved, Route, Table, Text};
 use pulldown_cmark::{
     Alignment, BlockQuoteKind, CodeBlockKind, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd,
@@ -19,8 +19,24 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::ops::Range;
 
-/// Markdown nested deeper than this (quotes, lists) is refused: it is never a real guide.
+/// Markdown nested deeper than this (quotes, lists, footnotes) is refused: it is never a real
+/// guide.
 pub const MAX_NESTING: usize = 64;
+
+/// A document with more non-blank lines and markup characters than this is refused before it
+/// is parsed: pulldown-cmark holds a node for each block, table cell and inline element, so
+/// this bounds its memory (a few tens of MiB) whatever a 4 MiB page packs in. The whole
+/// shipped guide counts about a tenth of it per page at most.
+pub const MAX_ELEMENTS: usize = 200_000;
+
+/// Headings a page may have (lines that may be one: `#…`, or a `===` or `---` underline). Each
+/// is written several times over: a page of 50,000 headings in 3.8 MB wrote 51 MB and went
+/// past 512 MiB.
+pub const MAX_HEADINGS: usize = 20_000;
+
+/// Code a page may have highlighted; later blocks are plain text. With the limits per block
+/// (see [`highlight::over_budget`]) this keeps the worst page to about a second.
+pub const MAX_HIGHLIGHTED_PER_PAGE: usize = 256 * 1024;
 
 /// The one place the Markdown dialect is chosen.
 pub fn options() -> Options {
@@ -61,6 +77,9 @@ pub struct Context<'a> {
     pub resolver: &'a LinkResolver<'a>,
     pub highlighter: &'a Highlighter,
     pub embed: &'a EmbedFn<'a>,
+    /// Ids the templates and scripts use (`main`, `questionnaire-rules`…): no heading takes
+    /// one, so content cannot stand in for the element a script looks up.
+    pub reserved_ids: &'a BTreeSet<String>,
 }
 
 /// A Markdown document to render: its text and where it sits in its file.
@@ -93,7 +112,7 @@ pub struct Rendered {
 /// code), leaving out embeds: what [`Highlighter::warm_up`] needs to compile those grammars
 /// before the pages are rendered.
 pub fn code_samples(markdown: &str, samples: &mut BTreeMap<String, String>) {
-    if nesting_too_deep(markdown).is_some() {
+    if refuse(markdown).is_some() {
         return;
     }
     let mut lang: Option<String> = None;
@@ -118,33 +137,40 @@ pub fn code_samples(markdown: &str, samples: &mut BTreeMap<String, String>) {
     }
 }
 
-/// The headings of a document with the ids `render` will give them.
-pub fn outline(markdown: &str) -> Vec<Heading> {
-    if nesting_too_deep(markdown).is_some() {
+/// The headings of a document with the ids `render` will give them, seeing one top-level
+/// block at a time as `render` does.
+pub fn outline(markdown: &str, reserved: &BTreeSet<String>) -> Vec<Heading> {
+    if refuse(markdown).is_some() {
         return Vec::new();
     }
-    let events: Vec<(Event, Range<usize>)> = Parser::new_ext(markdown, options()).into_offset_iter().collect();
-    let mut used = Ids::default();
+    let mut parser = Parser::new_ext(markdown, options()).into_offset_iter();
+    let mut used = Ids::reserving(reserved);
     let mut headings = Vec::new();
-    let mut i = 0;
-    while i < events.len() {
-        if let Event::Start(Tag::Heading { level, id, .. }) = &events[i].0 {
-            let end = find_end(&events, i);
-            let text = plain_text(&events[i + 1..end]);
-            let id = unique_id(
-                id.as_deref()
-                    .filter(|id| is_safe_anchor(id))
-                    .map_or_else(|| slug(&text), str::to_string),
-                &mut used,
-            );
-            headings.push(Heading {
-                level: level_number(*level),
-                id,
-                text,
-            });
-            i = end;
+    let mut depth = 0;
+    while let Some(events) = next_block(&mut parser) {
+        if too_deep(&events, &mut depth).is_some() {
+            return Vec::new();
         }
-        i += 1;
+        let mut i = 0;
+        while i < events.len() {
+            if let Event::Start(Tag::Heading { level, id, .. }) = &events[i].0 {
+                let end = find_end(&events, i);
+                let text = plain_text(&events[i + 1..end]);
+                let id = unique_id(
+                    id.as_deref()
+                        .filter(|id| is_safe_anchor(id) && !reserved.contains(*id))
+                        .map_or_else(|| slug(&text), str::to_string),
+                    &mut used,
+                );
+                headings.push(Heading {
+                    level: level_number(*level),
+                    id,
+                    text,
+                });
+                i = end;
+            }
+            i += 1;
+        }
     }
     headings
 }
@@ -152,15 +178,8 @@ pub fn outline(markdown: &str) -> Vec<Heading> {
 /// Renders a whole page body.
 pub fn render(source: &Source, from: &Route, ctx: &Context) -> Rendered {
     let mut out = Rendered::default();
-    if let Some(at) = nesting_too_deep(source.markdown) {
-        out.diagnostics.push(
-            Diagnostic::error(
-                "E052",
-                source.locate(&(at..at)),
-                format!("Markdown nested more than {MAX_NESTING} levels deep"),
-            )
-            .with_help("flatten the quotes or lists"),
-        );
+    if let Some(refusal) = refuse(source.markdown) {
+        out.diagnostics.push(refusal.diagnostic(source));
         return out;
     }
     let mut parser = Parser::new_ext(source.markdown, options()).into_offset_iter();
@@ -169,7 +188,11 @@ pub fn render(source: &Source, from: &Route, ctx: &Context) -> Rendered {
         from,
         ctx,
         out: &mut out,
-        used_ids: Ids::default(),
+        used_ids: Ids::reserving(ctx.reserved_ids),
+        footnotes: BTreeMap::new(),
+        footnote_ids: Ids::default(),
+        defined_footnotes: BTreeSet::new(),
+        highlighted: 0,
         lines: OnceCell::new(),
         search_text: String::new(),
         search_anchor: String::new(),
@@ -184,39 +207,93 @@ pub fn render(source: &Source, from: &Route, ctx: &Context) -> Rendered {
     // stays at the size of the largest block, not of the whole page's events.
     let mut html = String::with_capacity(source.markdown.len() * 3 / 2);
     let mut pending = Vec::new().into_iter();
+    let mut nested_at = None;
+    let mut depth = 0;
     let events = std::iter::from_fn(|| {
         loop {
             if let Some(event) = pending.next() {
                 return Some(event);
             }
             let block = next_block(&mut parser)?;
+            // The text scan cannot see nesting built by indentation alone; the events can.
+            if let Some(at) = too_deep(&block, &mut depth) {
+                nested_at = Some(at);
+                return None;
+            }
             pending = adapter.process(&block, true).into_iter();
         }
     });
     pulldown_cmark::html::push_html(&mut html, events);
     adapter.flush_search();
+    if let Some(at) = nested_at {
+        out.diagnostics.push(Refusal::Nesting(at).diagnostic(source));
+    }
     out.html = html;
     out
 }
 
-/// The events of the next top-level block (a paragraph, a list, a table, a heading…).
+/// A block longer than this many events is handed on in parts (see [`next_block`]).
+const BLOCK_EVENTS: usize = 4096;
+
+/// The events of the next top-level block (a paragraph, a list, a table, a heading…). A long
+/// block (a list of a hundred thousand items) comes in parts of about [`BLOCK_EVENTS`] events,
+/// each cut where no heading, link, image or code block is open, since the adapters rewrite
+/// those whole: memory stays at a part's size, not at the largest block's.
 fn next_block<'e>(
     parser: &mut impl Iterator<Item = (Event<'e>, Range<usize>)>,
 ) -> Option<Vec<(Event<'e>, Range<usize>)>> {
     let mut block = Vec::new();
     let mut depth = 0usize;
+    let mut whole = 0usize;
     for (event, range) in parser.by_ref() {
-        match event {
-            Event::Start(_) => depth += 1,
-            Event::End(_) => depth = depth.saturating_sub(1),
+        let rewritten_whole = |tag: &Tag| {
+            matches!(
+                tag,
+                Tag::Heading { .. } | Tag::Link { .. } | Tag::Image { .. } | Tag::CodeBlock(_)
+            )
+        };
+        match &event {
+            Event::Start(tag) => {
+                depth += 1;
+                whole += usize::from(rewritten_whole(tag));
+            }
+            Event::End(end) => {
+                depth = depth.saturating_sub(1);
+                if matches!(
+                    end,
+                    TagEnd::Heading(_) | TagEnd::Link | TagEnd::Image | TagEnd::CodeBlock
+                ) {
+                    whole = whole.saturating_sub(1);
+                }
+            }
             _ => {}
         }
         block.push((event, range));
-        if depth == 0 {
+        if depth == 0 || (whole == 0 && block.len() >= BLOCK_EVENTS) {
             return Some(block);
         }
     }
     (!block.is_empty()).then_some(block)
+}
+
+/// Where quotes, lists and footnote definitions nest deeper than [`MAX_NESTING`], given the
+/// events of a block (or a part of one) and how deep they were nested before it.
+fn too_deep(events: &[(Event, Range<usize>)], depth: &mut usize) -> Option<usize> {
+    for (event, range) in events {
+        match event {
+            Event::Start(Tag::BlockQuote(_) | Tag::List(_) | Tag::FootnoteDefinition(_)) => {
+                *depth += 1;
+                if *depth > MAX_NESTING {
+                    return Some(range.start);
+                }
+            }
+            Event::End(TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::FootnoteDefinition) => {
+                *depth = depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Renders a short Markdown field (a table cell, an item text) without its surrounding paragraph.
@@ -255,6 +332,13 @@ struct Adapter<'a, 'b> {
     ctx: &'b Context<'a>,
     out: &'b mut Rendered,
     used_ids: Ids,
+    /// Footnote labels (lowercased) → their ids, which live apart from heading ids (`fn:…`).
+    footnotes: BTreeMap<String, String>,
+    footnote_ids: Ids,
+    /// Ids of the footnote definitions written so far.
+    defined_footnotes: BTreeSet<String>,
+    /// Bytes of code highlighted so far.
+    highlighted: usize,
     /// Built on the first located problem: a page with thousands of them stays linear.
     lines: OnceCell<LineIndex>,
     search_text: String,
@@ -324,16 +408,25 @@ impl<'b> Adapter<'_, 'b> {
                     let end = find_end(events, i);
                     let text = plain_text(&events[i + 1..end]);
                     let explicit = id.as_deref().filter(|id| {
-                        let ok = is_safe_anchor(id);
-                        if !ok {
+                        if !is_safe_anchor(id) {
                             self.error(
                                 "E051",
                                 range,
                                 format!("heading id `{}` is not allowed", id.escape_debug()),
                                 Some("ids use letters, digits, `-` and `_`"),
                             );
+                            false
+                        } else if self.ctx.reserved_ids.contains(*id) {
+                            self.error(
+                                "E051",
+                                range,
+                                format!("heading id `{id}` is used by the site's templates or scripts"),
+                                Some("choose another id; a page may hold each id once"),
+                            );
+                            false
+                        } else {
+                            true
                         }
-                        ok
                     });
                     let anchor = unique_id(explicit.map_or_else(|| slug(&text), str::to_string), &mut self.used_ids);
                     for (key, _) in attrs {
@@ -512,6 +605,19 @@ impl<'b> Adapter<'_, 'b> {
                         out.push(Event::Text(raw.clone()));
                     }
                 }
+                // Footnote labels are any text: their ids get a namespace of their own, so a
+                // footnote named `main` cannot take the id of the page's main element.
+                Event::FootnoteReference(label) => {
+                    out.push(Event::FootnoteReference(self.footnote_id(label).into()));
+                }
+                Event::Start(Tag::FootnoteDefinition(label)) => {
+                    let mut id = self.footnote_id(label);
+                    // A label defined twice: the second definition gets an id of its own.
+                    if !self.defined_footnotes.insert(id.clone()) {
+                        id = unique_id(id, &mut self.footnote_ids);
+                    }
+                    out.push(Event::Start(Tag::FootnoteDefinition(id.into())));
+                }
                 Event::TaskListMarker(done) => {
                     let (class, label) = if *done {
                         ("task task-done", "Done")
@@ -534,6 +640,17 @@ impl<'b> Adapter<'_, 'b> {
             i += 1;
         }
         out
+    }
+
+    /// The id of a footnote: `fn:` and its label's slug, numbered when two labels share one.
+    fn footnote_id(&mut self, label: &str) -> String {
+        let key = label.to_lowercase();
+        if let Some(id) = self.footnotes.get(&key) {
+            return id.clone();
+        }
+        let id = unique_id(format!("fn:{}", slug(label)), &mut self.footnote_ids);
+        self.footnotes.insert(key, id.clone());
+        id
     }
 
     fn link_error(&mut self, range: &Range<usize>, error: &LinkError) {
@@ -587,18 +704,42 @@ impl<'b> Adapter<'_, 'b> {
                 }
             };
         }
-        if !self.ctx.highlighter.knows(lang) {
+        let known = self.ctx.highlighter.knows(lang);
+        if !known {
             self.warn(
                 "W022",
                 range,
                 format!("unknown code language `{}`; shown as plain text", lang.escape_debug()),
             );
         }
-        let body = self
-            .ctx
-            .highlighter
-            .highlight(lang, code)
-            .unwrap_or_else(|| escape_text(code));
+        // Highlighting has a budget per block and per page; past it, code is plain text.
+        let coloured = known && !highlight::is_plain(lang);
+        let mut budget = highlight::over_budget(code).map(|reason| format!("{reason}; shown as plain text"));
+        let mut past_page_budget = false;
+        if budget.is_none() && coloured {
+            let before = self.highlighted;
+            self.highlighted = before.saturating_add(code.len());
+            if self.highlighted > MAX_HIGHLIGHTED_PER_PAGE {
+                past_page_budget = true;
+                // Said once, at the block that crosses it.
+                if before <= MAX_HIGHLIGHTED_PER_PAGE {
+                    budget = Some(format!(
+                        "the page has more than {MAX_HIGHLIGHTED_PER_PAGE} bytes of code to highlight; \
+                         this block and the later ones are shown as plain text"
+                    ));
+                }
+            }
+        }
+        let body = match budget {
+            Some(reason) if coloured => {
+                self.warn("W023", range, reason);
+                None
+            }
+            None if past_page_budget => None,
+            Some(_) => None,
+            None => self.ctx.highlighter.highlight(lang, code),
+        }
+        .unwrap_or_else(|| escape_text(code));
         let label = if lang.is_empty() {
             String::new()
         } else {
@@ -677,6 +818,16 @@ struct Ids {
     next: BTreeMap<String, usize>,
 }
 
+impl Ids {
+    /// No id of `reserved` will be given out: a heading whose text slugs to one gets `-1`.
+    fn reserving(reserved: &BTreeSet<String>) -> Self {
+        Ids {
+            used: reserved.clone(),
+            next: BTreeMap::new(),
+        }
+    }
+}
+
 fn unique_id(base: String, ids: &mut Ids) -> String {
     let Ids { used, next } = ids;
     if used.insert(base.clone()) {
@@ -697,43 +848,158 @@ pub fn is_safe_anchor(s: &str) -> bool {
     !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
-/// Where Markdown nests blocks deeper than [`MAX_NESTING`], if it does.
-fn nesting_too_deep(markdown: &str) -> Option<usize> {
+/// Why a document is refused before it is parsed, and where.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    /// Quotes, lists or footnote definitions nested deeper than [`MAX_NESTING`].
+    Nesting(usize),
+    /// More than [`MAX_ELEMENTS`] lines and markup characters.
+    Elements(usize),
+    /// More than [`MAX_HEADINGS`] headings.
+    Headings(usize),
+}
+
+impl Refusal {
+    fn diagnostic(self, source: &Source) -> Diagnostic {
+        match self {
+            Refusal::Nesting(at) => Diagnostic::error(
+                "E052",
+                source.locate(&(at..at)),
+                format!("Markdown nested more than {MAX_NESTING} levels deep"),
+            )
+            .with_help("flatten the quotes, lists or footnotes"),
+            Refusal::Elements(at) => Diagnostic::error(
+                "E054",
+                source.locate(&(at..at)),
+                format!("Markdown with more than {MAX_ELEMENTS} lines and markup characters"),
+            )
+            .with_help("split the page; a table or list this large belongs in several pages"),
+            Refusal::Headings(at) => Diagnostic::error(
+                "E054",
+                source.locate(&(at..at)),
+                format!("Markdown with more than {MAX_HEADINGS} headings"),
+            )
+            .with_help("split the page into several pages"),
+        }
+    }
+}
+
+/// A cheap pass over the text, before pulldown-cmark builds its tree (which holds every block
+/// of a document at once): refuses nesting deeper than [`MAX_NESTING`] and documents past
+/// [`MAX_ELEMENTS`], so memory stays proportional to a small budget, not to what a hostile
+/// page can pack into 4 MiB. It counts what nests, not characters: a `-` opens a list only
+/// when a space or the line's end follows, a line of dashes is a rule, and indentation alone
+/// (a code line, a YAML example) opens nothing. Nesting that indentation builds is measured on
+/// the parser's events instead (see [`Depth`]).
+fn refuse(markdown: &str) -> Option<Refusal> {
     let mut offset = 0;
+    let mut elements = 0usize;
+    let mut headings = 0usize;
+    let mut fence: Option<(char, usize, usize)> = None;
     for line in markdown.split_inclusive('\n') {
-        let mut depth = 0;
-        let mut indent = 0;
-        let mut digits = false;
-        for c in line.chars() {
-            // An ordered list marker (`1.` or `1)`) counts once.
-            if digits {
-                if c.is_ascii_digit() {
-                    continue;
-                }
-                digits = false;
-                if c == '.' || c == ')' {
-                    continue;
-                }
-                break;
-            }
-            match c {
-                '>' => depth += 1,
-                ' ' => indent += 1,
-                '\t' => indent += 4,
-                '-' | '*' | '+' => depth += 1,
-                '0'..='9' => {
-                    depth += 1;
-                    digits = true;
-                }
-                _ => break,
+        let body = line.trim();
+        if !body.is_empty() {
+            elements += 1;
+        }
+        // A heading is written several times over (its tag, its anchor's label, the table of
+        // contents, the search index, the printable guide): headings have a budget of their own.
+        let underline = !body.is_empty() && (body.bytes().all(|b| b == b'=') || body.bytes().all(|b| b == b'-'));
+        if body.starts_with('#') || underline {
+            headings += 1;
+            if headings > MAX_HEADINGS {
+                return Some(Refusal::Headings(offset));
             }
         }
-        if depth + indent / 2 > MAX_NESTING {
-            return Some(offset);
+        let (markers, after) = container_markers(line);
+        // Every marker may be a node of pulldown-cmark's tree, so it counts as an element too.
+        elements += markers + line.bytes().filter(|b| MARKUP.contains(b)).count();
+        if elements > MAX_ELEMENTS {
+            return Some(Refusal::Elements(offset));
+        }
+        // In a fenced code block, what looks like markers past the fence's own containers is
+        // code (a quoted mail, a YAML list): only the containers the fence sits in count.
+        let text = line[after..].trim_start();
+        let depth = match fence {
+            Some((ch, len, containers)) => {
+                let closing = text.trim_end();
+                if closing.len() >= len && closing.chars().all(|c| c == ch) {
+                    fence = None;
+                }
+                markers.min(containers)
+            }
+            None => {
+                fence = opens_fence(text).map(|(ch, len)| (ch, len, markers));
+                markers
+            }
+        };
+        if depth > MAX_NESTING {
+            return Some(Refusal::Nesting(offset));
         }
         offset += line.len();
     }
     None
+}
+
+/// Characters that can each start an inline element or a table cell.
+const MARKUP: &[u8] = b"*_~`[]!<&\\|";
+
+/// How many block containers (quotes, list items, footnote definitions) one line opens, and
+/// where the text after them starts.
+fn container_markers(line: &str) -> (usize, usize) {
+    let bytes = line.as_bytes();
+    let body = line.trim();
+    // A thematic break (`---`, `* * *`) looks like list markers and is none.
+    if let Some(first) = body.chars().next()
+        && matches!(first, '-' | '*' | '_')
+        && body.chars().all(|c| c == first || c == ' ' || c == '\t')
+        && body.chars().filter(|c| *c == first).count() >= 3
+    {
+        return (0, 0);
+    }
+    let ends_marker = |at: usize| bytes.get(at).is_none_or(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+    let mut depth = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b' ' | b'\t' => i += 1,
+            b'>' => {
+                depth += 1;
+                i += 1;
+            }
+            b'-' | b'*' | b'+' if ends_marker(i + 1) => {
+                depth += 1;
+                i += 1;
+            }
+            b'0'..=b'9' => {
+                let digits = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+                let after = i + digits;
+                if digits <= 9 && matches!(bytes.get(after), Some(b'.' | b')')) && ends_marker(after + 1) {
+                    depth += 1;
+                    i = after + 1;
+                } else {
+                    break;
+                }
+            }
+            // A footnote definition `[^label]:` holds blocks too.
+            b'[' if bytes.get(i + 1) == Some(&b'^') => match line[i..].find(']') {
+                Some(close) if bytes.get(i + close + 1) == Some(&b':') => {
+                    depth += 1;
+                    i += close + 2;
+                }
+                _ => break,
+            },
+            _ => break,
+        }
+    }
+    (depth, i)
+}
+
+/// The fence a line opens (its character and length) when its text, after the container
+/// markers, starts a fenced code block.
+fn opens_fence(text: &str) -> Option<(char, usize)> {
+    let first = text.chars().next().filter(|c| matches!(c, '`' | '~'))?;
+    let len = text.chars().take_while(|c| *c == first).count();
+    (len >= 3).then_some((first, len))
 }
 
 /// A page's HTML, rendered for `from`, as it reads on the page at `to` with every id (and each
@@ -952,10 +1218,14 @@ mod tests {
         let embed = |kind: EmbedKind, id: &str, _: &Route| {
             (kind == EmbedKind::Table && id == "t").then(|| "<table-here>".to_string())
         };
+        let reserved = ["main".to_string(), "questionnaire-rules".to_string()]
+            .into_iter()
+            .collect();
         f(&Context {
             resolver: &resolver,
             highlighter: &highlighter,
             embed: &embed,
+            reserved_ids: &reserved,
         })
     }
 
@@ -1029,7 +1299,39 @@ mod tests {
             r.toc.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(),
             ["bad-fits", "bad-fits-1", "why"]
         );
-        assert_eq!(outline("## Bad fits\n\n## Bad fits\n\n### Why {#why}\n"), r.toc);
+        assert_eq!(
+            outline("## Bad fits\n\n## Bad fits\n\n### Why {#why}\n", &BTreeSet::new()),
+            r.toc
+        );
+    }
+
+    #[test]
+    fn content_never_takes_an_id_of_the_templates_or_scripts() {
+        let md = "## Main\n\n## Rules {#questionnaire-rules}\n\nSee[^main] and[^Main].\n\n[^main]: A note.\n";
+        let r = page(md);
+        let errors: Vec<_> = r.diagnostics.iter().filter(|d| d.code == "E051").collect();
+        assert_eq!(errors.len(), 1, "{:?}", r.diagnostics);
+        assert_eq!(errors[0].location.line, 3);
+        assert!(r.html.contains("<h2 id=\"main-1\">"), "{}", r.html);
+        assert!(r.html.contains("<h2 id=\"rules\">"), "{}", r.html);
+        assert!(
+            !r.html.contains("id=\"main\"") && !r.html.contains("id=\"questionnaire-rules\""),
+            "{}",
+            r.html
+        );
+        assert!(
+            r.html.contains("id=\"fn:main\"") && r.html.contains("href=\"#fn:main\""),
+            "{}",
+            r.html
+        );
+        let reserved: BTreeSet<String> = ["main".to_string(), "questionnaire-rules".to_string()]
+            .into_iter()
+            .collect();
+        let ids: Vec<String> = outline(md, &reserved).into_iter().map(|h| h.id).collect();
+        assert_eq!(ids, ["main-1", "rules"]);
+        // A footnote defined twice still gives the page each id once.
+        let twice = page("x[^a] y[^A]\n\n[^a]: one\n\n[^a]: two\n\n[^A]: three\n");
+        assert_eq!(crate::render::duplicate_id(&twice.html), None, "{}", twice.html);
     }
 
     #[test]
@@ -1092,11 +1394,59 @@ mod tests {
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
         let r = page(&">".repeat(10_000));
-        assert!(r.diagnostics.has_errors());
-        for deep in ["1. ".repeat(100), "- ".repeat(100), "1) > ".repeat(50)] {
-            assert!(nesting_too_deep(&deep).is_some(), "{deep}");
+        assert!(r.diagnostics.iter().any(|d| d.code == "E052"));
+        for deep in [
+            "1. ".repeat(100),
+            format!("{}x", "- ".repeat(100)),
+            "1) > ".repeat(50),
+            format!("[^a]: {}x", "> ".repeat(100)),
+            // Past a fence's end, markers count again.
+            format!("```\ncode\n```\n{}x\n", "> ".repeat(100)),
+        ] {
+            assert!(matches!(refuse(&deep), Some(Refusal::Nesting(_))), "{deep}");
         }
-        assert!(nesting_too_deep("2024 was a year\n1. one\n   2. two\n").is_none());
+        // Nesting that indentation alone builds is measured on the parser's events.
+        let indented: String = (0..100).map(|n| format!("{}- x\n", "  ".repeat(n))).collect();
+        assert!(refuse(&indented).is_none());
+        let r = page(&indented);
+        assert!(
+            r.diagnostics.iter().any(|d| d.code == "E052" && d.location.line == 65),
+            "{:?}",
+            r.diagnostics
+        );
+        // What only looks deep: a year, a rule of dashes, a deeply indented code line.
+        for fine in [
+            "2024 was a year\n1. one\n   2. two\n".to_string(),
+            format!("Text\n\n{}\n", "-".repeat(70)),
+            format!("```yaml\n{}a: 1\n```\n", " ".repeat(140)),
+            format!("- a\n\n  ```yaml\n  {}a: 1\n  ```\n", " ".repeat(140)),
+            format!("~~~~text\n{}quoted mail\n```\n~~~\n~~~~\n", "> ".repeat(100)),
+            format!("> ```\n> {}x\n> ```\n", "- ".repeat(100)),
+        ] {
+            assert!(refuse(&fine).is_none(), "{fine}");
+            assert!(!page(&fine).diagnostics.has_errors(), "{fine}");
+        }
+    }
+
+    #[test]
+    fn pages_past_the_element_budget_are_refused_before_parsing() {
+        let list = format!("Intro\n\n{}", "- a\n".repeat(MAX_ELEMENTS + 10));
+        let r = page(&list);
+        let e: Vec<_> = r.diagnostics.iter().filter(|d| d.code == "E054").collect();
+        assert_eq!(e.len(), 1, "{:?}", r.diagnostics);
+        // One element for "Intro", two per item (its line and its marker): the item past the
+        // budget is on this line.
+        assert_eq!(e[0].location.line, MAX_ELEMENTS / 2 + 2);
+        assert!(r.html.is_empty());
+        let cells = format!("|{}\n", "a|".repeat(MAX_ELEMENTS));
+        assert!(matches!(refuse(&cells), Some(Refusal::Elements(0))));
+        let prose = "Plain words of a long page, with a [link](/a/) or two.\n\n".repeat(20_000);
+        assert!(refuse(&prose).is_none());
+        let headings = "## A heading\n\n".repeat(MAX_HEADINGS + 1);
+        assert!(matches!(refuse(&headings), Some(Refusal::Headings(_))));
+        let setext = "A heading\n---\n\n".repeat(MAX_HEADINGS + 1);
+        assert!(matches!(refuse(&setext), Some(Refusal::Headings(_))));
+        assert!(refuse(&"## A heading\n\n".repeat(MAX_HEADINGS)).is_none());
     }
 
     #[test]

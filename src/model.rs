@@ -1214,7 +1214,8 @@ fn build_questionnaire(
                 };
                 let effect = match value.get_ref() {
                     RawEffect::Delta(0) => continue,
-                    RawEffect::Delta(n) if n.abs() <= 1000 => Effect::Delta(*n),
+                    // A range, not `abs()`: the smallest i64 has no absolute value.
+                    RawEffect::Delta(n) if (-1000..=1000).contains(n) => Effect::Delta(*n),
                     RawEffect::Delta(_) => {
                         b.error(
                             "E039",

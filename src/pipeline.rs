@@ -138,7 +138,12 @@ pub fn build_into(
     };
     problems.extend(model_found);
 
-    let anchors = anchor_index(&site);
+    // Ids the templates and scripts use: no content takes them.
+    let mut reserved_ids = manifest.script_names.clone();
+    if let Some(t) = &templates {
+        reserved_ids.extend(t.ids().iter().cloned());
+    }
+    let anchors = anchor_index(&site, &reserved_ids);
     let static_files = manifest.files.clone();
     let resolver = LinkResolver {
         routes: &site.routes,
@@ -157,6 +162,7 @@ pub fn build_into(
         resolver: &resolver,
         highlighter,
         embed: &plain_embed,
+        reserved_ids: &reserved_ids,
     };
     let embed = |kind: EmbedKind, id: &str, from: &Route| -> Option<String> {
         let mut ignored = Diagnostics::new();
@@ -180,6 +186,7 @@ pub fn build_into(
         resolver: &resolver,
         highlighter,
         embed: &embed,
+        reserved_ids: &reserved_ids,
     };
 
     // Each page is rendered once, for its own address; its section of the printable guide is
@@ -315,7 +322,7 @@ pub fn build_into(
     // views of a big site never sit in memory all at once.
     let print_path = print_guide.output_path();
     let put = |path: String, result: Result<Vec<u8>, Diagnostic>| -> Option<Diagnostic> {
-        match result {
+        match result.and_then(|html| unique_ids(html, &path, None)) {
             Ok(html) => put_file(sink, path, html),
             Err(d) => Some(d),
         }
@@ -377,8 +384,12 @@ pub fn build_into(
                         ("nav_html", Prepared::html(nav_html)),
                         ("nav", Prepared::list(nav)),
                     ];
-                    let html = templates.render_with(&view, &chrome.shared(&page.route), parts, expected_len);
-                    put(page.route.output_path(), html)
+                    let path = page.route.output_path();
+                    let source = (page.source.path.as_str(), page.source.text.as_str());
+                    let html = templates
+                        .render_with(&view, &chrome.shared(&page.route), parts, expected_len)
+                        .and_then(|html| unique_ids(html, &path, Some(source)));
+                    put(path, html)
                 })
                 .collect()
         },
@@ -513,6 +524,27 @@ fn gate(problems: &Diagnostics) -> Result<(), Vec<Diagnostic>> {
     }
 }
 
+/// The page's HTML, or E091 when it would hold an id twice (content standing in for an element
+/// of the templates or scripts, or two elements of the templates). Placed in the page's
+/// source file where the id first appears there, else at the page itself.
+fn unique_ids(html: Vec<u8>, page: &str, source: Option<(&str, &str)>) -> Result<Vec<u8>, Diagnostic> {
+    let Some(id) = std::str::from_utf8(&html).ok().and_then(render::duplicate_id) else {
+        return Ok(html);
+    };
+    let location = match source {
+        Some((path, text)) => text
+            .find(id)
+            .map_or_else(|| Location::file(path), |at| Location::of_offset(path, text, at)),
+        None => Location::file(page),
+    };
+    Err(Diagnostic::error(
+        "E091",
+        location,
+        format!("`{page}` would hold the id `{}` twice", id.escape_debug()),
+    )
+    .with_help("every id of a page must be unique; rename the heading, footnote or template element"))
+}
+
 fn put_file(sink: &dyn Sink, path: String, bytes: Vec<u8>) -> Option<Diagnostic> {
     let location = Location::file(&path);
     sink.put(path, bytes)
@@ -539,11 +571,16 @@ fn code_samples(files: &[SourceFile]) -> Vec<(String, String)> {
 }
 
 /// Every anchor a link may name: page headings, checklist items, questionnaire questions.
-fn anchor_index(site: &Site) -> AnchorIndex {
+fn anchor_index(site: &Site, reserved_ids: &BTreeSet<String>) -> AnchorIndex {
     let outlines: Vec<BTreeSet<String>> = site
         .pages
         .par_iter()
-        .map(|page| markdown::outline(page.body()).into_iter().map(|h| h.id).collect())
+        .map(|page| {
+            markdown::outline(page.body(), reserved_ids)
+                .into_iter()
+                .map(|h| h.id)
+                .collect()
+        })
         .collect();
     let mut anchors = AnchorIndex::new();
     for (page, ids) in site.pages.iter().zip(outlines) {

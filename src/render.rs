@@ -11,6 +11,12 @@ use crate::view::PageView;
 use minijinja::{Environment, UndefinedBehavior, Value};
 use std::path::Path;
 
+/// The work one render of a template may do, in minijinja's fuel: about one unit per
+/// instruction and per 64 bytes of data made. Every page of the shipped guide renders with
+/// 15,000; two nested `range(100000)` loops, which would run for hours, stop within about a
+/// second, and no render can build more than about 256 MiB of strings.
+pub const TEMPLATE_FUEL: u64 = 4_000_000;
+
 /// Templates every site needs; other page kinds fall back to `page.html`.
 pub const REQUIRED: [&str; 1] = ["page.html"];
 
@@ -45,12 +51,15 @@ impl Prepared {
 
 pub struct Templates {
     env: Environment<'static>,
+    /// The fixed ids the templates write (`main`, `search-input`…), which content may not take.
+    ids: std::collections::BTreeSet<String>,
 }
 
 /// Reads every template under `dir` and compiles it.
 pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(TEMPLATE_FUEL));
     // A block tag on a line of its own leaves no blank line or indentation in the output.
     env.set_syntax(
         minijinja::syntax::SyntaxConfig::builder()
@@ -88,6 +97,7 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
         }
     });
     let mut problems = Diagnostics::new();
+    let mut ids = std::collections::BTreeSet::new();
     if !dir.is_dir() {
         problems.push(
             Diagnostic::error(
@@ -128,6 +138,7 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
             .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "template is not UTF-8".to_string()));
         match text {
             Ok(text) => {
+                ids.extend(literal_ids(&text).map(str::to_string));
                 if let Err(e) = env.add_template_owned(name.clone(), text) {
                     problems.push(template_error(&e, &name));
                 }
@@ -147,7 +158,7 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
     if problems.has_errors() {
         Err(problems)
     } else {
-        Ok(Templates { env })
+        Ok(Templates { env, ids })
     }
 }
 
@@ -158,6 +169,14 @@ fn template_error(e: &minijinja::Error, fallback: &str) -> Diagnostic {
         e.line().unwrap_or(0),
         usize::from(e.line().is_some()),
     );
+    if e.kind() == minijinja::ErrorKind::OutOfFuel {
+        return Diagnostic::error(
+            "E083",
+            location,
+            format!("template did more than {TEMPLATE_FUEL} units of work rendering one page"),
+        )
+        .with_help("a loop here runs too long or builds too much text");
+    }
     let mut message = e.to_string();
     if let Some(detail) = e.detail().filter(|d| !message.contains(d)) {
         message = format!("{message}: {detail}");
@@ -169,7 +188,89 @@ fn template_error(e: &minijinja::Error, fallback: &str) -> Diagnostic {
     )
 }
 
+/// The ids a template writes as plain text (`id="main"`), leaving out those it builds from
+/// values (`id="q-{{ q.id }}"`): a page is checked for those after it is rendered.
+pub fn literal_ids(template: &str) -> impl Iterator<Item = &str> {
+    template.match_indices("id=\"").filter_map(move |(at, _)| {
+        let before = template[..at].chars().next_back();
+        if !before.is_some_and(char::is_whitespace) {
+            return None;
+        }
+        let value = &template[at + 4..];
+        let value = &value[..value.find('"')?];
+        (!value.is_empty() && !value.contains(['{', '}', '<', '>', '&', ' '])).then_some(value)
+    })
+}
+
+/// The first id an HTML page gives twice, if any: two elements with one id let content stand
+/// in for the element a script looks up. Reads tags as the HTML of a build is written
+/// (attribute values quoted or plain; comments, `<script>` and `<style>` bodies skipped).
+pub fn duplicate_id(html: &str) -> Option<&str> {
+    let mut seen = std::collections::HashSet::new();
+    let bytes = html.as_bytes();
+    let mut i = 0;
+    while let Some(open) = html[i..].find('<') {
+        i += open + 1;
+        if html[i..].starts_with("!--") {
+            i += html[i..].find("-->").map_or(html.len() - i, |end| end + 3);
+            continue;
+        }
+        let name_len = html[i..]
+            .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
+            .unwrap_or(html.len() - i);
+        let name = html[i..i + name_len].to_ascii_lowercase();
+        i += name_len;
+        // Attributes up to the end of the tag.
+        loop {
+            while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
+                i += 1;
+            }
+            if i >= bytes.len() || bytes[i] == b'>' {
+                break;
+            }
+            let attr_len = html[i..]
+                .find(|c: char| c.is_ascii_whitespace() || c == '=' || c == '>')
+                .unwrap_or(html.len() - i);
+            let attr = &html[i..i + attr_len];
+            i += attr_len;
+            if bytes.get(i) != Some(&b'=') {
+                continue;
+            }
+            i += 1;
+            let value = match bytes.get(i) {
+                Some(&q @ (b'"' | b'\'')) => {
+                    let end = html[i + 1..].find(q as char).map_or(html.len(), |e| i + 1 + e);
+                    let value = &html[i + 1..end];
+                    i = (end + 1).min(html.len());
+                    value
+                }
+                _ => {
+                    let len = html[i..]
+                        .find(|c: char| c.is_ascii_whitespace() || c == '>')
+                        .unwrap_or(html.len() - i);
+                    let value = &html[i..i + len];
+                    i += len;
+                    value
+                }
+            };
+            if attr.eq_ignore_ascii_case("id") && !seen.insert(value) {
+                return Some(value);
+            }
+        }
+        if matches!(name.as_str(), "script" | "style") {
+            let close = format!("</{name}");
+            i += html[i..].find(&close).unwrap_or(html.len() - i);
+        }
+    }
+    None
+}
+
 impl Templates {
+    /// The fixed ids the templates write.
+    pub fn ids(&self) -> &std::collections::BTreeSet<String> {
+        &self.ids
+    }
+
     /// The template for a kind of page: `<kind>.html`, else `page.html`.
     fn template_for(&self, kind: &str) -> String {
         let name = format!("{kind}.html");
@@ -222,5 +323,27 @@ impl Templates {
                 .render(minijinja::value::Serde(context))
                 .map_err(|e| template_error(&e, name)),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_an_id_given_twice_in_tags_only() {
+        assert_eq!(duplicate_id("<h2 id=\"a\">x</h2><p id=a>"), Some("a"));
+        assert_eq!(duplicate_id("<main id='main'><h2 class=x ID=\"main\">"), Some("main"));
+        let clean = "<!-- <p id=\"x\"> --><p id=\"x\">id=\"x\" in text</p>\
+            <script type=\"application/json\" id=\"r\">{\"id=\\\"x\\\"\": 1}</script>\
+            <pre><code>id=\"x\"</code></pre><input id=\"y\" disabled><b id=\"z\"/>";
+        assert_eq!(duplicate_id(clean), None);
+        assert_eq!(duplicate_id("<p id=\"\"><p id=\"b\"><p id=\"b\">"), Some("b"));
+    }
+
+    #[test]
+    fn literal_ids_leave_out_ids_built_from_values() {
+        let ids: Vec<&str> = literal_ids("<main id=\"main\"><p id=\"q-{{ q.id }}\" data-id=\"x\">").collect();
+        assert_eq!(ids, ["main"]);
     }
 }

@@ -602,3 +602,46 @@ fn the_result_prints_without_the_form() {
         "the matrix is not printed with a result: {text}"
     );
 }
+
+#[test]
+#[ignore = "browser test: run with --include-ignored (tests/run does)"]
+fn rules_are_read_only_from_their_json_script() {
+    let (_lock, b) = browser();
+    b.goto(&url("/questionnaire/"));
+    wait_ready(&b);
+    // An element that took the rules' id ahead of the real script (the build refuses such a
+    // page; here one is forced into the document) is never read as rules.
+    let read = |clobber: bool| -> Value {
+        b.exec(
+            "var clobber = arguments[0];\
+             if (clobber) {\
+               var h = document.createElement('h2');\
+               h.id = 'questionnaire-rules';\
+               h.setAttribute('data-test', 'clobbering-heading');\
+               h.textContent = JSON.stringify({questions: [{id: 'injected', options: []}], tie_break: ['mac']});\
+               document.body.insertBefore(h, document.body.firstChild);\
+             } else {\
+               var injected = document.querySelector('[data-test=clobbering-heading]');\
+               if (injected) injected.remove();\
+             }\
+             var got = null;\
+             window.riskguideQuestionnaire.withRules(function (rules) { got = rules; });\
+             return got && got.questions.map(function (q) { return q.id; });",
+            json!([clobber]),
+        )
+    };
+    assert_eq!(read(true), Value::Null, "a heading was read as the questionnaire rules");
+    let real = read(false);
+    let ids: Vec<&str> = real
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
+    let expected: Vec<String> = shipped_questionnaire()
+        .questions
+        .iter()
+        .map(|q| q.id.to_string())
+        .collect();
+    assert_eq!(ids, expected.iter().map(String::as_str).collect::<Vec<_>>());
+}

@@ -99,3 +99,74 @@ fn check_deny_warnings_fails_on_warnings() {
         Some(1)
     );
 }
+
+/// The first character of `text` that would drive or disguise a terminal: a control character
+/// other than a line break, or a mark that reorders bidirectional text.
+fn raw_terminal_character(text: &str) -> Option<char> {
+    text.chars().find(|c| {
+        (c.is_control() && *c != '\n')
+            || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    })
+}
+
+#[test]
+fn content_file_names_and_paths_never_reach_the_terminal_raw() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = dir.path().join("site");
+    let root = common::repo_root();
+    for part in ["content", "templates", "static"] {
+        common::copy_tree(&root.join(part), &site.join(part));
+    }
+    std::fs::copy(root.join("site.toml"), site.join("site.toml")).expect("copy");
+    // An escape sequence, a terminal title change (OSC) and a right-to-left override, as TOML
+    // escapes, in the questionnaire's platform names, option labels and reason texts.
+    let hostile = r"\u001b[31m\u001b]0;pwned\u0007\u202e";
+    let path = site.join("content/questionnaire.toml");
+    let questionnaire = std::fs::read_to_string(&path)
+        .expect("read")
+        .replace("name = \"VPS\"", &format!("name = \"VPS{hostile}\""))
+        .replace("label = \"", &format!("label = \"{hostile}"))
+        .replace("text = \"", &format!("text = \"{hostile}"));
+    std::fs::write(&path, questionnaire).expect("write");
+    // An external link whose address holds a right-to-left override, which `check` lists.
+    let index = site.join("content/index.md");
+    let mut home = std::fs::read_to_string(&index).expect("read");
+    home.push_str("\n[A file](https://example.org/\u{202e}gpj.exe)\n");
+    std::fs::write(&index, home).expect("write");
+    let site_arg = site.to_str().expect("utf-8");
+
+    let out = dir.path().join("out\u{1b}[31m\u{202e}");
+    let build = riskguide(&["build", "--root", site_arg, "--out", out.to_str().expect("utf-8")]);
+    let stderr = String::from_utf8_lossy(&build.stderr);
+    assert!(build.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("built ") && stderr.contains("out\\u{1b}[31m\\u{202e}"),
+        "{stderr}"
+    );
+    assert_eq!(raw_terminal_character(&stderr), None, "build: {stderr}");
+
+    let check = riskguide(&["check", "--root", site_arg]);
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(check.status.success(), "{stderr}");
+    assert!(stderr.contains("https://example.org/\\u{202e}gpj.exe"), "{stderr}");
+    assert_eq!(raw_terminal_character(&stderr), None, "check: {stderr}");
+
+    let persona = common::persona("small-clinic");
+    let mut args = vec!["recommend".to_string(), "--root".into(), site_arg.into()];
+    args.extend(common::answer_args(&persona.answers));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let recommend = riskguide(&args);
+    let stdout = String::from_utf8_lossy(&recommend.stdout);
+    assert!(
+        recommend.status.success(),
+        "{}",
+        String::from_utf8_lossy(&recommend.stderr)
+    );
+    assert!(stdout.contains("\\u{1b}]0;pwned\\u{7}"), "{stdout}");
+    assert_eq!(raw_terminal_character(&stdout), None, "recommend: {stdout}");
+    // A question left out lists the questions and their options, escaped the same way.
+    let missing = riskguide(&args[..args.len() - 2]);
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert_eq!(missing.status.code(), Some(2), "{stderr}");
+    assert_eq!(raw_terminal_character(&stderr), None, "recommend: {stderr}");
+}

@@ -65,6 +65,13 @@ fn hostile_fragment() -> impl Strategy<Value = String> {
         Just("```checklist\nc\n```\n".to_string()),
         Just("| a | b |\n|:--|--:|\n| <b> | `x` |\n".to_string()),
         Just("[^a\" onclick=\"x]\n\n[^a\" onclick=\"x]: note\n".to_string()),
+        Just("## Main\n".to_string()),
+        Just("## Main {#main}\n".to_string()),
+        Just("## Rules {#questionnaire-rules}\n".to_string()),
+        Just("## Fn main\n".to_string()),
+        Just("[^main]".to_string()),
+        Just("\n\n[^main]: note\n\n".to_string()),
+        Just("\n\n[^Main]: other note\n\n".to_string()),
         Just("&lt;script&gt;".to_string()),
         Just("&#60;script&#62;".to_string()),
         Just("<!--".to_string()),
@@ -202,10 +209,14 @@ fn render(markdown: &str) -> markdown::Rendered {
     let embed = |kind: EmbedKind, id: &str, _: &Route| {
         (kind == EmbedKind::Table && id == "t").then(|| "<figure class=\"embedded\"></figure>".to_string())
     };
+    let reserved: BTreeSet<String> = ["main".to_string(), "questionnaire-rules".to_string()]
+        .into_iter()
+        .collect();
     let ctx = Context {
         resolver: &resolver,
         highlighter: &HIGHLIGHTER,
         embed: &embed,
+        reserved_ids: &reserved,
     };
     let source = Source {
         path: "content/p.md",
@@ -314,6 +325,11 @@ proptest! {
         for h in &rendered.toc {
             prop_assert!(markdown::is_safe_anchor(&h.id), "{:?}", h.id);
         }
+        // No id twice, and none the templates or scripts use.
+        prop_assert_eq!(riskguide::render::duplicate_id(&rendered.html), None, "{}\ninput: {:?}", rendered.html, md);
+        for reserved in ["id=\"main\"", "id=\"questionnaire-rules\""] {
+            prop_assert!(!rendered.html.contains(reserved), "{reserved} in {}\ninput: {md:?}", rendered.html);
+        }
         for d in rendered.diagnostics.iter() {
             prop_assert!(d.location.line >= 1 && d.location.col >= 1, "{d}");
         }
@@ -323,7 +339,7 @@ proptest! {
     fn markdown_never_panics_on_any_text(md in any::<String>()) {
         let rendered = render(&md);
         prop_assert!(check_rendered_html(&rendered.html).is_ok(), "{}", rendered.html);
-        let _ = markdown::outline(&md);
+        let _ = markdown::outline(&md, &BTreeSet::new());
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub fn run(root: &Path, out: Option<&Path>, offline: bool) -> Code {
     let staging = match Staging::begin(&out_dir) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            tell!("error: {e}");
             return USAGE;
         }
     };
@@ -50,7 +50,7 @@ pub fn run(root: &Path, out: Option<&Path>, offline: bool) -> Code {
         Ok(s) => s,
         Err(list) => {
             print_diagnostics(&config.root, &list);
-            eprintln!("build failed; {} left as it was", out_dir.display());
+            tell!("build failed; {} left as it was", out_dir.display());
             return CONTENT_ERRORS;
         }
     };
@@ -58,7 +58,7 @@ pub fn run(root: &Path, out: Option<&Path>, offline: bool) -> Code {
     let (files, bytes) = staging.written();
     match staging.commit() {
         Ok(()) => {
-            eprintln!(
+            tell!(
                 "built {} pages ({files} files, {} KiB) into {} in {} ms",
                 summary.pages,
                 bytes / 1024,
@@ -68,11 +68,11 @@ pub fn run(root: &Path, out: Option<&Path>, offline: bool) -> Code {
             OK
         }
         Err(e @ (Error::Io { .. } | Error::Refused { .. })) => {
-            eprintln!("error: {e}");
+            tell!("error: {e}");
             USAGE
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            tell!("error: {e}");
             CONTENT_ERRORS
         }
     }

@@ -46,7 +46,7 @@ pub fn run(root: &Path, deny_warnings: bool, format: Format) -> Code {
             if !links.is_empty() {
                 eprintln!("external links ({}):", links.len());
                 for link in &links {
-                    eprintln!("  {link}");
+                    tell!("  {link}");
                 }
             }
             if failed {

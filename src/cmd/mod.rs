@@ -2,6 +2,17 @@
 //! library's pipeline; none has a pipeline of its own. Printing for humans happens here and
 //! in `main`.
 
+/// `println!` for text that may hold a site's content, file names or paths: each line goes
+/// through [`printable`], so escape sequences and bidi marks never reach the terminal raw.
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::cmd::print_lines(false, &format!($($arg)*)) };
+}
+
+/// `eprintln!` made safe the same way as [`say!`].
+macro_rules! tell {
+    ($($arg:tt)*) => { $crate::cmd::print_lines(true, &format!($($arg)*)) };
+}
+
 pub mod build;
 pub mod check;
 pub mod new;
@@ -9,7 +20,7 @@ pub mod recommend;
 pub mod serve;
 
 use riskguide::config::{self, Config};
-use riskguide::diagnostics::{Diagnostic, Error, render_with_source};
+use riskguide::diagnostics::{Diagnostic, Error, printable, render_with_source};
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -28,8 +39,20 @@ pub fn load_config(root: &Path) -> Result<Config, Code> {
             Err(CONTENT_ERRORS)
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            tell!("error: {e}");
             Err(USAGE)
+        }
+    }
+}
+
+/// Prints `text` line by line, each through [`printable`], to stdout or stderr.
+pub fn print_lines(to_stderr: bool, text: &str) {
+    for line in text.split('\n') {
+        let line = printable(line);
+        if to_stderr {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
         }
     }
 }

@@ -25,7 +25,7 @@ pub fn run(root: &Path, answers: &[String], as_json: bool) -> Code {
     let chosen = match parse_answers(q, answers) {
         Ok(c) => c,
         Err(message) => {
-            eprintln!("error: {message}");
+            tell!("error: {message}");
             return USAGE;
         }
     };
@@ -40,9 +40,9 @@ pub fn run(root: &Path, answers: &[String], as_json: bool) -> Code {
             q.questions.iter().filter(|qq| !qq.optional).count()
         );
         for question in missing.iter().filter_map(|i| q.questions.get(*i)) {
-            eprintln!("\n  --answer {}=OPTION   {}", question.id, question.prompt);
+            tell!("\n  --answer {}=OPTION   {}", question.id, question.prompt);
             for o in &question.options {
-                eprintln!("      {:<18} {}", o.id.as_str(), o.label);
+                tell!("      {:<18} {}", o.id.as_str(), o.label);
             }
         }
         return USAGE;
@@ -108,8 +108,8 @@ fn print_human(q: &Questionnaire, r: &Report) {
             .map_or(String::new(), |o| format!("  ({})", o.label))
     };
     match r.platform {
-        Some(w) => println!("Recommendation: {}", name(w)),
-        None => println!("Recommendation: none of the platforms fits yet"),
+        Some(w) => say!("Recommendation: {}", name(w)),
+        None => say!("Recommendation: none of the platforms fits yet"),
     }
     let scores: Vec<String> = q
         .tie_break
@@ -119,73 +119,73 @@ fn print_human(q: &Questionnaire, r: &Report) {
             None => format!("{} excluded{}", name(*p), cost_text(r, *p)),
         })
         .collect();
-    println!("Scores: {}", scores.join(" · "));
+    say!("Scores: {}", scores.join(" · "));
     let score = |p: Platform| r.scores.get(&p).copied().flatten().unwrap_or(0);
     if let (Some(w), Some(ru)) = (r.platform, r.runner_up) {
-        let gap = score(w) - score(ru);
+        let gap = score(w).saturating_sub(score(ru));
         let order: Vec<&str> = q.tie_break.iter().map(|p| q.platform_name(*p)).collect();
         if gap == 0 {
-            println!(
+            say!(
                 "Tie with {}: a tie goes to the first in this order: {}.",
                 name(ru),
                 order.join(", then ")
             );
         } else if r.close_call {
-            println!("Close call: {} is only {gap} behind.", name(ru));
+            say!("Close call: {} is only {gap} behind.", name(ru));
         } else {
-            println!("Runner-up: {}, {gap} behind.", name(ru));
+            say!("Runner-up: {}, {gap} behind.", name(ru));
         }
     }
     if !r.unanswered.is_empty() {
-        println!(
+        say!(
             "Not answered (counted as neutral; answering them sharpens the result): {}",
             r.unanswered.join(", ")
         );
     }
     if !r.blockers.is_empty() {
-        println!("\nWhat stands in the way:");
+        say!("\nWhat stands in the way:");
         for (p, list) in &r.blockers {
             let how = if r.excluded.contains_key(p) {
                 "ruled out"
             } else {
                 "scores too low"
             };
-            println!("  {} ({how}):", name(*p));
+            say!("  {} ({how}):", name(*p));
             for reason in list {
                 let f = &reason.fired;
-                println!("    {}={}: {} ({})", f.question, f.option, f.text, reason.link);
+                say!("    {}={}: {} ({})", f.question, f.option, f.text, reason.link);
             }
         }
     } else if !r.excluded.is_empty() {
-        println!("\nRuled out:");
+        say!("\nRuled out:");
         for (p, list) in &r.excluded {
-            println!("  {}:", name(*p));
+            say!("  {}:", name(*p));
             for reason in list {
                 let f = &reason.fired;
-                println!("    {}={}: {} ({})", f.question, f.option, f.text, reason.link);
+                say!("    {}={}: {} ({})", f.question, f.option, f.text, reason.link);
             }
         }
     }
     for p in [r.platform, r.runner_up].into_iter().flatten() {
         let role = if Some(p) == r.platform { "" } else { ", the runner-up," };
-        println!("\nWhy {}{role} scored {}:", name(p), score(p));
+        say!("\nWhy {}{role} scored {}:", name(p), score(p));
         for reason in r.reasons.iter().filter(|x| x.fired.platform == p) {
             if let Effect::Delta(n) = reason.fired.effect {
-                println!("  {:>3} {} ({})", signed(n), reason.fired.text, reason.link);
+                say!("  {:>3} {} ({})", signed(n), reason.fired.text, reason.link);
             }
         }
     }
     if r.platform.is_some() {
-        println!("\nWhat would change it:");
+        say!("\nWhat would change it:");
     } else {
-        println!("\nThe smallest changes that would let a platform fit:");
+        say!("\nThe smallest changes that would let a platform fit:");
     }
     if r.flips.is_empty() {
-        println!("  no single change of answer would.");
+        say!("  no single change of answer would.");
     }
     for f in &r.flips {
         let to = f.platform.map_or("no platform fits".to_string(), name);
-        println!(
+        say!(
             "  --answer {}={} → {to}{}",
             f.question,
             f.option,
@@ -193,20 +193,20 @@ fn print_human(q: &Questionnaire, r: &Report) {
         );
     }
     if !r.follow_up.is_empty() {
-        println!("\nFollow-up:");
+        say!("\nFollow-up:");
         for f in &r.follow_up {
             let mark = if f.action.fix_first { "fix first: " } else { "" };
             match &f.link {
-                Some(link) => println!("  - {mark}{} ({link})", f.action.text),
-                None => println!("  - {mark}{}", f.action.text),
+                Some(link) => say!("  - {mark}{} ({link})", f.action.text),
+                None => say!("  - {mark}{}", f.action.text),
             }
         }
     }
     if !r.checklists.is_empty() {
-        println!("\nChecklists:");
+        say!("\nChecklists:");
         for c in &r.checklists {
-            println!("  {}", c.url);
+            say!("  {}", c.url);
         }
     }
-    println!("\nShare: {}", r.share);
+    say!("\nShare: {}", r.share);
 }

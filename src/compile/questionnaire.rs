@@ -50,13 +50,13 @@ fn rank(
     let order = |p: &Platform| q.tie_break.iter().position(|t| t == p).unwrap_or(usize::MAX);
     let score = |p: &Platform| scores.get(p).copied().unwrap_or(0);
     let mut ranking: Vec<Platform> = Platform::ALL.into_iter().filter(|p| !is_excluded(*p)).collect();
-    ranking.sort_by_key(|p| (-score(p), order(p)));
+    ranking.sort_by_key(|p| (std::cmp::Reverse(score(p)), order(p)));
     let recommended = ranking
         .first()
         .copied()
         .filter(|p| q.min_score.is_none_or(|min| score(p) >= min));
     let close_call = match (recommended, ranking.get(1)) {
-        (Some(a), Some(b)) => score(&a) - score(b) <= q.close_call_gap,
+        (Some(a), Some(b)) => score(&a).saturating_sub(score(b)) <= q.close_call_gap,
         _ => false,
     };
     (ranking, recommended, close_call)
@@ -76,7 +76,10 @@ pub fn evaluate(q: &Questionnaire, answers: &[Option<usize>]) -> Evaluation {
         };
         for (platform, effect) in &option.effects {
             match effect {
-                Effect::Delta(n) => *scores.entry(*platform).or_insert(0) += n,
+                Effect::Delta(n) => {
+                    let score = scores.entry(*platform).or_insert(0);
+                    *score = score.saturating_add(*n);
+                }
                 Effect::Exclude(_) => excluded.entry(*platform).or_default().push((qi, oi)),
             }
         }
@@ -533,7 +536,7 @@ pub fn reachable_outcomes(q: &Questionnaire) -> BTreeSet<Option<Platform>> {
                 let (mut s, mut m) = (scores.clone(), *mask);
                 for (p, effect) in &option.effects {
                     match effect {
-                        Effect::Delta(n) => s[index(*p)] += n,
+                        Effect::Delta(n) => s[index(*p)] = s[index(*p)].saturating_add(*n),
                         Effect::Exclude(_) => m |= 1 << index(*p),
                     }
                 }

@@ -289,9 +289,12 @@
   // Calls setup(rules) once the page is parsed, if it carries readable rules.
   function withRules(setup) {
     function go() {
+      // Only the JSON script element holds rules: an element of another kind with this id is
+      // never read.
       var data = document.getElementById("questionnaire-rules");
+      if (!(data instanceof HTMLScriptElement) || data.type !== "application/json") return;
       var rules;
-      try { rules = data && JSON.parse(data.textContent); } catch (e) { return; }
+      try { rules = JSON.parse(data.textContent); } catch (e) { return; }
       if (rules && rules.questions && rules.questions.length && rules.tie_break) setup(rules);
     }
     if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", go);

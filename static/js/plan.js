@@ -8,6 +8,7 @@
 
   function setupPlan(rules, page) {
     var summary = document.getElementById("plan-summary");
+    if (!(summary instanceof HTMLElement) || summary.tagName !== "SECTION") return;
     var sections = document.querySelectorAll("section.plan-checklist");
     var back = page.querySelector("a.plan-back");
     var showAll = false;

@@ -118,6 +118,7 @@
   function setupQuestionnaire(rules, form) {
     var body = document.querySelector("#result .result-body");
     var resultSection = document.getElementById("result");
+    if (!(resultSection instanceof HTMLElement) || resultSection.tagName !== "SECTION") return;
     var progressText = document.querySelector(".quiz-progress-text");
     var progressBar = document.querySelector(".quiz-progress-bar");
     var clearButton = form.querySelector("[data-action=clear]");
@@ -145,7 +146,7 @@
 
     function focusQuestion(qid) {
       var set = document.getElementById("q-" + qid);
-      if (!set) return;
+      if (!(set instanceof HTMLFieldSetElement)) return;
       var target = set.querySelector("input:checked") || set.querySelector("input");
       if (target) target.focus();
     }
@@ -490,6 +491,6 @@
 
   Q.withRules(function (rules) {
     var form = document.getElementById("questionnaire");
-    if (form) setupQuestionnaire(rules, form);
+    if (form instanceof HTMLFormElement) setupQuestionnaire(rules, form);
   });
 })();

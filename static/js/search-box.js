@@ -13,7 +13,7 @@
 
   // Loads the index once, then shows the results for what is typed by then.
   function load() {
-    if (window.riskguideSearch) return show();
+    if (Array.isArray(window.riskguideSearch)) return show();
     if (loading) return;
     loading = true;
     var s = document.createElement("script");
@@ -33,7 +33,7 @@
     var words = terms(q);
     var hits = [];
     if (!words.length) return hits;
-    (window.riskguideSearch || []).forEach(function (page) {
+    (Array.isArray(window.riskguideSearch) ? window.riskguideSearch : []).forEach(function (page) {
       page.s.forEach(function (section) {
         var title = (page.t + " " + section[1]).toLowerCase();
         var text = section[2].toLowerCase();

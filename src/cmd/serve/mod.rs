@@ -312,9 +312,9 @@ fn describe(root: &Path, changed: &[PathBuf]) -> String {
     }
 }
 
-/// Author text bound for the terminal, without control characters.
+/// Author text bound for the terminal: control and bidi characters escaped.
 fn printable(text: &str) -> String {
-    text.chars().filter(|c| !c.is_control()).collect()
+    riskguide::diagnostics::printable(text)
 }
 
 /// Ctrl-C (and SIGTERM) end the preview at once: nothing was written, so nothing needs undoing.
