@@ -115,7 +115,7 @@ pub(crate) struct Problem {
 
 impl Problem {
     fn from_diagnostic(root: &Path, d: &Diagnostic) -> Problem {
-        let source = std::fs::read_to_string(root.join(&d.location.path)).ok();
+        let source = super::source_for(root, d);
         let bare = Diagnostic {
             help: None,
             ..d.clone()
