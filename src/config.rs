@@ -99,18 +99,11 @@ pub fn load(root: &Path) -> Result<Config, Error> {
             ));
         }
     }
-    let target = std::fs::metadata(&path).map_err(|e| Error::io("read", &path, e))?;
-    if !target.is_file() {
-        return Err(refuse("E011", "site.toml is not a regular file".into()));
-    }
-    let size = target.len();
-    if size > MAX_CONFIG_BYTES {
-        return Err(refuse(
-            "E011",
-            format!("file is {size} bytes; the limit is {MAX_CONFIG_BYTES}"),
-        ));
-    }
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+    // Read under the same rules as every source file: the open file must be a regular file
+    // inside the root (a FIFO or a swapped link is refused, never waited on), and bounded.
+    let bytes = crate::discover::read_inside(&canonical_root, &path, MAX_CONFIG_BYTES)
+        .map_err(|refused| Error::Content(vec![refused.diagnostic(Location::file(CONFIG_FILE))]))?;
+    let text = String::from_utf8(bytes).map_err(|_| refuse("E011", "site.toml is not UTF-8".into()))?;
     parse(&canonical_root, &text).map_err(|d| Error::Content(d.into_sorted()))
 }
 

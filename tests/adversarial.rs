@@ -43,7 +43,13 @@
 //! hex = "2b2b2b0a"
 //! [[setup]]
 //! fifo = "content/pipe.md"                       # a named pipe
+//! [[setup]]
+//! sparse = "content/big.md"                      # a sparse file of `size` bytes
+//! size = 8589934592
 //! ```
+//!
+//! `out_from_config = true` builds without `--out`, into the `output_dir` of the case's
+//! `site.toml`; for an E case the whole temporary directory must then stay unchanged.
 mod common;
 
 use common::html::{Tag, tags, url_scheme};
@@ -74,6 +80,8 @@ struct Expect {
     contains: Vec<Contains>,
     #[serde(default)]
     setup: Vec<Setup>,
+    #[serde(default)]
+    out_from_config: bool,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -107,6 +115,8 @@ struct Setup {
     bytes: Option<String>,
     hex: Option<String>,
     fifo: Option<String>,
+    sparse: Option<String>,
+    size: Option<u64>,
 }
 
 fn cases_dir() -> PathBuf {
@@ -172,7 +182,13 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         } else if !entry.file_type().is_file() {
             b"<special file>".to_vec()
         } else {
-            std::fs::read(entry.path()).expect("read")
+            // A sparse file of gigabytes is told by its size and time, not read.
+            let meta = entry.metadata().expect("metadata");
+            if meta.len() > 64 * 1024 * 1024 {
+                format!("<{} bytes, modified {:?}>", meta.len(), meta.modified().ok()).into_bytes()
+            } else {
+                std::fs::read(entry.path()).expect("read")
+            }
         };
         map.insert(rel, value);
     }
@@ -259,8 +275,13 @@ fn prepare(name: &str, expect: &Expect, tmp: &Path) -> PathBuf {
             let _ = std::fs::remove_file(&target);
             let made = Command::new("mkfifo").arg(&target).status().expect("mkfifo runs");
             assert!(made.success(), "{name}: mkfifo {path}");
+        } else if let Some(path) = &step.sparse {
+            let target = site.join(path);
+            std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+            let file = std::fs::File::create(&target).expect("create");
+            file.set_len(step.size.expect("sparse needs size")).expect("set_len");
         } else {
-            panic!("{name}: a [[setup]] entry needs write, symlink, bytes or fifo");
+            panic!("{name}: a [[setup]] entry needs write, symlink, bytes, fifo or sparse");
         }
     }
     site
@@ -282,8 +303,9 @@ struct Run {
     stderr: String,
 }
 
-/// Runs `riskguide build` under the time and memory limits.
-fn run_build(site: &Path, out: &Path) -> Run {
+/// Runs `riskguide build` under the time and memory limits, into `out` or, without it, into
+/// the site's `output_dir`.
+fn run_build(site: &Path, out: Option<&Path>) -> Run {
     let bin = common::bin();
     let mut command = if Path::new("/usr/bin/prlimit").exists() {
         let mut c = Command::new("/usr/bin/prlimit");
@@ -300,8 +322,7 @@ fn run_build(site: &Path, out: &Path) -> Run {
         .arg("build")
         .arg("--root")
         .arg(site)
-        .arg("--out")
-        .arg(out)
+        .args(out.map(|out| [Path::new("--out"), out]).into_iter().flatten())
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -584,7 +605,7 @@ fn run_case(name: &str, expect: &Expect) -> Outcome {
     let out = tmp.path().join("public");
     previous_output(&out);
     let before = snapshot(tmp.path());
-    let run = run_build(&site, &out);
+    let run = run_build(&site, (!expect.out_from_config).then_some(out.as_path()));
     let after = snapshot(tmp.path());
     let mut problems = Vec::new();
     if run.timed_out {
@@ -631,7 +652,7 @@ fn run_case(name: &str, expect: &Expect) -> Outcome {
             let lf = tempfile::tempdir().expect("tempdir");
             let lf_site = prepare(name, expect, lf.path());
             let lf_out = lf.path().join("public");
-            let lf_run = run_build(&lf_site, &lf_out);
+            let lf_run = run_build(&lf_site, Some(&lf_out));
             if lf_run.code != Some(0) {
                 problems.push(format!("the LF build failed: {}", lf_run.stderr));
             } else {
