@@ -727,6 +727,149 @@ fn every_hostile_case_meets_the_harness_contract() {
     );
 }
 
+/// The hostile case of that name, laid out in a fresh temporary directory.
+fn prepared(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let (_, expect) = cases()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no case {name}"));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = prepare(name, &expect, tmp.path());
+    (tmp, site)
+}
+
+#[test]
+fn out_paths_into_the_sources_are_usage_errors_that_change_nothing() {
+    let (tmp, site) = prepared("pages-at-depth-limit");
+    std::fs::create_dir_all(site.join("gen")).expect("mkdir");
+    std::fs::write(site.join("content/.riskguide-output"), "planted\n").expect("write");
+    std::os::unix::fs::symlink(site.join("static"), site.join("assets-link")).expect("symlink");
+    let refused = [
+        "site/static/gen",
+        "site/content",
+        "site/gen/../content",
+        "site/missing/../templates",
+        "site/assets-link/out",
+        "site",
+        "site/content/..",
+        ".",
+        "/",
+    ];
+    for out in refused {
+        let before = snapshot(tmp.path());
+        let run = run_build(&site, Some(&tmp.path().join(out)));
+        let changed = tree_diff(&before, &snapshot(tmp.path()));
+        assert_eq!(run.code, Some(2), "--out {out}: {}", run.stderr);
+        assert!(run.stderr.starts_with("error: --out "), "--out {out}: {}", run.stderr);
+        assert!(changed.is_empty(), "--out {out} changed {changed:?}");
+    }
+    let run = run_build(&site, Some(&tmp.path().join("site/gen/../public")));
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(site.join("public/index.html").is_file());
+}
+
+#[test]
+fn a_crashed_build_leaves_nothing_forever_and_the_authors_files_stay() {
+    let (tmp, site) = prepared("pages-at-depth-limit");
+    let out = tmp.path().join("public");
+    // The id of a process that has ended: what a build killed mid-way leaves behind.
+    let mut child = Command::new("true").spawn().expect("true runs");
+    child.wait().expect("wait");
+    let dead = child.id();
+    let stale = tmp.path().join(format!(".public.staging-{dead}"));
+    let stale_old = tmp.path().join(format!(".public.old-{dead}"));
+    for dir in [&stale, &stale_old] {
+        std::fs::create_dir_all(dir.join("a")).expect("mkdir");
+        std::fs::write(dir.join(riskguide::output::MARKER), "x").expect("write");
+        std::fs::write(dir.join("a/index.html"), "half a build").expect("write");
+    }
+    // The same name but no marker: not riskguide's, so never removed.
+    let authors = tmp.path().join(format!(".public.staging-{}", dead + 1));
+    std::fs::create_dir_all(&authors).expect("mkdir");
+    std::fs::write(authors.join("notes.txt"), "mine").expect("write");
+    let run = run_build(&site, Some(&out));
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        !stale.exists() && !stale_old.exists(),
+        "stale staging directories remain"
+    );
+    assert_eq!(
+        std::fs::read_to_string(authors.join("notes.txt")).expect("kept"),
+        "mine"
+    );
+}
+
+#[test]
+fn a_directory_swapped_for_a_link_during_builds_never_publishes_outside_files() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    const BUILDS: usize = 30;
+    let (tmp, site) = prepared("pages-at-depth-limit");
+    let outside = tmp.path().join("outside/dir");
+    // A section of pages and a folder of static files, each also present outside the root
+    // under the same names, there marked TOP-SECRET: a read sent outside by a swap succeeds.
+    let swapped = [site.join("content/sub"), site.join("static/sub")];
+    for dir in &swapped {
+        std::fs::create_dir_all(dir).expect("mkdir");
+    }
+    for (dir, mark) in [(&swapped[0], "Inside"), (&outside, "TOP-SECRET")] {
+        std::fs::write(dir.join("index.md"), format!("+++\ntitle = \"{mark}\"\n+++\n{mark}\n")).expect("write");
+        for n in 0..40 {
+            let page = format!("+++\ntitle = \"{mark} {n}\"\n+++\n{mark}\n");
+            std::fs::write(dir.join(format!("p{n:02}.md")), page).expect("write");
+        }
+    }
+    for (dir, mark) in [(&swapped[1], "Inside"), (&outside, "TOP-SECRET")] {
+        for n in 0..40 {
+            std::fs::write(dir.join(format!("n{n:02}.txt")), mark).expect("write");
+        }
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let swapper = {
+        let (stop, outside, dirs) = (Arc::clone(&stop), outside.clone(), swapped.clone());
+        std::thread::spawn(move || {
+            let mut swaps = 0usize;
+            while !stop.load(Ordering::Relaxed) {
+                for dir in &dirs {
+                    let aside = dir.with_file_name(".aside");
+                    std::fs::rename(dir, &aside).expect("move aside");
+                    std::os::unix::fs::symlink(&outside, dir).expect("symlink");
+                    std::thread::sleep(Duration::from_millis(2));
+                    std::fs::remove_file(dir).expect("unlink");
+                    std::fs::rename(&aside, dir).expect("move back");
+                }
+                swaps += 1;
+                std::thread::sleep(Duration::from_millis(3));
+            }
+            swaps
+        })
+    };
+    let mut outcomes = BTreeMap::new();
+    for i in 0..BUILDS {
+        let out = tmp.path().join(format!("public-{i}"));
+        let run = run_build(&site, Some(&out));
+        assert!(
+            matches!(run.code, Some(0 | 1)) && !run.timed_out,
+            "build {i}: {:?} {}",
+            run.code,
+            run.stderr
+        );
+        *outcomes.entry(run.code).or_insert(0usize) += 1;
+        if out.exists() {
+            for (file, bytes) in snapshot(&out) {
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains("TOP-SECRET"),
+                    "build {i} published a file from outside the root in {file}"
+                );
+            }
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let swaps = swapper.join().expect("swapper");
+    println!("{BUILDS} builds during {swaps} swaps: exit codes {outcomes:?}");
+    assert!(swaps >= BUILDS, "the directories were hardly swapped ({swaps} times)");
+}
+
 #[test]
 fn the_suite_covers_every_class_and_category() {
     let cases = cases();
