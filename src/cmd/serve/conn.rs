@@ -275,8 +275,12 @@ fn dispatch(request: Request, requests: &SyncSender<Request>) {
         Err(TrySendError::Full(request) | TrySendError::Disconnected(request)) => {
             let Request { mut stream, .. } = request;
             let body = b"The preview server is busy; try again.\n";
-            let mut out = head(503, &[("Content-Type", "text/plain; charset=utf-8".into())], Some(body.len()))
-                .into_bytes();
+            let mut out = head(
+                503,
+                &[("Content-Type", "text/plain; charset=utf-8".into())],
+                Some(body.len()),
+            )
+            .into_bytes();
             out.extend_from_slice(body);
             let _ = write_all_within(&mut stream, &out, Duration::from_millis(100));
         }
@@ -286,7 +290,12 @@ fn dispatch(request: Request, requests: &SyncSender<Request>) {
 fn refuse(stream: MioStream, status: u16) {
     let mut stream = blocking(stream);
     let body = format!("{} {}\n", status, reason(status));
-    let mut out = head(status, &[("Content-Type", "text/plain; charset=utf-8".into())], Some(body.len())).into_bytes();
+    let mut out = head(
+        status,
+        &[("Content-Type", "text/plain; charset=utf-8".into())],
+        Some(body.len()),
+    )
+    .into_bytes();
     out.extend_from_slice(body.as_bytes());
     let _ = write_all_within(&mut stream, &out, Duration::from_millis(100));
 }

@@ -157,7 +157,8 @@ impl EventStream {
 }
 
 fn build_event(state: &State, snapshot: &Snapshot) -> String {
-    let data = serde_json::json!({"generation": snapshot.generation, "version": state.token(snapshot), "ok": snapshot.ok});
+    let data =
+        serde_json::json!({"generation": snapshot.generation, "version": state.token(snapshot), "ok": snapshot.ok});
     format!("event: build\ndata: {data}\n\n")
 }
 
