@@ -306,6 +306,15 @@ struct Run {
 /// Runs `riskguide build` under the time and memory limits, into `out` or, without it, into
 /// the site's `output_dir`.
 fn run_build(site: &Path, out: Option<&Path>) -> Run {
+    let mut args = vec![std::ffi::OsString::from("build"), "--root".into(), site.into()];
+    if let Some(out) = out {
+        args.extend(["--out".into(), out.into()]);
+    }
+    run_riskguide(&args)
+}
+
+/// Runs `riskguide` with these arguments under the time and memory limits.
+fn run_riskguide(args: &[std::ffi::OsString]) -> Run {
     let bin = common::bin();
     let mut command = if Path::new("/usr/bin/prlimit").exists() {
         let mut c = Command::new("/usr/bin/prlimit");
@@ -319,10 +328,7 @@ fn run_build(site: &Path, out: Option<&Path>) -> Run {
         c
     };
     command
-        .arg("build")
-        .arg("--root")
-        .arg(site)
-        .args(out.map(|out| [Path::new("--out"), out]).into_iter().flatten())
+        .args(args)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -769,6 +775,36 @@ fn out_paths_into_the_sources_are_usage_errors_that_change_nothing() {
 }
 
 #[test]
+fn check_reports_special_files_without_reading_them() {
+    for name in [
+        "special-files-everywhere",
+        "sparse-8gb-files",
+        "devices-in-static-and-templates",
+        "symlink-to-dev-zero",
+        "site-toml-fifo",
+        "site-toml-sparse",
+    ] {
+        let (_, expect) = cases().into_iter().find(|(n, _)| n == name).expect("case");
+        let (tmp, site) = prepared(name);
+        let before = snapshot(tmp.path());
+        let run = run_riskguide(&["check".into(), "--root".into(), site.into()]);
+        assert!(!run.timed_out && run.signal.is_none(), "{name}: {:?}", run.elapsed);
+        assert_eq!(run.code, Some(1), "{name}: {}", run.stderr);
+        for want in &expect.errors {
+            assert!(
+                run.stderr.lines().any(|l| l.starts_with(want.as_str())),
+                "{name}: no `{want}` in {}",
+                run.stderr
+            );
+        }
+        assert!(
+            tree_diff(&before, &snapshot(tmp.path())).is_empty(),
+            "{name}: check changed files"
+        );
+    }
+}
+
+#[test]
 fn a_crashed_build_leaves_nothing_forever_and_the_authors_files_stay() {
     let (tmp, site) = prepared("pages-at-depth-limit");
     let out = tmp.path().join("public");
@@ -783,8 +819,9 @@ fn a_crashed_build_leaves_nothing_forever_and_the_authors_files_stay() {
         std::fs::write(dir.join(riskguide::output::MARKER), "x").expect("write");
         std::fs::write(dir.join("a/index.html"), "half a build").expect("write");
     }
-    // The same name but no marker: not riskguide's, so never removed.
-    let authors = tmp.path().join(format!(".public.staging-{}", dead + 1));
+    // The same kind of name but no marker: not riskguide's, so never removed. (Its number is
+    // past the largest process id Linux hands out, so no build can be using it.)
+    let authors = tmp.path().join(".public.staging-4194305");
     std::fs::create_dir_all(&authors).expect("mkdir");
     std::fs::write(authors.join("notes.txt"), "mine").expect("write");
     let run = run_build(&site, Some(&out));
