@@ -560,6 +560,34 @@ fn thousands_of_slow_connections_hold_no_threads_and_pages_still_come_fast() {
     assert_eq!(timed_get(s.port, "/", Duration::from_secs(2)), 200);
 }
 
+#[test]
+fn oversized_and_malformed_heads_are_refused_and_a_slow_honest_one_is_answered() {
+    use std::io::Write;
+    let s = Served::start();
+    let huge = format!(
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-Padding: {}\r\n\r\n",
+        "a".repeat(20_000)
+    );
+    assert_eq!(s.request(&huge).status, 431);
+    let many: String = (0..100).map(|i| format!("X-{i}: y\r\n")).collect();
+    assert_eq!(
+        s.request(&format!("GET / HTTP/1.1\r\nHost: localhost\r\n{many}\r\n"))
+            .status,
+        431
+    );
+    assert_eq!(s.request("\u{1}\u{2}garbage\r\n\r\n").status, 400);
+    // A head sent a few bytes at a time, well within the time limit, is answered.
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", s.port)).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    for chunk in b"GET /compare/ HTTP/1.1\r\nHost: localhost\r\n\r\n".chunks(8) {
+        stream.write_all(chunk).expect("send");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out);
+    assert_eq!(Reply::parse(&String::from_utf8_lossy(&out)).status, 200);
+}
+
 /// Opens an event stream and reads its first `build` event; the stream stays open.
 fn open_event_stream(port: u16) -> Result<std::net::TcpStream, String> {
     use std::io::Write;

@@ -230,10 +230,12 @@ fn read_head(mut conn: Pending, registry: &mio::Registry) -> Progress {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(_) => break None,
         }
+        if conn.head.len() > MAX_HEAD_BYTES {
+            break Some(431);
+        }
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         match httparse::Request::new(&mut headers).parse(&conn.head) {
             Ok(httparse::Status::Complete(_)) => break Some(200),
-            Ok(httparse::Status::Partial) if conn.head.len() > MAX_HEAD_BYTES => break Some(431),
             Ok(httparse::Status::Partial) => {}
             Err(httparse::Error::TooManyHeaders) => break Some(431),
             Err(_) => break Some(400),
@@ -298,4 +300,25 @@ fn refuse(stream: MioStream, status: u16) {
     .into_bytes();
     out.extend_from_slice(body.as_bytes());
     let _ = write_all_within(&mut stream, &out, Duration::from_millis(100));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_header_value_cannot_split_the_head() {
+        let text = head(
+            301,
+            &[
+                ("Location", "/a/\r\nSet-Cookie: x=1".to_string()),
+                ("X-Ok", "fine".to_string()),
+            ],
+            Some(3),
+        );
+        assert_eq!(
+            text,
+            "HTTP/1.1 301 Moved Permanently\r\nX-Ok: fine\r\nContent-Length: 3\r\nConnection: close\r\n\r\n"
+        );
+    }
 }
