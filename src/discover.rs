@@ -256,30 +256,31 @@ impl From<Refusal> for String {
 /// `root`.
 ///
 /// Checking a path and then reading it is racy: a directory swapped for a symbolic link in
-/// between sends the read elsewhere. So the checks are made on the open file itself: the path
-/// is resolved, opened without following a final link and without blocking (a named pipe
-/// would block an ordinary open forever), and the open file must be a regular file that is the
-/// very file (same device and inode) its path still resolves to inside the root. The read
-/// stops after `cap + 1` bytes whatever the file claims its size is (`/dev/zero` claims 0).
+/// between sends the read elsewhere. So the checks are made on the open file itself. The path
+/// is opened without following a final link (a link inside the root is resolved and its
+/// target opened the same way) and without blocking (a named pipe would block an ordinary
+/// open forever); the open file must be a regular file, and the file that was opened, not the
+/// path, must lie inside the root. The read stops after `cap + 1` bytes whatever the file
+/// claims its size is (`/dev/zero` claims 0).
 pub fn read_inside(root: &Path, path: &Path, cap: u64) -> Result<Vec<u8>, Refusal> {
     use std::io::Read;
-    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
     let cannot = |e: std::io::Error| Refusal::Unreadable(format!("cannot read: {e}"));
-    let resolved = path.canonicalize().map_err(cannot)?;
-    if !resolved.starts_with(root) {
-        return Err(Refusal::Outside);
-    }
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(&resolved)
-        .map_err(|e| {
-            if e.raw_os_error() == Some(libc::ELOOP) {
-                Refusal::Outside
-            } else {
-                cannot(e)
+    let file = match open_no_follow(path) {
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            let target = path.canonicalize().map_err(cannot)?;
+            if !target.starts_with(root) {
+                return Err(Refusal::Outside);
             }
-        })?;
+            open_no_follow(&target).map_err(|e| {
+                if e.raw_os_error() == Some(libc::ELOOP) {
+                    Refusal::Outside
+                } else {
+                    cannot(e)
+                }
+            })?
+        }
+        opened => opened.map_err(cannot)?,
+    };
     let opened = file.metadata().map_err(cannot)?;
     if !opened.file_type().is_file() {
         return Err(Refusal::Unreadable(format!(
@@ -293,10 +294,7 @@ pub fn read_inside(root: &Path, path: &Path, cap: u64) -> Result<Vec<u8>, Refusa
             opened.len()
         )));
     }
-    // The open file must be the one the path leads to now, inside the root.
-    let now = resolved.canonicalize().map_err(cannot)?;
-    let same = std::fs::metadata(&now).is_ok_and(|m| m.dev() == opened.dev() && m.ino() == opened.ino());
-    if !now.starts_with(root) || !same {
+    if !opened_inside(&file, &opened, path, root) {
         return Err(Refusal::Outside);
     }
     let mut bytes = Vec::with_capacity(usize::try_from(opened.len()).unwrap_or(0));
@@ -305,6 +303,34 @@ pub fn read_inside(root: &Path, path: &Path, cap: u64) -> Result<Vec<u8>, Refusa
         return Err(Refusal::Unreadable(format!("file grew past the limit of {cap} bytes")));
     }
     Ok(bytes)
+}
+
+/// Opens for reading without following a final symbolic link and without blocking.
+fn open_no_follow(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+}
+
+/// Whether the open file lies inside `root`. Linux names the file a descriptor refers to in
+/// /proc/self/fd (one call, whatever happened to the path since). Elsewhere, the path must
+/// now resolve inside the root to that very file (same device and inode).
+fn opened_inside(file: &std::fs::File, opened: &std::fs::Metadata, path: &Path, root: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        if let Ok(real) = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())) {
+            return real.starts_with(root);
+        }
+    }
+    let _ = file;
+    path.canonicalize().is_ok_and(|now| {
+        now.starts_with(root)
+            && std::fs::metadata(&now).is_ok_and(|m| m.dev() == opened.dev() && m.ino() == opened.ino())
+    })
 }
 
 /// Reads a file of the site at `root` of at most [`MAX_FILE_BYTES`], under the rules of
@@ -334,5 +360,33 @@ mod tests {
         assert_eq!(classify("tables/x/a.toml"), None);
         assert_eq!(classify("vps/risks.md"), Some(FileKind::Page));
         assert_eq!(classify("notes.toml"), None);
+    }
+
+    #[test]
+    fn reads_only_regular_files_inside_the_root_and_within_the_cap() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().canonicalize().unwrap();
+        let root = base.join("site");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(root.join("a.md"), "inside").unwrap();
+        std::fs::write(base.join("secret.md"), "outside").unwrap();
+        std::os::unix::fs::symlink(root.join("a.md"), root.join("sub/link.md")).unwrap();
+        std::os::unix::fs::symlink(base.join("secret.md"), root.join("out.md")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", root.join("zero.md")).unwrap();
+        std::os::unix::fs::symlink(&base, root.join("up")).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(root.join("pipe.md"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let read = |name: &str, cap| read_inside(&root, &root.join(name), cap);
+        assert_eq!(read("a.md", 6).unwrap(), b"inside");
+        assert_eq!(read("sub/link.md", 6).unwrap(), b"inside");
+        assert!(matches!(read("a.md", 5), Err(Refusal::Unreadable(m)) if m.contains("limit")));
+        assert_eq!(read("out.md", 100), Err(Refusal::Outside));
+        assert_eq!(read("zero.md", 100), Err(Refusal::Outside));
+        assert_eq!(read("up/secret.md", 100), Err(Refusal::Outside));
+        assert!(matches!(read("pipe.md", 100), Err(Refusal::Unreadable(m)) if m.contains("named pipe")));
+        assert!(matches!(read("missing.md", 100), Err(Refusal::Unreadable(_))));
     }
 }
