@@ -220,7 +220,7 @@ fn read_static(config: &Config, dir: &Path, problems: &mut Diagnostics) -> Vec<(
                 continue;
             }
         }
-        let read = read_limited(entry.path());
+        let read = read_limited(&config.root, entry.path());
         match read {
             Ok(bytes) => out.push((rel, bytes)),
             Err(e) => problems.push(Diagnostic::error("E011", location, e)),

@@ -99,18 +99,11 @@ pub fn load(root: &Path) -> Result<Config, Error> {
             ));
         }
     }
-    let target = std::fs::metadata(&path).map_err(|e| Error::io("read", &path, e))?;
-    if !target.is_file() {
-        return Err(refuse("E011", "site.toml is not a regular file".into()));
-    }
-    let size = target.len();
-    if size > MAX_CONFIG_BYTES {
-        return Err(refuse(
-            "E011",
-            format!("file is {size} bytes; the limit is {MAX_CONFIG_BYTES}"),
-        ));
-    }
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+    // Read under the same rules as every source file: the open file must be a regular file
+    // inside the root (a FIFO or a swapped link is refused, never waited on), and bounded.
+    let bytes = crate::discover::read_inside(&canonical_root, &path, MAX_CONFIG_BYTES)
+        .map_err(|refused| Error::Content(vec![refused.diagnostic(Location::file(CONFIG_FILE))]))?;
+    let text = String::from_utf8(bytes).map_err(|_| refuse("E011", "site.toml is not UTF-8".into()))?;
     parse(&canonical_root, &text).map_err(|d| Error::Content(d.into_sorted()))
 }
 
@@ -169,28 +162,20 @@ pub fn parse(root: &Path, text: &str) -> Result<Config, Diagnostics> {
     if title.trim().is_empty() {
         problems.push(Diagnostic::error("E003", locate("title"), "title must not be empty"));
     }
-    let output = Path::new(&output_dir);
-    let output_dir_path = if output.is_absolute() {
-        output.to_path_buf()
-    } else {
-        root.join(output)
-    };
-    if output_dir.trim().is_empty() || output_dir_path == root || root.starts_with(&output_dir_path) {
-        problems.push(Diagnostic::error(
-            "E004",
-            locate("output_dir"),
-            "output_dir must be a directory other than the site root",
-        ));
-    }
-    for protected in ["content", "templates", "static"] {
-        if output_dir_path.starts_with(root.join(protected)) {
-            problems.push(Diagnostic::error(
-                "E004",
-                locate("output_dir"),
-                format!("output_dir must not be inside {protected}/"),
-            ));
+    let output_dir_path = match output_place(root, &output_dir) {
+        Ok(path) => path,
+        Err(why) => {
+            problems.push(
+                Diagnostic::error(
+                    "E004",
+                    locate("output_dir"),
+                    format!("output_dir `{}`: {why}", output_dir.escape_debug()),
+                )
+                .with_help("write it like output_dir = \"public\": a directory of its own beside content/"),
+            );
+            root.join("public")
         }
-    }
+    };
     if problems.has_errors() {
         return Err(problems);
     }
@@ -207,11 +192,38 @@ pub fn parse(root: &Path, text: &str) -> Result<Config, Diagnostics> {
     })
 }
 
+/// Where `output_dir` really leads (links resolved), if a build may write there.
+fn output_place(root: &Path, output_dir: &str) -> Result<PathBuf, String> {
+    if output_dir.trim().is_empty() {
+        return Err("it is empty".into());
+    }
+    let output = Path::new(output_dir);
+    let path = if output.is_absolute() {
+        output.to_path_buf()
+    } else {
+        root.join(output)
+    };
+    let resolved = crate::output::resolve(&path)?;
+    crate::output::check_place(root, &resolved)?;
+    Ok(resolved)
+}
+
 /// The path of an http(s) base URL (`/guide/`), or why the URL cannot be used. The host and
 /// path are kept to plain characters: the base URL ends up in attributes, `_headers`,
 /// `robots.txt` and the sitemap, where a quote, space or line break would change their meaning.
 fn base_path_of(base_url: &str) -> Result<String, &'static str> {
     let (scheme, rest) = base_url.split_once("://").ok_or("is not an http(s) URL")?;
+    // The characters are checked below; the structure is the URL parser's job: a host it
+    // cannot read (`]evil[`, an empty one, `..`) or a port out of range is refused.
+    let parsed = url::Url::parse(base_url).map_err(|_| "is not a valid URL")?;
+    let host_is_real = match parsed.host() {
+        Some(url::Host::Domain(name)) => name.split('.').all(|label| !label.is_empty()),
+        Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) => true,
+        None => false,
+    };
+    if !host_is_real || !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("must name a real host: a domain name or an IP address");
+    }
     if scheme != "http" && scheme != "https" {
         return Err("is not an http(s) URL");
     }
@@ -285,6 +297,12 @@ mod tests {
             "https:///",
             "ftp://example.org/",
             "https://exa\u{1b}mple.org/",
+            "https://../",
+            "https://]evil[/",
+            "https://:/",
+            "https://example..org/",
+            "https://example.org:99999/",
+            "https://[::1/",
         ] {
             assert!(base_path_of(bad).is_err(), "{bad:?}");
         }
@@ -299,5 +317,44 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn output_dir_is_resolved_where_it_really_leads() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap().join("site");
+        for sub in ["content", "templates", "static", "gen"] {
+            std::fs::create_dir_all(root.join(sub)).unwrap();
+        }
+        std::os::unix::fs::symlink(root.join("content"), root.join("docs")).unwrap();
+        let with = |out: &str| {
+            parse(
+                &root,
+                &format!("title = \"x\"\nbase_url = \"https://e.org/\"\noutput_dir = \"{out}\"\n"),
+            )
+        };
+        let outside = dir.path().canonicalize().unwrap().join("elsewhere/public");
+        for bad in [
+            "gen/../content".to_string(),
+            "missing/../content".to_string(),
+            "static/gen".to_string(),
+            "docs/public".to_string(),
+            "templates".to_string(),
+            ".".to_string(),
+            "..".to_string(),
+            "gen/..".to_string(),
+            "/".to_string(),
+            "".to_string(),
+        ] {
+            let problems = with(&bad).expect_err(&bad).into_sorted();
+            assert_eq!(
+                (problems[0].code, problems[0].location.line),
+                ("E004", 3),
+                "{bad}: {problems:?}"
+            );
+        }
+        assert_eq!(with("public").unwrap().output_dir, root.join("public"));
+        assert_eq!(with("gen/../public").unwrap().output_dir, root.join("public"));
+        assert_eq!(with(outside.to_str().unwrap()).unwrap().output_dir, outside);
     }
 }

@@ -137,6 +137,105 @@ pub struct Staging {
     committed: bool,
 }
 
+/// Where a path really is: its nearest existing ancestor with every symbolic link resolved,
+/// followed by the names that do not exist yet. A `..` among those is refused, since what it
+/// leads to depends on directories that are not there yet.
+pub fn resolve(path: &Path) -> Result<PathBuf, String> {
+    let mut existing = path;
+    let mut missing = Vec::new();
+    while std::fs::symlink_metadata(existing).is_err() {
+        let (Some(parent), Some(name)) = (existing.parent(), existing.components().next_back()) else {
+            break;
+        };
+        missing.push(name);
+        existing = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
+    }
+    let mut resolved = existing
+        .canonicalize()
+        .map_err(|e| format!("cannot resolve {}: {e}", existing.display()))?;
+    for name in missing.into_iter().rev() {
+        match name {
+            std::path::Component::Normal(name) => resolved.push(name),
+            _ => return Err("`..` after a directory that does not exist yet".into()),
+        }
+    }
+    Ok(resolved)
+}
+
+/// Checks that an output directory (already [`resolve`]d) may be written by a build of the
+/// site at the canonical `root`: not the root or a directory holding it, and neither inside
+/// nor around `content/`, `templates/` or `static/` (wherever those really are).
+pub fn check_place(root: &Path, out: &Path) -> Result<(), String> {
+    if root.starts_with(out) {
+        return Err("the output directory must not be the site root or a directory holding it".into());
+    }
+    for source in ["content", "templates", "static"] {
+        let dir = root.join(source);
+        let dir = dir.canonicalize().unwrap_or(dir);
+        if out.starts_with(&dir) {
+            return Err(format!("the output directory must not be inside {source}/"));
+        }
+        if dir.starts_with(out) {
+            return Err(format!("the output directory must not hold {source}/"));
+        }
+    }
+    Ok(())
+}
+
+/// The name of a staging (`kind` "staging") or set-aside ("old") directory of `out`'s build
+/// by process `pid`.
+fn sibling_name(name: &str, kind: &str, pid: u32) -> String {
+    format!(".{name}.{kind}-{pid}")
+}
+
+/// Removes a directory only if riskguide made it (it holds the marker); true when it is gone.
+fn remove_if_ours(dir: &Path) -> bool {
+    if std::fs::symlink_metadata(dir).is_err() {
+        return true;
+    }
+    let ours = std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
+        && std::fs::symlink_metadata(dir.join(MARKER)).is_ok_and(|m| m.is_file());
+    ours && std::fs::remove_dir_all(dir).is_ok()
+}
+
+/// Whether a process with this id is running (or exists but belongs to someone else).
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: signal 0 sends nothing; it only asks whether the process exists.
+    let sent = unsafe { libc::kill(pid, 0) };
+    sent == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+}
+
+/// Removes the staging and set-aside directories that builds of `out` which died before
+/// finishing left in `parent`: only marked ones, and only of processes that no longer run.
+fn remove_stale_siblings(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else { continue };
+        let pid = ["staging", "old"].iter().find_map(|kind| {
+            file_name
+                .strip_prefix(&format!(".{name}.{kind}-"))
+                .and_then(|pid| pid.parse::<u32>().ok())
+        });
+        if let Some(pid) = pid
+            && pid != std::process::id()
+            && !process_alive(pid)
+        {
+            remove_if_ours(&entry.path());
+        }
+    }
+}
+
 impl Staging {
     /// Prepares to replace `out`, refusing a directory riskguide did not create.
     pub fn begin(out: &Path) -> Result<Staging, Error> {
@@ -152,13 +251,25 @@ impl Staging {
             check_replaceable(out)?;
         }
         std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
+        remove_stale_siblings(parent, name);
         let pid = std::process::id();
-        let dir = parent.join(format!(".{name}.staging-{pid}"));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
+        let dir = parent.join(sibling_name(name, "staging", pid));
+        let old = parent.join(sibling_name(name, "old", pid));
+        for leftover in [&dir, &old] {
+            if !remove_if_ours(leftover) {
+                return Err(Error::Refused {
+                    path: leftover.clone(),
+                    reason: "it is in the way of the build and riskguide did not create it".into(),
+                });
+            }
+        }
+        std::fs::create_dir(&dir).map_err(|e| Error::io("create", &dir, e))?;
+        // Marked from the start, so that a build that dies leaves a directory that a later
+        // build knows it may remove.
+        write_marker(&dir)?;
         Ok(Staging {
             out: out.to_path_buf(),
-            old: parent.join(format!(".{name}.old-{pid}")),
+            old,
             dir,
             paths: Discard::default(),
             files: AtomicUsize::new(0),
@@ -178,12 +289,6 @@ impl Staging {
         if let Some(e) = lock(&self.failure).take() {
             return Err(e);
         }
-        let marker = self.dir.join(MARKER);
-        std::fs::write(
-            &marker,
-            b"This directory is written by riskguide build and replaced on every build.\n",
-        )
-        .map_err(|e| Error::io("write", &marker, e))?;
         swap(&self.dir, &self.out, &self.old)?;
         self.committed = true;
         Ok(())
@@ -225,6 +330,15 @@ impl Drop for Staging {
     }
 }
 
+fn write_marker(dir: &Path) -> Result<(), Error> {
+    let marker = dir.join(MARKER);
+    std::fs::write(
+        &marker,
+        b"This directory is written by riskguide build and replaced on every build.\n",
+    )
+    .map_err(|e| Error::io("write", &marker, e))
+}
+
 fn check_replaceable(out: &Path) -> Result<(), Error> {
     if !out.is_dir() {
         return Err(Error::Refused {
@@ -247,7 +361,8 @@ fn check_replaceable(out: &Path) -> Result<(), Error> {
 
 fn swap(staging: &Path, out: &Path, old: &Path) -> Result<(), Error> {
     if out.exists() {
-        let _ = std::fs::remove_dir_all(old);
+        // Checked again: the directory may have been replaced since the build began.
+        check_replaceable(out)?;
         std::fs::rename(out, old).map_err(|e| Error::io("move aside", out, e))?;
         if let Err(e) = std::fs::rename(staging, out) {
             let _ = std::fs::rename(old, out);
@@ -310,6 +425,43 @@ mod tests {
         drop(staging);
         assert_eq!(std::fs::read(out.join("index.html")).unwrap(), b"old");
         assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn removes_what_dead_builds_left_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        // A process id that cannot be running: above the kernel's largest.
+        let dead = 4_194_305;
+        let stale = dir.path().join(sibling_name("public", "staging", dead));
+        let stale_old = dir.path().join(sibling_name("public", "old", dead));
+        for d in [&stale, &stale_old] {
+            std::fs::create_dir_all(d.join("a")).unwrap();
+            std::fs::write(d.join(MARKER), b"x").unwrap();
+        }
+        // Unmarked, or of a running process (this one's parent): the author's or busy; kept.
+        let unmarked = dir.path().join(sibling_name("public", "staging", dead + 1));
+        std::fs::create_dir_all(&unmarked).unwrap();
+        let running = dir
+            .path()
+            .join(sibling_name("public", "staging", std::os::unix::process::parent_id()));
+        std::fs::create_dir_all(&running).unwrap();
+        std::fs::write(running.join(MARKER), b"x").unwrap();
+        write(&[("index.html", b"one")], &out).unwrap();
+        assert!(!stale.exists() && !stale_old.exists());
+        assert!(unmarked.exists() && running.exists());
+        assert!(process_alive(std::process::id()) && !process_alive(dead));
+    }
+
+    #[test]
+    fn an_unmarked_directory_in_the_way_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        let mine = dir.path().join(sibling_name("public", "staging", std::process::id()));
+        std::fs::create_dir_all(&mine).unwrap();
+        std::fs::write(mine.join("notes.txt"), b"keep").unwrap();
+        assert!(matches!(Staging::begin(&out), Err(Error::Refused { .. })));
+        assert_eq!(std::fs::read(mine.join("notes.txt")).unwrap(), b"keep");
     }
 
     fn leftovers(dir: &Path) -> Vec<String> {

@@ -134,7 +134,7 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
                 continue;
             }
         }
-        let text = read_limited(entry.path())
+        let text = read_limited(root, entry.path())
             .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "template is not UTF-8".to_string()));
         match text {
             Ok(text) => {

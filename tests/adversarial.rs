@@ -43,7 +43,13 @@
 //! hex = "2b2b2b0a"
 //! [[setup]]
 //! fifo = "content/pipe.md"                       # a named pipe
+//! [[setup]]
+//! sparse = "content/big.md"                      # a sparse file of `size` bytes
+//! size = 8589934592
 //! ```
+//!
+//! `out_from_config = true` builds without `--out`, into the `output_dir` of the case's
+//! `site.toml`; for an E case the whole temporary directory must then stay unchanged.
 mod common;
 
 use common::html::{Tag, tags, url_scheme};
@@ -74,6 +80,8 @@ struct Expect {
     contains: Vec<Contains>,
     #[serde(default)]
     setup: Vec<Setup>,
+    #[serde(default)]
+    out_from_config: bool,
 }
 
 #[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -107,6 +115,8 @@ struct Setup {
     bytes: Option<String>,
     hex: Option<String>,
     fifo: Option<String>,
+    sparse: Option<String>,
+    size: Option<u64>,
 }
 
 fn cases_dir() -> PathBuf {
@@ -172,7 +182,13 @@ fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         } else if !entry.file_type().is_file() {
             b"<special file>".to_vec()
         } else {
-            std::fs::read(entry.path()).expect("read")
+            // A sparse file of gigabytes is told by its size and time, not read.
+            let meta = entry.metadata().expect("metadata");
+            if meta.len() > 64 * 1024 * 1024 {
+                format!("<{} bytes, modified {:?}>", meta.len(), meta.modified().ok()).into_bytes()
+            } else {
+                std::fs::read(entry.path()).expect("read")
+            }
         };
         map.insert(rel, value);
     }
@@ -259,8 +275,13 @@ fn prepare(name: &str, expect: &Expect, tmp: &Path) -> PathBuf {
             let _ = std::fs::remove_file(&target);
             let made = Command::new("mkfifo").arg(&target).status().expect("mkfifo runs");
             assert!(made.success(), "{name}: mkfifo {path}");
+        } else if let Some(path) = &step.sparse {
+            let target = site.join(path);
+            std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+            let file = std::fs::File::create(&target).expect("create");
+            file.set_len(step.size.expect("sparse needs size")).expect("set_len");
         } else {
-            panic!("{name}: a [[setup]] entry needs write, symlink, bytes or fifo");
+            panic!("{name}: a [[setup]] entry needs write, symlink, bytes, fifo or sparse");
         }
     }
     site
@@ -282,8 +303,18 @@ struct Run {
     stderr: String,
 }
 
-/// Runs `riskguide build` under the time and memory limits.
-fn run_build(site: &Path, out: &Path) -> Run {
+/// Runs `riskguide build` under the time and memory limits, into `out` or, without it, into
+/// the site's `output_dir`.
+fn run_build(site: &Path, out: Option<&Path>) -> Run {
+    let mut args = vec![std::ffi::OsString::from("build"), "--root".into(), site.into()];
+    if let Some(out) = out {
+        args.extend(["--out".into(), out.into()]);
+    }
+    run_riskguide(&args)
+}
+
+/// Runs `riskguide` with these arguments under the time and memory limits.
+fn run_riskguide(args: &[std::ffi::OsString]) -> Run {
     let bin = common::bin();
     let mut command = if Path::new("/usr/bin/prlimit").exists() {
         let mut c = Command::new("/usr/bin/prlimit");
@@ -297,11 +328,7 @@ fn run_build(site: &Path, out: &Path) -> Run {
         c
     };
     command
-        .arg("build")
-        .arg("--root")
-        .arg(site)
-        .arg("--out")
-        .arg(out)
+        .args(args)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -584,7 +611,7 @@ fn run_case(name: &str, expect: &Expect) -> Outcome {
     let out = tmp.path().join("public");
     previous_output(&out);
     let before = snapshot(tmp.path());
-    let run = run_build(&site, &out);
+    let run = run_build(&site, (!expect.out_from_config).then_some(out.as_path()));
     let after = snapshot(tmp.path());
     let mut problems = Vec::new();
     if run.timed_out {
@@ -631,7 +658,7 @@ fn run_case(name: &str, expect: &Expect) -> Outcome {
             let lf = tempfile::tempdir().expect("tempdir");
             let lf_site = prepare(name, expect, lf.path());
             let lf_out = lf.path().join("public");
-            let lf_run = run_build(&lf_site, &lf_out);
+            let lf_run = run_build(&lf_site, Some(&lf_out));
             if lf_run.code != Some(0) {
                 problems.push(format!("the LF build failed: {}", lf_run.stderr));
             } else {
@@ -704,6 +731,180 @@ fn every_hostile_case_meets_the_harness_contract() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The hostile case of that name, laid out in a fresh temporary directory.
+fn prepared(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let (_, expect) = cases()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no case {name}"));
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let site = prepare(name, &expect, tmp.path());
+    (tmp, site)
+}
+
+#[test]
+fn out_paths_into_the_sources_are_usage_errors_that_change_nothing() {
+    let (tmp, site) = prepared("pages-at-depth-limit");
+    std::fs::create_dir_all(site.join("gen")).expect("mkdir");
+    std::fs::write(site.join("content/.riskguide-output"), "planted\n").expect("write");
+    std::os::unix::fs::symlink(site.join("static"), site.join("assets-link")).expect("symlink");
+    let refused = [
+        "site/static/gen",
+        "site/content",
+        "site/gen/../content",
+        "site/missing/../templates",
+        "site/assets-link/out",
+        "site",
+        "site/content/..",
+        ".",
+        "/",
+    ];
+    for out in refused {
+        let before = snapshot(tmp.path());
+        let run = run_build(&site, Some(&tmp.path().join(out)));
+        let changed = tree_diff(&before, &snapshot(tmp.path()));
+        assert_eq!(run.code, Some(2), "--out {out}: {}", run.stderr);
+        assert!(run.stderr.starts_with("error: --out "), "--out {out}: {}", run.stderr);
+        assert!(changed.is_empty(), "--out {out} changed {changed:?}");
+    }
+    let run = run_build(&site, Some(&tmp.path().join("site/gen/../public")));
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(site.join("public/index.html").is_file());
+}
+
+#[test]
+fn check_reports_special_files_without_reading_them() {
+    for name in [
+        "special-files-everywhere",
+        "sparse-8gb-files",
+        "devices-in-static-and-templates",
+        "symlink-to-dev-zero",
+        "site-toml-fifo",
+        "site-toml-sparse",
+    ] {
+        let (_, expect) = cases().into_iter().find(|(n, _)| n == name).expect("case");
+        let (tmp, site) = prepared(name);
+        let before = snapshot(tmp.path());
+        let run = run_riskguide(&["check".into(), "--root".into(), site.into()]);
+        assert!(!run.timed_out && run.signal.is_none(), "{name}: {:?}", run.elapsed);
+        assert_eq!(run.code, Some(1), "{name}: {}", run.stderr);
+        for want in &expect.errors {
+            assert!(
+                run.stderr.lines().any(|l| l.starts_with(want.as_str())),
+                "{name}: no `{want}` in {}",
+                run.stderr
+            );
+        }
+        assert!(
+            tree_diff(&before, &snapshot(tmp.path())).is_empty(),
+            "{name}: check changed files"
+        );
+    }
+}
+
+#[test]
+fn a_crashed_build_leaves_nothing_forever_and_the_authors_files_stay() {
+    let (tmp, site) = prepared("pages-at-depth-limit");
+    let out = tmp.path().join("public");
+    // The id of a process that has ended: what a build killed mid-way leaves behind.
+    let mut child = Command::new("true").spawn().expect("true runs");
+    child.wait().expect("wait");
+    let dead = child.id();
+    let stale = tmp.path().join(format!(".public.staging-{dead}"));
+    let stale_old = tmp.path().join(format!(".public.old-{dead}"));
+    for dir in [&stale, &stale_old] {
+        std::fs::create_dir_all(dir.join("a")).expect("mkdir");
+        std::fs::write(dir.join(riskguide::output::MARKER), "x").expect("write");
+        std::fs::write(dir.join("a/index.html"), "half a build").expect("write");
+    }
+    // The same kind of name but no marker: not riskguide's, so never removed. (Its number is
+    // past the largest process id Linux hands out, so no build can be using it.)
+    let authors = tmp.path().join(".public.staging-4194305");
+    std::fs::create_dir_all(&authors).expect("mkdir");
+    std::fs::write(authors.join("notes.txt"), "mine").expect("write");
+    let run = run_build(&site, Some(&out));
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        !stale.exists() && !stale_old.exists(),
+        "stale staging directories remain"
+    );
+    assert_eq!(
+        std::fs::read_to_string(authors.join("notes.txt")).expect("kept"),
+        "mine"
+    );
+}
+
+#[test]
+fn a_directory_swapped_for_a_link_during_builds_never_publishes_outside_files() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    const BUILDS: usize = 30;
+    let (tmp, site) = prepared("pages-at-depth-limit");
+    let outside = tmp.path().join("outside/dir");
+    // A section of pages and a folder of static files, each also present outside the root
+    // under the same names, there marked TOP-SECRET: a read sent outside by a swap succeeds.
+    let swapped = [site.join("content/sub"), site.join("static/sub")];
+    for dir in &swapped {
+        std::fs::create_dir_all(dir).expect("mkdir");
+    }
+    for (dir, mark) in [(&swapped[0], "Inside"), (&outside, "TOP-SECRET")] {
+        std::fs::write(dir.join("index.md"), format!("+++\ntitle = \"{mark}\"\n+++\n{mark}\n")).expect("write");
+        for n in 0..40 {
+            let page = format!("+++\ntitle = \"{mark} {n}\"\n+++\n{mark}\n");
+            std::fs::write(dir.join(format!("p{n:02}.md")), page).expect("write");
+        }
+    }
+    for (dir, mark) in [(&swapped[1], "Inside"), (&outside, "TOP-SECRET")] {
+        for n in 0..40 {
+            std::fs::write(dir.join(format!("n{n:02}.txt")), mark).expect("write");
+        }
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let swapper = {
+        let (stop, outside, dirs) = (Arc::clone(&stop), outside.clone(), swapped.clone());
+        std::thread::spawn(move || {
+            let mut swaps = 0usize;
+            while !stop.load(Ordering::Relaxed) {
+                for dir in &dirs {
+                    let aside = dir.with_file_name(".aside");
+                    std::fs::rename(dir, &aside).expect("move aside");
+                    std::os::unix::fs::symlink(&outside, dir).expect("symlink");
+                    std::thread::sleep(Duration::from_millis(2));
+                    std::fs::remove_file(dir).expect("unlink");
+                    std::fs::rename(&aside, dir).expect("move back");
+                }
+                swaps += 1;
+                std::thread::sleep(Duration::from_millis(3));
+            }
+            swaps
+        })
+    };
+    let mut outcomes = BTreeMap::new();
+    for i in 0..BUILDS {
+        let out = tmp.path().join(format!("public-{i}"));
+        let run = run_build(&site, Some(&out));
+        assert!(
+            matches!(run.code, Some(0 | 1)) && !run.timed_out,
+            "build {i}: {:?} {}",
+            run.code,
+            run.stderr
+        );
+        *outcomes.entry(run.code).or_insert(0usize) += 1;
+        if out.exists() {
+            for (file, bytes) in snapshot(&out) {
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains("TOP-SECRET"),
+                    "build {i} published a file from outside the root in {file}"
+                );
+            }
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let swaps = swapper.join().expect("swapper");
+    println!("{BUILDS} builds during {swaps} swaps: exit codes {outcomes:?}");
+    assert!(swaps >= BUILDS, "the directories were hardly swapped ({swaps} times)");
 }
 
 #[test]

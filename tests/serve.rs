@@ -489,6 +489,199 @@ fn a_site_that_does_not_build_yet_is_served_once_fixed() {
     assert!(s.get("/compare/").body.contains("<h1>Compare platforms</h1>"));
 }
 
+/// Threads and resident memory (KiB) of a running process, from /proc.
+fn threads_and_memory(pid: u32) -> (usize, u64) {
+    let threads = std::fs::read_dir(format!("/proc/{pid}/task")).map_or(0, |d| d.count());
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let rss = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0);
+    (threads, rss)
+}
+
+/// A GET that must be answered within `limit`; returns the status.
+fn timed_get(port: u16, path: &str, limit: Duration) -> u16 {
+    use std::io::Write;
+    let started = Instant::now();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(limit)).ok();
+    stream
+        .write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes())
+        .expect("send");
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out);
+    let reply = Reply::parse(&String::from_utf8_lossy(&out));
+    assert!(
+        started.elapsed() < limit,
+        "{path} took {:?} (status {})",
+        started.elapsed(),
+        reply.status
+    );
+    reply.status
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn thousands_of_slow_connections_hold_no_threads_and_pages_still_come_fast() {
+    use std::io::Write;
+    let s = Served::start();
+    assert_eq!(timed_get(s.port, "/", Duration::from_secs(2)), 200);
+    let (threads_before, memory_before) = threads_and_memory(s.child.id());
+    // 4,000 clients that connect and never finish their request: half send nothing, half
+    // the first bytes of a head.
+    let mut idle = Vec::new();
+    for i in 0..4000 {
+        let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", s.port)) else {
+            continue;
+        };
+        if i % 2 == 0 {
+            let _ = stream.write_all(b"GET / HTTP/1.1\r\nHost: local");
+        }
+        idle.push(stream);
+    }
+    assert!(idle.len() > 3000, "only {} connections opened", idle.len());
+    std::thread::sleep(Duration::from_millis(500));
+    for path in ["/", "/compare/", "/__riskguide/status"] {
+        assert_eq!(timed_get(s.port, path, Duration::from_secs(2)), 200, "{path}");
+    }
+    let (threads, memory) = threads_and_memory(s.child.id());
+    println!("threads {threads_before} → {threads}, resident memory {memory_before} → {memory} KiB");
+    assert!(
+        threads <= threads_before + 2,
+        "{threads_before} threads became {threads}"
+    );
+    assert!(
+        memory < memory_before + 64 * 1024,
+        "resident memory grew from {memory_before} to {memory} KiB"
+    );
+    drop(idle);
+    assert_eq!(timed_get(s.port, "/", Duration::from_secs(2)), 200);
+}
+
+#[test]
+fn oversized_and_malformed_heads_are_refused_and_a_slow_honest_one_is_answered() {
+    use std::io::Write;
+    let s = Served::start();
+    let huge = format!(
+        "GET / HTTP/1.1\r\nHost: localhost\r\nX-Padding: {}\r\n\r\n",
+        "a".repeat(20_000)
+    );
+    assert_eq!(s.request(&huge).status, 431);
+    let many: String = (0..100).map(|i| format!("X-{i}: y\r\n")).collect();
+    assert_eq!(
+        s.request(&format!("GET / HTTP/1.1\r\nHost: localhost\r\n{many}\r\n"))
+            .status,
+        431
+    );
+    assert_eq!(s.request("\u{1}\u{2}garbage\r\n\r\n").status, 400);
+    // A head sent a few bytes at a time, well within the time limit, is answered.
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", s.port)).expect("connect");
+    stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    for chunk in b"GET /compare/ HTTP/1.1\r\nHost: localhost\r\n\r\n".chunks(8) {
+        stream.write_all(chunk).expect("send");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut out = Vec::new();
+    let _ = stream.read_to_end(&mut out);
+    assert_eq!(Reply::parse(&String::from_utf8_lossy(&out)).status, 200);
+}
+
+/// Opens an event stream and reads its first `build` event; the stream stays open.
+fn open_event_stream(port: u16) -> Result<std::net::TcpStream, String> {
+    use std::io::Write;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
+    stream
+        .write_all(b"GET /__riskguide/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .map_err(|e| e.to_string())?;
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !String::from_utf8_lossy(&seen).contains("}\n\n") {
+        match stream.read(&mut buf) {
+            Ok(n) if n > 0 => seen.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+    }
+    let text = String::from_utf8_lossy(&seen).to_string();
+    if text.starts_with("HTTP/1.1 200") && text.contains("event: build\n") {
+        Ok(stream)
+    } else {
+        Err(text)
+    }
+}
+
+#[test]
+fn closed_event_streams_free_their_place_at_once() {
+    let s = Served::start();
+    let full: Vec<_> = (0..64)
+        .map(|i| open_event_stream(s.port).unwrap_or_else(|e| panic!("stream {i}: {e}")))
+        .collect();
+    let refused = open_event_stream(s.port).expect_err("a 65th stream is refused");
+    assert!(refused.starts_with("HTTP/1.1 503"), "{refused}");
+    drop(full);
+    // Every closed stream is noticed: 64 new ones open, within moments.
+    let started = Instant::now();
+    let mut again = Vec::new();
+    while again.len() < 64 {
+        match open_event_stream(s.port) {
+            Ok(stream) => again.push(stream),
+            Err(e) => {
+                assert!(
+                    started.elapsed() < Duration::from_secs(5),
+                    "closed streams still count after {:?}: {e}",
+                    started.elapsed()
+                );
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+    assert!(open_event_stream(s.port).is_err(), "the cap still holds");
+    // Open streams hear of a rebuild.
+    s.edit("content/index.md", |text| format!("{text}\nOne more line.\n"));
+    let mut buf = [0u8; 512];
+    let n = again[0].read(&mut buf).expect("an event after the rebuild");
+    assert!(String::from_utf8_lossy(&buf[..n]).contains("event: build"));
+    assert_eq!(timed_get(s.port, "/", Duration::from_secs(2)), 200);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn special_files_are_reported_not_read_and_never_block_a_rebuild() {
+    let s = Served::start_with(|root| {
+        std::os::unix::fs::symlink("/dev/zero", root.join("content/zero.md")).expect("symlink");
+        let big = std::fs::File::create(root.join("content/big.md")).expect("create");
+        big.set_len(8 << 30).expect("sparse file");
+    });
+    let started = Instant::now();
+    let status = s.status_json();
+    let locations: Vec<&str> = status["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["heading"].as_str())
+        .collect();
+    for want in ["content/zero.md:1:1: error[E012]", "content/big.md:1:1: error[E011]"] {
+        assert!(locations.iter().any(|l| l.starts_with(want)), "{want}: {status}");
+    }
+    // A named pipe appearing while serving: the rebuild reports it instead of waiting on it.
+    let made = Command::new("mkfifo")
+        .arg(s.root().join("content/pipe.md"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    s.wait_until("the rebuild that sees the pipe", |s| {
+        s.status_json()["problems"]
+            .as_array()
+            .is_some_and(|list| list.iter().any(|p| p["location"] == "content/pipe.md:1:1"))
+    });
+    assert_eq!(timed_get(s.port, "/__riskguide/status", Duration::from_secs(2)), 200);
+    let (_, memory) = threads_and_memory(s.child.id());
+    assert!(memory < 512 * 1024, "resident memory {memory} KiB");
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
 #[cfg(unix)]
 #[test]
 fn ctrl_c_stops_the_server_with_exit_code_zero() {

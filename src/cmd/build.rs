@@ -18,7 +18,18 @@ pub fn run(root: &Path, out: Option<&Path>, offline: bool) -> Code {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let out_dir = out.map_or_else(|| config.output_dir.clone(), Path::to_path_buf);
+    let out_dir = match out {
+        None => config.output_dir.clone(),
+        Some(out) => match riskguide::output::resolve(out)
+            .and_then(|path| riskguide::output::check_place(&config.root, &path).map(|()| path))
+        {
+            Ok(path) => path,
+            Err(why) => {
+                eprintln!("error: --out {}: {why}", out.display().to_string().escape_debug());
+                return USAGE;
+            }
+        },
+    };
     let highlighter = Highlighter::new();
     // Progress lines only help on a terminal, and only when a build takes a moment.
     let show = std::io::stderr().is_terminal();

@@ -57,15 +57,25 @@ pub fn print_lines(to_stderr: bool, text: &str) {
     }
 }
 
+/// The text of the file a diagnostic points into, for its excerpt. Only a located problem
+/// shows its line, and the file is read under the build's own rules (a regular file inside
+/// the root, of bounded size): a whole-file problem may be a link to a FIFO or to /dev/zero.
+pub fn source_for(root: &Path, d: &Diagnostic) -> Option<String> {
+    if d.location.line == 0 {
+        return None;
+    }
+    let root = root.canonicalize().ok()?;
+    let bytes =
+        riskguide::discover::read_inside(&root, &root.join(&d.location.path), riskguide::discover::MAX_FILE_BYTES)
+            .ok()?;
+    String::from_utf8(bytes).ok()
+}
+
 /// Prints diagnostics to stderr with the source line and a caret; colour only on a terminal.
 pub fn print_diagnostics(root: &Path, list: &[Diagnostic]) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for d in list {
-        // Only a located problem shows its line; a whole-file one (a symbolic link to a FIFO or
-        // to /dev/zero, say) must not be read at all.
-        let source = (d.location.line > 0)
-            .then(|| std::fs::read_to_string(root.join(&d.location.path)).ok())
-            .flatten();
+        let source = source_for(root, d);
         eprintln!("{}", render_with_source(d, source.as_deref(), color));
     }
     let errors = list.iter().filter(|d| d.is_error()).count();

@@ -10,39 +10,36 @@
 //! stylesheet (both injected into HTML responses here, never into the build), the status JSON
 //! the overlay is drawn from, and an event stream announcing each finished rebuild.
 
+use super::conn::{self, Request};
 use super::{Snapshot, State};
 use riskguide::diagnostics::Severity;
 use riskguide::output::OutputSet;
 use riskguide::pipeline;
-use std::io::Write;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
-use tiny_http::{Header, Method, Request, Response, Server};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::{Arc, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 const RESERVED: &str = "/__riskguide/";
 const SCRIPT_PATH: &str = "/__riskguide/livereload.js";
 const STYLE_PATH: &str = "/__riskguide/overlay.css";
 const LIVERELOAD_JS: &str = include_str!("livereload.js");
 const OVERLAY_CSS: &str = include_str!("overlay.css");
-/// Open event streams beyond this get 503 (each holds a thread).
-const MAX_STREAMS: usize = 64;
-/// A comment is sent on idle event streams this often, so closed ones are noticed.
+/// Open event streams beyond this get 503. A stream costs a socket, not a thread.
+pub const MAX_STREAMS: usize = 64;
+/// A comment is sent on idle event streams this often, so that proxies keep them open and a
+/// peer that went away without closing is found by the failed write.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How often the open streams are looked at: a closed one frees its place within this time.
+const TEND_EVERY: Duration = Duration::from_millis(500);
 
-/// Answers requests until the server is dropped.
-pub fn serve(server: &Server, state: &Arc<State>) {
-    for request in server.incoming_requests() {
-        handle(request, state);
-    }
-}
-
-fn handle(request: Request, state: &Arc<State>) {
-    if !host_is_loopback(request.headers()) {
+/// Answers one request.
+pub fn answer(request: Request, state: &Arc<State>) {
+    if !host_is_loopback(request.header_values("Host")) {
         let body = "This preview server only answers requests for localhost, 127.0.0.1 or [::1].\n";
         return send(request, 403, "text/plain; charset=utf-8", body.into(), &[]);
     }
-    if !matches!(request.method(), Method::Get | Method::Head) {
+    if !matches!(request.method.as_str(), "GET" | "HEAD") {
         return send(
             request,
             405,
@@ -51,7 +48,8 @@ fn handle(request: Request, state: &Arc<State>) {
             &[("Allow", "GET, HEAD".into())],
         );
     }
-    let Some(target) = parse_target(request.url()) else {
+    let target_text = request.target.clone();
+    let Some(target) = parse_target(&target_text) else {
         return send(
             request,
             400,
@@ -122,57 +120,120 @@ fn reserved(request: Request, name: &str, state: &Arc<State>, snapshot: &Snapsho
             status_json(state, snapshot).into_bytes(),
             &[],
         ),
-        "events" if *request.method() == Method::Head => send(request, 200, "text/event-stream", Vec::new(), &[]),
-        "events" => {
-            if state.streams.fetch_add(1, Ordering::SeqCst) >= MAX_STREAMS {
-                state.streams.fetch_sub(1, Ordering::SeqCst);
-                return send(
-                    request,
-                    503,
-                    "text/plain; charset=utf-8",
-                    "Too many open event streams.\n".into(),
-                    &[],
-                );
-            }
-            let state = Arc::clone(state);
-            std::thread::spawn(move || {
-                stream_events(request, &state);
-                state.streams.fetch_sub(1, Ordering::SeqCst);
-            });
-        }
+        "events" if request.method == "HEAD" => send(request, 200, "text/event-stream", Vec::new(), &[]),
+        "events" => open_stream(request, state, snapshot),
         _ => send(request, 404, "text/plain; charset=utf-8", "Not found.\n".into(), &[]),
     }
 }
 
-/// A server-sent event stream: one `build` event now and one after every rebuild, until the
-/// page goes away. tiny_http would buffer a streamed body, so the response is written raw.
-fn stream_events(request: Request, state: &State) {
-    let mut writer = request.into_writer();
-    let mut head = String::from("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n");
+/// An open server-sent event stream: one `build` event when it opens and one after every
+/// rebuild, until the page goes away.
+pub(crate) struct EventStream {
+    stream: TcpStream,
+    /// The generation last announced on it.
+    seen: u64,
+    last_write: Instant,
+}
+
+impl EventStream {
+    /// Announces a new generation, or keeps an idle stream alive; false once the stream is
+    /// closed or its peer stopped reading (the socket is non-blocking, so a full buffer fails
+    /// the write instead of waiting).
+    fn tend(&mut self, state: &State, snapshot: &Snapshot) -> bool {
+        if peer_closed(&self.stream) {
+            return false;
+        }
+        let message = if self.seen != snapshot.generation {
+            self.seen = snapshot.generation;
+            build_event(state, snapshot)
+        } else if self.last_write.elapsed() >= KEEP_ALIVE {
+            ": still here\n\n".to_string()
+        } else {
+            return true;
+        };
+        self.last_write = Instant::now();
+        self.stream.write_all(message.as_bytes()).is_ok()
+    }
+}
+
+fn build_event(state: &State, snapshot: &Snapshot) -> String {
+    let data =
+        serde_json::json!({"generation": snapshot.generation, "version": state.token(snapshot), "ok": snapshot.ok});
+    format!("event: build\ndata: {data}\n\n")
+}
+
+/// Whether the client has closed its side (or reset the connection). What a client sends on
+/// an event stream is read and ignored, a few buffers at a time.
+fn peer_closed(stream: &TcpStream) -> bool {
+    let mut buf = [0u8; 1024];
+    for _ in 0..8 {
+        match (&*stream).read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return false,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return true,
+        }
+    }
+    // A client that keeps sending on an event stream is not a page waiting for news.
+    true
+}
+
+fn streams(state: &State) -> MutexGuard<'_, Vec<EventStream>> {
+    state.streams.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Starts an event stream and hands it to the thread that keeps them; 503 when
+/// [`MAX_STREAMS`] are open (closed ones are dropped first, so they never count).
+fn open_stream(request: Request, state: &State, snapshot: &Snapshot) {
+    {
+        let mut open = streams(state);
+        if open.len() >= MAX_STREAMS {
+            open.retain(|s| !peer_closed(&s.stream));
+        }
+        if open.len() >= MAX_STREAMS {
+            drop(open);
+            return send(
+                request,
+                503,
+                "text/plain; charset=utf-8",
+                "Too many open event streams.\n".into(),
+                &[],
+            );
+        }
+    }
+    let mut stream = request.stream;
+    let mut head = conn::head(200, &[("Content-Type", "text/event-stream".to_string())], None);
+    // The site's headers go after the status line, before the blank line that ends the head.
+    head.truncate(head.len() - 2);
     for (name, value) in headers() {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str("\r\nretry: 1000\n\n");
-    if writer.write_all(head.as_bytes()).and_then(|()| writer.flush()).is_err() {
+    head.push_str(&build_event(state, snapshot));
+    if conn::write_all_within(&mut stream, head.as_bytes(), conn::WRITE_TIMEOUT).is_err()
+        || stream.set_nonblocking(true).is_err()
+    {
         return;
     }
+    let mut open = streams(state);
+    if open.len() < MAX_STREAMS {
+        open.push(EventStream {
+            stream,
+            seen: snapshot.generation,
+            last_write: Instant::now(),
+        });
+    }
+}
+
+/// Keeps the event streams: announces every rebuild at once, sends keep-alive comments, and
+/// drops streams whose page went away. Runs for the life of the server.
+pub fn keep_streams(state: &State) {
     let mut seen = None;
     loop {
-        let snapshot = state.wait_for_change(seen, KEEP_ALIVE);
-        let message = if seen == Some(snapshot.generation) {
-            ": still here\n\n".to_string()
-        } else {
-            seen = Some(snapshot.generation);
-            let data = serde_json::json!({"generation": snapshot.generation, "version": state.token(&snapshot), "ok": snapshot.ok});
-            format!("event: build\ndata: {data}\n\n")
-        };
-        if writer
-            .write_all(message.as_bytes())
-            .and_then(|()| writer.flush())
-            .is_err()
-        {
-            return;
-        }
+        let snapshot = state.wait_for_change(seen, TEND_EVERY);
+        seen = Some(snapshot.generation);
+        streams(state).retain_mut(|s| s.tend(state, &snapshot));
     }
 }
 
@@ -207,20 +268,10 @@ fn status_json(state: &State, snapshot: &Snapshot) -> String {
 
 /// Sends a complete response with the site's security headers.
 fn send(request: Request, status: u16, content_type: &str, body: Vec<u8>, extra: &[(&str, String)]) {
-    let mut response = Response::from_data(body).with_status_code(status);
-    let mut add = |name: &str, value: &str| {
-        if let Ok(h) = Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-            response.add_header(h);
-        }
-    };
-    add("Content-Type", content_type);
-    for (name, value) in headers() {
-        add(name, &value);
-    }
-    for (name, value) in extra {
-        add(name, value);
-    }
-    let _ = request.respond(response);
+    let mut list = vec![("Content-Type", content_type.to_string())];
+    list.extend(headers());
+    list.extend(extra.iter().map(|(n, v)| (*n, v.clone())));
+    request.respond(status, &list, &body);
 }
 
 /// The headers of every response: those of the published site's `_headers` without HSTS and
@@ -250,10 +301,9 @@ fn headers() -> Vec<(&'static str, String)> {
 
 /// Whether the request carries exactly one `Host` header naming the loopback interface, with
 /// or without a port.
-fn host_is_loopback(headers: &[Header]) -> bool {
-    let mut hosts = headers.iter().filter(|h| h.field.equiv("Host"));
+fn host_is_loopback<'a>(mut hosts: impl Iterator<Item = &'a str>) -> bool {
     match (hosts.next(), hosts.next()) {
-        (Some(host), None) => is_loopback_name(host.value.as_str()),
+        (Some(host), None) => is_loopback_name(host),
         _ => false,
     }
 }

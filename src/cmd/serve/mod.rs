@@ -10,6 +10,7 @@
 //! All shared state lives in one [`State`] owned by this command and handed to the HTTP
 //! workers and the rebuild loop by `Arc`.
 
+mod conn;
 mod http;
 mod watch;
 
@@ -21,12 +22,11 @@ use riskguide::output::OutputSet;
 use riskguide::pipeline::{self, Options};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// Threads answering HTTP requests (event streams get a thread of their own).
-const WORKERS: usize = 4;
+/// Threads answering HTTP requests; idle connections and event streams hold none.
+const WORKERS: usize = 8;
 
 pub fn run(root: &Path, port: u16) -> Code {
     let root = match root.canonicalize() {
@@ -43,14 +43,14 @@ pub fn run(root: &Path, port: u16) -> Code {
         );
         return USAGE;
     }
-    let server = match tiny_http::Server::http(("127.0.0.1", port)) {
-        Ok(s) => Arc::new(s),
+    let listener = match std::net::TcpListener::bind(("127.0.0.1", port)) {
+        Ok(l) => l,
         Err(e) => {
             eprintln!("error: cannot listen on 127.0.0.1:{port}: {e}");
             return USAGE;
         }
     };
-    let port = server.server_addr().to_ip().map_or(port, |a| a.port());
+    let port = listener.local_addr().map_or(port, |a| a.port());
     // Watching starts before the first build so that no change after it goes unnoticed.
     let watch = watch::Watch::start(&root)
         .map_err(|e| {
@@ -68,19 +68,22 @@ pub fn run(root: &Path, port: u16) -> Code {
     let _ = std::io::stdout().flush();
     stop_on_interrupt();
 
-    let workers: Vec<_> = (0..WORKERS)
-        .map(|_| {
-            let (server, state) = (Arc::clone(&server), Arc::clone(&state));
-            std::thread::spawn(move || http::serve(&server, &state))
-        })
-        .collect();
+    let (requests, incoming) = std::sync::mpsc::sync_channel(conn::QUEUE);
+    let answering = Arc::clone(&state);
+    conn::start_workers(WORKERS, incoming, move |request| http::answer(request, &answering));
+    let streaming = Arc::clone(&state);
+    std::thread::spawn(move || http::keep_streams(&streaming));
+    let accepting = std::thread::spawn(move || conn::accept_loop(listener, requests));
     if let Some(watch) = watch {
         watch.run(|changed| rebuild(&root, port, &highlighter, &state, changed));
     }
-    for worker in workers {
-        let _ = worker.join();
+    match accepting.join() {
+        Ok(Err(e)) => {
+            eprintln!("error: the preview server stopped: {e}");
+            USAGE
+        }
+        _ => super::OK,
     }
-    super::OK
 }
 
 /// What the server shows: the last good build and the outcome of the latest attempt.
@@ -115,7 +118,7 @@ pub(crate) struct Problem {
 
 impl Problem {
     fn from_diagnostic(root: &Path, d: &Diagnostic) -> Problem {
-        let source = std::fs::read_to_string(root.join(&d.location.path)).ok();
+        let source = super::source_for(root, d);
         let bare = Diagnostic {
             help: None,
             ..d.clone()
@@ -152,8 +155,8 @@ impl Problem {
 pub(crate) struct State {
     current: Mutex<Arc<Snapshot>>,
     changed: Condvar,
-    /// Open event streams, each holding a thread.
-    pub streams: AtomicUsize,
+    /// Open event streams, kept by one thread.
+    pub streams: Mutex<Vec<http::EventStream>>,
     /// Tells this server's builds from another run's, so a page left open across a restart
     /// reloads once the new server is up.
     instance: String,
@@ -174,7 +177,7 @@ impl State {
         State {
             current: Mutex::new(Arc::new(empty)),
             changed: Condvar::new(),
-            streams: AtomicUsize::new(0),
+            streams: Mutex::new(Vec::new()),
             instance,
         }
     }
