@@ -892,6 +892,135 @@ pub fn allowed_commands() -> impl Iterator<Item = &'static str> {
     ALLOWED.iter().map(|t| t.name)
 }
 
+/// The script template shipped with riskguide; a site's own `templates/audit.sh` replaces it.
+pub const DEFAULT_TEMPLATE: &str = include_str!("../templates/audit.sh");
+
+/// What `audit.sh` sees. Every field ending in `_sh` is already one shell word, quoted by
+/// riskguide, and every `_json` inside it is a JSON value, so the template never quotes
+/// author text itself.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScriptView {
+    pub checklist_sh: String,
+    pub checklist_json_sh: String,
+    pub title_sh: String,
+    pub title_json_sh: String,
+    pub site_json_sh: String,
+    pub default_output_sh: String,
+    pub default_timeout: u32,
+    /// Checklist items (not steps), the denominator of the progress the script reports.
+    pub items: usize,
+    pub checks: Vec<CheckView>,
+}
+
+/// An item or a step, with its audits (none when a command cannot tell).
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckView {
+    /// `item` or `step`.
+    pub kind: &'static str,
+    pub key_sh: String,
+    pub key_json_sh: String,
+    pub label_sh: String,
+    /// `yes` for an item without audits of its own whose steps have some.
+    pub by_steps: &'static str,
+    pub audits: Vec<AuditView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditView {
+    pub system: System,
+    /// `yes` or `no`.
+    pub root: &'static str,
+    pub timeout: u32,
+    /// The vetted command, as one word for `sh -c`.
+    pub command_sh: String,
+    /// The command as its author wrote it, for the report.
+    pub shown_sh: String,
+    /// The exit status that passes, or `''` when only the output decides.
+    pub exit_sh: String,
+    pub output_sh: String,
+    pub not_output_sh: String,
+}
+
+/// One item or step of a checklist, for `script_view`.
+pub struct ScriptCheck<'a> {
+    /// `item-id` for an item, `item-id/step-id` for a step (the keys of saved progress).
+    pub key: String,
+    pub is_step: bool,
+    /// The item's text without Markdown.
+    pub label: String,
+    pub audits: &'a [Audit],
+    /// An item whose steps have audits.
+    pub steps_audited: bool,
+}
+
+/// The script's data, or `None` when no item of the checklist has an audit.
+pub fn script_view(id: &str, title: &str, base_url: &str, checks: Vec<ScriptCheck>) -> Option<ScriptView> {
+    if checks.iter().all(|c| c.audits.is_empty()) {
+        return None;
+    }
+    let json = |s: &str| quote(&serde_json::Value::from(s).to_string());
+    // The checklist page names its site by host and path, without the scheme or a final slash.
+    let site = base_url
+        .split_once("://")
+        .map_or(base_url, |(_, rest)| rest)
+        .trim_end_matches('/');
+    let items = checks.iter().filter(|c| !c.is_step).count();
+    let checks = checks
+        .into_iter()
+        .map(|c| CheckView {
+            kind: if c.is_step { "step" } else { "item" },
+            key_sh: quote(&c.key),
+            key_json_sh: json(&c.key),
+            label_sh: quote(&printable(&c.label)),
+            by_steps: if c.audits.is_empty() && c.steps_audited {
+                "yes"
+            } else {
+                "no"
+            },
+            audits: c
+                .audits
+                .iter()
+                .map(|a| AuditView {
+                    system: a.system,
+                    root: if a.root { "yes" } else { "no" },
+                    timeout: a.timeout,
+                    command_sh: quote(&a.script),
+                    shown_sh: quote(&printable(&a.command)),
+                    exit_sh: quote(&a.exit.map(|e| e.to_string()).unwrap_or_default()),
+                    output_sh: quote(a.output.as_deref().unwrap_or_default()),
+                    not_output_sh: quote(a.not_output.as_deref().unwrap_or_default()),
+                })
+                .collect(),
+        })
+        .collect();
+    Some(ScriptView {
+        checklist_sh: quote(id),
+        checklist_json_sh: json(id),
+        title_sh: quote(&printable(title)),
+        title_json_sh: json(title),
+        site_json_sh: json(site),
+        default_output_sh: quote(&format!("riskguide-{id}-audit.json")),
+        default_timeout: DEFAULT_TIMEOUT,
+        items,
+        checks,
+    })
+}
+
+/// Text safe to print on a terminal: control and bidi-override characters become spaces.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control()
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
