@@ -50,31 +50,36 @@ json_escape() {
 }
 
 # run_limited SECONDS COMMAND: runs COMMAND with sh, its output and errors in "$work/out",
-# its exit status in $status; "$work/timed-out" exists when the time ran out.
+# its exit status in $status; $timed_out is yes when the time ran out.
+checks_run=0
 run_limited() {
-  rm -f "$work/out" "$work/timed-out"
+  checks_run=$((checks_run + 1))
+  marker="$work/timed-out.$checks_run"
+  rm -f "$work/out"
+  timed_out=no
   if [ "$has_timeout" = yes ]; then
     timeout "$1" sh -c "$2" >"$work/out" 2>&1 </dev/null
     status=$?
-    if [ "$status" -eq 124 ]; then : >"$work/timed-out"; fi
+    if [ "$status" -eq 124 ]; then timed_out=yes; fi
     return 0
   fi
+  # Without timeout(1): a watcher stops the command when the time is up. The watcher itself
+  # is stopped with KILL, which no trap inherited from this shell can catch or lose, so it
+  # never acts on a later check.
   sh -c "$2" >"$work/out" 2>&1 </dev/null &
   child=$!
   (
-    trap 'kill "$sleeper" 2>/dev/null; exit 0' TERM
-    sleep "$1" &
-    sleeper=$!
-    wait "$sleeper"
-    : >"$work/timed-out"
-    if command -v pkill >/dev/null 2>&1; then pkill -TERM -P "$child" 2>/dev/null; fi
-    kill -TERM "$child" 2>/dev/null
+    sleep "$1"
+    : >"$marker"
+    if command -v pkill >/dev/null 2>&1; then pkill -TERM -P "$child"; fi
+    kill -TERM "$child"
   ) >/dev/null 2>&1 &
   watcher=$!
   wait "$child"
   status=$?
-  kill -TERM "$watcher" 2>/dev/null
+  kill -KILL "$watcher" 2>/dev/null
   wait "$watcher" 2>/dev/null
+  if [ -f "$marker" ]; then timed_out=yes; fi
   return 0
 }
 
@@ -117,7 +122,7 @@ run_audit() {
   fi
   run_limited "$3" "$7"
   saw=$(head -n 5 "$work/out" | one_line)
-  if [ -f "$work/timed-out" ]; then
+  if [ "$timed_out" = yes ]; then
     verdict=failed
     seen="\`$8\` did not finish in $3 s"
   elif [ "$status" -eq 127 ]; then
