@@ -788,7 +788,7 @@ impl Vetter<'_> {
                     self.error(
                         "E104",
                         at,
-                        format!("audit command uses backtick command substitution in `{word}`"),
+                        format!("audit command uses backtick command substitution: {word}"),
                     )
                     .help = Some("the script cannot vet a command that another command's output builds".into());
                     ok = false;

@@ -14,14 +14,11 @@
   function own(o, k) { return Object.prototype.hasOwnProperty.call(o, k); }
   function isObj(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
   function blank() { return { items: Object.create(null), steps: Object.create(null), audits: Object.create(null) }; }
-  var AUDIT_STATUS = { passed: 1, failed: 1, "needs-root": 1, "not-checkable": 1 };
-  var AUDIT_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
-  // One audit result as kept in storage: what the check saw, when and where.
+  // One audit result as kept: passed or failed, what the check saw, when and where.
   function auditRecord(v) {
-    return isObj(v) && (v.status === "passed" || v.status === "failed") && typeof v.seen === "string" && v.seen.length <= 1000 &&
-      typeof v.date === "string" && AUDIT_DATE.test(v.date) && typeof v.host === "string" && v.host.length <= 255;
+    return isObj(v) && /^(passed|failed)$/.test(v.status) && typeof v.seen === "string" && v.seen.length < 1001 &&
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(v.date) && typeof v.host === "string" && v.host.length < 256;
   }
-  function auditWhen(date) { return date.slice(0, 10) + " " + date.slice(11, 16) + " UTC"; }
   function size(o) { return Object.keys(o).length; }
   function clip(s, n) { s = String(s); return s.length > n ? s.slice(0, n - 1) + "\u2026" : s; }
   function el(tag, cls, text) {
@@ -78,11 +75,11 @@
       var box = li.querySelector(".item-label input[type=checkbox]");
       var full = box && box.getAttribute("data-item-id");
       if (!full || full.indexOf(id + "/") !== 0) return;
-      var it = { id: full.slice(id.length + 1), li: li, box: box, steps: [], note: null };
+      var it = { id: full.slice(id.length + 1), li: li, box: box, steps: [] };
       Array.prototype.forEach.call(li.querySelectorAll(".steps input[type=checkbox]"), function (s) {
         var sfull = s.getAttribute("data-item-id") || "";
         if (sfull.indexOf(full + "/") !== 0) return;
-        var step = { id: sfull.slice(id.length + 1), box: s, item: it, li: s.closest("li") || s.parentNode, note: null };
+        var step = { id: sfull.slice(id.length + 1), box: s, item: it, li: s.closest("li") };
         it.steps.push(step);
         bySteps[step.id] = step;
         byBox[sfull] = step;
@@ -111,11 +108,9 @@
         if (!own(bySteps, k)) dropped++;
         else if (s.steps[k] === true) out.steps[k] = true;
       });
-      var audits = isObj(s.audits) ? s.audits : {};
-      Object.keys(audits).forEach(function (k) {
-        var v = audits[k];
-        if ((!own(byItem, k) && !own(bySteps, k)) || !auditRecord(v)) { dropped++; return; }
-        out.audits[k] = { status: v.status, seen: v.seen, date: v.date, host: v.host };
+      Object.keys(s.audits || {}).forEach(function (k) {
+        if ((own(byItem, k) || own(bySteps, k)) && auditRecord(s.audits[k])) out.audits[k] = s.audits[k];
+        else dropped++;
       });
       items.forEach(function (it) {
         if (!it.steps.length) return;
@@ -136,11 +131,11 @@
       var raw = readRaw(key), data = null;
       if (raw === null) return blank();
       try { data = JSON.parse(raw); } catch (e) { data = null; }
-      if (!isObj(data) || data.version !== VERSION || !isObj(data.items) || (data.steps !== undefined && !isObj(data.steps)) || (data.audits !== undefined && !isObj(data.audits))) {
+      if (!isObj(data) || data.version !== VERSION || !isObj(data.items) || (data.steps !== undefined && !isObj(data.steps))) {
         self.say("The progress saved for this checklist could not be read, so it starts empty.", "warn");
         return blank();
       }
-      var t = tidy({ items: data.items, steps: data.steps || {}, audits: data.audits || {} });
+      var t = tidy({ items: data.items, steps: data.steps || {}, audits: data.audits });
       if (t.dropped) write(t.state);
       return t.state;
     }
@@ -182,8 +177,7 @@
         it.li.classList.toggle("is-done", done && !na);
         it.li.classList.toggle("is-na", na);
         it.na.setAttribute("aria-pressed", na ? "true" : "false");
-        showAudit(it, "p", "item-audit");
-        it.steps.forEach(function (st) { showAudit(st, "span", "step-audit"); });
+        [it].concat(it.steps).forEach(showAudit);
       });
       var c = counts();
       if (text) {
@@ -198,21 +192,11 @@
     }
 
     // "Checked by audit on <date> on <host>: …" beside an item or step, as text only.
-    function showAudit(target, tag, cls) {
-      var rec = state.audits[target.id];
-      if (!rec) {
-        if (target.note) target.note.hidden = true;
-        return;
-      }
-      if (!target.note) {
-        target.note = el(tag, cls);
-        target.li.insertBefore(target.note, tag === "p" ? target.li.querySelector(".item-detail, pre, .steps") : null);
-      }
-      var text = "Checked by audit on " + auditWhen(rec.date) + " on " + clip(rec.host, 80) + ": " + rec.status;
-      if (rec.status === "failed" && rec.seen) text += "; saw \u201c" + clip(rec.seen, 300) + "\u201d";
-      target.note.textContent = text + ".";
-      target.note.className = cls + " is-" + rec.status;
-      target.note.hidden = false;
+    function showAudit(target) {
+      var rec = state.audits[target.id], note = target.note || (target.note = target.li.appendChild(el("span", "audit-mark")));
+      note.hidden = !rec;
+      if (rec) note.textContent = "Checked by audit on " + rec.date.slice(0, 16).replace("T", " ") + " UTC on " + rec.host + ": " + rec.status +
+        (rec.status === "failed" ? "; saw \u201c" + clip(rec.seen, 300) + "\u201d." : ".");
     }
 
     self.say = function (message, kind) {
@@ -276,7 +260,6 @@
 
     function exportFile() {
       var data = { format: FORMAT, version: VERSION, checklist: id, title: section.getAttribute("aria-label") || "", site: SITE, exported: new Date().toISOString(), progress: counts(), items: state.items, steps: state.steps };
-      if (size(state.audits)) data.audits = state.audits;
       var name = "riskguide-" + id + "-progress.json";
       var url = URL.createObjectURL(new Blob([JSON.stringify(data, null, 2) + "\n"], { type: "application/json" }));
       var a = el("a", "", "");
@@ -296,7 +279,7 @@
       if (!isObj(data) || data.format !== FORMAT) return fail("is not a riskguide checklist export");
       if (data.version !== VERSION) return fail("uses an export format version this page does not read");
       if (data.checklist !== id) return fail("holds progress for another checklist" + (typeof data.checklist === "string" ? " (\u201c" + clip(data.checklist, 60) + "\u201d)" : ""));
-      if (data.audit !== undefined) return importAudit(data, name, fail);
+      if (data.audit !== undefined) return importAudit(data.audit, fail);
       var its = data.items === undefined ? {} : data.items, sts = data.steps === undefined ? {} : data.steps;
       if (!isObj(its) || !isObj(sts)) return fail("has its entries in an unexpected shape");
       var next = blank(), unknown = [], bad = false;
@@ -310,12 +293,6 @@
         if (typeof sts[k] !== "boolean") bad = true;
         else if (!own(bySteps, k)) unknown.push(k);
         else if (sts[k]) next.steps[k] = true;
-      });
-      var auds = data.audits === undefined ? {} : data.audits;
-      if (!isObj(auds)) bad = true;
-      else Object.keys(auds).forEach(function (k) {
-        if (!auditRecord(auds[k])) bad = true;
-        else if (own(byItem, k) || own(bySteps, k)) next.audits[k] = auds[k];
       });
       if (bad) return fail("has entries in an unexpected shape");
       var apply = function () {
@@ -331,51 +308,33 @@
       confirmFirst(name + " has " + unknown.length + (unknown.length === 1 ? " entry" : " entries") + " that this checklist does not have: " + list + ". Import the other " + known + "?", "Import the rest", apply);
     }
     // An audit file: its results are merged into the ticks. Passed checks are ticked, failed
-    // ones unticked (and the message names any tick that goes), and every other item keeps
-    // its manual tick or mark.
-    function importAudit(data, name, fail) {
-      var a = data.audit;
-      if (!isObj(a) || typeof a.date !== "string" || !AUDIT_DATE.test(a.date) || typeof a.host !== "string" || a.host.length > 255 || !isObj(a.results)) return fail("is not an audit file this page reads");
-      var results = a.results, unknown = [], bad = false, tally = { passed: 0, failed: 0, "needs-root": 0, "not-checkable": 0 };
-      Object.keys(results).forEach(function (k) {
-        var r = results[k];
-        if (!isObj(r) || !own(AUDIT_STATUS, r.status) || typeof r.seen !== "string" || r.seen.length > 1000) bad = true;
-        else if (!own(byItem, k) && !own(bySteps, k)) unknown.push(k);
-      });
-      if (bad) return fail("has audit results in an unexpected shape");
-      var next = tidy(state).state, unticked = [];
-      Object.keys(results).forEach(function (k) {
-        var r = results[k], step = own(bySteps, k) ? bySteps[k] : null, it = step ? step.item : own(byItem, k) ? byItem[k] : null;
+    // ones unticked (the message names each tick that goes); every other item keeps its manual
+    // tick or mark.
+    function importAudit(a, fail) {
+      var res = isObj(a) && a.results, gone = [], n = [0, 0, 0], next = tidy(state).state;
+      if (!isObj(res) || !auditRecord({ status: "passed", seen: "", date: a.date, host: a.host })) return fail("has entries in an unexpected shape");
+      Object.keys(res).forEach(function (k) {
+        var r = isObj(res[k]) ? res[k] : {}, st = bySteps[k], it = st ? st.item : byItem[k], ok = r.status === "passed";
+        var rec = { status: r.status, seen: r.seen, date: a.date, host: a.host };
         if (!it) return;
-        tally[r.status]++;
-        if (r.status !== "passed" && r.status !== "failed") return;
-        var na = !!(next.items[it.id] && next.items[it.id].na);
-        if (r.status === "passed") {
-          if (step) next.steps[k] = true;
-          else if (!na) {
-            next.items[k] = { done: true };
-            it.steps.forEach(function (st) { next.steps[st.id] = true; });
-          }
-        } else {
-          var was = step ? next.steps[k] === true : !!(next.items[k] && next.items[k].done);
-          if (was && !na) unticked.push(k);
-          if (step) delete next.steps[k];
-          else if (!na) {
-            delete next.items[k];
-            it.steps.forEach(function (st) { delete next.steps[st.id]; });
-          }
+        if (!auditRecord(rec)) return n[2]++;
+        n[ok ? 0 : 1]++;
+        if (st) {
+          if (!ok && next.steps[k]) gone.push(k);
+          if (ok) next.steps[k] = true; else delete next.steps[k];
+          rollup(next, it);
+        } else if (!(next.items[k] && next.items[k].na)) {
+          if (!ok && next.items[k]) gone.push(k);
+          if (ok) next.items[k] = { done: true }; else delete next.items[k];
+          it.steps.forEach(function (s) { if (ok) next.steps[s.id] = true; else delete next.steps[s.id]; });
         }
-        next.audits[k] = { status: r.status, seen: r.seen, date: a.date, host: a.host };
-        if (step) rollup(next, it);
+        next.audits[k] = rec;
       });
       state = next;
       save();
       render();
-      var when = auditWhen(a.date) + " on " + clip(a.host, 80);
-      var message = "Imported the audit of " + when + ": " + tally.passed + " passed, " + tally.failed + " failed, " + tally["needs-root"] + " need root, " + tally["not-checkable"] + " not checkable there; " + summary() + ".";
-      if (unticked.length) message += " Unticked " + unticked.length + " that " + (unticked.length === 1 ? "now fails" : "now fail") + ": " + unticked.slice(0, 5).map(function (k) { return clip(k, 40); }).join(", ") + (unticked.length > 5 ? " and " + (unticked.length - 5) + " more" : "") + ".";
-      if (unknown.length) message += " Ignored " + unknown.length + " result" + (unknown.length === 1 ? "" : "s") + " for items this checklist does not have.";
-      self.say(message, unticked.length ? "warn" : "ok");
+      self.say("Imported the audit of " + a.date.slice(0, 10) + " on " + a.host + ": " + n[0] + " passed, " + n[1] + " failed, " + n[2] + " not checked there; " + summary() + "." +
+        (gone.length ? " Unticked " + gone.length + " that now fail: " + gone.join(", ") + "." : ""), gone.length ? "warn" : "ok");
     }
 
     function importFile(file) {
