@@ -174,6 +174,39 @@ fn every_generated_script_passes_shellcheck() {
 }
 
 #[test]
+fn scripts_are_linked_from_their_checklist_and_the_plan_and_served_as_text() {
+    let (_dir, out) = common::shipped_site(&[]);
+    let headers = std::fs::read_to_string(out.join("_headers")).unwrap();
+    for id in ["mac-predeploy", "mac-recovery", "vps-predeploy", "vps-recovery"] {
+        assert!(out.join(format!("checklists/{id}/audit.sh")).is_file(), "{id}");
+        assert!(
+            headers.contains(&format!(
+                "/checklists/{id}/audit.sh\n  Content-Type: text/plain; charset=utf-8\n"
+            )),
+            "{headers}"
+        );
+        let page = std::fs::read_to_string(out.join(format!("checklists/{id}/index.html"))).unwrap();
+        assert!(
+            page.contains(&format!(
+                "href=\"../../checklists/{id}/audit.sh\" download=\"audit.sh\""
+            )),
+            "{id}"
+        );
+    }
+    // Checklists without audits get no script and no link.
+    for id in ["moltworker-predeploy", "moltworker-recovery"] {
+        assert!(!out.join(format!("checklists/{id}/audit.sh")).exists(), "{id}");
+        assert!(!headers.contains(&format!("/checklists/{id}/audit.sh")), "{id}");
+    }
+    let plan = std::fs::read_to_string(out.join("plan/index.html")).unwrap();
+    assert_eq!(
+        plan.matches("audit.sh\" download=\"audit.sh\">Audit script</a>")
+            .count(),
+        4
+    );
+}
+
+#[test]
 fn stubs_that_pass_tick_and_stubs_that_fail_do_not() {
     let (dir, out) = audited_site();
     let script = out.join("checklists/stubbed/audit.sh");
