@@ -268,8 +268,8 @@ impl CommandSite<'_> {
     }
 }
 
-/// Checks one audit entry. `locate` turns a span of the file into a location; `command_at`
-/// maps offsets inside the command when it can.
+/// Checks one audit entry. `locate` turns a byte span of the file into a location, and `source`
+/// is the file's text, so a problem inside a command written without escapes points at its word.
 pub fn vet(raw: &RawAudit, locate: &dyn Fn(Range<usize>) -> Location, source: &str) -> Result<Audit, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let system = match raw.system.get_ref().as_str() {
