@@ -6,6 +6,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod assets;
+pub mod audit;
 pub mod compile;
 pub mod config;
 pub mod diagnostics;

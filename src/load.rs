@@ -118,6 +118,8 @@ pub struct RawItem {
     pub platforms: Vec<Spanned<String>>,
     #[serde(default)]
     pub step: Vec<RawStep>,
+    #[serde(default)]
+    pub audit: Vec<RawAudit>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -125,6 +127,22 @@ pub struct RawItem {
 pub struct RawStep {
     pub id: Spanned<String>,
     pub text: Spanned<String>,
+    #[serde(default)]
+    pub audit: Vec<RawAudit>,
+}
+
+/// A read-only check of an item or step: `crate::audit` vets it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAudit {
+    pub system: Spanned<String>,
+    pub command: Spanned<String>,
+    pub exit: Option<Spanned<i64>>,
+    pub output: Option<Spanned<String>>,
+    pub not_output: Option<Spanned<String>>,
+    #[serde(default)]
+    pub root: bool,
+    pub timeout: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -296,6 +296,20 @@ fn too_deep(events: &[(Event, Range<usize>)], depth: &mut usize) -> Option<usize
     None
 }
 
+/// The words of a short Markdown field without its markup, on one line (for plain-text output
+/// such as the audit script's report).
+pub fn plain_inline(markdown: &str) -> String {
+    let mut out = String::new();
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Text(t) | Event::Code(t) => out.push_str(&t),
+            Event::SoftBreak | Event::HardBreak => out.push(' '),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Renders a short Markdown field (a table cell, an item text) without its surrounding paragraph.
 pub fn render_inline(text: &Text, from: &Route, ctx: &Context, diagnostics: &mut Diagnostics) -> String {
     let html = render_block(text, from, ctx, diagnostics);

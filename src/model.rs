@@ -4,6 +4,7 @@
 //! dangling references, route collisions). The [`LinkResolver`] answers "does this route and
 //! anchor exist?" for the later steps. No HTML, no I/O.
 
+use crate::audit::{self, Audit};
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::discover::{FileKind, SourceFile};
@@ -271,12 +272,14 @@ pub struct Item {
     pub code: String,
     pub platforms: Vec<Platform>,
     pub steps: Vec<Step>,
+    pub audits: Vec<Audit>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Step {
     pub id: StepId,
     pub text: Text,
+    pub audits: Vec<Audit>,
 }
 
 /// What one answer does to one platform: points, or a blocker that rules it out.
@@ -448,6 +451,20 @@ struct Builder {
 impl Builder {
     fn error(&mut self, code: &'static str, location: Location, message: impl Into<String>) -> &mut Diagnostic {
         self.problems.push_and_edit(Diagnostic::error(code, location, message))
+    }
+
+    /// The vetted audits of an item or step; the ones that fail vetting are reported and left out.
+    fn audits(&mut self, file: &Loaded<load::RawChecklist>, raw: &[load::RawAudit]) -> Vec<Audit> {
+        let locate = |span: std::ops::Range<usize>| file.at(span);
+        raw.iter()
+            .filter_map(|a| match audit::vet(a, &locate, &file.source.text) {
+                Ok(audit) => Some(audit),
+                Err(problems) => {
+                    self.problems.extend(problems);
+                    None
+                }
+            })
+            .collect()
     }
 
     fn check_id(&mut self, id: &str, location: Location, what: &str) -> bool {
@@ -1001,6 +1018,7 @@ fn build_checklists(b: &mut Builder, loaded: Vec<Loaded<load::RawChecklist>>) ->
                     steps.push(Step {
                         id: StepId(s.id.get_ref().clone()),
                         text: Builder::text(&file, s.text.get_ref(), s.text.span()),
+                        audits: b.audits(&file, &s.audit),
                     });
                 }
                 let item_platforms = b.platforms(&file, &it.platforms);
@@ -1011,6 +1029,7 @@ fn build_checklists(b: &mut Builder, loaded: Vec<Loaded<load::RawChecklist>>) ->
                     code: it.code.clone(),
                     platforms: item_platforms,
                     steps,
+                    audits: b.audits(&file, &it.audit),
                 });
             }
             if items.is_empty() {

@@ -6,6 +6,7 @@
 //! This module sequences the steps; the steps' logic lives in their modules.
 
 use crate::assets::{self, AssetManifest, Fingerprinted};
+use crate::audit;
 use crate::compile;
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
@@ -66,7 +67,7 @@ pub fn security_headers() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
-fn headers_file(config: &Config) -> String {
+fn headers_file(config: &Config, site: &Site) -> String {
     let mut text = String::from("/*\n");
     for (name, value) in security_headers() {
         text.push_str(&format!("  {name}: {value}\n"));
@@ -75,7 +76,59 @@ fn headers_file(config: &Config) -> String {
         "{}assets/*\n  Cache-Control: public, max-age=31536000, immutable\n",
         config.base_path
     ));
+    // Audit scripts are read before they are run: shown as text, never handed to a program.
+    for list in site.checklists.values().filter(|l| has_audits(l)) {
+        text.push_str(&format!(
+            "{}{}\n  Content-Type: text/plain; charset=utf-8\n",
+            config.base_path,
+            audit_script_path(list)
+        ));
+    }
     text
+}
+
+fn has_audits(list: &model::Checklist) -> bool {
+    list.items()
+        .any(|i| !i.audits.is_empty() || i.steps.iter().any(|s| !s.audits.is_empty()))
+}
+
+/// Where a checklist's audit script is written: `checklists/<id>/audit.sh`.
+fn audit_script_path(list: &model::Checklist) -> String {
+    format!("{}audit.sh", list.route.as_str().trim_start_matches('/'))
+}
+
+/// The audit script of every checklist that has audits, from the site's `audit.sh` template
+/// or riskguide's own.
+fn audit_scripts(site: &Site, config: &Config, templates: &Templates) -> Vec<(String, Result<Vec<u8>, Diagnostic>)> {
+    site.checklists
+        .values()
+        .filter_map(|list| {
+            let mut checks = Vec::new();
+            for item in list.items() {
+                checks.push(audit::ScriptCheck {
+                    key: item.id.to_string(),
+                    is_step: false,
+                    label: markdown::plain_inline(&item.text.markdown),
+                    audits: &item.audits,
+                    steps_audited: item.steps.iter().any(|s| !s.audits.is_empty()),
+                });
+                for step in &item.steps {
+                    checks.push(audit::ScriptCheck {
+                        key: format!("{}/{}", item.id, step.id),
+                        is_step: true,
+                        label: markdown::plain_inline(&step.text.markdown),
+                        audits: &step.audits,
+                        steps_audited: false,
+                    });
+                }
+            }
+            let view = audit::script_view(list.id.as_str(), &list.title, &config.base_url, checks)?;
+            let script = templates
+                .render_text_or("audit.sh", audit::DEFAULT_TEMPLATE, &view)
+                .map(String::into_bytes);
+            Some((audit_script_path(list), script))
+        })
+        .collect()
 }
 
 /// Builds the whole site in memory.
@@ -483,9 +536,12 @@ pub fn build_into(
         templates.render_with(&not_found, &Prepared::new(&not_found_shared), Vec::new(), 0),
     ));
     problems.extend(chrome.nav_problem());
+    for (path, script) in audit_scripts(&site, config, &templates) {
+        problems.extend(put(path, script));
+    }
     progress(Progress::Templated { pages });
     let generated = [
-        ("_headers".to_string(), headers_file(config).into_bytes()),
+        ("_headers".to_string(), headers_file(config, &site).into_bytes()),
         ("sitemap.xml".to_string(), sitemap(&site).into_bytes()),
         (
             "robots.txt".to_string(),
@@ -1032,6 +1088,11 @@ impl<'a> Chrome<'a> {
                 .map(|p| PlatformView::new(*p, p.default_name()))
                 .collect(),
             items: list.items().count(),
+            audit_href: if has_audits(list) {
+                format!("{}audit.sh", Self::href(from, &list.route))
+            } else {
+                String::new()
+            },
         }
     }
 

@@ -60,14 +60,7 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_fuel(Some(TEMPLATE_FUEL));
-    // A block tag on a line of its own leaves no blank line or indentation in the output.
-    env.set_syntax(
-        minijinja::syntax::SyntaxConfig::builder()
-            .trim_blocks(true)
-            .lstrip_blocks(true)
-            .build()
-            .expect("the default delimiters are valid"),
-    );
+    env.set_syntax(syntax());
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") || name.ends_with(".xml") || name.ends_with(".svg") {
             minijinja::AutoEscape::Html
@@ -160,6 +153,15 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
     } else {
         Ok(Templates { env, ids })
     }
+}
+
+/// A block tag on a line of its own leaves no blank line or indentation in the output.
+fn syntax() -> minijinja::syntax::SyntaxConfig {
+    minijinja::syntax::SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+        .expect("the default delimiters are valid")
 }
 
 fn template_error(e: &minijinja::Error, fallback: &str) -> Diagnostic {
@@ -313,6 +315,28 @@ impl Templates {
         let found = self.env.get_template(template).ok()?;
         let context = Value::from(std::collections::BTreeMap::from([(name, part.0.clone())]));
         Some(found.render(context).map_err(|e| template_error(&e, template)))
+    }
+
+    /// Renders the site's plain-text template `name`, or riskguide's own `fallback` when the
+    /// site has none (so a guide written before the template existed still gets the file).
+    pub fn render_text_or<S: serde::Serialize>(
+        &self,
+        name: &str,
+        fallback: &str,
+        context: &S,
+    ) -> Result<String, Diagnostic> {
+        if let Some(rendered) = self.render_text(name, context) {
+            return rendered;
+        }
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(TEMPLATE_FUEL));
+        env.set_syntax(syntax());
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+        env.add_template(name, fallback)
+            .and_then(|()| env.get_template(name))
+            .and_then(|t| t.render(minijinja::value::Serde(context)))
+            .map_err(|e| template_error(&e, name))
     }
 
     /// Renders a plain-text template (like `_headers`) if the site has it.

@@ -24,9 +24,9 @@ use std::process::Command;
 use toml::Spanned;
 
 /// A shellcheck finding.
-pub const FINDING: &str = "E100";
+pub const FINDING: &str = "E110";
 /// shellcheck is not installed, so nothing was linted.
-pub const NOT_LINTED: &str = "W100";
+pub const NOT_LINTED: &str = "W110";
 
 /// One shell snippet, line by line, with where each line sits in its source file.
 #[derive(Debug, Clone, PartialEq, Eq)]

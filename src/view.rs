@@ -155,6 +155,8 @@ pub struct ChecklistCardView {
     pub kind: String,
     pub platforms: Vec<PlatformView>,
     pub items: usize,
+    /// The checklist's read-only audit script, relative to the page; empty when it has none.
+    pub audit_href: String,
 }
 
 /// A checklist with its compiled markup.

@@ -59,12 +59,12 @@ fn check_reports_a_finding_at_its_line_in_a_page_and_a_checklist() {
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert_eq!(result.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("content/bad.md:8:8: error[E100]: shellcheck SC2086"),
+        stderr.contains("content/bad.md:8:8: error[E110]: shellcheck SC2086"),
         "no located finding:\n{stderr}"
     );
     for located in [
-        "content/checklists/before.toml:20:14: error[E100]: shellcheck SC2086",
-        "content/checklists/before.toml:21:21: error[E100]: shellcheck SC2086",
+        "content/checklists/before.toml:20:14: error[E110]: shellcheck SC2086",
+        "content/checklists/before.toml:21:21: error[E110]: shellcheck SC2086",
     ] {
         assert!(stderr.contains(located), "missing `{located}`:\n{stderr}");
     }
@@ -81,6 +81,6 @@ fn check_warns_once_when_shellcheck_is_missing() {
         .expect("riskguide runs");
     let stderr = String::from_utf8_lossy(&result.stderr);
     assert_eq!(result.status.code(), Some(0), "{stderr}");
-    assert_eq!(stderr.matches("warning[W100]").count(), 1, "{stderr}");
+    assert_eq!(stderr.matches("warning[W110]").count(), 1, "{stderr}");
     assert!(stderr.contains("shell snippet(s) were not linted"), "{stderr}");
 }

@@ -1,5 +1,7 @@
 // Checklists: ticks and "not applicable" marks kept in this browser, live progress, reset,
-// export to and import from a JSON file. Runs on every .checklist section of a page.
+// export to and import from a JSON file, and import of the file a checklist's audit script
+// writes (passed checks ticked, failed ones unticked, each marked with the audit's date and
+// host). Runs on every .checklist section of a page.
 // Nothing read from storage or from a file is ever inserted as HTML.
 (function () {
   "use strict";
@@ -11,7 +13,12 @@
 
   function own(o, k) { return Object.prototype.hasOwnProperty.call(o, k); }
   function isObj(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
-  function blank() { return { items: Object.create(null), steps: Object.create(null) }; }
+  function blank() { return { items: Object.create(null), steps: Object.create(null), audits: Object.create(null) }; }
+  // One audit result as kept: passed or failed, what the check saw, when and where.
+  function auditRecord(v) {
+    return isObj(v) && /^(passed|failed)$/.test(v.status) && typeof v.seen === "string" && v.seen.length < 1001 &&
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(v.date) && typeof v.host === "string" && v.host.length < 256;
+  }
   function size(o) { return Object.keys(o).length; }
   function clip(s, n) { s = String(s); return s.length > n ? s.slice(0, n - 1) + "\u2026" : s; }
   function el(tag, cls, text) {
@@ -72,7 +79,7 @@
       Array.prototype.forEach.call(li.querySelectorAll(".steps input[type=checkbox]"), function (s) {
         var sfull = s.getAttribute("data-item-id") || "";
         if (sfull.indexOf(full + "/") !== 0) return;
-        var step = { id: sfull.slice(id.length + 1), box: s, item: it };
+        var step = { id: sfull.slice(id.length + 1), box: s, item: it, li: s.closest("li") };
         it.steps.push(step);
         bySteps[step.id] = step;
         byBox[sfull] = step;
@@ -101,6 +108,10 @@
         if (!own(bySteps, k)) dropped++;
         else if (s.steps[k] === true) out.steps[k] = true;
       });
+      Object.keys(s.audits || {}).forEach(function (k) {
+        if ((own(byItem, k) || own(bySteps, k)) && auditRecord(s.audits[k])) out.audits[k] = s.audits[k];
+        else dropped++;
+      });
       items.forEach(function (it) {
         if (!it.steps.length) return;
         var recorded = it.steps.some(function (st) { return own(s.steps, st.id); });
@@ -124,13 +135,13 @@
         self.say("The progress saved for this checklist could not be read, so it starts empty.", "warn");
         return blank();
       }
-      var t = tidy({ items: data.items, steps: data.steps || {} });
+      var t = tidy({ items: data.items, steps: data.steps || {}, audits: data.audits });
       if (t.dropped) write(t.state);
       return t.state;
     }
     function write(s) {
-      var empty = !size(s.items) && !size(s.steps);
-      writeRaw(key, empty ? null : JSON.stringify({ version: VERSION, items: s.items, steps: s.steps, updated: new Date().toISOString() }));
+      var empty = !size(s.items) && !size(s.steps) && !size(s.audits);
+      writeRaw(key, empty ? null : JSON.stringify({ version: VERSION, items: s.items, steps: s.steps, audits: s.audits, updated: new Date().toISOString() }));
     }
     function save() {
       write(state);
@@ -166,6 +177,7 @@
         it.li.classList.toggle("is-done", done && !na);
         it.li.classList.toggle("is-na", na);
         it.na.setAttribute("aria-pressed", na ? "true" : "false");
+        [it].concat(it.steps).forEach(showAudit);
       });
       var c = counts();
       if (text) {
@@ -177,6 +189,14 @@
         bar.value = c.applicable ? c.done : 1;
       }
       section.classList.toggle("is-complete", c.applicable > 0 && c.done === c.applicable);
+    }
+
+    // "Checked by audit on <date> on <host>: …" beside an item or step, as text only.
+    function showAudit(target) {
+      var rec = state.audits[target.id], note = target.note || (target.note = target.li.appendChild(el("span", "audit-mark")));
+      note.hidden = !rec;
+      if (rec) note.textContent = "Checked by audit on " + rec.date.slice(0, 16).replace("T", " ") + " UTC on " + rec.host + ": " + rec.status +
+        (rec.status === "failed" ? "; saw \u201c" + clip(rec.seen, 300) + "\u201d." : ".");
     }
 
     self.say = function (message, kind) {
@@ -195,12 +215,15 @@
     section.addEventListener("change", function (e) {
       var t = e.target, hit = t && t.getAttribute && own(byBox, t.getAttribute("data-item-id") || "") ? byBox[t.getAttribute("data-item-id")] : null;
       if (!hit) return;
+      // A tick set by hand is the user's own: the audit's mark on it goes.
       if (hit.item) {
         if (t.checked) state.steps[hit.id] = true; else delete state.steps[hit.id];
+        delete state.audits[hit.id];
         rollup(state, hit.item);
       } else {
-        hit.steps.forEach(function (st) { if (t.checked) state.steps[st.id] = true; else delete state.steps[st.id]; });
+        hit.steps.forEach(function (st) { if (t.checked) state.steps[st.id] = true; else delete state.steps[st.id]; delete state.audits[st.id]; });
         if (t.checked) state.items[hit.id] = { done: true }; else delete state.items[hit.id];
+        delete state.audits[hit.id];
       }
       save();
       render();
@@ -256,6 +279,7 @@
       if (!isObj(data) || data.format !== FORMAT) return fail("is not a riskguide checklist export");
       if (data.version !== VERSION) return fail("uses an export format version this page does not read");
       if (data.checklist !== id) return fail("holds progress for another checklist" + (typeof data.checklist === "string" ? " (\u201c" + clip(data.checklist, 60) + "\u201d)" : ""));
+      if (data.audit !== undefined) return importAudit(data.audit, fail);
       var its = data.items === undefined ? {} : data.items, sts = data.steps === undefined ? {} : data.steps;
       if (!isObj(its) || !isObj(sts)) return fail("has its entries in an unexpected shape");
       var next = blank(), unknown = [], bad = false;
@@ -283,6 +307,36 @@
       if (!known) return fail("has no entries for this checklist; unknown ids: " + list);
       confirmFirst(name + " has " + unknown.length + (unknown.length === 1 ? " entry" : " entries") + " that this checklist does not have: " + list + ". Import the other " + known + "?", "Import the rest", apply);
     }
+    // An audit file: its results are merged into the ticks. Passed checks are ticked, failed
+    // ones unticked (the message names each tick that goes); every other item keeps its manual
+    // tick or mark.
+    function importAudit(a, fail) {
+      var res = isObj(a) && a.results, gone = [], n = [0, 0, 0], next = tidy(state).state;
+      if (!isObj(res) || !auditRecord({ status: "passed", seen: "", date: a.date, host: a.host })) return fail("has entries in an unexpected shape");
+      Object.keys(res).forEach(function (k) {
+        var r = isObj(res[k]) ? res[k] : {}, st = bySteps[k], it = st ? st.item : byItem[k], ok = r.status === "passed";
+        var rec = { status: r.status, seen: r.seen, date: a.date, host: a.host };
+        if (!it) return;
+        if (!auditRecord(rec)) return n[2]++;
+        n[ok ? 0 : 1]++;
+        if (st) {
+          if (!ok && next.steps[k]) gone.push(k);
+          if (ok) next.steps[k] = true; else delete next.steps[k];
+          rollup(next, it);
+        } else if (!(next.items[k] && next.items[k].na)) {
+          if (!ok && next.items[k]) gone.push(k);
+          if (ok) next.items[k] = { done: true }; else delete next.items[k];
+          it.steps.forEach(function (s) { if (ok) next.steps[s.id] = true; else delete next.steps[s.id]; });
+        }
+        next.audits[k] = rec;
+      });
+      state = next;
+      save();
+      render();
+      self.say("Imported the audit of " + a.date.slice(0, 10) + " on " + a.host + ": " + n[0] + " passed, " + n[1] + " failed, " + n[2] + " not checked there; " + summary() + "." +
+        (gone.length ? " Unticked " + gone.length + " that now fail: " + gone.join(", ") + "." : ""), gone.length ? "warn" : "ok");
+    }
+
     function importFile(file) {
       var name = "\u201c" + clip(file.name || "the file", 80) + "\u201d";
       if (file.size > MAX_IMPORT) return self.say("Import failed: " + name + " is " + Math.ceil(file.size / 1024) + " KB; a progress export is never over 100 KB. Nothing was changed.", "error");
