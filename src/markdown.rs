@@ -366,10 +366,18 @@ impl<'b> Adapter<'_, 'b> {
                     } else {
                         format!(" class=\"{}\"", classes.join(" "))
                     };
+                    // The heading's own text links to it (as on MDN), so a screen reader reads
+                    // it once; a heading that holds a link of its own gets no self-link.
+                    let self_link = !events[i + 1..end]
+                        .iter()
+                        .any(|(e, _)| matches!(e, Event::Start(Tag::Link { .. })));
                     out.push(Event::Html(format!("<h{n} id=\"{anchor}\"{class_attr}>").into()));
+                    if self_link {
+                        out.push(Event::Html(format!("<a class=\"heading-link\" href=\"#{anchor}\">").into()));
+                    }
                     out.extend(self.process(&events[i + 1..end], false));
                     out.push(Event::Html(
-                        format!("<a class=\"anchor\" href=\"#{anchor}\" aria-label=\"Link to this section: {}\"></a></h{n}>\n", escape_attr(&text)).into(),
+                        if self_link { format!("</a></h{n}>\n") } else { format!("</h{n}>\n") }.into(),
                     ));
                     i = end + 1;
                     continue;
@@ -900,8 +908,10 @@ pub fn table_html(
     html.push_str("</tr></thead><tbody>");
     for row in &table.rows {
         html.push_str("<tr>");
-        for (n, cell) in row.iter().enumerate() {
-            let (tag, scope) = if n == 0 { ("th", " scope=\"row\"") } else { ("td", "") };
+        for (n, (cell, column)) in row.iter().zip(&table.columns).enumerate() {
+            // data-label names the column when a narrow screen stacks a row as a card.
+            let label = format!(" data-label=\"{}\"", escape_attr(&column.label));
+            let (tag, scope) = if n == 0 { ("th", " scope=\"row\"") } else { ("td", label.as_str()) };
             let (class, body) = match cell {
                 Cell::Text(text) => (String::new(), render_inline(text, from, ctx, diagnostics)),
                 Cell::Platform(p) => (String::new(), escape_text(&names(*p))),
@@ -1018,11 +1028,19 @@ mod tests {
     #[test]
     fn headings_get_ids_anchor_links_and_a_toc() {
         let r = page("## Bad fits\n\n## Bad fits\n\n### Why {#why}\n");
+        // The heading's text is its own link: read once, not "Bad fits, link to Bad fits".
         assert!(
             r.html
-                .contains("<h2 id=\"bad-fits\">Bad fits<a class=\"anchor\" href=\"#bad-fits\""),
+                .contains("<h2 id=\"bad-fits\"><a class=\"heading-link\" href=\"#bad-fits\">Bad fits</a></h2>"),
             "{}",
             r.html
+        );
+        // A heading holding a link gets no self-link: links do not nest.
+        let linked = page("## See [x](/a/#x)\n");
+        assert!(
+            linked.html.contains("<h2 id=\"see-x\">See <a href=") && !linked.html.contains("heading-link"),
+            "{}",
+            linked.html
         );
         assert!(r.html.contains("id=\"bad-fits-1\""));
         assert_eq!(
