@@ -21,12 +21,6 @@ use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
-    /// Build for opening from disk: no SRI attributes (browsers refuse them on `file://`).
-    pub offline: bool,
-}
-
 /// What a successful build reports: its warnings and what `check` lists besides.
 #[derive(Debug)]
 pub struct Summary {
@@ -79,9 +73,9 @@ fn headers_file(config: &Config) -> String {
 }
 
 /// Builds the whole site in memory.
-pub fn build(config: &Config, highlighter: &Highlighter, options: Options) -> Result<Built, Vec<Diagnostic>> {
+pub fn build(config: &Config, highlighter: &Highlighter) -> Result<Built, Vec<Diagnostic>> {
     let sink = Collect::default();
-    let summary = build_into(config, highlighter, options, &|_| {}, &sink)?;
+    let summary = build_into(config, highlighter, &|_| {}, &sink)?;
     Ok(Built {
         output: sink.into_set(),
         summary,
@@ -102,8 +96,7 @@ pub enum Progress {
 pub fn build_into(
     config: &Config,
     highlighter: &Highlighter,
-    options: Options,
-    progress: &(dyn Fn(Progress) + Sync),
+        progress: &(dyn Fn(Progress) + Sync),
     sink: &dyn Sink,
 ) -> Result<Summary, Vec<Diagnostic>> {
     let mut problems = Diagnostics::new();
@@ -302,7 +295,7 @@ pub fn build_into(
     for (path, bytes) in std::mem::take(&mut manifest.outputs) {
         problems.extend(put_file(sink, path, bytes));
     }
-    let chrome = Chrome::new(&site, &manifest, &templates, search_index.as_ref(), options);
+    let chrome = Chrome::new(&site, &manifest, &templates, search_index.as_ref());
     let mut print_view = chrome.page_view(
         "print",
         &print_guide,
@@ -597,8 +590,7 @@ struct Chrome<'a> {
     manifest: &'a AssetManifest,
     templates: &'a Templates,
     search: Option<&'a Fingerprinted>,
-    options: Options,
-    /// The first page at each route.
+        /// The first page at each route.
     page_at: HashMap<&'a Route, usize>,
     /// The navigation sections (indexes into `site.nav`) each route opens.
     opens: HashMap<&'a Route, Vec<usize>>,
@@ -617,8 +609,7 @@ impl<'a> Chrome<'a> {
         manifest: &'a AssetManifest,
         templates: &'a Templates,
         search: Option<&'a Fingerprinted>,
-        options: Options,
-    ) -> Self {
+            ) -> Self {
         let mut page_at = HashMap::new();
         for (i, page) in site.pages.iter().enumerate() {
             page_at.entry(&page.route).or_insert(i);
@@ -639,7 +630,6 @@ impl<'a> Chrome<'a> {
             manifest,
             templates,
             search,
-            options,
             page_at,
             opens,
             closed: Mutex::new(HashMap::new()),
@@ -943,7 +933,7 @@ impl<'a> Chrome<'a> {
                 changelog: generated("/changelog/"),
                 compare: generated("/compare/"),
             },
-            assets: AssetsView::new(self.manifest, self.search, route, self.options.offline),
+            assets: AssetsView::new(self.manifest, self.search, route),
         }
     }
 

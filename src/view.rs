@@ -106,8 +106,6 @@ pub struct NavLinkView<'a> {
 #[derive(Debug, Clone, Serialize)]
 pub struct AssetView {
     pub href: String,
-    /// Empty in offline builds: browsers refuse integrity-checked files from `file://` URLs.
-    pub integrity: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -121,10 +119,9 @@ pub struct AssetsView {
 }
 
 impl AssetsView {
-    pub fn new(manifest: &AssetManifest, search_index: Option<&Fingerprinted>, from: &Route, offline: bool) -> Self {
+    pub fn new(manifest: &AssetManifest, search_index: Option<&Fingerprinted>, from: &Route) -> Self {
         let view = |f: &Fingerprinted| AssetView {
             href: from.relative_to(&f.path),
-            integrity: if offline { String::new() } else { f.integrity.clone() },
         };
         AssetsView {
             styles: manifest

@@ -1,6 +1,6 @@
 //! Every page of the shipped guide in real headless Chromium, served with the site's security
-//! headers (the strict CSP included): no console error and no CSP violation anywhere. The home
-//! page of an `--offline` build also works from `file://`, with its stylesheet and script.
+//! headers (the strict CSP included): no console error and no CSP violation anywhere. The same
+//! build also works from `file://`, with its stylesheets and scripts.
 mod common;
 
 use common::{Browser, StaticServer};
@@ -77,11 +77,18 @@ fn every_page_loads_without_console_errors_or_csp_violations() {
 
 #[test]
 #[ignore = "browser test: run with --include-ignored (tests/run does)"]
-fn the_offline_build_works_from_disk() {
-    let (_dir, out) = common::shipped_site(&["--offline"]);
+fn the_default_build_works_from_disk() {
+    let (_dir, out) = common::shipped_site(&[]);
     let browser = Browser::start();
     let _ = browser.severe_logs();
-    for page in ["index.html", "vps/index.html", "checklists/index.html"] {
+    for page in [
+        "index.html",
+        "vps/index.html",
+        "checklists/index.html",
+        "checklists/vps-recovery/index.html",
+        "questionnaire/index.html",
+        "print/index.html",
+    ] {
         let url = format!("file://{}", out.join(page).display());
         browser.goto(&url);
         wait_until_loaded(&browser, &url);

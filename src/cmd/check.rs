@@ -4,7 +4,7 @@ use super::{CONTENT_ERRORS, Code, OK, load_config, print_diagnostics};
 use riskguide::diagnostics::Diagnostic;
 use riskguide::highlight::Highlighter;
 use riskguide::output::Discard;
-use riskguide::pipeline::{self, Options};
+use riskguide::pipeline;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -21,7 +21,7 @@ pub fn run(root: &Path, deny_warnings: bool, format: Format) -> Code {
     };
     let highlighter = Highlighter::new();
     // Everything is built, so template errors are found too, but nothing is kept.
-    let built = pipeline::build_into(&config, &highlighter, Options::default(), &|_| {}, &Discard::default());
+    let built = pipeline::build_into(&config, &highlighter, &|_| {}, &Discard::default());
     let (diagnostics, links, pages) = match built {
         Ok(summary) => (summary.diagnostics, summary.external_links, summary.pages),
         Err(list) => (list, BTreeSet::new(), 0),

@@ -64,8 +64,6 @@
     input.addEventListener("focus", function () {
       var s = document.createElement("script");
       s.src = box.getAttribute("data-script");
-      var integrity = box.getAttribute("data-script-integrity");
-      if (integrity && !fromDisk) s.integrity = integrity;
       document.head.appendChild(s);
     }, { once: true });
   }
