@@ -44,7 +44,10 @@ pub struct Heading {
 pub struct SearchSection {
     pub anchor: String,
     pub heading: String,
+    /// Prose: the words a result's snippet is cut from.
     pub text: String,
+    /// The words of tables: found by a search, never shown flattened as a snippet.
+    pub table_text: String,
 }
 
 /// What an embedded block is.
@@ -172,6 +175,7 @@ pub fn render(source: &Source, from: &Route, ctx: &Context) -> Rendered {
         used_ids: Ids::default(),
         lines: OnceCell::new(),
         search_text: String::new(),
+        search_table_text: String::new(),
         search_anchor: String::new(),
         search_heading: String::new(),
         tables: 0,
@@ -258,6 +262,7 @@ struct Adapter<'a, 'b> {
     /// Built on the first located problem: a page with thousands of them stays linear.
     lines: OnceCell<LineIndex>,
     search_text: String,
+    search_table_text: String,
     search_anchor: String,
     search_heading: String,
     /// Markdown tables so far, so each scrollable table region gets its own name.
@@ -297,14 +302,17 @@ impl<'b> Adapter<'_, 'b> {
 
     fn flush_search(&mut self) {
         let text = self.search_text.split_whitespace().collect::<Vec<_>>().join(" ");
-        if !text.is_empty() || !self.search_heading.is_empty() {
+        let table_text = self.search_table_text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !text.is_empty() || !table_text.is_empty() || !self.search_heading.is_empty() {
             self.out.search.push(SearchSection {
                 anchor: self.search_anchor.clone(),
                 heading: self.search_heading.clone(),
                 text,
+                table_text,
             });
         }
         self.search_text.clear();
+        self.search_table_text.clear();
     }
 
     /// Rewrites one run of events. `top` is true for the page body (headings count for the TOC).
@@ -511,6 +519,7 @@ impl<'b> Adapter<'_, 'b> {
                     out.push(Event::Html(if self.table_head { "</th>" } else { "</td>" }.into()));
                 }
                 Event::End(TagEnd::Table) => {
+                    self.table_align.clear();
                     out.push(event.clone());
                     out.push(Event::Html("</div>\n".into()));
                 }
@@ -532,8 +541,14 @@ impl<'b> Adapter<'_, 'b> {
                 }
                 Event::Text(t) | Event::Code(t) => {
                     if top {
-                        self.search_text.push(' ');
-                        self.search_text.push_str(t);
+                        // A table's cells are set apart: a snippet cut from them reads as noise.
+                        let words = if self.table_align.is_empty() {
+                            &mut self.search_text
+                        } else {
+                            &mut self.search_table_text
+                        };
+                        words.push(' ');
+                        words.push_str(t);
                     }
                     out.push(event.clone());
                 }

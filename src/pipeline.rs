@@ -1181,17 +1181,22 @@ fn search_entry(page: &Page, search: &[markdown::SearchSection]) -> Vec<u8> {
     /// One page of the index; the keys are short and in a fixed (sorted) order.
     #[derive(serde::Serialize)]
     struct Entry<'a> {
+        /// Present (1) on the change log, which the search box ranks after every other page:
+        /// it names every topic once, briefly.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        c: Option<u8>,
         d: &'a str,
-        /// (anchor, heading, text) of each block under a heading.
-        s: Vec<(&'a str, &'a str, &'a str)>,
+        /// (anchor, heading, prose, table words) of each block under a heading.
+        s: Vec<(&'a str, &'a str, &'a str, &'a str)>,
         t: &'a str,
         u: &'a str,
     }
     let entry = Entry {
+        c: (page.route.as_str() == "/changelog/").then_some(1),
         d: &page.description,
         s: search
             .iter()
-            .map(|s| (s.anchor.as_str(), s.heading.as_str(), s.text.as_str()))
+            .map(|s| (s.anchor.as_str(), s.heading.as_str(), s.text.as_str(), s.table_text.as_str()))
             .collect(),
         t: &page.title,
         u: page.route.as_str().trim_start_matches('/'),
