@@ -19,6 +19,7 @@ use crate::render::{self, Prepared, Templates};
 use crate::view::*;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
 /// What a successful build reports: its warnings and what `check` lists besides.
@@ -178,6 +179,7 @@ pub fn build_into(
     // Each page is rendered once, for its own address; its section of the printable guide is
     // that HTML moved to the guide's address.
     let print_guide = Route::new(routes::PRINT_GUIDE);
+    let book = Book::new(&site);
     // Sections of the printable guide are converted to template values right away, so their
     // HTML is held once, not as strings and then again as values.
     let (rendered, (printed, search_entries)): RenderedPages = site
@@ -191,7 +193,7 @@ pub fn build_into(
                 markdown: page.body(),
             };
             let mut own = markdown::render(&source, &page.route, &ctx);
-            let section = print_section(page, &own.html, &print_guide);
+            let section = print_section(page, &own.html, &print_guide, &book);
             let entry = config
                 .search
                 .then(|| search_entry(page, &std::mem::take(&mut own.search)));
@@ -303,6 +305,8 @@ pub fn build_into(
         "The whole guide on one page, for printing or reading offline.",
     );
     print_view.embedded_checklists = embedded_checklists(&rendered);
+    // The build has no clock: the book is dated by its most recently reviewed page.
+    print_view.reviewed = site.pages.iter().filter_map(|p| p.reviewed.clone()).max();
     // The printable guide, by far the largest page, is rendered beside the content pages, whose
     // views are each built and rendered on a worker thread and dropped right away, so the
     // views of a big site never sit in memory all at once.
@@ -1103,13 +1107,103 @@ fn risk_list(site: &Site, chrome: &Chrome, from: &Route) -> Vec<LinkView> {
     risky.into_iter().map(|p| chrome.link(p, from)).collect()
 }
 
-/// One page as a section of the printable guide: its own HTML with links made relative to the
-/// guide's address, and its ids prefixed so they stay unique on the combined page.
-fn print_section(page: &Page, html: &str, to: &Route) -> PrintSectionView {
-    let anchor = format!("page-{}", page.id.as_str().replace('/', "-"));
+/// The printable guide as a book: each page's anchor on the combined page and its section
+/// number. A top-level page, or the first page of a section, opens a chapter ("3"); the other
+/// pages of that section are numbered within it ("3.2").
+struct Book {
+    /// By route: (anchor, number, opens a chapter).
+    sections: HashMap<String, (String, String, bool)>,
+    base_url: String,
+}
+
+impl Book {
+    fn new(site: &Site) -> Book {
+        let mut sections = HashMap::new();
+        let (mut chapter, mut within) = (0, 0);
+        let mut current: Option<&str> = None;
+        for page in &site.pages {
+            let same = page.section.is_some() && page.section.as_deref() == current;
+            let number = if same {
+                within += 1;
+                format!("{chapter}.{within}")
+            } else {
+                chapter += 1;
+                current = page.section.as_deref();
+                within = usize::from(!page.is_index && page.section.is_some());
+                if within == 0 { chapter.to_string() } else { format!("{chapter}.1") }
+            };
+            let anchor = format!("page-{}", page.id.as_str().replace('/', "-"));
+            sections.insert(page.route.as_str().to_string(), (anchor, number, !same));
+        }
+        Book {
+            sections,
+            base_url: site.config.base_url.clone(),
+        }
+    }
+
+    /// Points the links of a section (already relative to the guide's address, one level down)
+    /// at the book: a link to a page of the guide goes to its section here and carries
+    /// `data-ref` with the section's number, which paper shows as "see 3.2"; a link to another
+    /// page of the site (the questionnaire, a checklist) carries `data-url`, its full address.
+    fn link(&self, html: &str) -> String {
+        let mut out = String::with_capacity(html.len() + html.len() / 16);
+        let mut rest = html;
+        while let Some(at) = rest.find("<a ") {
+            let (before, tag) = rest.split_at(at);
+            out.push_str(before);
+            let end = tag.find('>').unwrap_or(tag.len());
+            let (open, after) = tag.split_at(end);
+            rest = after;
+            let Some(h) = open.find(" href=\"") else {
+                out.push_str(open);
+                continue;
+            };
+            let value_start = h + 7;
+            let value_end = open[value_start..].find('"').map_or(open.len(), |e| value_start + e);
+            let href = &open[value_start..value_end];
+            let Some(target) = href.strip_prefix("../") else {
+                out.push_str(open);
+                continue;
+            };
+            let (path, fragment) = target.split_once('#').unwrap_or((target, ""));
+            match self.sections.get(&format!("/{path}")) {
+                Some((anchor, number, _)) => {
+                    let local = if fragment.is_empty() {
+                        anchor.clone()
+                    } else {
+                        format!("{anchor}-{fragment}")
+                    };
+                    let _ = write!(
+                        out,
+                        "{} href=\"#{local}\" data-ref=\"{number}\"{}",
+                        &open[..h],
+                        &open[value_end + 1..]
+                    );
+                }
+                None => {
+                    let _ = write!(out, "{open} data-url=\"{}{target}\"", markdown::escape_attr(&self.base_url));
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// One page as a section of the printable guide: its own HTML with links pointing into the book
+/// (see [`Book::link`]), and its ids prefixed so they stay unique on the combined page.
+fn print_section(page: &Page, html: &str, to: &Route, book: &Book) -> PrintSectionView {
+    let (anchor, number, chapter) = book
+        .sections
+        .get(page.route.as_str())
+        .cloned()
+        .unwrap_or_else(|| (format!("page-{}", page.id.as_str().replace('/', "-")), String::new(), true));
+    let moved = markdown::relocate(html, &page.route, to, &format!("{anchor}-"));
     PrintSectionView {
         title: page.title.clone(),
-        html: markdown::relocate(html, &page.route, to, &format!("{anchor}-")),
+        number,
+        chapter,
+        html: book.link(&moved),
         anchor,
         severity: page.severity.map(LevelView::from),
     }

@@ -256,6 +256,10 @@ pub fn plan_rules(rules: &Value) -> Value {
 #[derive(Debug, Clone, Serialize)]
 pub struct PrintSectionView {
     pub title: String,
+    /// The section's number in the book: "3" for a chapter, "3.2" for a page within one.
+    pub number: String,
+    /// True for a chapter's first page, which starts a new sheet on paper.
+    pub chapter: bool,
     pub anchor: String,
     pub severity: Option<LevelView>,
     pub html: String,
