@@ -252,7 +252,12 @@
     var n = options.length;
     if (e.key === "ArrowDown" || e.key === "ArrowUp") {
       e.preventDefault();
-      if (results.hidden) { update(); return; }
+      // Closed, the arrows open the list and land on its first (or last) result.
+      if (results.hidden) {
+        update();
+        if (options.length) setActive(e.key === "ArrowDown" ? 0 : options.length - 1);
+        return;
+      }
       if (!n) return;
       var step = e.key === "ArrowDown" ? 1 : -1;
       setActive(active < 0 ? (step > 0 ? 0 : n - 1) : (active + step + n) % n);
