@@ -381,11 +381,18 @@ impl<'b> Adapter<'_, 'b> {
                         .any(|(e, _)| matches!(e, Event::Start(Tag::Link { .. })));
                     out.push(Event::Html(format!("<h{n} id=\"{anchor}\"{class_attr}>").into()));
                     if self_link {
-                        out.push(Event::Html(format!("<a class=\"heading-link\" href=\"#{anchor}\">").into()));
+                        out.push(Event::Html(
+                            format!("<a class=\"heading-link\" href=\"#{anchor}\">").into(),
+                        ));
                     }
                     out.extend(self.process(&events[i + 1..end], false));
                     out.push(Event::Html(
-                        if self_link { format!("</a></h{n}>\n") } else { format!("</h{n}>\n") }.into(),
+                        if self_link {
+                            format!("</a></h{n}>\n")
+                        } else {
+                            format!("</h{n}>\n")
+                        }
+                        .into(),
                     ));
                     i = end + 1;
                     continue;
@@ -926,7 +933,11 @@ pub fn table_html(
         for (n, (cell, column)) in row.iter().zip(&table.columns).enumerate() {
             // data-label names the column when a narrow screen stacks a row as a card.
             let label = format!(" data-label=\"{}\"", escape_attr(&column.label));
-            let (tag, scope) = if n == 0 { ("th", " scope=\"row\"") } else { ("td", label.as_str()) };
+            let (tag, scope) = if n == 0 {
+                ("th", " scope=\"row\"")
+            } else {
+                ("td", label.as_str())
+            };
             let (class, body) = match cell {
                 Cell::Text(text) => (String::new(), render_inline(text, from, ctx, diagnostics)),
                 Cell::Platform(p) => (String::new(), escape_text(&names(*p))),

@@ -97,7 +97,7 @@ pub enum Progress {
 pub fn build_into(
     config: &Config,
     highlighter: &Highlighter,
-        progress: &(dyn Fn(Progress) + Sync),
+    progress: &(dyn Fn(Progress) + Sync),
     sink: &dyn Sink,
 ) -> Result<Summary, Vec<Diagnostic>> {
     let mut problems = Diagnostics::new();
@@ -594,7 +594,7 @@ struct Chrome<'a> {
     manifest: &'a AssetManifest,
     templates: &'a Templates,
     search: Option<&'a Fingerprinted>,
-        /// The first page at each route.
+    /// The first page at each route.
     page_at: HashMap<&'a Route, usize>,
     /// The navigation sections (indexes into `site.nav`) each route opens.
     opens: HashMap<&'a Route, Vec<usize>>,
@@ -613,7 +613,7 @@ impl<'a> Chrome<'a> {
         manifest: &'a AssetManifest,
         templates: &'a Templates,
         search: Option<&'a Fingerprinted>,
-            ) -> Self {
+    ) -> Self {
         let mut page_at = HashMap::new();
         for (i, page) in site.pages.iter().enumerate() {
             page_at.entry(&page.route).or_insert(i);
@@ -1118,23 +1118,16 @@ struct Book {
 
 impl Book {
     fn new(site: &Site) -> Book {
-        let mut sections = HashMap::new();
-        let (mut chapter, mut within) = (0, 0);
-        let mut current: Option<&str> = None;
-        for page in &site.pages {
-            let same = page.section.is_some() && page.section.as_deref() == current;
-            let number = if same {
-                within += 1;
-                format!("{chapter}.{within}")
-            } else {
-                chapter += 1;
-                current = page.section.as_deref();
-                within = usize::from(!page.is_index && page.section.is_some());
-                if within == 0 { chapter.to_string() } else { format!("{chapter}.1") }
-            };
-            let anchor = format!("page-{}", page.id.as_str().replace('/', "-"));
-            sections.insert(page.route.as_str().to_string(), (anchor, number, !same));
-        }
+        let numbers = book_numbers(site.pages.iter().map(|p| (p.section.as_deref(), p.is_index)));
+        let sections = site
+            .pages
+            .iter()
+            .zip(numbers)
+            .map(|(page, (number, chapter))| {
+                let anchor = format!("page-{}", page.id.as_str().replace('/', "-"));
+                (page.route.as_str().to_string(), (anchor, number, chapter))
+            })
+            .collect();
         Book {
             sections,
             base_url: site.config.base_url.clone(),
@@ -1181,7 +1174,11 @@ impl Book {
                     );
                 }
                 None => {
-                    let _ = write!(out, "{open} data-url=\"{}{target}\"", markdown::escape_attr(&self.base_url));
+                    let _ = write!(
+                        out,
+                        "{open} data-url=\"{}{target}\"",
+                        markdown::escape_attr(&self.base_url)
+                    );
                 }
             }
         }
@@ -1190,14 +1187,42 @@ impl Book {
     }
 }
 
+/// The section number of each page, given in reading order as (its section, whether it is the
+/// section's index page), and whether it opens a chapter.
+fn book_numbers<'s>(pages: impl Iterator<Item = (Option<&'s str>, bool)>) -> Vec<(String, bool)> {
+    let (mut chapter, mut within) = (0, 0);
+    let mut current: Option<&str> = None;
+    pages
+        .map(|(section, is_index)| {
+            if section.is_some() && section == current {
+                within += 1;
+                (format!("{chapter}.{within}"), false)
+            } else {
+                chapter += 1;
+                current = section;
+                // A section without an index page starts at its first page, numbered "N.1".
+                within = usize::from(section.is_some() && !is_index);
+                let number = if within == 0 {
+                    chapter.to_string()
+                } else {
+                    format!("{chapter}.1")
+                };
+                (number, true)
+            }
+        })
+        .collect()
+}
+
 /// One page as a section of the printable guide: its own HTML with links pointing into the book
 /// (see [`Book::link`]), and its ids prefixed so they stay unique on the combined page.
 fn print_section(page: &Page, html: &str, to: &Route, book: &Book) -> PrintSectionView {
-    let (anchor, number, chapter) = book
-        .sections
-        .get(page.route.as_str())
-        .cloned()
-        .unwrap_or_else(|| (format!("page-{}", page.id.as_str().replace('/', "-")), String::new(), true));
+    let (anchor, number, chapter) = book.sections.get(page.route.as_str()).cloned().unwrap_or_else(|| {
+        (
+            format!("page-{}", page.id.as_str().replace('/', "-")),
+            String::new(),
+            true,
+        )
+    });
     let moved = markdown::relocate(html, &page.route, to, &format!("{anchor}-"));
     PrintSectionView {
         title: page.title.clone(),
@@ -1290,7 +1315,14 @@ fn search_entry(page: &Page, search: &[markdown::SearchSection]) -> Vec<u8> {
         d: &page.description,
         s: search
             .iter()
-            .map(|s| (s.anchor.as_str(), s.heading.as_str(), s.text.as_str(), s.table_text.as_str()))
+            .map(|s| {
+                (
+                    s.anchor.as_str(),
+                    s.heading.as_str(),
+                    s.text.as_str(),
+                    s.table_text.as_str(),
+                )
+            })
             .collect(),
         t: &page.title,
         u: page.route.as_str().trim_start_matches('/'),
@@ -1327,7 +1359,56 @@ fn sitemap(site: &Site) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{cut_at_markers, link_marker};
+    use super::{Book, book_numbers, cut_at_markers, link_marker};
+    use std::collections::HashMap;
+
+    #[test]
+    fn the_book_numbers_chapters_and_the_pages_within_them() {
+        let pages = [
+            (None, true),       // the home page
+            (Some("mw"), true), // a section's index page opens chapter 2
+            (Some("mw"), false),
+            (Some("mw"), false),
+            (Some("vps"), false), // a section without an index page
+            (Some("vps"), false),
+            (None, false), // a top-level page
+        ];
+        let numbers: Vec<(String, bool)> = book_numbers(pages.into_iter());
+        let expect = [
+            ("1", true),
+            ("2", true),
+            ("2.1", false),
+            ("2.2", false),
+            ("3.1", true),
+            ("3.2", false),
+            ("4", true),
+        ];
+        assert_eq!(
+            numbers,
+            expect.iter().map(|(n, c)| (n.to_string(), *c)).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn links_in_the_book_lead_to_its_sections_or_name_their_address() {
+        let mut sections = HashMap::new();
+        sections.insert(
+            "/vps/risks/".to_string(),
+            ("page-vps-risks".to_string(), "4.1".to_string(), false),
+        );
+        sections.insert("/".to_string(), ("page-index".to_string(), "1".to_string(), true));
+        let book = Book {
+            sections,
+            base_url: "https://example.org/guide/".to_string(),
+        };
+        let html = "<p><a href=\"../vps/risks/#gateway\" title=\"t\">a</a> <a href=\"../\">home</a> \
+            <a href=\"../questionnaire/\">q</a> <a href=\"#page-x-y\">here</a> <a href=\"https://example.com/\">out</a></p>";
+        assert_eq!(
+            book.link(html),
+            "<p><a href=\"#page-vps-risks-gateway\" data-ref=\"4.1\" title=\"t\">a</a> <a href=\"#page-index\" data-ref=\"1\">home</a> \
+            <a href=\"../questionnaire/\" data-url=\"https://example.org/guide/questionnaire/\">q</a> <a href=\"#page-x-y\">here</a> <a href=\"https://example.com/\">out</a></p>"
+        );
+    }
 
     #[test]
     fn a_marked_section_is_cut_once_at_each_marker_in_order_or_not_at_all() {

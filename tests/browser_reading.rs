@@ -54,7 +54,10 @@ fn pdf_pages(pdf: &[u8], dir: &Path) -> Vec<String> {
                 .arg("-")
                 .output()
                 .expect("pdftotext (poppler-utils) runs");
-            String::from_utf8_lossy(&out.stdout).split_whitespace().collect::<Vec<_>>().join(" ")
+            String::from_utf8_lossy(&out.stdout)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
         })
         .collect()
 }
@@ -82,7 +85,11 @@ fn recovery_steps_are_numbered_on_screen_and_on_paper() {
         // One number per step; the number is drawn for sight (the list itself tells a screen
         // reader the position).
         for (i, content) in numbers.iter().enumerate() {
-            assert!(content.starts_with("counter(step)"), "{kind}: step {}: {content}", i + 1);
+            assert!(
+                content.starts_with("counter(step)"),
+                "{kind}: step {}: {content}",
+                i + 1
+            );
         }
         let drawn = browser.exec(
             "return Array.from(document.querySelectorAll('.checklist ol.items > .item')).map(function (li) { var r = li.getBoundingClientRect(); var b = getComputedStyle(li, '::before'); return b.position === 'absolute' && r.height > 0; }).every(Boolean);",
@@ -105,7 +112,10 @@ fn recovery_steps_are_numbered_on_screen_and_on_paper() {
 
 fn numbers_len(browser: &Browser) -> usize {
     browser
-        .exec("return document.querySelectorAll('.checklist ol.items > .item').length;", json!([]))
+        .exec(
+            "return document.querySelectorAll('.checklist ol.items > .item').length;",
+            json!([]),
+        )
         .as_u64()
         .unwrap_or(0) as usize
 }
@@ -129,7 +139,10 @@ fn a_heading_and_its_link_are_read_once() {
     let link_label = browser.cmd("GET", &format!("/element/{}/computedlabel", links[0]), Value::Null);
     assert_eq!(link_label, json!(text));
     assert_eq!(
-        browser.exec("return document.querySelector('h2#public-gateway a').getAttribute('href');", json!([])),
+        browser.exec(
+            "return document.querySelector('h2#public-gateway a').getAttribute('href');",
+            json!([])
+        ),
         json!("#public-gateway")
     );
 }
@@ -146,29 +159,54 @@ fn the_printed_guide_is_a_book_with_cover_contents_numbers_and_references() {
     let pages = pdf_pages(&browser.print_pdf(21.0, 29.7), dir.path());
     // The cover: title, version, the newest review date, the address; nothing else.
     let cover = &pages[0];
-    for fact in ["OpenClaw deployment risks", "VERSION", "1.0", "LAST REVIEWED", "2026-", "https://example.org/"] {
+    for fact in [
+        "OpenClaw deployment risks",
+        "VERSION",
+        "1.0",
+        "LAST REVIEWED",
+        "2026-",
+        "https://example.org/",
+    ] {
         assert!(cover.contains(fact), "cover lacks {fact:?}: {cover}");
     }
     assert!(!cover.contains("CONTENTS"), "{cover}");
     // Then the contents, numbered, on a page of their own.
     let contents = &pages[1];
     assert!(contents.starts_with("CONTENTS"), "{contents}");
-    for entry in ["1 Where should your OpenClaw agent run?", "2 Moltworker: what could go wrong", "2.3 C. No egress filtering", "4.1 VPS risks"] {
+    for entry in [
+        "1 Where should your OpenClaw agent run?",
+        "2 Moltworker: what could go wrong",
+        "2.3 C. No egress filtering",
+        "4.1 VPS risks",
+    ] {
         assert!(contents.contains(entry), "contents lack {entry:?}: {contents}");
     }
-    assert!(pages[2].starts_with("1 Where should your OpenClaw agent run?"), "{}", pages[2]);
+    assert!(
+        pages[2].starts_with("1 Where should your OpenClaw agent run?"),
+        "{}",
+        pages[2]
+    );
     let all = pages.join("\n");
     // Numbered sections; a short section follows the one before on the same page.
     assert!(all.contains("2.3 C. No egress filtering"));
-    let flowing = pages.iter().filter(|p| p.contains("3.2 Mac Mini: worst case and recovery")).count();
+    let flowing = pages
+        .iter()
+        .filter(|p| p.contains("3.2 Mac Mini: worst case and recovery"))
+        .count();
     assert!(flowing >= 1);
     let shared = pages
         .iter()
         .any(|p| p.contains("3.2 Mac Mini: worst case and recovery") && !p.starts_with("3.2 Mac Mini"));
     assert!(shared, "section 3.2 starts its own page");
     // Internal links name the section they lead to; external links print their address.
-    assert!(all.contains("(see 2.4)") || all.contains("(see 2.3)"), "no section references");
-    assert!(all.contains("(https://example.org/questionnaire/)"), "a link to the questionnaire prints no address");
+    assert!(
+        all.contains("(see 2.4)") || all.contains("(see 2.3)"),
+        "no section references"
+    );
+    assert!(
+        all.contains("(https://example.org/questionnaire/)"),
+        "a link to the questionnaire prints no address"
+    );
     assert!(all.contains("(https://"), "no external address printed");
     // The links of the book lead into the book.
     let outside = browser.exec(
@@ -278,13 +316,18 @@ fn search_is_a_combobox_with_grouped_highlighted_ranked_results() {
     browser.keys("\u{E00C}");
     assert_eq!(
         browser.exec(
-            &format!("return [document.getElementById('search-results').hidden, {input}.getAttribute('aria-expanded')];"),
+            &format!(
+                "return [document.getElementById('search-results').hidden, {input}.getAttribute('aria-expanded')];"
+            ),
             json!([])
         ),
         json!([true, "false"])
     );
     browser.keys("\u{E015}");
-    browser.wait_for("return !document.getElementById('search-results').hidden;", "results again");
+    browser.wait_for(
+        "return !document.getElementById('search-results').hidden;",
+        "results again",
+    );
     let target = browser.exec(
         &format!("return document.getElementById({input}.getAttribute('aria-activedescendant')).href;"),
         json!([]),
@@ -301,7 +344,10 @@ fn search_is_a_combobox_with_grouped_highlighted_ranked_results() {
     let count = browser.text(".search-count");
     let total: usize = count.split(' ').next().and_then(|n| n.parse().ok()).expect("a count");
     let shown = || browser.find_all("#search-listbox [role=option]").len();
-    assert!(total > shown(), "{count}: the test needs more results than fit at first");
+    assert!(
+        total > shown(),
+        "{count}: the test needs more results than fit at first"
+    );
     browser.click(".search-more");
     browser.wait_for(
         &format!("return document.querySelectorAll('#search-listbox [role=option]').length === {total};"),
@@ -313,7 +359,10 @@ fn search_is_a_combobox_with_grouped_highlighted_ranked_results() {
         "var o = document.querySelector('#search-listbox [role=option]'); return o.closest('[role=group]').querySelector('.search-page').textContent + ' ' + o.querySelector('.search-heading').textContent;",
         json!([]),
     );
-    assert!(first.as_str().unwrap_or_default().to_lowercase().contains("key"), "{first}");
+    assert!(
+        first.as_str().unwrap_or_default().to_lowercase().contains("key"),
+        "{first}"
+    );
     let logs = browser.severe_logs();
     assert!(logs.is_empty(), "{logs:#?}");
 }
@@ -327,9 +376,15 @@ fn search_works_from_disk_and_finds_nothing_politely() {
     open(&browser, &url);
     let _ = browser.severe_logs();
     search(&browser, "egress");
-    let href = browser.exec("return document.querySelector('#search-listbox [role=option]').getAttribute('href');", json!([]));
+    let href = browser.exec(
+        "return document.querySelector('#search-listbox [role=option]').getAttribute('href');",
+        json!([]),
+    );
     assert!(href.as_str().unwrap_or_default().contains("index.html"), "{href}");
-    browser.exec("var i = document.getElementById('search-input'); i.value = ''; i.focus();", json!([]));
+    browser.exec(
+        "var i = document.getElementById('search-input'); i.value = ''; i.focus();",
+        json!([]),
+    );
     browser.keys("zqxwv");
     browser.wait_for(
         "return document.querySelector('.search-count').textContent.indexOf('No results') === 0;",
@@ -381,7 +436,10 @@ fn without_javascript_the_pages_say_what_does_not_work_and_what_to_do() {
     // With scripts, the notes are gone.
     open(&browser, &server.url("checklists/vps-predeploy/"));
     assert_eq!(
-        browser.exec("return Array.from(document.querySelectorAll('.nojs-note')).map(function (n) { return n.offsetHeight; });", json!([])),
+        browser.exec(
+            "return Array.from(document.querySelectorAll('.nojs-note')).map(function (n) { return n.offsetHeight; });",
+            json!([])
+        ),
         json!([0])
     );
     open(&browser, &server.url("questionnaire/"));
@@ -427,7 +485,10 @@ fn on_a_phone_tables_stack_as_cards_and_the_header_stays_small() {
     phone(&browser, 1280, 900);
     open(&browser, &server.url("compare/"));
     assert_eq!(
-        browser.exec("return getComputedStyle(document.querySelector('#table-comparison td')).display;", json!([])),
+        browser.exec(
+            "return getComputedStyle(document.querySelector('#table-comparison td')).display;",
+            json!([])
+        ),
         json!("table-cell")
     );
 }
@@ -449,7 +510,10 @@ fn the_checklist_bar_stays_in_view_and_code_blocks_copy() {
         );
         let top = bar[0].as_i64().expect("top");
         let below = bar[2].as_i64().expect("top bar");
-        assert!(bar[1] == json!(true) && (top - below).abs() <= 1, "{width}px: the bar scrolled away: {bar}");
+        assert!(
+            bar[1] == json!(true) && (top - below).abs() <= 1,
+            "{width}px: the bar scrolled away: {bar}"
+        );
     }
     phone(&browser, 1280, 900);
     // A code block's button copies exactly its text.
@@ -459,10 +523,19 @@ fn the_checklist_bar_stays_in_view_and_code_blocks_copy() {
         json!({"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"], "origin": server.url("").trim_end_matches('/')}),
     );
     open(&browser, &server.url("checklists/moltworker-recovery/"));
-    let code = browser.exec("return document.querySelector('main pre > code').textContent.replace(/\\n$/, '');", json!([]));
-    browser.exec("document.querySelector('.copy-code').scrollIntoView({block: 'center'});", json!([]));
+    let code = browser.exec(
+        "return document.querySelector('main pre > code').textContent.replace(/\\n$/, '');",
+        json!([]),
+    );
+    browser.exec(
+        "document.querySelector('.copy-code').scrollIntoView({block: 'center'});",
+        json!([]),
+    );
     browser.click(".copy-code");
-    browser.wait_for("return document.querySelector('.copy-code').textContent === 'Copied';", "the copy to finish");
+    browser.wait_for(
+        "return document.querySelector('.copy-code').textContent === 'Copied';",
+        "the copy to finish",
+    );
     let copied = browser.cmd(
         "POST",
         "/execute/async",

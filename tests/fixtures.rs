@@ -178,14 +178,24 @@ fn the_one_build_opens_from_disk_and_the_old_offline_flag_changes_nothing() {
     let root = common::repo_root().join("tests/fixtures/ok/minimal");
     let build = |name: &str, extra: &[&str]| {
         let out = tmp.path().join(name);
-        let mut args = vec!["build", "--root", root.to_str().unwrap(), "--out", out.to_str().unwrap()];
+        let mut args = vec![
+            "build",
+            "--root",
+            root.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ];
         args.extend_from_slice(extra);
         let result = common::riskguide(&args);
         assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
         common::html_files(&out)
     };
     let plain = build("plain", &[]);
-    let page = &plain.iter().find(|(path, _)| path == "index.html").expect("a home page").1;
+    let page = &plain
+        .iter()
+        .find(|(path, _)| path == "index.html")
+        .expect("a home page")
+        .1;
     // No integrity attributes: Chromium refuses integrity-checked files from file:// URLs.
     assert!(page.contains("stylesheet") && !page.contains("integrity"), "{page}");
     assert_eq!(plain, build("offline", &["--offline"]));

@@ -35,7 +35,10 @@ fn linked(html: &str, page: &str) -> BTreeSet<String> {
         assert_eq!(parts.len(), 3, "{page}: {url} is not a fingerprinted asset");
         parts.remove(1);
         let has = |n: &str| tag.attrs.iter().any(|(k, _)| k == n);
-        assert!(!has("integrity"), "{page}: {url} has an integrity hash, which blocks it on file://");
+        assert!(
+            !has("integrity"),
+            "{page}: {url} has an integrity hash, which blocks it on file://"
+        );
         if tag.name == "script" && parts[0] != "site" {
             assert!(has("defer"), "{page}: {url} blocks rendering");
         }
