@@ -1223,7 +1223,13 @@ fn print_section(page: &Page, html: &str, to: &Route, book: &Book) -> PrintSecti
             true,
         )
     });
-    let moved = markdown::relocate(html, &page.route, to, &format!("{anchor}-"));
+    let mut moved = markdown::relocate(html, &page.route, to, &format!("{anchor}-"));
+    // A page names its scrollable tables "Table 1", "Table 2"…; on the combined page those
+    // names repeat, so each gets its section's number. (Author text cannot hold this attribute:
+    // its quotes are escaped.)
+    if moved.contains("aria-label=\"Table ") {
+        moved = moved.replace("aria-label=\"Table ", &format!("aria-label=\"Section {number}, table "));
+    }
     PrintSectionView {
         title: page.title.clone(),
         number,
