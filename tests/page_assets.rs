@@ -60,6 +60,7 @@ fn each_page_of_the_guide_links_only_the_stylesheets_and_scripts_it_uses() {
     for (page, html) in &pages {
         let extra: &[&str] = match page.as_str() {
             "index.html" | "checklists/index.html" => &["home.css"],
+            "print/index.html" => &["book.css"],
             "questionnaire/index.html" => &["questionnaire.css", "evaluator.js", "questionnaire.js"],
             "plan/index.html" => &["checklist.css", "plan.css", "evaluator.js", "plan.js", "checklist.js"],
             p if p.starts_with("checklists/") => &["checklist.css", "checklist.js"],
@@ -99,7 +100,7 @@ fn a_page_that_embeds_a_checklist_links_the_checklist_stylesheet_and_script() {
     // The printable guide shows the embedded checklist too, without its script.
     assert_eq!(
         linked(&read("print/index.html"), "print"),
-        set(&["main.css", "site.js", "checklist.css"])
+        set(&["main.css", "site.js", "checklist.css", "book.css"])
     );
     for page in ["index.html", "risks/exposure/index.html"] {
         let names = linked(&read(page), page);
