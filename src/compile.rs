@@ -41,8 +41,8 @@ pub fn checklist_html(
 <label class=\"button\">Import progress<input type=\"file\" accept=\"application/json,.json\" data-action=\"import\" class=\"visually-hidden\"></label>\
 <button type=\"button\" data-action=\"reset\">Reset</button></div>\
 <p class=\"checklist-status\" role=\"alert\" hidden></p>\
-<p class=\"nojs-only nojs-note no-print\">JavaScript is off, so ticks here are not saved: they are gone when you leave the page. \
-Use your browser's Print command, or the <a href=\"{print}\">printable checklists</a>, to work on paper.</p></div>",
+<p class=\"nojs-only nojs-note no-print\">JavaScript is off, so ticks here are not saved. \
+Print this page or the <a href=\"{print}\">printable checklists</a> to work on paper.</p></div>",
         title = escape_attr(&list.title),
         print = from.relative_to(crate::model::routes::PRINT_CHECKLISTS.trim_start_matches('/'))
     );

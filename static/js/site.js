@@ -55,13 +55,21 @@
     for (var i = 0; i < links.length; i++) links[i].setAttribute("href", diskHref(links[i].getAttribute("href")));
   }
 
-  // The search box's code (search-box.js) and the index load when the box is first focused.
+  // The search box's code (search-box.js), its stylesheet and the index load when the box is
+  // first focused.
   function setupSearch() {
     var box = document.querySelector(".search[data-script]");
     if (!box) return;
     var input = box.querySelector("input");
     box.hidden = false;
     input.addEventListener("focus", function () {
+      var style = box.getAttribute("data-style");
+      if (style) {
+        var link = document.createElement("link");
+        link.rel = "stylesheet";
+        link.href = style;
+        document.head.appendChild(link);
+      }
       var s = document.createElement("script");
       s.src = box.getAttribute("data-script");
       document.head.appendChild(s);
