@@ -1,7 +1,7 @@
 //! Assets: the inventory of `static/`, the stylesheet bundles (lightningcss: `@import`s inlined,
-//! minified), content-hashed names and SRI hashes.
+//! minified) and content-hashed names.
 //!
-//! Produces an [`AssetManifest`] (logical name → fingerprinted path and integrity) and the
+//! Produces an [`AssetManifest`] (logical name → fingerprinted path) and the
 //! bytes to emit. Every `static/css/*.css` whose name does not start with `_` is a stylesheet
 //! entry, bundled with its `@import`s; `_name.css` files (and any under a subfolder of `css/`)
 //! are partials, reached only through `@import`. The base stylesheet, `main.css`, which every
