@@ -378,7 +378,7 @@ impl<'b> Adapter<'_, 'b> {
                     // it once; a heading that holds a link of its own gets no self-link.
                     let self_link = !events[i + 1..end]
                         .iter()
-                        .any(|(e, _)| matches!(e, Event::Start(Tag::Link { .. })));
+                        .any(|(e, _)| matches!(e, Event::Start(Tag::Link { .. }) | Event::FootnoteReference(_)));
                     out.push(Event::Html(format!("<h{n} id=\"{anchor}\"{class_attr}>").into()));
                     if self_link {
                         out.push(Event::Html(
@@ -1061,7 +1061,10 @@ mod tests {
             "{}",
             r.html
         );
-        // A heading holding a link gets no self-link: links do not nest.
+        // A heading holding a link (or a footnote mark, also a link) gets no self-link: links
+        // do not nest.
+        let noted = page("## Noted[^n]\n\n[^n]: A note.\n");
+        assert!(!noted.html.contains("heading-link"), "{}", noted.html);
         let linked = page("## See [x](/a/#x)\n");
         assert!(
             linked.html.contains("<h2 id=\"see-x\">See <a href=") && !linked.html.contains("heading-link"),
