@@ -1,7 +1,7 @@
 //! Assets: the inventory of `static/`, the stylesheet bundles (lightningcss: `@import`s inlined,
-//! minified), content-hashed names and SRI hashes.
+//! minified) and content-hashed names.
 //!
-//! Produces an [`AssetManifest`] (logical name → fingerprinted path and integrity) and the
+//! Produces an [`AssetManifest`] (logical name → fingerprinted path) and the
 //! bytes to emit. Every `static/css/*.css` whose name does not start with `_` is a stylesheet
 //! entry, bundled with its `@import`s; `_name.css` files (and any under a subfolder of `css/`)
 //! are partials, reached only through `@import`. The base stylesheet, `main.css`, which every
@@ -12,21 +12,19 @@ use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::discover::{read_limited, readable_file, relative, resolves_inside};
 use crate::highlight;
-use base64::Engine;
 use lightningcss::bundler::{Bundler, ResolveResult, SourceProvider};
 use lightningcss::stylesheet::{MinifyOptions, ParserOptions, PrinterOptions};
-use sha2::{Digest, Sha256, Sha384};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The stylesheet every page links; the highlighting colours are appended to it.
 pub const BASE_STYLESHEET: &str = "main.css";
 
-/// One fingerprinted asset: where it is written and its SRI hash.
+/// One fingerprinted asset: where it is written, under a name that changes with its bytes.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Fingerprinted {
     pub path: String,
-    pub integrity: String,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -53,22 +51,14 @@ impl AssetManifest {
     }
 }
 
-/// `assets/<stem>.<hash>.<ext>` plus `sha384-…` for a file's bytes.
+/// `assets/<stem>.<hash>.<ext>` for a file's bytes.
 pub fn fingerprint(name: &str, bytes: &[u8]) -> Fingerprinted {
     let hash = Sha256::digest(bytes);
     let short: String = hash.iter().take(5).map(|b| format!("{b:02x}")).collect();
     let (stem, ext) = name.rsplit_once('.').unwrap_or((name, "bin"));
     Fingerprinted {
         path: format!("assets/{stem}.{short}.{ext}"),
-        integrity: sri(bytes),
     }
-}
-
-pub fn sri(bytes: &[u8]) -> String {
-    format!(
-        "sha384-{}",
-        base64::engine::general_purpose::STANDARD.encode(Sha384::digest(bytes))
-    )
 }
 
 /// Reads `static/` and builds every asset.
@@ -650,6 +640,5 @@ mod tests {
         assert_eq!(a.path, fingerprint("main.css", b"a{}").path);
         assert_ne!(a.path, fingerprint("main.css", b"b{}").path);
         assert!(a.path.starts_with("assets/main.") && a.path.ends_with(".css"));
-        assert!(a.integrity.starts_with("sha384-"));
     }
 }

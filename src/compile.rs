@@ -41,8 +41,11 @@ pub fn checklist_html(
 <button type=\"button\" data-action=\"export\">Export progress</button>\
 <label class=\"button\">Import progress<input type=\"file\" accept=\"application/json,.json\" data-action=\"import\" class=\"visually-hidden\"></label>\
 <button type=\"button\" data-action=\"reset\">Reset</button></div>\
-<p class=\"checklist-status\" role=\"alert\" hidden></p></div>",
-        title = escape_attr(&list.title)
+<p class=\"checklist-status\" role=\"alert\" hidden></p>\
+<p class=\"nojs-only nojs-note no-print\">JavaScript is off, so ticks here are not saved. \
+Print this page or the <a href=\"{print}\">printable checklists</a> to work on paper.</p></div>",
+        title = escape_attr(&list.title),
+        print = from.relative_to(crate::model::routes::PRINT_CHECKLISTS.trim_start_matches('/'))
     );
     let intro = markdown::render_block(&list.intro, from, ctx, diagnostics);
     if !intro.is_empty() {

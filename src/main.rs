@@ -38,9 +38,8 @@ enum Command {
         /// Write here instead of the configured output directory.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Build for opening from disk (file://): leaves out SRI attributes, which browsers
-        /// refuse to check on file:// URLs. Use the normal build for publishing.
-        #[arg(long)]
+        /// Accepted for older scripts and ignored: every build opens from disk (file://).
+        #[arg(long, hide = true)]
         offline: bool,
     },
     /// Validate everything and write nothing: broken links and anchors, missing embeds,
@@ -87,7 +86,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Build { root, out, offline } => cmd::build::run(&root, out.as_deref(), offline),
+        Command::Build { root, out, offline: _ } => cmd::build::run(&root, out.as_deref()),
         Command::Check {
             root,
             deny_warnings,

@@ -60,7 +60,10 @@ pub struct Heading {
 pub struct SearchSection {
     pub anchor: String,
     pub heading: String,
+    /// Prose: the words a result's snippet is cut from.
     pub text: String,
+    /// The words of tables: found by a search, never shown flattened as a snippet.
+    pub table_text: String,
 }
 
 /// What an embedded block is.
@@ -195,6 +198,7 @@ pub fn render(source: &Source, from: &Route, ctx: &Context) -> Rendered {
         highlighted: 0,
         lines: OnceCell::new(),
         search_text: String::new(),
+        search_table_text: String::new(),
         search_anchor: String::new(),
         search_heading: String::new(),
         tables: 0,
@@ -356,6 +360,7 @@ struct Adapter<'a, 'b> {
     /// Built on the first located problem: a page with thousands of them stays linear.
     lines: OnceCell<LineIndex>,
     search_text: String,
+    search_table_text: String,
     search_anchor: String,
     search_heading: String,
     /// Markdown tables so far, so each scrollable table region gets its own name.
@@ -395,14 +400,17 @@ impl<'b> Adapter<'_, 'b> {
 
     fn flush_search(&mut self) {
         let text = self.search_text.split_whitespace().collect::<Vec<_>>().join(" ");
-        if !text.is_empty() || !self.search_heading.is_empty() {
+        let table_text = self.search_table_text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !text.is_empty() || !table_text.is_empty() || !self.search_heading.is_empty() {
             self.out.search.push(SearchSection {
                 anchor: self.search_anchor.clone(),
                 heading: self.search_heading.clone(),
                 text,
+                table_text,
             });
         }
         self.search_text.clear();
+        self.search_table_text.clear();
     }
 
     /// Rewrites one run of events. `top` is true for the page body (headings count for the TOC).
@@ -473,10 +481,25 @@ impl<'b> Adapter<'_, 'b> {
                     } else {
                         format!(" class=\"{}\"", classes.join(" "))
                     };
+                    // The heading's own text links to it (as on MDN), so a screen reader reads
+                    // it once; a heading that holds a link of its own gets no self-link.
+                    let self_link = !events[i + 1..end]
+                        .iter()
+                        .any(|(e, _)| matches!(e, Event::Start(Tag::Link { .. }) | Event::FootnoteReference(_)));
                     out.push(Event::Html(format!("<h{n} id=\"{anchor}\"{class_attr}>").into()));
+                    if self_link {
+                        out.push(Event::Html(
+                            format!("<a class=\"heading-link\" href=\"#{anchor}\">").into(),
+                        ));
+                    }
                     out.extend(self.process(&events[i + 1..end], false));
                     out.push(Event::Html(
-                        format!("<a class=\"anchor\" href=\"#{anchor}\" aria-label=\"Link to this section: {}\"></a></h{n}>\n", escape_attr(&text)).into(),
+                        if self_link {
+                            format!("</a></h{n}>\n")
+                        } else {
+                            format!("</h{n}>\n")
+                        }
+                        .into(),
                     ));
                     i = end + 1;
                     continue;
@@ -610,6 +633,7 @@ impl<'b> Adapter<'_, 'b> {
                     out.push(Event::Html(if self.table_head { "</th>" } else { "</td>" }.into()));
                 }
                 Event::End(TagEnd::Table) => {
+                    self.table_align.clear();
                     out.push(event.clone());
                     out.push(Event::Html("</div>\n".into()));
                 }
@@ -644,8 +668,14 @@ impl<'b> Adapter<'_, 'b> {
                 }
                 Event::Text(t) | Event::Code(t) => {
                     if top {
-                        self.search_text.push(' ');
-                        self.search_text.push_str(t);
+                        // A table's cells are set apart: a snippet cut from them reads as noise.
+                        let words = if self.table_align.is_empty() {
+                            &mut self.search_text
+                        } else {
+                            &mut self.search_table_text
+                        };
+                        words.push(' ');
+                        words.push_str(t);
                     }
                     out.push(event.clone());
                 }
@@ -1180,8 +1210,14 @@ pub fn table_html(
     html.push_str("</tr></thead><tbody>");
     for row in &table.rows {
         html.push_str("<tr>");
-        for (n, cell) in row.iter().enumerate() {
-            let (tag, scope) = if n == 0 { ("th", " scope=\"row\"") } else { ("td", "") };
+        for (n, (cell, column)) in row.iter().zip(&table.columns).enumerate() {
+            // data-label names the column when a narrow screen stacks a row as a card.
+            let label = format!(" data-label=\"{}\"", escape_attr(&column.label));
+            let (tag, scope) = if n == 0 {
+                ("th", " scope=\"row\"")
+            } else {
+                ("td", label.as_str())
+            };
             let (class, body) = match cell {
                 Cell::Text(text) => (String::new(), render_inline(text, from, ctx, diagnostics)),
                 Cell::Platform(p) => (String::new(), escape_text(&names(*p))),
@@ -1302,11 +1338,22 @@ mod tests {
     #[test]
     fn headings_get_ids_anchor_links_and_a_toc() {
         let r = page("## Bad fits\n\n## Bad fits\n\n### Why {#why}\n");
+        // The heading's text is its own link: read once, not "Bad fits, link to Bad fits".
         assert!(
             r.html
-                .contains("<h2 id=\"bad-fits\">Bad fits<a class=\"anchor\" href=\"#bad-fits\""),
+                .contains("<h2 id=\"bad-fits\"><a class=\"heading-link\" href=\"#bad-fits\">Bad fits</a></h2>"),
             "{}",
             r.html
+        );
+        // A heading holding a link (or a footnote mark, also a link) gets no self-link: links
+        // do not nest.
+        let noted = page("## Noted[^n]\n\n[^n]: A note.\n");
+        assert!(!noted.html.contains("heading-link"), "{}", noted.html);
+        let linked = page("## See [x](/a/#x)\n");
+        assert!(
+            linked.html.contains("<h2 id=\"see-x\">See <a href=") && !linked.html.contains("heading-link"),
+            "{}",
+            linked.html
         );
         assert!(r.html.contains("id=\"bad-fits-1\""));
         assert_eq!(

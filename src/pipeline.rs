@@ -20,13 +20,8 @@ use crate::render::{self, Prepared, Templates};
 use crate::view::*;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
-
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Options {
-    /// Build for opening from disk: no SRI attributes (browsers refuse them on `file://`).
-    pub offline: bool,
-}
 
 /// What a successful build reports: its warnings and what `check` lists besides.
 #[derive(Debug)]
@@ -132,9 +127,9 @@ fn audit_scripts(site: &Site, config: &Config, templates: &Templates) -> Vec<(St
 }
 
 /// Builds the whole site in memory.
-pub fn build(config: &Config, highlighter: &Highlighter, options: Options) -> Result<Built, Vec<Diagnostic>> {
+pub fn build(config: &Config, highlighter: &Highlighter) -> Result<Built, Vec<Diagnostic>> {
     let sink = Collect::default();
-    let summary = build_into(config, highlighter, options, &|_| {}, &sink)?;
+    let summary = build_into(config, highlighter, &|_| {}, &sink)?;
     Ok(Built {
         output: sink.into_set(),
         summary,
@@ -155,7 +150,6 @@ pub enum Progress {
 pub fn build_into(
     config: &Config,
     highlighter: &Highlighter,
-    options: Options,
     progress: &(dyn Fn(Progress) + Sync),
     sink: &dyn Sink,
 ) -> Result<Summary, Vec<Diagnostic>> {
@@ -245,6 +239,7 @@ pub fn build_into(
     // Each page is rendered once, for its own address; its section of the printable guide is
     // that HTML moved to the guide's address.
     let print_guide = Route::new(routes::PRINT_GUIDE);
+    let book = Book::new(&site);
     // Sections of the printable guide are converted to template values right away, so their
     // HTML is held once, not as strings and then again as values.
     let (rendered, (printed, search_entries)): RenderedPages = site
@@ -258,7 +253,7 @@ pub fn build_into(
                 markdown: page.body(),
             };
             let mut own = markdown::render(&source, &page.route, &ctx);
-            let section = print_section(page, &own.html, &print_guide);
+            let section = print_section(page, &own.html, &print_guide, &book);
             let entry = config
                 .search
                 .then(|| search_entry(page, &std::mem::take(&mut own.search)));
@@ -362,7 +357,7 @@ pub fn build_into(
     for (path, bytes) in std::mem::take(&mut manifest.outputs) {
         problems.extend(put_file(sink, path, bytes));
     }
-    let chrome = Chrome::new(&site, &manifest, &templates, search_index.as_ref(), options);
+    let chrome = Chrome::new(&site, &manifest, &templates, search_index.as_ref());
     let mut print_view = chrome.page_view(
         "print",
         &print_guide,
@@ -370,6 +365,8 @@ pub fn build_into(
         "The whole guide on one page, for printing or reading offline.",
     );
     print_view.embedded_checklists = embedded_checklists(&rendered);
+    // The build has no clock: the book is dated by its most recently reviewed page.
+    print_view.reviewed = site.pages.iter().filter_map(|p| p.reviewed.clone()).max();
     // The printable guide, by far the largest page, is rendered beside the content pages, whose
     // views are each built and rendered on a worker thread and dropped right away, so the
     // views of a big site never sit in memory all at once.
@@ -690,7 +687,6 @@ struct Chrome<'a> {
     manifest: &'a AssetManifest,
     templates: &'a Templates,
     search: Option<&'a Fingerprinted>,
-    options: Options,
     /// The first page at each route.
     page_at: HashMap<&'a Route, usize>,
     /// The navigation sections (indexes into `site.nav`) each route opens.
@@ -710,7 +706,6 @@ impl<'a> Chrome<'a> {
         manifest: &'a AssetManifest,
         templates: &'a Templates,
         search: Option<&'a Fingerprinted>,
-        options: Options,
     ) -> Self {
         let mut page_at = HashMap::new();
         for (i, page) in site.pages.iter().enumerate() {
@@ -732,7 +727,6 @@ impl<'a> Chrome<'a> {
             manifest,
             templates,
             search,
-            options,
             page_at,
             opens,
             closed: Mutex::new(HashMap::new()),
@@ -1036,7 +1030,7 @@ impl<'a> Chrome<'a> {
                 changelog: generated("/changelog/"),
                 compare: generated("/compare/"),
             },
-            assets: AssetsView::new(self.manifest, self.search, route, self.options.offline),
+            assets: AssetsView::new(self.manifest, self.search, route),
         }
     }
 
@@ -1211,13 +1205,134 @@ fn risk_list(site: &Site, chrome: &Chrome, from: &Route) -> Vec<LinkView> {
     risky.into_iter().map(|p| chrome.link(p, from)).collect()
 }
 
-/// One page as a section of the printable guide: its own HTML with links made relative to the
-/// guide's address, and its ids prefixed so they stay unique on the combined page.
-fn print_section(page: &Page, html: &str, to: &Route) -> PrintSectionView {
-    let anchor = format!("page-{}", page.id.as_str().replace('/', "-"));
+/// The printable guide as a book: each page's anchor on the combined page and its section
+/// number. A top-level page, or the first page of a section, opens a chapter ("3"); the other
+/// pages of that section are numbered within it ("3.2").
+struct Book {
+    /// By route: (anchor, number, opens a chapter).
+    sections: HashMap<String, (String, String, bool)>,
+    base_url: String,
+}
+
+impl Book {
+    fn new(site: &Site) -> Book {
+        let numbers = book_numbers(site.pages.iter().map(|p| (p.section.as_deref(), p.is_index)));
+        let sections = site
+            .pages
+            .iter()
+            .zip(numbers)
+            .map(|(page, (number, chapter))| {
+                let anchor = format!("page-{}", page.id.as_str().replace('/', "-"));
+                (page.route.as_str().to_string(), (anchor, number, chapter))
+            })
+            .collect();
+        Book {
+            sections,
+            base_url: site.config.base_url.clone(),
+        }
+    }
+
+    /// Points the links of a section (already relative to the guide's address, one level down)
+    /// at the book: a link to a page of the guide goes to its section here and carries
+    /// `data-ref` with the section's number, which paper shows as "see 3.2"; a link to another
+    /// page of the site (the questionnaire, a checklist) carries `data-url`, its full address.
+    fn link(&self, html: &str) -> String {
+        let mut out = String::with_capacity(html.len() + html.len() / 16);
+        let mut rest = html;
+        while let Some(at) = rest.find("<a ") {
+            let (before, tag) = rest.split_at(at);
+            out.push_str(before);
+            let end = tag.find('>').unwrap_or(tag.len());
+            let (open, after) = tag.split_at(end);
+            rest = after;
+            let Some(h) = open.find(" href=\"") else {
+                out.push_str(open);
+                continue;
+            };
+            let value_start = h + 7;
+            let value_end = open[value_start..].find('"').map_or(open.len(), |e| value_start + e);
+            let href = &open[value_start..value_end];
+            let Some(target) = href.strip_prefix("../") else {
+                out.push_str(open);
+                continue;
+            };
+            let (path, fragment) = target.split_once('#').unwrap_or((target, ""));
+            match self.sections.get(&format!("/{path}")) {
+                Some((anchor, number, _)) => {
+                    let local = if fragment.is_empty() {
+                        anchor.clone()
+                    } else {
+                        format!("{anchor}-{fragment}")
+                    };
+                    let _ = write!(
+                        out,
+                        "{} href=\"#{local}\" data-ref=\"{number}\"{}",
+                        &open[..h],
+                        &open[value_end + 1..]
+                    );
+                }
+                None => {
+                    let _ = write!(
+                        out,
+                        "{open} data-url=\"{}{target}\"",
+                        markdown::escape_attr(&self.base_url)
+                    );
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+/// The section number of each page, given in reading order as (its section, whether it is the
+/// section's index page), and whether it opens a chapter.
+fn book_numbers<'s>(pages: impl Iterator<Item = (Option<&'s str>, bool)>) -> Vec<(String, bool)> {
+    let (mut chapter, mut within) = (0, 0);
+    let mut current: Option<&str> = None;
+    pages
+        .map(|(section, is_index)| {
+            if section.is_some() && section == current {
+                within += 1;
+                (format!("{chapter}.{within}"), false)
+            } else {
+                chapter += 1;
+                current = section;
+                // A section without an index page starts at its first page, numbered "N.1".
+                within = usize::from(section.is_some() && !is_index);
+                let number = if within == 0 {
+                    chapter.to_string()
+                } else {
+                    format!("{chapter}.1")
+                };
+                (number, true)
+            }
+        })
+        .collect()
+}
+
+/// One page as a section of the printable guide: its own HTML with links pointing into the book
+/// (see [`Book::link`]), and its ids prefixed so they stay unique on the combined page.
+fn print_section(page: &Page, html: &str, to: &Route, book: &Book) -> PrintSectionView {
+    let (anchor, number, chapter) = book.sections.get(page.route.as_str()).cloned().unwrap_or_else(|| {
+        (
+            format!("page-{}", page.id.as_str().replace('/', "-")),
+            String::new(),
+            true,
+        )
+    });
+    let mut moved = markdown::relocate(html, &page.route, to, &format!("{anchor}-"));
+    // A page names its scrollable tables "Table 1", "Table 2"…; on the combined page those
+    // names repeat, so each gets its section's number. (Author text cannot hold this attribute:
+    // its quotes are escaped.)
+    if moved.contains("aria-label=\"Table ") {
+        moved = moved.replace("aria-label=\"Table ", &format!("aria-label=\"Section {number}, table "));
+    }
     PrintSectionView {
         title: page.title.clone(),
-        html: markdown::relocate(html, &page.route, to, &format!("{anchor}-")),
+        number,
+        chapter,
+        html: book.link(&moved),
         anchor,
         severity: page.severity.map(LevelView::from),
     }
@@ -1305,17 +1420,29 @@ fn search_entry(page: &Page, search: &[markdown::SearchSection]) -> Vec<u8> {
     /// One page of the index; the keys are short and in a fixed (sorted) order.
     #[derive(serde::Serialize)]
     struct Entry<'a> {
+        /// Present (1) on the change log, which the search box ranks after every other page:
+        /// it names every topic once, briefly.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        c: Option<u8>,
         d: &'a str,
-        /// (anchor, heading, text) of each block under a heading.
-        s: Vec<(&'a str, &'a str, &'a str)>,
+        /// (anchor, heading, prose, table words) of each block under a heading.
+        s: Vec<(&'a str, &'a str, &'a str, &'a str)>,
         t: &'a str,
         u: &'a str,
     }
     let entry = Entry {
+        c: (page.route.as_str() == "/changelog/").then_some(1),
         d: &page.description,
         s: search
             .iter()
-            .map(|s| (s.anchor.as_str(), s.heading.as_str(), s.text.as_str()))
+            .map(|s| {
+                (
+                    s.anchor.as_str(),
+                    s.heading.as_str(),
+                    s.text.as_str(),
+                    s.table_text.as_str(),
+                )
+            })
             .collect(),
         t: &page.title,
         u: page.route.as_str().trim_start_matches('/'),
@@ -1352,7 +1479,56 @@ fn sitemap(site: &Site) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{cut_at_markers, link_marker};
+    use super::{Book, book_numbers, cut_at_markers, link_marker};
+    use std::collections::HashMap;
+
+    #[test]
+    fn the_book_numbers_chapters_and_the_pages_within_them() {
+        let pages = [
+            (None, true),       // the home page
+            (Some("mw"), true), // a section's index page opens chapter 2
+            (Some("mw"), false),
+            (Some("mw"), false),
+            (Some("vps"), false), // a section without an index page
+            (Some("vps"), false),
+            (None, false), // a top-level page
+        ];
+        let numbers: Vec<(String, bool)> = book_numbers(pages.into_iter());
+        let expect = [
+            ("1", true),
+            ("2", true),
+            ("2.1", false),
+            ("2.2", false),
+            ("3.1", true),
+            ("3.2", false),
+            ("4", true),
+        ];
+        assert_eq!(
+            numbers,
+            expect.iter().map(|(n, c)| (n.to_string(), *c)).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn links_in_the_book_lead_to_its_sections_or_name_their_address() {
+        let mut sections = HashMap::new();
+        sections.insert(
+            "/vps/risks/".to_string(),
+            ("page-vps-risks".to_string(), "4.1".to_string(), false),
+        );
+        sections.insert("/".to_string(), ("page-index".to_string(), "1".to_string(), true));
+        let book = Book {
+            sections,
+            base_url: "https://example.org/guide/".to_string(),
+        };
+        let html = "<p><a href=\"../vps/risks/#gateway\" title=\"t\">a</a> <a href=\"../\">home</a> \
+            <a href=\"../questionnaire/\">q</a> <a href=\"#page-x-y\">here</a> <a href=\"https://example.com/\">out</a></p>";
+        assert_eq!(
+            book.link(html),
+            "<p><a href=\"#page-vps-risks-gateway\" data-ref=\"4.1\" title=\"t\">a</a> <a href=\"#page-index\" data-ref=\"1\">home</a> \
+            <a href=\"../questionnaire/\" data-url=\"https://example.org/guide/questionnaire/\">q</a> <a href=\"#page-x-y\">here</a> <a href=\"https://example.com/\">out</a></p>"
+        );
+    }
 
     #[test]
     fn a_marked_section_is_cut_once_at_each_marker_in_order_or_not_at_all() {

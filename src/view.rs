@@ -105,8 +105,6 @@ pub struct NavLinkView<'a> {
 #[derive(Debug, Clone, Serialize)]
 pub struct AssetView {
     pub href: String,
-    /// Empty in offline builds: browsers refuse integrity-checked files from `file://` URLs.
-    pub integrity: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -120,10 +118,9 @@ pub struct AssetsView {
 }
 
 impl AssetsView {
-    pub fn new(manifest: &AssetManifest, search_index: Option<&Fingerprinted>, from: &Route, offline: bool) -> Self {
+    pub fn new(manifest: &AssetManifest, search_index: Option<&Fingerprinted>, from: &Route) -> Self {
         let view = |f: &Fingerprinted| AssetView {
             href: from.relative_to(&f.path),
-            integrity: if offline { String::new() } else { f.integrity.clone() },
         };
         AssetsView {
             styles: manifest
@@ -213,6 +210,10 @@ pub struct QuestionnaireView {
 #[derive(Debug, Clone, Serialize)]
 pub struct PrintSectionView {
     pub title: String,
+    /// The section's number in the book: "3" for a chapter, "3.2" for a page within one.
+    pub number: String,
+    /// True for a chapter's first page, which starts a new sheet on paper.
+    pub chapter: bool,
     pub anchor: String,
     pub severity: Option<LevelView>,
     pub html: String,

@@ -679,7 +679,7 @@ fn checklist_pages_log_no_errors() {
 #[test]
 #[ignore = "browser test: run with --include-ignored (tests/run does)"]
 fn works_from_disk() {
-    let (_dir, out) = common::shipped_site(&["--offline"]);
+    let (_dir, out) = common::shipped_site(&[]);
     let browser = Browser::start();
     let page = out.join("checklists/vps-predeploy/index.html");
     let url = format!("file://{}", page.display());

@@ -4,7 +4,7 @@ use super::{CONTENT_ERRORS, Code, OK, USAGE, load_config, print_diagnostics};
 use riskguide::diagnostics::Error;
 use riskguide::highlight::Highlighter;
 use riskguide::output::Staging;
-use riskguide::pipeline::{self, Options, Progress};
+use riskguide::pipeline::{self, Progress};
 use std::io::IsTerminal;
 use std::path::Path;
 use std::time::Instant;
@@ -12,7 +12,7 @@ use std::time::Instant;
 /// Sites with at least this many files show progress while they build.
 const PROGRESS_FROM: usize = 500;
 
-pub fn run(root: &Path, out: Option<&Path>, offline: bool) -> Code {
+pub fn run(root: &Path, out: Option<&Path>) -> Code {
     let started = Instant::now();
     let config = match load_config(root) {
         Ok(c) => c,
@@ -53,7 +53,7 @@ pub fn run(root: &Path, out: Option<&Path>, offline: bool) -> Code {
             return USAGE;
         }
     };
-    let result = pipeline::build_into(&config, &highlighter, Options { offline }, &report, &staging);
+    let result = pipeline::build_into(&config, &highlighter, &report, &staging);
     if show {
         eprint!("\r\x1b[2K");
     }

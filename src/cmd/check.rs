@@ -6,7 +6,7 @@ use riskguide::diagnostics::Diagnostic;
 use riskguide::discover::{self, FileKind};
 use riskguide::highlight::Highlighter;
 use riskguide::output::Discard;
-use riskguide::pipeline::{self, Options};
+use riskguide::pipeline;
 use riskguide::shell_lint;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -24,7 +24,7 @@ pub fn run(root: &Path, deny_warnings: bool, format: Format) -> Code {
     };
     let highlighter = Highlighter::new();
     // Everything is built, so template errors are found too, but nothing is kept.
-    let built = pipeline::build_into(&config, &highlighter, Options::default(), &|_| {}, &Discard::default());
+    let built = pipeline::build_into(&config, &highlighter, &|_| {}, &Discard::default());
     let (mut diagnostics, links, pages) = match built {
         Ok(summary) => (summary.diagnostics, summary.external_links, summary.pages),
         Err(list) => (list, BTreeSet::new(), 0),

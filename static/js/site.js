@@ -55,19 +55,80 @@
     for (var i = 0; i < links.length; i++) links[i].setAttribute("href", diskHref(links[i].getAttribute("href")));
   }
 
-  // The search box's code (search-box.js) and the index load when the box is first focused.
+  // The search box's code (search-box.js), its stylesheet and the index load when the box is
+  // first focused.
   function setupSearch() {
     var box = document.querySelector(".search[data-script]");
     if (!box) return;
     var input = box.querySelector("input");
     box.hidden = false;
     input.addEventListener("focus", function () {
+      var style = box.getAttribute("data-style");
+      if (style) {
+        var link = document.createElement("link");
+        link.rel = "stylesheet";
+        link.href = style;
+        document.head.appendChild(link);
+      }
       var s = document.createElement("script");
       s.src = box.getAttribute("data-script");
-      var integrity = box.getAttribute("data-script-integrity");
-      if (integrity && !fromDisk) s.integrity = integrity;
       document.head.appendChild(s);
     }, { once: true });
+  }
+
+  // Each code block gets a button that copies its text. The clipboard API needs a secure
+  // context (https, localhost or file:); elsewhere the text is selected for Ctrl+C instead.
+  function setupCopyButtons() {
+    var blocks = document.querySelectorAll("main pre > code");
+    for (var i = 0; i < blocks.length; i++) {
+      var pre = blocks[i].parentNode;
+      var wrap = document.createElement("div");
+      wrap.className = "code-block";
+      pre.parentNode.insertBefore(wrap, pre);
+      wrap.appendChild(pre);
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "copy-code";
+      button.textContent = "Copy";
+      wrap.appendChild(button);
+      button.addEventListener("click", copyFrom(blocks[i], button));
+    }
+  }
+
+  function copyFrom(code, button) {
+    return function () {
+      var text = code.textContent.replace(/\n$/, "");
+      function said(word) {
+        button.textContent = word;
+        setTimeout(function () { button.textContent = "Copy"; }, 2000);
+      }
+      function select() {
+        var range = document.createRange();
+        range.selectNodeContents(code);
+        var sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+        said("Press Ctrl+C");
+      }
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(text).then(function () { said("Copied"); }, select);
+      } else {
+        select();
+      }
+    };
+  }
+
+  // "/" moves to the search box from anywhere but a text field, as on most documentation sites.
+  function setupSearchKey() {
+    var input = document.getElementById("search-input");
+    if (!input) return;
+    document.addEventListener("keydown", function (e) {
+      if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+      var t = e.target;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+      e.preventDefault();
+      input.focus();
+    });
   }
 
   function setupPrintButtons() {
@@ -83,5 +144,7 @@
     fixFileLinks();
     setupSearch();
     setupPrintButtons();
+    setupCopyButtons();
+    setupSearchKey();
   });
 })();

@@ -19,7 +19,7 @@ use riskguide::config::{self, CONFIG_FILE};
 use riskguide::diagnostics::{Diagnostic, Error, Severity, render_with_source};
 use riskguide::highlight::Highlighter;
 use riskguide::output::OutputSet;
-use riskguide::pipeline::{self, Options};
+use riskguide::pipeline;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -235,7 +235,7 @@ fn rebuild(root: &Path, port: u16, highlighter: &Highlighter, state: &State, cha
     config.base_url = format!("http://127.0.0.1:{port}/");
     config.base_path = "/".into();
     let title = printable(&config.title);
-    match pipeline::build(&config, highlighter, Options { offline: false }) {
+    match pipeline::build(&config, highlighter) {
         Ok(built) => {
             print_diagnostics(root, &built.summary.diagnostics);
             let problems = built
