@@ -1,15 +1,19 @@
-//! Compile: checklists and the questionnaire → render-ready HTML fragments and data.
+//! Compile: checklists, the questionnaire and the sources of ratings → render-ready HTML
+//! fragments and data; the checks of ratings that need the pages' headings.
 //!
 //! Holds the one questionnaire evaluator, shared by the build (its rules go to the browser as
 //! JSON), `riskguide recommend` and `riskguide check`'s audit. Emits no page HTML around the
 //! fragments (templates do that) and does no I/O.
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::markdown::{self, Context, escape_attr, escape_text};
-use crate::model::{Checklist, ChecklistId, Effect, LinkRef, Platform, Questionnaire, Route};
+use crate::model::{
+    Basis, Checklist, ChecklistId, Effect, Level, LinkRef, Page, Platform, Questionnaire, Resolved, Risk, Route, Site,
+    Source, SourceId, SourceKind, Table, merge_basis, routes,
+};
 use serde::Serialize;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 /// The HTML of one checklist, ready for the interactive script and for print.
@@ -404,6 +408,211 @@ pub fn json_for_html(value: &Value) -> String {
     }
     out
 }
+
+/// The level a severity lead-in such as `**High.**` or `**Severity: critical.**` states, if
+/// the bold words are one (`Some(Level::None)` for "Not rated …").
+pub fn lead_in_level(words: &str) -> Option<Level> {
+    let words = words.trim();
+    let lower = words.to_ascii_lowercase();
+    let rest = lower.strip_prefix("severity:").unwrap_or(&lower).trim();
+    if rest.starts_with("not rated") {
+        return Some(Level::None);
+    }
+    Level::parse(rest.trim_end_matches('.').trim()).filter(|l| *l != Level::None)
+}
+
+/// Checks what the model cannot see alone: each risk's page and anchor exist, and the severity
+/// lead-ins under the headings it points to state its level. A lead-in under a heading no risk
+/// points to is a rating without a basis.
+pub fn check_ratings(site: &Site, ctx: &Context) -> Diagnostics {
+    let mut problems = Diagnostics::new();
+    let root = Route::new("/");
+    // Route → (page, its headings with their lead-ins).
+    let mut outlines: BTreeMap<&Route, (&Page, Vec<(String, Option<(String, usize)>)>)> = BTreeMap::new();
+    for page in &site.pages {
+        let ids = markdown::outline(page.body()).into_iter().map(|h| h.id);
+        let leads = markdown::heading_lead_ins(page.body());
+        outlines.insert(&page.route, (page, ids.zip(leads).collect()));
+    }
+    let mut explained: BTreeSet<(Route, String)> = BTreeSet::new();
+    for risk in &site.risks {
+        for link in std::iter::once(&risk.page).chain(&risk.also) {
+            let (route, anchor) = match ctx.resolver.resolve(&root, &link.target) {
+                Ok(Resolved::Internal { route, anchor }) => (route, anchor),
+                Ok(_) => {
+                    problems.push(
+                        Diagnostic::error("E042", link.location.clone(), "a risk's page must be a page of the site")
+                            .with_help("write the route and anchor, e.g. /vps/risks/#public-gateway"),
+                    );
+                    continue;
+                }
+                Err(e) => {
+                    problems.push(Diagnostic::error("E042", link.location.clone(), e.to_string()));
+                    continue;
+                }
+            };
+            let Some(anchor) = anchor else { continue };
+            explained.insert((route.clone(), anchor.clone()));
+            let Some((page, headings)) = outlines.get(&route) else {
+                continue;
+            };
+            let Some((words, at)) = headings.iter().find(|(id, _)| *id == anchor).and_then(|(_, l)| l.as_ref())
+            else {
+                continue;
+            };
+            let Some(stated) = lead_in_level(words) else {
+                continue;
+            };
+            let expected = match page.platforms[..] {
+                [only] => risk.ratings.get(&only).map(|r| r.level),
+                _ => None,
+            }
+            .unwrap_or_else(|| risk.worst());
+            if stated != expected {
+                problems.push(
+                    Diagnostic::error(
+                        "E047",
+                        Location::of_offset(&page.source.path, &page.source.text, page.body_offset + at),
+                        format!(
+                            "lead-in `{}` differs from `{}`, the rating of risk `{}`",
+                            words.escape_debug(),
+                            expected.label(),
+                            risk.id
+                        ),
+                    )
+                    .with_help("write the level content/risks.toml gives, or change it there"),
+                );
+            }
+        }
+    }
+    for (route, (page, headings)) in &outlines {
+        for (id, lead) in headings {
+            let Some((words, at)) = lead else { continue };
+            if lead_in_level(words).is_some() && !explained.contains(&((*route).clone(), id.clone())) {
+                problems.push(
+                    Diagnostic::error(
+                        "E045",
+                        Location::of_offset(&page.source.path, &page.source.text, page.body_offset + at),
+                        format!("the severity lead-in `{}` has no basis", words.escape_debug()),
+                    )
+                    .with_help(format!(
+                        "add a risk to content/risks.toml with page = \"{}#{id}\", or drop the lead-in",
+                        route
+                    )),
+                );
+            }
+        }
+    }
+    problems
+}
+
+/// What a page's ratings rest on: its severity's basis and that of every cell of the tables it
+/// embeds.
+pub fn page_basis<'a>(page: &Page, tables: impl IntoIterator<Item = &'a Table>) -> Vec<Basis> {
+    let mut basis = page.basis.clone();
+    for table in tables {
+        for cell in table.rows.iter().flatten() {
+            merge_basis(&mut basis, cell.basis());
+        }
+    }
+    basis
+}
+
+/// One source as a list item: kind, title and what makes it checkable.
+fn source_item(html: &mut String, source: &Source, id_prefix: &str) {
+    let _ = write!(
+        html,
+        "<li id=\"{id_prefix}source-{id}\" value=\"{n}\"><span class=\"source-kind\">{kind}</span> ",
+        id = escape_attr(source.id.as_str()),
+        n = source.number,
+        kind = source.kind.label()
+    );
+    let title = escape_text(&source.title);
+    match source.kind {
+        SourceKind::SourceSection => {
+            let _ = write!(html, "<cite>{title}</cite>, section {}.", escape_text(&source.section));
+        }
+        SourceKind::Upstream => {
+            let _ = write!(
+                html,
+                "<a href=\"{url}\"><cite>{title}</cite></a>",
+                url = escape_attr(&source.url)
+            );
+            if let Some(date) = &source.checked {
+                let _ = write!(html, ", checked <time datetime=\"{date}\">{date}</time>");
+            }
+            html.push('.');
+        }
+        SourceKind::Assessment => {
+            let _ = write!(html, "<cite>{title}</cite>.");
+        }
+    }
+    if !source.rationale.is_empty() {
+        let _ = write!(html, " {}", escape_text(&source.rationale));
+    }
+}
+
+/// The "Sources" list at the end of a page: every source its ratings rest on, numbered as
+/// everywhere on the site, so the markers in its cells lead here.
+pub fn sources_html(basis: &[Basis], site: &Site, from: &Route) -> String {
+    if basis.is_empty() {
+        return String::new();
+    }
+    let mut html = String::from(
+        "<section class=\"sources\" id=\"sources\" aria-labelledby=\"sources-title\"><h2 id=\"sources-title\">Sources</h2><ol class=\"source-list\">",
+    );
+    for b in basis {
+        if let Some(source) = site.sources.get(b.number - 1) {
+            source_item(&mut html, source, "");
+            html.push_str("</li>");
+        }
+    }
+    let _ = write!(
+        html,
+        "</ol><p class=\"sources-all\"><a href=\"{}\">Every source of the guide</a></p></section>\n",
+        escape_attr(&from.relative_to(routes::SOURCES.trim_start_matches('/')))
+    );
+    html
+}
+
+/// The page of all sources: each with where it is used (pages, by title) and the risks it rates.
+pub fn sources_page_html(site: &Site, from: &Route, used_on: &BTreeMap<SourceId, Vec<&Page>>) -> String {
+    let mut html = String::from(
+        "<p>Every level in this guide rests on one of these: a section of the source document, an upstream document with the date it was last read, or the guide's own assessment with its reason. A number in brackets beside a level leads to its source.</p><ol class=\"source-list source-index\">",
+    );
+    for source in &site.sources {
+        source_item(&mut html, source, "");
+        let pages = used_on.get(&source.id).map_or(&[][..], |p| &p[..]);
+        let risks: Vec<&Risk> = site
+            .risks
+            .iter()
+            .filter(|r| r.ratings.values().any(|rt| rt.basis.iter().any(|b| b.id == source.id)))
+            .collect();
+        if !pages.is_empty() {
+            html.push_str("<br><span class=\"source-used\">Used on: ");
+            for (i, page) in pages.iter().enumerate() {
+                let _ = write!(
+                    html,
+                    "{sep}<a href=\"{href}#sources\">{title}</a>",
+                    sep = if i == 0 { "" } else { ", " },
+                    href = escape_attr(&from.relative_to(page.route.as_str().trim_start_matches('/'))),
+                    title = escape_text(&page.title)
+                );
+            }
+            html.push_str("</span>");
+        }
+        if !risks.is_empty() {
+            html.push_str("<br><span class=\"source-used\">Rates: ");
+            let names: Vec<String> = risks.iter().map(|r| escape_text(&r.title)).collect();
+            html.push_str(&names.join(", "));
+            html.push_str("</span>");
+        }
+        html.push_str("</li>");
+    }
+    html.push_str("</ol>\n");
+    html
+}
+
 
 #[cfg(test)]
 mod tests {

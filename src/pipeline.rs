@@ -198,6 +198,8 @@ pub fn build_into(
                 markdown: page.body(),
             };
             let mut own = markdown::render(&source, &page.route, &ctx);
+            let basis = compile::page_basis(page, embedded_tables(&site, &own));
+            own.html.push_str(&compile::sources_html(&basis, &site, &page.route));
             let section = print_section(page, &own.html, &print_guide);
             let entry = config
                 .search
@@ -207,6 +209,13 @@ pub fn build_into(
         })
         .unzip();
     progress(Progress::Rendered { pages: rendered.len() });
+    problems.extend(compile::check_ratings(&site, &inner));
+    let mut used_on: BTreeMap<model::SourceId, Vec<&Page>> = BTreeMap::new();
+    for (page, r) in site.pages.iter().zip(&rendered) {
+        for b in compile::page_basis(page, embedded_tables(&site, r)) {
+            used_on.entry(b.id).or_default().push(page);
+        }
+    }
     let mut external_links = BTreeSet::new();
     let mut used_tables = BTreeSet::new();
     let mut linked: BTreeSet<&Route> = BTreeSet::new();
@@ -366,7 +375,7 @@ pub fn build_into(
                         .filter(|p| p.route != page.route)
                         .map(|p| chrome.link(p, &page.route));
                     if view.kind == "home" {
-                        view.risks = risk_list(&site, &chrome, &page.route);
+                        (view.risks, view.risk_counts) = risk_overview(&site, &page.route, &names);
                         view.checklists = chrome.checklist_views(&page.route, None);
                     }
                     let (nav_html, nav) = chrome.page_nav(&page.route);
@@ -393,6 +402,17 @@ pub fn build_into(
             html: checklist_pages.get(&checklist.id).cloned().unwrap_or_default(),
         });
         views.push((checklist.route.output_path(), view));
+    }
+    if !site.sources.is_empty() {
+        let route = Route::new(routes::SOURCES);
+        let mut view = chrome.page_view(
+            "page",
+            &route,
+            "Sources",
+            "What every rating in the guide rests on, and where each source is used.",
+        );
+        view.html = compile::sources_page_html(&site, &route, &used_on);
+        views.push((route.output_path(), view));
     }
     let hub = Route::new(routes::CHECKLISTS);
     let mut view = chrome.page_view(
@@ -551,6 +571,10 @@ fn anchor_index(site: &Site) -> AnchorIndex {
     }
     for list in site.checklists.values() {
         anchors.insert(list.route.clone(), compile::checklist_anchors(list).collect());
+    }
+    if !site.sources.is_empty() {
+        let ids = site.sources.iter().map(|s| format!("source-{}", s.id)).collect();
+        anchors.insert(Route::new(routes::SOURCES), ids);
     }
     if let Some(q) = &site.questionnaire {
         let mut set: BTreeSet<String> = q.questions.iter().map(|qq| format!("q-{}", qq.id)).collect();
@@ -972,6 +996,7 @@ impl<'a> Chrome<'a> {
             nav: Vec::new(),
             nav_html: String::new(),
             risks: Vec::new(),
+            risk_counts: Vec::new(),
             checklists: Vec::new(),
             checklist: None,
             embedded_checklists: Vec::new(),
@@ -1106,11 +1131,79 @@ fn embedded_checklists<'a>(rendered: impl IntoIterator<Item = &'a Rendered>) -> 
     ids.into_iter().cloned().collect()
 }
 
-/// Risk pages, worst first, for the home page's "what can go wrong" list.
-fn risk_list(site: &Site, chrome: &Chrome, from: &Route) -> Vec<LinkView> {
-    let mut risky: Vec<&Page> = site.pages.iter().filter(|p| p.severity.is_some()).collect();
-    risky.sort_by_key(|p| (p.severity, p.platforms.first().copied(), p.weight));
-    risky.into_iter().map(|p| chrome.link(p, from)).collect()
+/// The tables a rendered page embeds.
+fn embedded_tables<'a>(site: &'a Site, rendered: &'a Rendered) -> impl Iterator<Item = &'a model::Table> + 'a {
+    rendered
+        .embeds
+        .iter()
+        .filter(|(kind, _)| *kind == EmbedKind::Table)
+        .filter_map(|(_, id)| site.tables.values().find(|t| t.id.as_str() == id))
+}
+
+/// The registry's risks for the home page, worst first and then in guide order (the order of
+/// their pages, then of their headings), and how many there are at each worst level.
+fn risk_overview(
+    site: &Site,
+    from: &Route,
+    names: &dyn Fn(Platform) -> String,
+) -> (Vec<RiskCardView>, Vec<RiskCountView>) {
+    let position = |risk: &model::Risk| -> (usize, usize) {
+        let (path, anchor) = risk.page.target.split_once('#').unwrap_or((&risk.page.target, ""));
+        let route = Route::new(path);
+        site.pages
+            .iter()
+            .position(|p| p.route == route)
+            .map_or((usize::MAX, 0), |i| {
+                let heading = markdown::outline(site.pages[i].body())
+                    .iter()
+                    .position(|h| h.id == anchor)
+                    .map_or(0, |h| h + 1);
+                (i, heading)
+            })
+    };
+    let mut risks: Vec<(model::Level, (usize, usize), usize, &model::Risk)> = site
+        .risks
+        .iter()
+        .enumerate()
+        .map(|(n, r)| (r.worst(), position(r), n, r))
+        .collect();
+    risks.sort_by_key(|(level, at, n, _)| (*level, *at, *n));
+    let cards = risks
+        .iter()
+        .map(|(level, _, _, risk)| {
+            let (path, anchor) = risk.page.target.split_once('#').unwrap_or((&risk.page.target, ""));
+            let mut href = from.relative_to(Route::new(path).as_str().trim_start_matches('/'));
+            if !anchor.is_empty() {
+                href = format!("{href}#{anchor}");
+            }
+            RiskCardView {
+                title: risk.title.clone(),
+                href,
+                summary: risk.summary.clone(),
+                severity: LevelView::from(*level),
+                platforms: risk
+                    .ratings
+                    .iter()
+                    .map(|(p, r)| PlatformRatingView {
+                        id: p.id(),
+                        name: names(*p),
+                        level: LevelView::from(r.level),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let mut counts: Vec<RiskCountView> = Vec::new();
+    for (level, ..) in &risks {
+        match counts.last_mut() {
+            Some(last) if last.level.id == level.id() => last.count += 1,
+            _ => counts.push(RiskCountView {
+                level: LevelView::from(*level),
+                count: 1,
+            }),
+        }
+    }
+    (cards, counts)
 }
 
 /// One page as a section of the printable guide: its own HTML with links made relative to the

@@ -75,6 +75,30 @@ pub struct LinkView {
     pub platforms: Vec<PlatformView>,
 }
 
+/// A risk of the registry as the home page lists it: its worst level and its level per platform.
+#[derive(Debug, Clone, Serialize)]
+pub struct RiskCardView {
+    pub title: String,
+    pub href: String,
+    pub summary: String,
+    pub severity: LevelView,
+    pub platforms: Vec<PlatformRatingView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlatformRatingView {
+    pub id: &'static str,
+    pub name: String,
+    pub level: LevelView,
+}
+
+/// How many risks have this worst level.
+#[derive(Debug, Clone, Serialize)]
+pub struct RiskCountView {
+    pub level: LevelView,
+    pub count: usize,
+}
+
 /// A section of the sidebar: `nav` lists one per section, in order.
 #[derive(Debug, Clone, Serialize)]
 pub struct NavSectionView {
@@ -287,7 +311,10 @@ pub struct PageView {
     pub nav: Vec<NavSectionView>,
     /// The sidebar: every section written by `nav-section.html`.
     pub nav_html: String,
-    pub risks: Vec<LinkView>,
+    /// The home page's risks, worst first, then in guide order.
+    pub risks: Vec<RiskCardView>,
+    /// The home page's count of risks per worst level, worst first, levels with none left out.
+    pub risk_counts: Vec<RiskCountView>,
     pub checklists: Vec<ChecklistView>,
     pub checklist: Option<ChecklistView>,
     /// Ids of the checklists embedded in `html` (for the printable guide: in any section), so a
