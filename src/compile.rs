@@ -575,6 +575,13 @@ pub fn sources_html(basis: &[Basis], site: &Site, from: &Route) -> String {
     html
 }
 
+/// A link from `from` to where `risk` is explained (its `page`, checked by [`check_ratings`]).
+pub fn risk_href(risk: &Risk, from: &Route) -> String {
+    let (path, anchor) = risk.page.target.split_once('#').unwrap_or((&risk.page.target, ""));
+    let href = from.relative_to(Route::new(path).as_str().trim_start_matches('/'));
+    if anchor.is_empty() { href } else { format!("{href}#{anchor}") }
+}
+
 /// The page of all sources: each with where it is used (pages, by title) and the risks it rates.
 pub fn sources_page_html(site: &Site, from: &Route, used_on: &BTreeMap<SourceId, Vec<&Page>>) -> String {
     let mut html = String::from(
@@ -603,8 +610,15 @@ pub fn sources_page_html(site: &Site, from: &Route, used_on: &BTreeMap<SourceId,
         }
         if !risks.is_empty() {
             html.push_str("<br><span class=\"source-used\">Rates: ");
-            let names: Vec<String> = risks.iter().map(|r| escape_text(&r.title)).collect();
-            html.push_str(&names.join(", "));
+            for (i, risk) in risks.iter().enumerate() {
+                let _ = write!(
+                    html,
+                    "{sep}<a href=\"{href}\">{title}</a>",
+                    sep = if i == 0 { "" } else { ", " },
+                    href = escape_attr(&risk_href(risk, from)),
+                    title = escape_text(&risk.title)
+                );
+            }
             html.push_str("</span>");
         }
         html.push_str("</li>");

@@ -818,7 +818,7 @@ impl Registry {
 fn no_basis(b: &mut Builder, location: Location, what: String) {
     b.error("E045", location, format!("{what} has no basis"))
         .help = Some(
-        "name the sources it rests on, e.g. basis = [\"guide-c\"] (ids of content/sources.toml), or take the level from content/risks.toml with risk = \"…\""
+        "name the sources it rests on, e.g. basis = [\"source-id\"] (an id of content/sources.toml), or take the level from content/risks.toml with risk = \"…\""
             .into(),
     );
 }

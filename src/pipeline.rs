@@ -1171,14 +1171,9 @@ fn risk_overview(
     let cards = risks
         .iter()
         .map(|(level, _, _, risk)| {
-            let (path, anchor) = risk.page.target.split_once('#').unwrap_or((&risk.page.target, ""));
-            let mut href = from.relative_to(Route::new(path).as_str().trim_start_matches('/'));
-            if !anchor.is_empty() {
-                href = format!("{href}#{anchor}");
-            }
             RiskCardView {
                 title: risk.title.clone(),
-                href,
+                href: compile::risk_href(risk, from),
                 summary: risk.summary.clone(),
                 severity: LevelView::from(*level),
                 platforms: risk
