@@ -441,8 +441,12 @@ pub fn check_ratings(site: &Site, ctx: &Context) -> Diagnostics {
                 Ok(Resolved::Internal { route, anchor }) => (route, anchor),
                 Ok(_) => {
                     problems.push(
-                        Diagnostic::error("E042", link.location.clone(), "a risk's page must be a page of the site")
-                            .with_help("write the route and anchor, e.g. /vps/risks/#public-gateway"),
+                        Diagnostic::error(
+                            "E042",
+                            link.location.clone(),
+                            "a risk's page must be a page of the site",
+                        )
+                        .with_help("write the route and anchor, e.g. /vps/risks/#public-gateway"),
                     );
                     continue;
                 }
@@ -456,7 +460,10 @@ pub fn check_ratings(site: &Site, ctx: &Context) -> Diagnostics {
             let Some((page, headings)) = outlines.get(&route) else {
                 continue;
             };
-            let Some((words, at)) = headings.iter().find(|(id, _)| *id == anchor).and_then(|(_, l)| l.as_ref())
+            let Some((words, at)) = headings
+                .iter()
+                .find(|(id, _)| *id == anchor)
+                .and_then(|(_, l)| l.as_ref())
             else {
                 continue;
             };
@@ -579,7 +586,11 @@ pub fn sources_html(basis: &[Basis], site: &Site, from: &Route) -> String {
 pub fn risk_href(risk: &Risk, from: &Route) -> String {
     let (path, anchor) = risk.page.target.split_once('#').unwrap_or((&risk.page.target, ""));
     let href = from.relative_to(Route::new(path).as_str().trim_start_matches('/'));
-    if anchor.is_empty() { href } else { format!("{href}#{anchor}") }
+    if anchor.is_empty() {
+        href
+    } else {
+        format!("{href}#{anchor}")
+    }
 }
 
 /// The page of all sources: each with where it is used (pages, by title) and the risks it rates.
@@ -627,7 +638,6 @@ pub fn sources_page_html(site: &Site, from: &Route, used_on: &BTreeMap<SourceId,
     html
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -638,5 +648,18 @@ mod tests {
         let s = json_for_html(&v);
         assert!(!s.contains('<') && !s.contains('>') && !s.contains('&'), "{s}");
         assert_eq!(serde_json::from_str::<Value>(&s).unwrap(), v);
+    }
+
+    #[test]
+    fn reads_the_level_a_lead_in_states() {
+        assert_eq!(lead_in_level("Severity: critical."), Some(Level::Critical));
+        assert_eq!(lead_in_level("High."), Some(Level::High));
+        assert_eq!(lead_in_level("Medium"), Some(Level::Medium));
+        assert_eq!(lead_in_level("Not rated by the source."), Some(Level::None));
+        assert_eq!(lead_in_level("Not rated."), Some(Level::None));
+        // Bold words that are not a level are not a lead-in.
+        assert_eq!(lead_in_level("Analogy."), None);
+        assert_eq!(lead_in_level("Low-medium."), None);
+        assert_eq!(lead_in_level("none"), None);
     }
 }

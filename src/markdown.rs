@@ -1046,6 +1046,31 @@ mod tests {
     }
 
     #[test]
+    fn finds_the_bold_words_opening_each_headings_first_paragraph() {
+        let md = "## A {#a}\n\n**High.** Words.\n\n## B\n\nPlain **not a lead-in**.\n\n## C\n\n- **List.**\n\n## `D`\n\n**Not `rated`.**\n";
+        let found = heading_lead_ins(md);
+        let words: Vec<Option<&str>> = found.iter().map(|f| f.as_ref().map(|(w, _)| w.as_str())).collect();
+        assert_eq!(words, [Some("High."), None, None, Some("Not rated.")]);
+        let (_, at) = found[0].as_ref().unwrap();
+        assert!(md[*at..].starts_with("**High.**"));
+        assert_eq!(found.len(), outline(md).len());
+    }
+
+    #[test]
+    fn basis_markers_link_each_source_once_with_a_label() {
+        let basis = [crate::model::Basis {
+            number: 3,
+            id: crate::model::SourceId::from_test("guide-c"),
+            title: "Egress \"C\"".into(),
+        }];
+        assert_eq!(
+            basis_markers(&basis),
+            "<sup class=\"basis\"><a href=\"#source-guide-c\" aria-label=\"Source 3: Egress &quot;C&quot;\">[3]</a></sup>"
+        );
+        assert_eq!(basis_markers(&[]), "");
+    }
+
+    #[test]
     fn relocated_html_keeps_its_links_and_prefixes_its_ids() {
         let md = "## Keys\n\nSee [home](/), [x](/a/#x), [out](https://example.org/a/b) and \
                   [mail](mailto:a@example.org).\n\n![d](/images/d.svg)\n\n\

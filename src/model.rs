@@ -20,6 +20,9 @@ macro_rules! typed_id {
         pub struct $name(String);
         impl $name {
             pub fn as_str(&self) -> &str { &self.0 }
+            /// Unit tests of other modules make ids without a site.
+            #[cfg(test)]
+            pub(crate) fn from_test(id: &str) -> Self { $name(id.to_string()) }
         }
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(&self.0) }
@@ -311,7 +314,10 @@ pub struct Column {
 #[derive(Debug, Clone)]
 pub enum Cell {
     /// Text, with the sources of the fact it states (often none).
-    Text { text: Text, basis: Vec<Basis> },
+    Text {
+        text: Text,
+        basis: Vec<Basis>,
+    },
     Rating {
         level: Level,
         text: Text,
@@ -793,7 +799,7 @@ impl Registry {
                 None if self.sources_broken => {}
                 None => {
                     b.error("E046", location, format!("unknown source `{}`", id.escape_debug()))
-                    .help = Some(if self.has_sources_file {
+                        .help = Some(if self.has_sources_file {
                         "list it in content/sources.toml with an id, kind and title".into()
                     } else {
                         "add content/sources.toml with a [[source]] of that id".into()
@@ -809,7 +815,7 @@ impl Registry {
         let found = self.risks.get(id);
         if found.is_none() && !self.risks_broken {
             b.error("E046", location, format!("unknown risk `{}`", id.escape_debug()))
-            .help = Some("risks are listed in content/risks.toml".into());
+                .help = Some("risks are listed in content/risks.toml".into());
         }
         found
     }
@@ -852,21 +858,31 @@ fn build_sources(b: &mut Builder, file: Loaded<load::RawSources>) -> Vec<Source>
             b.error(
                 "E044",
                 location.clone(),
-                format!("{} source `{}` needs `{field}`", kind.label().to_lowercase(), raw.id.get_ref()),
+                format!(
+                    "{} source `{}` needs `{field}`",
+                    kind.label().to_lowercase(),
+                    raw.id.get_ref()
+                ),
             )
             .help = Some(why.into());
         };
         let section = raw.section.clone().unwrap_or_default().trim().to_string();
         let rationale = raw.rationale.clone().unwrap_or_default().trim().to_string();
-        let url = raw.url.as_ref().map(|u| u.get_ref().trim().to_string()).unwrap_or_default();
+        let url = raw
+            .url
+            .as_ref()
+            .map(|u| u.get_ref().trim().to_string())
+            .unwrap_or_default();
         match kind {
-            SourceKind::SourceSection if section.is_empty() => {
-                missing("section", "name the section of the source document, e.g. section = \"C\"")
-            }
+            SourceKind::SourceSection if section.is_empty() => missing(
+                "section",
+                "name the section of the source document, e.g. section = \"C\"",
+            ),
             SourceKind::Upstream if url.is_empty() => missing("url", "give the document's http(s) address"),
-            SourceKind::Upstream if raw.checked.is_none() => {
-                missing("checked", "give the date the document was last read, e.g. checked = 2026-12-02")
-            }
+            SourceKind::Upstream if raw.checked.is_none() => missing(
+                "checked",
+                "give the date the document was last read, e.g. checked = 2026-12-02",
+            ),
             SourceKind::Assessment if rationale.is_empty() => {
                 missing("rationale", "say in one line why the guide rates it so")
             }
@@ -875,7 +891,11 @@ fn build_sources(b: &mut Builder, file: Loaded<load::RawSources>) -> Vec<Source>
         if let Some(u) = &raw.url
             && !matches!(scheme_of(u.get_ref()).as_deref(), Some("http" | "https"))
         {
-            b.error("E044", file.at(u.span()), "a source url must start with http:// or https://");
+            b.error(
+                "E044",
+                file.at(u.span()),
+                "a source url must start with http:// or https://",
+            );
         }
         let checked = raw.checked.as_ref().and_then(|d| match d.get_ref().date {
             Some(date) if d.get_ref().time.is_none() => Some(date.to_string()),
@@ -968,21 +988,27 @@ fn build_risks(b: &mut Builder, file: Loaded<load::RawRisks>, refs: &Registry) -
 }
 
 /// A source no rating, page or table names is probably a leftover.
-fn warn_unused_sources(b: &mut Builder, sources: &[Source], risks: &[Risk], pages: &[Page], tables: &BTreeMap<TableId, Table>) {
+fn warn_unused_sources(
+    b: &mut Builder,
+    sources: &[Source],
+    risks: &[Risk],
+    pages: &[Page],
+    tables: &BTreeMap<TableId, Table>,
+) {
     let mut used: BTreeSet<&SourceId> = BTreeSet::new();
     let risk_bases = risks.iter().flat_map(|r| r.ratings.values()).flat_map(|r| &r.basis);
     let page_bases = pages.iter().flat_map(|p| &p.basis);
-    let cell_bases = tables
-        .values()
-        .flat_map(|t| &t.rows)
-        .flatten()
-        .flat_map(|c| c.basis());
+    let cell_bases = tables.values().flat_map(|t| &t.rows).flatten().flat_map(|c| c.basis());
     used.extend(risk_bases.chain(page_bases).chain(cell_bases).map(|b| &b.id));
     for source in sources {
         if !used.contains(&source.id) {
             b.problems.push(
-                Diagnostic::warning("W053", source.location.clone(), format!("source `{}` is not used", source.id))
-                    .with_help("name it in a basis, or remove it"),
+                Diagnostic::warning(
+                    "W053",
+                    source.location.clone(),
+                    format!("source `{}` is not used", source.id),
+                )
+                .with_help("name it in a basis, or remove it"),
             );
         }
     }
@@ -1333,8 +1359,13 @@ fn rating_cell(
     };
     let Some(risk_id) = &r.risk else {
         let Some(level) = stated else {
-            b.error("E037", location.clone(), format!("the rating in column `{column}` has no level"))
-                .help = Some("write level = \"…\" with its basis, or risk = \"…\" to take both from content/risks.toml".into());
+            b.error(
+                "E037",
+                location.clone(),
+                format!("the rating in column `{column}` has no level"),
+            )
+            .help =
+                Some("write level = \"…\" with its basis, or risk = \"…\" to take both from content/risks.toml".into());
             return None;
         };
         if r.basis.is_empty() {
@@ -1352,7 +1383,7 @@ fn rating_cell(
         Some(p) => {
             let Some(platform) = Platform::parse(p) else {
                 b.error("E031", location, format!("unknown platform `{}`", p.escape_debug()))
-                .help = Some("platforms are mac, vps and mw".into());
+                    .help = Some("platforms are mac, vps and mw".into());
                 return None;
             };
             platform
@@ -1396,7 +1427,11 @@ fn rating_cell(
         .help = Some("drop level = …: the cell takes it from content/risks.toml".into());
     }
     merge_basis(&mut basis, &rating.basis);
-    let words = if r.text.trim().is_empty() { &rating.note } else { &r.text };
+    let words = if r.text.trim().is_empty() {
+        &rating.note
+    } else {
+        &r.text
+    };
     Some(Cell::Rating {
         level: rating.level,
         text: text(words),

@@ -1170,22 +1170,20 @@ fn risk_overview(
     risks.sort_by_key(|(level, at, n, _)| (*level, *at, *n));
     let cards = risks
         .iter()
-        .map(|(level, _, _, risk)| {
-            RiskCardView {
-                title: risk.title.clone(),
-                href: compile::risk_href(risk, from),
-                summary: risk.summary.clone(),
-                severity: LevelView::from(*level),
-                platforms: risk
-                    .ratings
-                    .iter()
-                    .map(|(p, r)| PlatformRatingView {
-                        id: p.id(),
-                        name: names(*p),
-                        level: LevelView::from(r.level),
-                    })
-                    .collect(),
-            }
+        .map(|(level, _, _, risk)| RiskCardView {
+            title: risk.title.clone(),
+            href: compile::risk_href(risk, from),
+            summary: risk.summary.clone(),
+            severity: LevelView::from(*level),
+            platforms: risk
+                .ratings
+                .iter()
+                .map(|(p, r)| PlatformRatingView {
+                    id: p.id(),
+                    name: names(*p),
+                    level: LevelView::from(r.level),
+                })
+                .collect(),
         })
         .collect();
     let mut counts: Vec<RiskCountView> = Vec::new();
