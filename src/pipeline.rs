@@ -965,6 +965,7 @@ impl<'a> Chrome<'a> {
                 print_checklists: Self::href(route, &Route::new(routes::PRINT_CHECKLISTS)),
                 print_guide: Self::href(route, &Route::new(routes::PRINT_GUIDE)),
                 changelog: generated("/changelog/"),
+                sources: generated(routes::SOURCES),
                 compare: generated("/compare/"),
             },
             assets: AssetsView::new(self.manifest, self.search, route, self.options.offline),
@@ -1057,6 +1058,7 @@ fn absolutize_shared(view: &mut SharedView, base: &str) {
         &mut view.links.plan,
         &mut view.links.changelog,
         &mut view.links.compare,
+        &mut view.links.sources,
     ]
     .into_iter()
     .flatten()

@@ -343,5 +343,7 @@ pub struct SiteLinksView {
     pub print_checklists: String,
     pub print_guide: String,
     pub changelog: Option<String>,
+    /// The page of all sources, when the guide has any.
+    pub sources: Option<String>,
     pub compare: Option<String>,
 }
