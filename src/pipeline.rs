@@ -198,9 +198,13 @@ pub fn build_into(
                 markdown: page.body(),
             };
             let mut own = markdown::render(&source, &page.route, &ctx);
-            let basis = compile::page_basis(page, embedded_tables(&site, &own));
-            own.html.push_str(&compile::sources_html(&basis, &site, &page.route));
-            let section = print_section(page, &own.html, &print_guide);
+            // In the printable guide, each section ends with its own list of sources.
+            let sources = page_sources(&site, page, &own);
+            let section = if sources.is_empty() {
+                print_section(page, &own.html, &print_guide)
+            } else {
+                print_section(page, &format!("{}{sources}", own.html), &print_guide)
+            };
             let entry = config
                 .search
                 .then(|| search_entry(page, &std::mem::take(&mut own.search)));
@@ -355,6 +359,7 @@ pub fn build_into(
                         &page.description,
                     );
                     view.embedded_checklists = embedded_checklists([&r]);
+                    view.sources_html = page_sources(&site, page, &r);
                     view.toc = r.toc;
                     view.severity = page.severity.map(LevelView::from);
                     view.reviewed = page.reviewed.clone();
@@ -998,6 +1003,7 @@ impl<'a> Chrome<'a> {
             nav_html: String::new(),
             risks: Vec::new(),
             risk_counts: Vec::new(),
+            sources_html: String::new(),
             checklists: Vec::new(),
             checklist: None,
             embedded_checklists: Vec::new(),
@@ -1131,6 +1137,12 @@ fn embedded_checklists<'a>(rendered: impl IntoIterator<Item = &'a Rendered>) -> 
         .map(|(_, id)| id)
         .collect();
     ids.into_iter().cloned().collect()
+}
+
+/// The page's "Sources" list: what its severity and the cells of its tables rest on.
+fn page_sources(site: &Site, page: &Page, rendered: &Rendered) -> String {
+    let basis = compile::page_basis(page, embedded_tables(site, rendered));
+    compile::sources_html(&basis, site, &page.route)
 }
 
 /// The tables a rendered page embeds.

@@ -315,6 +315,9 @@ pub struct PageView {
     pub risks: Vec<RiskCardView>,
     /// The home page's count of risks per worst level, worst first, levels with none left out.
     pub risk_counts: Vec<RiskCountView>,
+    /// A content page's list of the sources its ratings rest on (`id="sources"`), written
+    /// after the page's own HTML; empty when it has no rating.
+    pub sources_html: String,
     pub checklists: Vec<ChecklistView>,
     pub checklist: Option<ChecklistView>,
     /// Ids of the checklists embedded in `html` (for the printable guide: in any section), so a
