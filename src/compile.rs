@@ -421,6 +421,9 @@ pub fn lead_in_level(words: &str) -> Option<Level> {
     Level::parse(rest.trim_end_matches('.').trim()).filter(|l| *l != Level::None)
 }
 
+/// A heading's id and the bold words opening its first paragraph, with their offset.
+type HeadingLead = (String, Option<(String, usize)>);
+
 /// Checks what the model cannot see alone: each risk's page and anchor exist, and the severity
 /// lead-ins under the headings it points to state its level. A lead-in under a heading no risk
 /// points to is a rating without a basis.
@@ -428,7 +431,7 @@ pub fn check_ratings(site: &Site, ctx: &Context) -> Diagnostics {
     let mut problems = Diagnostics::new();
     let root = Route::new("/");
     // Route → (page, its headings with their lead-ins).
-    let mut outlines: BTreeMap<&Route, (&Page, Vec<(String, Option<(String, usize)>)>)> = BTreeMap::new();
+    let mut outlines: BTreeMap<&Route, (&Page, Vec<HeadingLead>)> = BTreeMap::new();
     for page in &site.pages {
         let ids = markdown::outline(page.body()).into_iter().map(|h| h.id);
         let leads = markdown::heading_lead_ins(page.body());
@@ -574,9 +577,9 @@ pub fn sources_html(basis: &[Basis], site: &Site, from: &Route) -> String {
             html.push_str("</li>");
         }
     }
-    let _ = write!(
+    let _ = writeln!(
         html,
-        "</ol><p class=\"sources-all\"><a href=\"{}\">Every source of the guide</a></p></section>\n",
+        "</ol><p class=\"sources-all\"><a href=\"{}\">Every source of the guide</a></p></section>",
         escape_attr(&from.relative_to(routes::SOURCES.trim_start_matches('/')))
     );
     html

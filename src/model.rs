@@ -22,6 +22,7 @@ macro_rules! typed_id {
             pub fn as_str(&self) -> &str { &self.0 }
             /// Unit tests of other modules make ids without a site.
             #[cfg(test)]
+            #[allow(dead_code)]
             pub(crate) fn from_test(id: &str) -> Self { $name(id.to_string()) }
         }
         impl fmt::Display for $name {
