@@ -1108,6 +1108,15 @@ fn build_pages(b: &mut Builder, loaded: Vec<Loaded<load::RawPage>>, refs: &Regis
             let Some(risk) = refs.risk(b, file.at_offset(offset + id.span().start), id.get_ref()) else {
                 continue;
             };
+            if !platforms.is_empty() && !risk.ratings.keys().any(|p| platforms.contains(p)) {
+                b.error(
+                    "E046",
+                    file.at_offset(offset + id.span().start),
+                    format!("risk `{}` is not rated on any platform of this page", risk.id),
+                )
+                .help =
+                    Some("rate it for the page's platforms in content/risks.toml, or fix the page's platforms".into());
+            }
             // A page about several platforms takes each risk's worst level; a page about
             // some of them, the worst on those.
             for (platform, rating) in &risk.ratings {
