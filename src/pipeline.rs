@@ -362,6 +362,9 @@ pub fn build_into(
                     view.sources_html = page_sources(&site, page, &r);
                     view.toc = r.toc;
                     view.severity = page.severity.map(LevelView::from);
+                    if page.severity.is_some() {
+                        view.severity_basis = markdown::basis_markers(&page.basis);
+                    }
                     view.reviewed = page.reviewed.clone();
                     view.platforms = page
                         .platforms
@@ -1004,6 +1007,7 @@ impl<'a> Chrome<'a> {
             risks: Vec::new(),
             risk_counts: Vec::new(),
             sources_html: String::new(),
+            severity_basis: String::new(),
             checklists: Vec::new(),
             checklist: None,
             embedded_checklists: Vec::new(),

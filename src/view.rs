@@ -318,6 +318,8 @@ pub struct PageView {
     /// A content page's list of the sources its ratings rest on (`id="sources"`), written
     /// after the page's own HTML; empty when it has no rating.
     pub sources_html: String,
+    /// Markers linking the page's severity to the sources it rests on (HTML).
+    pub severity_basis: String,
     pub checklists: Vec<ChecklistView>,
     pub checklist: Option<ChecklistView>,
     /// Ids of the checklists embedded in `html` (for the printable guide: in any section), so a
