@@ -11,6 +11,7 @@ use crate::model::{
     Basis, Checklist, ChecklistId, Effect, Level, LinkRef, Page, Platform, Questionnaire, Resolved, Risk, Route, Site,
     Source, SourceId, SourceKind, Table, merge_basis, routes,
 };
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -424,19 +425,37 @@ pub fn lead_in_level(words: &str) -> Option<Level> {
 /// A heading's id and the bold words opening its first paragraph, with their offset.
 type HeadingLead = (String, Option<(String, usize)>);
 
+/// Whether some line of `markdown` opens with bold words that could be a level: a quick test
+/// that spares the pages without one a second parse.
+fn may_hold_lead_in(markdown: &str) -> bool {
+    markdown.lines().any(|line| {
+        line.trim_start().strip_prefix("**").is_some_and(|rest| {
+            let start: String = rest.chars().take(9).collect::<String>().to_ascii_lowercase();
+            ["severity", "critical", "high", "medium", "low", "not rated"]
+                .iter()
+                .any(|word| start.starts_with(word))
+        })
+    })
+}
+
 /// Checks what the model cannot see alone: each risk's page and anchor exist, and the severity
 /// lead-ins under the headings it points to state its level. A lead-in under a heading no risk
 /// points to is a rating without a basis.
 pub fn check_ratings(site: &Site, ctx: &Context) -> Diagnostics {
     let mut problems = Diagnostics::new();
     let root = Route::new("/");
-    // Route → (page, its headings with their lead-ins).
-    let mut outlines: BTreeMap<&Route, (&Page, Vec<HeadingLead>)> = BTreeMap::new();
-    for page in &site.pages {
-        let ids = markdown::outline(page.body()).into_iter().map(|h| h.id);
-        let leads = markdown::heading_lead_ins(page.body());
-        outlines.insert(&page.route, (page, ids.zip(leads).collect()));
-    }
+    // Route → (page, its headings with their lead-ins). Only a page with a bold paragraph
+    // start can hold a lead-in, so the others (most pages of a big site) are not parsed again.
+    let outlines: BTreeMap<&Route, (&Page, Vec<HeadingLead>)> = site
+        .pages
+        .par_iter()
+        .filter(|page| may_hold_lead_in(page.body()))
+        .map(|page| {
+            let ids = markdown::outline(page.body()).into_iter().map(|h| h.id);
+            let leads = markdown::heading_lead_ins(page.body());
+            (&page.route, (page, ids.zip(leads).collect()))
+        })
+        .collect();
     let mut explained: BTreeSet<(Route, String)> = BTreeSet::new();
     for risk in &site.risks {
         for link in std::iter::once(&risk.page).chain(&risk.also) {
@@ -664,5 +683,13 @@ mod tests {
         assert_eq!(lead_in_level("Analogy."), None);
         assert_eq!(lead_in_level("Low-medium."), None);
         assert_eq!(lead_in_level("none"), None);
+    }
+
+    #[test]
+    fn only_pages_with_a_level_in_bold_are_parsed_for_lead_ins() {
+        assert!(may_hold_lead_in("## A\n\n**High.** Words."));
+        assert!(may_hold_lead_in("  **Severity: low.**"));
+        assert!(may_hold_lead_in("**Not rated by the source.**"));
+        assert!(!may_hold_lead_in("## A\n\n**Analogy.** Words, **high** later."));
     }
 }
