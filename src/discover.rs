@@ -22,6 +22,10 @@ pub enum FileKind {
     Table,
     Checklist,
     Questionnaire,
+    /// `content/sources.toml`: what ratings rest on.
+    Sources,
+    /// `content/risks.toml`: each risk rated once per platform.
+    Risks,
 }
 
 #[derive(Debug, Clone)]
@@ -151,6 +155,10 @@ fn classify(rel: &str) -> Option<FileKind> {
     };
     if rel == "questionnaire.toml" {
         Some(FileKind::Questionnaire)
+    } else if rel == "sources.toml" {
+        Some(FileKind::Sources)
+    } else if rel == "risks.toml" {
+        Some(FileKind::Risks)
     } else if in_dir("tables/") {
         Some(FileKind::Table)
     } else if in_dir("checklists/") {
@@ -359,6 +367,8 @@ mod tests {
         assert_eq!(classify("checklists/a.toml"), Some(FileKind::Checklist));
         assert_eq!(classify("tables/x/a.toml"), None);
         assert_eq!(classify("vps/risks.md"), Some(FileKind::Page));
+        assert_eq!(classify("sources.toml"), Some(FileKind::Sources));
+        assert_eq!(classify("risks.toml"), Some(FileKind::Risks));
         assert_eq!(classify("notes.toml"), None);
     }
 

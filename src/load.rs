@@ -26,6 +26,12 @@ pub struct RawFrontMatter {
     #[serde(default)]
     pub weight: i64,
     pub severity: Option<Spanned<String>>,
+    /// Source ids the page's `severity` rests on.
+    #[serde(default)]
+    pub basis: Vec<Spanned<String>>,
+    /// Risk ids of the registry the page explains; its severity is the worst of their levels.
+    #[serde(default)]
+    pub risks: Vec<Spanned<String>>,
     pub reviewed: Option<Spanned<toml::value::Datetime>>,
     #[serde(default)]
     pub platforms: Vec<Spanned<String>>,
@@ -72,12 +78,79 @@ pub enum RawCell {
     Rating(RawRating),
 }
 
+/// A cell written as a table: a rating (`level` or `risk`), or text with its `basis`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRating {
-    pub level: String,
+    pub level: Option<String>,
     #[serde(default)]
     pub text: String,
+    // Plain strings: inside an untagged enum, spans cannot be kept; the cell's own is used.
+    #[serde(default)]
+    pub basis: Vec<String>,
+    /// A risk of the registry: its level and basis for `platform` are the cell's.
+    pub risk: Option<String>,
+    pub platform: Option<String>,
+}
+
+/// `content/sources.toml`: everything a rating may rest on.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSources {
+    #[serde(default)]
+    pub source: Vec<RawSource>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    pub id: Spanned<String>,
+    /// source-section | upstream | assessment
+    pub kind: Spanned<String>,
+    pub title: Spanned<String>,
+    /// The section of the source document (source-section).
+    pub section: Option<String>,
+    /// Where the upstream document is (upstream).
+    pub url: Option<Spanned<String>>,
+    /// When the upstream document was last read (upstream).
+    pub checked: Option<Spanned<toml::value::Datetime>>,
+    /// Why the guide rates it so (assessment).
+    pub rationale: Option<String>,
+}
+
+/// `content/risks.toml`: each risk, rated once per platform.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRisks {
+    #[serde(default)]
+    pub risk: Vec<RawRisk>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRisk {
+    pub id: Spanned<String>,
+    pub title: String,
+    /// Where the risk is explained: a route with an anchor.
+    pub page: Spanned<String>,
+    /// Other places that explain it for one platform; their severity lead-ins are checked too.
+    #[serde(default)]
+    pub also: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub summary: String,
+    /// Platform id → its rating.
+    pub rating: Spanned<BTreeMap<String, Spanned<RawRiskRating>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRiskRating {
+    pub level: Spanned<String>,
+    #[serde(default)]
+    pub basis: Vec<Spanned<String>>,
+    /// A few words that say more than the level ("Controllable, with effort").
+    #[serde(default)]
+    pub note: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -293,6 +366,8 @@ pub struct LoadedSite {
     pub tables: Vec<Loaded<RawTable>>,
     pub checklists: Vec<Loaded<RawChecklist>>,
     pub questionnaire: Option<Loaded<RawQuestionnaire>>,
+    pub sources: Option<Loaded<RawSources>>,
+    pub risks: Option<Loaded<RawRisks>>,
     /// Files that failed to load: later steps treat their routes and ids as existing, so one
     /// broken file does not also make every link to it an error.
     pub failed: Vec<SourceFile>,
@@ -311,6 +386,8 @@ pub fn parse(files: Vec<SourceFile>) -> (LoadedSite, Diagnostics) {
                 FileKind::Table => parse_toml(&source, 0, &source.text).map(Decoded::Table),
                 FileKind::Checklist => parse_toml(&source, 0, &source.text).map(Decoded::Checklist),
                 FileKind::Questionnaire => parse_toml(&source, 0, &source.text).map(Decoded::Questionnaire),
+                FileKind::Sources => parse_toml(&source, 0, &source.text).map(Decoded::Sources),
+                FileKind::Risks => parse_toml(&source, 0, &source.text).map(Decoded::Risks),
             };
             (source, result)
         })
@@ -321,6 +398,8 @@ pub fn parse(files: Vec<SourceFile>) -> (LoadedSite, Diagnostics) {
             Ok(Decoded::Table(raw)) => site.tables.push(Loaded::new(source, raw)),
             Ok(Decoded::Checklist(raw)) => site.checklists.push(Loaded::new(source, raw)),
             Ok(Decoded::Questionnaire(raw)) => site.questionnaire = Some(Loaded::new(source, raw)),
+            Ok(Decoded::Sources(raw)) => site.sources = Some(Loaded::new(source, raw)),
+            Ok(Decoded::Risks(raw)) => site.risks = Some(Loaded::new(source, raw)),
             Err(d) => {
                 problems.push(d);
                 site.failed.push(SourceFile {
@@ -339,6 +418,8 @@ enum Decoded {
     Table(RawTable),
     Checklist(RawChecklist),
     Questionnaire(RawQuestionnaire),
+    Sources(RawSources),
+    Risks(RawRisks),
 }
 
 /// Splits `+++` front matter from the body and decodes it.
@@ -409,7 +490,7 @@ fn parse_toml<T: for<'de> Deserialize<'de>>(source: &SourceFile, offset: usize, 
         let at = offset + e.span().map_or(0, |s| s.start);
         let message = first_line(e.message());
         let message = if message.contains("did not match any variant of untagged enum RawCell") {
-            "a cell must be text or { level = \"…\", text = \"…\" }".to_string()
+            "a cell must be text, { level = \"…\", text = \"…\", basis = [\"…\"] } or { risk = \"…\" }".to_string()
         } else if message.contains("did not match any variant of untagged enum RawEffect") {
             "an effect must be a whole number or \"exclude\"".to_string()
         } else {

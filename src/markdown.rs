@@ -1187,6 +1187,68 @@ pub fn level_badge(level: crate::model::Level) -> String {
     )
 }
 
+/// Footnote-style links from a cell to the page's list of sources, one per source.
+pub fn basis_markers(basis: &[crate::model::Basis]) -> String {
+    if basis.is_empty() {
+        return String::new();
+    }
+    let mut html = String::from("<sup class=\"basis\">");
+    for b in basis {
+        let _ = write!(
+            html,
+            "<a href=\"#source-{id}\" aria-label=\"Source {n}: {title}\">[{n}]</a>",
+            id = escape_attr(b.id.as_str()),
+            n = b.number,
+            title = escape_attr(&b.title)
+        );
+    }
+    html.push_str("</sup>");
+    html
+}
+
+/// The bold words that open the first paragraph under each heading (a lead-in such as
+/// `**High.**`) and their byte offset: one entry per heading, in the order of [`outline`].
+pub fn heading_lead_ins(markdown: &str) -> Vec<Option<(String, usize)>> {
+    if refuse(markdown).is_some() {
+        return Vec::new();
+    }
+    let mut found = Vec::new();
+    let mut in_heading = false;
+    // 0: not after a heading; 1: a heading just ended; 2: its first paragraph began; 3: in the bold.
+    let mut state = 0;
+    let mut words = String::new();
+    let mut at = 0;
+    for (event, range) in Parser::new_ext(markdown, options()).into_offset_iter() {
+        match (&event, state) {
+            (Event::Start(Tag::Heading { .. }), _) => {
+                in_heading = true;
+                found.push(None);
+            }
+            (Event::End(TagEnd::Heading(_)), _) => {
+                in_heading = false;
+                state = 1;
+            }
+            _ if in_heading => {}
+            (Event::Start(Tag::Paragraph), 1) => state = 2,
+            (Event::Start(Tag::Strong), 2) => {
+                state = 3;
+                words.clear();
+                at = range.start;
+            }
+            (Event::Text(t) | Event::Code(t), 3) => words.push_str(t),
+            (Event::End(TagEnd::Strong), 3) => {
+                if let Some(last) = found.last_mut() {
+                    *last = Some((std::mem::take(&mut words), at));
+                }
+                state = 0;
+            }
+            (_, 3) => {}
+            _ => state = 0,
+        }
+    }
+    found
+}
+
 /// A data table as accessible HTML: caption, column headers, the first cell of a row as its header.
 pub fn table_html(
     table: &Table,
@@ -1219,15 +1281,24 @@ pub fn table_html(
                 ("td", label.as_str())
             };
             let (class, body) = match cell {
-                Cell::Text(text) => (String::new(), render_inline(text, from, ctx, diagnostics)),
+                Cell::Text { text, basis } => (
+                    String::new(),
+                    render_inline(text, from, ctx, diagnostics) + &basis_markers(basis),
+                ),
                 Cell::Platform(p) => (String::new(), escape_text(&names(*p))),
-                Cell::Rating { level, text } => {
-                    let words = render_inline(text, from, ctx, diagnostics);
-                    let body = if words.is_empty() {
-                        level_badge(*level)
+                Cell::Rating { level, text, basis, .. } => {
+                    // Words that only repeat the level ("High", "Not rated") are left out.
+                    let plain = text.markdown.trim().trim_end_matches('.');
+                    let words = if plain.eq_ignore_ascii_case(level.label()) {
+                        String::new()
                     } else {
-                        format!("{} <span class=\"rating-text\">{words}</span>", level_badge(*level))
+                        render_inline(text, from, ctx, diagnostics)
                     };
+                    let mut body = level_badge(*level);
+                    if !words.is_empty() {
+                        let _ = write!(body, " <span class=\"rating-text\">{words}</span>");
+                    }
+                    body.push_str(&basis_markers(basis));
                     (format!(" class=\"rating rating-{}\"", level.id()), body)
                 }
             };
@@ -1292,6 +1363,31 @@ mod tests {
                 ctx,
             )
         })
+    }
+
+    #[test]
+    fn finds_the_bold_words_opening_each_headings_first_paragraph() {
+        let md = "## A {#a}\n\n**High.** Words.\n\n## B\n\nPlain **not a lead-in**.\n\n## C\n\n- **List.**\n\n## `D`\n\n**Not `rated`.**\n";
+        let found = heading_lead_ins(md);
+        let words: Vec<Option<&str>> = found.iter().map(|f| f.as_ref().map(|(w, _)| w.as_str())).collect();
+        assert_eq!(words, [Some("High."), None, None, Some("Not rated.")]);
+        let (_, at) = found[0].as_ref().unwrap();
+        assert!(md[*at..].starts_with("**High.**"));
+        assert_eq!(found.len(), outline(md, &BTreeSet::new()).len());
+    }
+
+    #[test]
+    fn basis_markers_link_each_source_once_with_a_label() {
+        let basis = [crate::model::Basis {
+            number: 3,
+            id: crate::model::SourceId::from_test("guide-c"),
+            title: "Egress \"C\"".into(),
+        }];
+        assert_eq!(
+            basis_markers(&basis),
+            "<sup class=\"basis\"><a href=\"#source-guide-c\" aria-label=\"Source 3: Egress &quot;C&quot;\">[3]</a></sup>"
+        );
+        assert_eq!(basis_markers(&[]), "");
     }
 
     #[test]

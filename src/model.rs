@@ -21,6 +21,10 @@ macro_rules! typed_id {
         pub struct $name(String);
         impl $name {
             pub fn as_str(&self) -> &str { &self.0 }
+            /// Unit tests of other modules make ids without a site.
+            #[cfg(test)]
+            #[allow(dead_code)]
+            pub(crate) fn from_test(id: &str) -> Self { $name(id.to_string()) }
         }
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(&self.0) }
@@ -35,7 +39,9 @@ typed_id!(
     StepId,
     QuestionId,
     OptionId,
-    PersonaId
+    PersonaId,
+    SourceId,
+    RiskId
 );
 
 /// A site-absolute route such as `/vps/risks/`; always starts and ends with `/`.
@@ -161,6 +167,95 @@ impl Level {
     }
 }
 
+/// What kind of thing a rating rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    /// A section of the guide's source document.
+    SourceSection,
+    /// A document published elsewhere, read on a known date.
+    Upstream,
+    /// The guide's own reading, with its reason.
+    Assessment,
+}
+
+impl SourceKind {
+    pub fn parse(s: &str) -> Option<SourceKind> {
+        Some(match s {
+            "source-section" => SourceKind::SourceSection,
+            "upstream" => SourceKind::Upstream,
+            "assessment" => SourceKind::Assessment,
+            _ => return None,
+        })
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceKind::SourceSection => "Source document",
+            SourceKind::Upstream => "Upstream document",
+            SourceKind::Assessment => "Assessment",
+        }
+    }
+}
+
+/// One entry of `content/sources.toml`.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub id: SourceId,
+    /// 1-based, in file order: the source's marker on every page.
+    pub number: usize,
+    pub kind: SourceKind,
+    pub title: String,
+    pub section: String,
+    pub url: String,
+    pub checked: Option<String>,
+    pub rationale: String,
+    pub location: Location,
+}
+
+/// A reference to a source as a page or cell shows it: its marker number and title.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Basis {
+    pub number: usize,
+    pub id: SourceId,
+    pub title: String,
+}
+
+/// How bad one risk is on one platform, and why.
+#[derive(Debug, Clone)]
+pub struct RiskRating {
+    pub level: Level,
+    pub basis: Vec<Basis>,
+    pub note: String,
+}
+
+/// One entry of `content/risks.toml`: the one rating of a risk on each platform.
+#[derive(Debug, Clone)]
+pub struct Risk {
+    pub id: RiskId,
+    pub title: String,
+    pub page: LinkRef,
+    pub also: Vec<LinkRef>,
+    pub summary: String,
+    pub ratings: BTreeMap<Platform, RiskRating>,
+}
+
+impl Risk {
+    /// The worst level the risk has on any platform (`None` when it is rated nowhere).
+    pub fn worst(&self) -> Level {
+        self.ratings.values().map(|r| r.level).min().unwrap_or(Level::None)
+    }
+}
+
+/// Adds `more` to `basis`, each source once, ordered by marker.
+pub fn merge_basis(basis: &mut Vec<Basis>, more: &[Basis]) {
+    for b in more {
+        if !basis.contains(b) {
+            basis.push(b.clone());
+        }
+    }
+    basis.sort();
+}
+
 /// Markdown text together with where it came from, so later steps can locate problems in it.
 #[derive(Debug, Clone)]
 pub struct Text {
@@ -183,6 +278,10 @@ pub struct Page {
     pub description: String,
     pub weight: i64,
     pub severity: Option<Level>,
+    /// What the severity rests on: the page's own `basis` and that of its risks.
+    pub basis: Vec<Basis>,
+    /// The registry risks the page explains.
+    pub risks: Vec<RiskId>,
     pub reviewed: Option<String>,
     pub platforms: Vec<Platform>,
     pub source: SourceFile,
@@ -216,9 +315,28 @@ pub struct Column {
 
 #[derive(Debug, Clone)]
 pub enum Cell {
-    Text(Text),
-    Rating { level: Level, text: Text },
+    /// Text, with the sources of the fact it states (often none).
+    Text {
+        text: Text,
+        basis: Vec<Basis>,
+    },
+    Rating {
+        level: Level,
+        text: Text,
+        basis: Vec<Basis>,
+        /// The registry risk the level comes from, if any.
+        risk: Option<RiskId>,
+    },
     Platform(Platform),
+}
+
+impl Cell {
+    pub fn basis(&self) -> &[Basis] {
+        match self {
+            Cell::Text { basis, .. } | Cell::Rating { basis, .. } => basis,
+            Cell::Platform(_) => &[],
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -406,6 +524,7 @@ pub mod routes {
     pub const CHECKLISTS: &str = "/checklists/";
     pub const PRINT_CHECKLISTS: &str = "/checklists/print/";
     pub const PRINT_GUIDE: &str = "/print/";
+    pub const SOURCES: &str = "/sources/";
 }
 
 #[derive(Debug, Clone)]
@@ -426,6 +545,10 @@ pub struct Site {
     pub tables: BTreeMap<TableId, Table>,
     pub checklists: BTreeMap<ChecklistId, Checklist>,
     pub questionnaire: Option<Questionnaire>,
+    /// What ratings rest on, in file order (a source's number is its index + 1).
+    pub sources: Vec<Source>,
+    /// Each risk rated once per platform, in file order.
+    pub risks: Vec<Risk>,
     /// Every route of the built site, generated ones included.
     pub routes: BTreeSet<Route>,
     /// Routes whose anchors are unknown because their file failed to load.
@@ -541,10 +664,41 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
             FileKind::Questionnaire => {
                 unchecked_routes.insert(Route::new(routes::QUESTIONNAIRE));
             }
+            FileKind::Sources | FileKind::Risks => {}
         }
     }
-    let pages = build_pages(&mut b, loaded.pages);
-    let tables = build_tables(&mut b, loaded.tables);
+    let registry_broken = |kind: FileKind| loaded.failed.iter().any(|f| f.kind == kind);
+    let mut refs = Registry {
+        sources_broken: registry_broken(FileKind::Sources),
+        risks_broken: registry_broken(FileKind::Risks),
+        ..Registry::default()
+    };
+    refs.has_sources_file = loaded.sources.is_some() || refs.sources_broken;
+    let sources = loaded
+        .sources
+        .map(|file| build_sources(&mut b, file))
+        .unwrap_or_default();
+    refs.sources = sources
+        .iter()
+        .map(|s| {
+            (
+                s.id.to_string(),
+                Basis {
+                    number: s.number,
+                    id: s.id.clone(),
+                    title: s.title.clone(),
+                },
+            )
+        })
+        .collect();
+    let risks = loaded
+        .risks
+        .map(|file| build_risks(&mut b, file, &refs))
+        .unwrap_or_default();
+    refs.risks = risks.iter().map(|r| (r.id.to_string(), r.clone())).collect();
+    let pages = build_pages(&mut b, loaded.pages, &refs);
+    let tables = build_tables(&mut b, loaded.tables, &refs);
+    warn_unused_sources(&mut b, &sources, &risks, &pages, &tables);
     let checklists = build_checklists(&mut b, loaded.checklists);
     let questionnaire = loaded
         .questionnaire
@@ -575,6 +729,9 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
         (routes::PRINT_CHECKLISTS, "the printable checklists"),
         (routes::PRINT_GUIDE, "the printable guide"),
     ];
+    if !sources.is_empty() {
+        generated.push((routes::SOURCES, "the list of sources"));
+    }
     if has_questionnaire {
         generated.push((routes::QUESTIONNAIRE, "the questionnaire"));
         generated.push((routes::PLAN, "the plan page"));
@@ -659,11 +816,258 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
         tables,
         checklists,
         questionnaire,
+        sources,
+        risks,
         routes: all_routes,
         unchecked_routes,
         broken_ids,
     };
     (site, b.problems)
+}
+
+/// The sources and risks that pages and tables refer to, by id.
+#[derive(Default)]
+struct Registry {
+    sources: BTreeMap<String, Basis>,
+    risks: BTreeMap<String, Risk>,
+    has_sources_file: bool,
+    /// The file failed to load: references into it are not reported a second time.
+    sources_broken: bool,
+    risks_broken: bool,
+}
+
+impl Registry {
+    /// The sources named in `ids`; unknown ones are reported.
+    fn basis<T>(&self, b: &mut Builder, file: &Loaded<T>, offset: usize, ids: &[Spanned<String>]) -> Vec<Basis> {
+        let located: Vec<(&str, Location)> = ids
+            .iter()
+            .map(|id| (id.get_ref().as_str(), file.at_offset(offset + id.span().start)))
+            .collect();
+        self.basis_at(b, located)
+    }
+
+    /// The sources named, each with where it is named; unknown ones are reported.
+    fn basis_at(&self, b: &mut Builder, ids: Vec<(&str, Location)>) -> Vec<Basis> {
+        let mut basis = Vec::new();
+        for (id, location) in ids {
+            match self.sources.get(id) {
+                Some(found) => merge_basis(&mut basis, std::slice::from_ref(found)),
+                None if self.sources_broken => {}
+                None => {
+                    b.error("E046", location, format!("unknown source `{}`", id.escape_debug()))
+                        .help = Some(if self.has_sources_file {
+                        "list it in content/sources.toml with an id, kind and title".into()
+                    } else {
+                        "add content/sources.toml with a [[source]] of that id".into()
+                    });
+                }
+            }
+        }
+        basis
+    }
+
+    /// The registry risk `id`; an unknown one is reported at `location`.
+    fn risk(&self, b: &mut Builder, location: Location, id: &str) -> Option<&Risk> {
+        let found = self.risks.get(id);
+        if found.is_none() && !self.risks_broken {
+            b.error("E046", location, format!("unknown risk `{}`", id.escape_debug()))
+                .help = Some("risks are listed in content/risks.toml".into());
+        }
+        found
+    }
+}
+
+fn no_basis(b: &mut Builder, location: Location, what: String) {
+    b.error("E045", location, format!("{what} has no basis"))
+        .help = Some(
+        "name the sources it rests on, e.g. basis = [\"source-id\"] (an id of content/sources.toml), or take the level from content/risks.toml with risk = \"…\""
+            .into(),
+    );
+}
+
+fn build_sources(b: &mut Builder, file: Loaded<load::RawSources>) -> Vec<Source> {
+    let mut sources: Vec<Source> = Vec::new();
+    for raw in &file.raw.source {
+        let location = file.at(raw.id.span());
+        if !b.check_id(raw.id.get_ref(), location.clone(), "source id") {
+            continue;
+        }
+        if let Some(first) = sources.iter().find(|s| s.id.as_str() == raw.id.get_ref()) {
+            b.error("E035", location, format!("duplicate source id `{}`", raw.id.get_ref()))
+                .help = Some(format!("first used at {}", first.location));
+            continue;
+        }
+        let Some(kind) = SourceKind::parse(raw.kind.get_ref()) else {
+            b.error(
+                "E031",
+                file.at(raw.kind.span()),
+                format!("unknown source kind `{}`", raw.kind.get_ref().escape_debug()),
+            )
+            .help = Some("a source kind is source-section, upstream or assessment".into());
+            continue;
+        };
+        let title = raw.title.get_ref().trim().to_string();
+        if title.is_empty() {
+            b.error("E034", file.at(raw.title.span()), "source title must not be empty");
+        }
+        let mut missing = |field: &str, why: &str| {
+            b.error(
+                "E044",
+                location.clone(),
+                format!(
+                    "{} source `{}` needs `{field}`",
+                    kind.label().to_lowercase(),
+                    raw.id.get_ref()
+                ),
+            )
+            .help = Some(why.into());
+        };
+        let section = raw.section.clone().unwrap_or_default().trim().to_string();
+        let rationale = raw.rationale.clone().unwrap_or_default().trim().to_string();
+        let url = raw
+            .url
+            .as_ref()
+            .map(|u| u.get_ref().trim().to_string())
+            .unwrap_or_default();
+        match kind {
+            SourceKind::SourceSection if section.is_empty() => missing(
+                "section",
+                "name the section of the source document, e.g. section = \"C\"",
+            ),
+            SourceKind::Upstream if url.is_empty() => missing("url", "give the document's http(s) address"),
+            SourceKind::Upstream if raw.checked.is_none() => missing(
+                "checked",
+                "give the date the document was last read, e.g. checked = 2026-12-02",
+            ),
+            SourceKind::Assessment if rationale.is_empty() => {
+                missing("rationale", "say in one line why the guide rates it so")
+            }
+            _ => {}
+        }
+        if let Some(u) = &raw.url
+            && !matches!(scheme_of(u.get_ref()).as_deref(), Some("http" | "https"))
+        {
+            b.error(
+                "E044",
+                file.at(u.span()),
+                "a source url must start with http:// or https://",
+            );
+        }
+        let checked = raw.checked.as_ref().and_then(|d| match d.get_ref().date {
+            Some(date) if d.get_ref().time.is_none() => Some(date.to_string()),
+            _ => {
+                b.error("E031", file.at(d.span()), "checked must be a date such as 2026-12-02");
+                None
+            }
+        });
+        sources.push(Source {
+            id: SourceId(raw.id.get_ref().clone()),
+            number: sources.len() + 1,
+            kind,
+            title,
+            section,
+            url,
+            checked,
+            rationale,
+            location,
+        });
+    }
+    sources
+}
+
+fn build_risks(b: &mut Builder, file: Loaded<load::RawRisks>, refs: &Registry) -> Vec<Risk> {
+    let mut risks: Vec<Risk> = Vec::new();
+    let link = |s: &Spanned<String>| LinkRef {
+        target: s.get_ref().clone(),
+        location: file.at(s.span()),
+    };
+    for raw in &file.raw.risk {
+        let location = file.at(raw.id.span());
+        if !b.check_id(raw.id.get_ref(), location.clone(), "risk id") {
+            continue;
+        }
+        if risks.iter().any(|r| r.id.as_str() == raw.id.get_ref()) {
+            b.error("E035", location, format!("duplicate risk id `{}`", raw.id.get_ref()));
+            continue;
+        }
+        let mut ratings = BTreeMap::new();
+        for (platform, rating) in raw.rating.get_ref() {
+            let Some(p) = Platform::parse(platform) else {
+                b.error(
+                    "E031",
+                    file.at(rating.span()),
+                    format!("unknown platform `{}`", platform.escape_debug()),
+                )
+                .help = Some("platforms are mac, vps and mw".into());
+                continue;
+            };
+            let r = rating.get_ref();
+            let Some(level) = Level::parse(r.level.get_ref()) else {
+                b.error(
+                    "E031",
+                    file.at(r.level.span()),
+                    format!("unknown rating level `{}`", r.level.get_ref().escape_debug()),
+                )
+                .help = Some("a level is critical, high, medium, low or none".into());
+                continue;
+            };
+            let basis = refs.basis(b, &file, 0, &r.basis);
+            if r.basis.is_empty() {
+                no_basis(
+                    b,
+                    file.at(rating.span()),
+                    format!("the rating of `{}` on `{platform}`", raw.id.get_ref()),
+                );
+            }
+            ratings.insert(
+                p,
+                RiskRating {
+                    level,
+                    basis,
+                    note: r.note.trim().to_string(),
+                },
+            );
+        }
+        if raw.rating.get_ref().is_empty() {
+            no_basis(b, file.at(raw.rating.span()), format!("risk `{}`", raw.id.get_ref()));
+        }
+        risks.push(Risk {
+            id: RiskId(raw.id.get_ref().clone()),
+            title: raw.title.trim().to_string(),
+            page: link(&raw.page),
+            also: raw.also.iter().map(link).collect(),
+            summary: raw.summary.trim().to_string(),
+            ratings,
+        });
+    }
+    risks
+}
+
+/// A source no rating, page or table names is probably a leftover.
+fn warn_unused_sources(
+    b: &mut Builder,
+    sources: &[Source],
+    risks: &[Risk],
+    pages: &[Page],
+    tables: &BTreeMap<TableId, Table>,
+) {
+    let mut used: BTreeSet<&SourceId> = BTreeSet::new();
+    let risk_bases = risks.iter().flat_map(|r| r.ratings.values()).flat_map(|r| &r.basis);
+    let page_bases = pages.iter().flat_map(|p| &p.basis);
+    let cell_bases = tables.values().flat_map(|t| &t.rows).flatten().flat_map(|c| c.basis());
+    used.extend(risk_bases.chain(page_bases).chain(cell_bases).map(|b| &b.id));
+    for source in sources {
+        if !used.contains(&source.id) {
+            b.problems.push(
+                Diagnostic::warning(
+                    "W053",
+                    source.location.clone(),
+                    format!("source `{}` is not used", source.id),
+                )
+                .with_help("name it in a basis, or remove it"),
+            );
+        }
+    }
 }
 
 /// The route of a page from its path under `content/`, if the path is valid.
@@ -679,7 +1083,7 @@ fn page_route(rel: &str) -> Option<Route> {
     })
 }
 
-fn build_pages(b: &mut Builder, loaded: Vec<Loaded<load::RawPage>>) -> Vec<Page> {
+fn build_pages(b: &mut Builder, loaded: Vec<Loaded<load::RawPage>>, refs: &Registry) -> Vec<Page> {
     let mut pages = Vec::new();
     for file in loaded {
         let rel = file.source.rel.trim_end_matches(".md");
@@ -751,6 +1155,56 @@ fn build_pages(b: &mut Builder, loaded: Vec<Loaded<load::RawPage>>) -> Vec<Page>
                 }
             }
         }
+        let offset = file.raw.front_offset;
+        let mut basis = refs.basis(b, &file, offset, &front.basis);
+        let mut risks = Vec::new();
+        let mut from_risks: Option<Level> = None;
+        for id in &front.risks {
+            let Some(risk) = refs.risk(b, file.at_offset(offset + id.span().start), id.get_ref()) else {
+                continue;
+            };
+            if !platforms.is_empty() && !risk.ratings.keys().any(|p| platforms.contains(p)) {
+                b.error(
+                    "E046",
+                    file.at_offset(offset + id.span().start),
+                    format!("risk `{}` is not rated on any platform of this page", risk.id),
+                )
+                .help =
+                    Some("rate it for the page's platforms in content/risks.toml, or fix the page's platforms".into());
+            }
+            // A page about several platforms takes each risk's worst level; a page about
+            // some of them, the worst on those.
+            for (platform, rating) in &risk.ratings {
+                if platforms.is_empty() || platforms.contains(platform) {
+                    merge_basis(&mut basis, &rating.basis);
+                    if rating.level != Level::None {
+                        from_risks = Some(from_risks.map_or(rating.level, |l| l.min(rating.level)));
+                    }
+                }
+            }
+            risks.push(risk.id.clone());
+        }
+        if let (Some(stated), Some(s)) = (severity, front.severity.as_ref()) {
+            match from_risks {
+                Some(level) if level != stated => {
+                    b.error(
+                        "E047",
+                        at(s.span()),
+                        format!(
+                            "severity `{}` differs from `{}`, the worst level of the page's risks",
+                            stated.id(),
+                            level.id()
+                        ),
+                    )
+                    .help = Some("remove severity: the page takes it from content/risks.toml".into());
+                }
+                None if front.risks.is_empty() && front.basis.is_empty() => {
+                    no_basis(b, at(s.span()), "the page's severity".into());
+                }
+                _ => {}
+            }
+        }
+        let severity = severity.or(from_risks);
         pages.push(Page {
             id: PageId(rel.to_string()),
             route,
@@ -758,6 +1212,8 @@ fn build_pages(b: &mut Builder, loaded: Vec<Loaded<load::RawPage>>) -> Vec<Page>
             description: front.description.trim().to_string(),
             weight: front.weight,
             severity,
+            basis,
+            risks,
             reviewed,
             platforms,
             body_offset: file.raw.body_offset,
@@ -800,7 +1256,7 @@ fn build_nav(pages: &[Page]) -> Vec<(usize, Vec<usize>)> {
         .collect()
 }
 
-fn build_tables(b: &mut Builder, loaded: Vec<Loaded<load::RawTable>>) -> BTreeMap<TableId, Table> {
+fn build_tables(b: &mut Builder, loaded: Vec<Loaded<load::RawTable>>, refs: &Registry) -> BTreeMap<TableId, Table> {
     let mut tables = BTreeMap::new();
     for file in loaded {
         let stem = file
@@ -870,28 +1326,26 @@ fn build_tables(b: &mut Builder, loaded: Vec<Loaded<load::RawTable>>) -> BTreeMa
                 };
                 let location = file.at(cell.span());
                 let cell = match (column.kind, cell.get_ref()) {
-                    (ColumnKind::Text, RawCell::Text(text)) => Cell::Text(Text {
-                        markdown: text.clone(),
-                        location,
-                    }),
-                    (ColumnKind::Rating, RawCell::Rating(r)) => match Level::parse(&r.level) {
-                        Some(level) => Cell::Rating {
-                            level,
-                            text: Text {
-                                markdown: r.text.clone(),
-                                location,
-                            },
+                    (ColumnKind::Text, RawCell::Text(text)) => Cell::Text {
+                        text: Text {
+                            markdown: text.clone(),
+                            location,
                         },
-                        None => {
-                            b.error(
-                                "E031",
-                                location,
-                                format!("unknown rating level `{}`", r.level.escape_debug()),
-                            )
-                            .help = Some("a level is critical, high, medium, low or none".into());
-                            continue;
-                        }
+                        basis: Vec::new(),
                     },
+                    (ColumnKind::Text, RawCell::Rating(r)) if r.level.is_none() && r.risk.is_none() => Cell::Text {
+                        basis: refs.basis_at(b, r.basis.iter().map(|id| (id.as_str(), location.clone())).collect()),
+                        text: Text {
+                            markdown: r.text.clone(),
+                            location,
+                        },
+                    },
+                    (ColumnKind::Rating, RawCell::Rating(r)) => {
+                        match rating_cell(b, refs, r, location.clone(), &column.key) {
+                            Some(cell) => cell,
+                            None => continue,
+                        }
+                    }
                     (ColumnKind::Platform, RawCell::Text(text)) => match Platform::parse(text) {
                         Some(p) => Cell::Platform(p),
                         None => {
@@ -905,7 +1359,7 @@ fn build_tables(b: &mut Builder, loaded: Vec<Loaded<load::RawTable>>) -> BTreeMa
                             "E037",
                             location,
                             format!(
-                                "column `{}` holds ratings: write {{ level = \"…\", text = \"…\" }}",
+                                "column `{}` holds ratings: write {{ level = \"…\", text = \"…\", basis = [\"…\"] }} or {{ risk = \"…\" }}",
                                 column.key
                             ),
                         );
@@ -940,6 +1394,115 @@ fn build_tables(b: &mut Builder, loaded: Vec<Loaded<load::RawTable>>) -> BTreeMa
         );
     }
     tables
+}
+
+/// A rating cell: its own level and basis, or those of a registry risk on one platform.
+fn rating_cell(
+    b: &mut Builder,
+    refs: &Registry,
+    r: &load::RawRating,
+    location: Location,
+    column: &str,
+) -> Option<Cell> {
+    let stated = match r.level.as_deref().map(|l| (l, Level::parse(l))) {
+        Some((_, Some(level))) => Some(level),
+        Some((word, None)) => {
+            b.error(
+                "E031",
+                location,
+                format!("unknown rating level `{}`", word.escape_debug()),
+            )
+            .help = Some("a level is critical, high, medium, low or none".into());
+            return None;
+        }
+        None => None,
+    };
+    let mut basis = refs.basis_at(b, r.basis.iter().map(|id| (id.as_str(), location.clone())).collect());
+    let text = |markdown: &str| Text {
+        markdown: markdown.to_string(),
+        location: location.clone(),
+    };
+    let Some(risk_id) = &r.risk else {
+        let Some(level) = stated else {
+            b.error(
+                "E037",
+                location.clone(),
+                format!("the rating in column `{column}` has no level"),
+            )
+            .help =
+                Some("write level = \"…\" with its basis, or risk = \"…\" to take both from content/risks.toml".into());
+            return None;
+        };
+        if r.basis.is_empty() {
+            no_basis(b, location.clone(), format!("the rating in column `{column}`"));
+        }
+        return Some(Cell::Rating {
+            level,
+            text: text(&r.text),
+            basis,
+            risk: None,
+        });
+    };
+    let risk = refs.risk(b, location.clone(), risk_id)?;
+    let platform = match &r.platform {
+        Some(p) => {
+            let Some(platform) = Platform::parse(p) else {
+                b.error("E031", location, format!("unknown platform `{}`", p.escape_debug()))
+                    .help = Some("platforms are mac, vps and mw".into());
+                return None;
+            };
+            platform
+        }
+        None => match risk.ratings.keys().collect::<Vec<_>>()[..] {
+            [only] => *only,
+            _ => {
+                b.error(
+                    "E037",
+                    location,
+                    format!("risk `{}` is rated on several platforms: say which one", risk.id),
+                )
+                .help = Some("add platform = \"…\" to the cell".into());
+                return None;
+            }
+        },
+    };
+    let Some(rating) = risk.ratings.get(&platform) else {
+        b.error(
+            "E046",
+            location,
+            format!("risk `{}` has no rating for platform `{}`", risk.id, platform.id()),
+        )
+        .help = Some("rate it under [risk.rating] in content/risks.toml".into());
+        return None;
+    };
+    if let Some(level) = stated
+        && level != rating.level
+    {
+        b.error(
+            "E047",
+            location.clone(),
+            format!(
+                "level `{}` differs from `{}`, the rating of risk `{}` on `{}`",
+                level.id(),
+                rating.level.id(),
+                risk.id,
+                platform.id()
+            ),
+        )
+        .help = Some("drop level = …: the cell takes it from content/risks.toml".into());
+    }
+    merge_basis(&mut basis, &rating.basis);
+    let words = if r.text.trim().is_empty() {
+        &rating.note
+    } else {
+        &r.text
+    };
+    Some(Cell::Rating {
+        level: rating.level,
+        text: text(words),
+        basis,
+        risk: Some(risk.id.clone()),
+    })
 }
 
 fn build_checklists(b: &mut Builder, loaded: Vec<Loaded<load::RawChecklist>>) -> BTreeMap<ChecklistId, Checklist> {

@@ -7,7 +7,7 @@
 
 use crate::assets::{self, AssetManifest, Fingerprinted};
 use crate::audit;
-use crate::compile;
+use crate::compile::{self, ChecklistPlace};
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::discover::{self, FileKind, SourceFile};
@@ -226,7 +226,7 @@ pub fn build_into(
                 .checklists
                 .iter()
                 .find(|(k, _)| k.as_str() == id)
-                .map(|(_, c)| compile::checklist_html(c, from, &inner, false, &mut ignored)),
+                .map(|(_, c)| compile::checklist_html(c, from, &inner, ChecklistPlace::Embedded, &mut ignored)),
         }
     };
     let ctx = Context {
@@ -253,7 +253,13 @@ pub fn build_into(
                 markdown: page.body(),
             };
             let mut own = markdown::render(&source, &page.route, &ctx);
-            let section = print_section(page, &own.html, &print_guide, &book);
+            // In the printable guide, each section ends with its own list of sources.
+            let sources = page_sources(&site, page, &own);
+            let section = if sources.is_empty() {
+                print_section(page, &own.html, &print_guide, &book)
+            } else {
+                print_section(page, &format!("{}{sources}", own.html), &print_guide, &book)
+            };
             let entry = config
                 .search
                 .then(|| search_entry(page, &std::mem::take(&mut own.search)));
@@ -262,6 +268,13 @@ pub fn build_into(
         })
         .unzip();
     progress(Progress::Rendered { pages: rendered.len() });
+    problems.extend(compile::check_ratings(&site, &inner));
+    let mut used_on: BTreeMap<model::SourceId, Vec<&Page>> = BTreeMap::new();
+    for (page, r) in site.pages.iter().zip(&rendered) {
+        for b in compile::page_basis(page, embedded_tables(&site, r)) {
+            used_on.entry(b.id).or_default().push(page);
+        }
+    }
     let mut external_links = BTreeSet::new();
     let mut used_tables = BTreeSet::new();
     let mut linked: BTreeSet<&Route> = BTreeSet::new();
@@ -325,7 +338,7 @@ pub fn build_into(
         .map(|c| {
             (
                 c.id.clone(),
-                compile::checklist_html(c, &c.route, &inner, true, &mut problems),
+                compile::checklist_html(c, &c.route, &inner, ChecklistPlace::OwnPage, &mut problems),
             )
         })
         .collect();
@@ -403,8 +416,12 @@ pub fn build_into(
                         &page.description,
                     );
                     view.embedded_checklists = embedded_checklists([&r]);
+                    view.sources_html = page_sources(&site, page, &r);
                     view.toc = r.toc;
                     view.severity = page.severity.map(LevelView::from);
+                    if page.severity.is_some() {
+                        view.severity_basis = markdown::basis_markers(&page.basis);
+                    }
                     view.reviewed = page.reviewed.clone();
                     view.platforms = page
                         .platforms
@@ -423,7 +440,7 @@ pub fn build_into(
                         .filter(|p| p.route != page.route)
                         .map(|p| chrome.link(p, &page.route));
                     if view.kind == "home" {
-                        view.risks = risk_list(&site, &chrome, &page.route);
+                        (view.risks, view.risk_counts) = risk_overview(&site, &page.route, &names, &reserved_ids);
                         view.checklists = chrome.checklist_views(&page.route, None);
                     }
                     let (nav_html, nav) = chrome.page_nav(&page.route);
@@ -455,6 +472,17 @@ pub fn build_into(
         });
         views.push((checklist.route.output_path(), view));
     }
+    if !site.sources.is_empty() {
+        let route = Route::new(routes::SOURCES);
+        let mut view = chrome.page_view(
+            "page",
+            &route,
+            "Sources",
+            "What every rating in the guide rests on, and where each source is used.",
+        );
+        view.html = compile::sources_page_html(&site, &route, &used_on);
+        views.push((route.output_path(), view));
+    }
     let hub = Route::new(routes::CHECKLISTS);
     let mut view = chrome.page_view(
         "checklists",
@@ -471,7 +499,9 @@ pub fn build_into(
         "All checklists",
         "Every checklist of the guide on one printable page.",
     );
-    view.checklists = chrome.checklist_views(&print_lists, Some(&embed));
+    let embedded =
+        |c: &model::Checklist, from: &Route| embed(EmbedKind::Checklist, c.id.as_str(), from).unwrap_or_default();
+    view.checklists = chrome.checklist_views(&print_lists, Some(&embedded));
     views.push((print_lists.output_path(), view));
     if let (Some(q), Some((rules_json, plan_json, intro_html))) = (&site.questionnaire, questionnaire_rules) {
         let qroute = Route::new(routes::QUESTIONNAIRE);
@@ -495,7 +525,10 @@ pub fn build_into(
             rules_json: plan_json,
             ..qview
         });
-        view.checklists = chrome.checklist_views(&plan, Some(&embed));
+        let brief = |c: &model::Checklist, from: &Route| {
+            compile::checklist_html(c, from, &inner, ChecklistPlace::Plan, &mut Diagnostics::new())
+        };
+        view.checklists = chrome.checklist_views(&plan, Some(&brief));
         views.push((plan.output_path(), view));
     }
     // The 404 page is served at any address, so its links are absolute; its sidebar is written
@@ -641,6 +674,10 @@ fn anchor_index(site: &Site, reserved_ids: &BTreeSet<String>) -> AnchorIndex {
     }
     for list in site.checklists.values() {
         anchors.insert(list.route.clone(), compile::checklist_anchors(list).collect());
+    }
+    if !site.sources.is_empty() {
+        let ids = site.sources.iter().map(|s| format!("source-{}", s.id)).collect();
+        anchors.insert(Route::new(routes::SOURCES), ids);
     }
     if let Some(q) = &site.questionnaire {
         let mut set: BTreeSet<String> = q.questions.iter().map(|qq| format!("q-{}", qq.id)).collect();
@@ -1028,6 +1065,7 @@ impl<'a> Chrome<'a> {
                 print_checklists: Self::href(route, &Route::new(routes::PRINT_CHECKLISTS)),
                 print_guide: Self::href(route, &Route::new(routes::PRINT_GUIDE)),
                 changelog: generated("/changelog/"),
+                sources: generated(routes::SOURCES),
                 compare: generated("/compare/"),
             },
             assets: AssetsView::new(self.manifest, self.search, route),
@@ -1059,6 +1097,9 @@ impl<'a> Chrome<'a> {
             nav: Vec::new(),
             nav_html: String::new(),
             risks: Vec::new(),
+            risk_counts: Vec::new(),
+            sources_html: String::new(),
+            severity_basis: String::new(),
             checklists: Vec::new(),
             checklist: None,
             embedded_checklists: Vec::new(),
@@ -1091,7 +1132,12 @@ impl<'a> Chrome<'a> {
     }
 
     /// Checklist cards in platform order; with `embed`, each with its full markup too.
-    fn checklist_views(&self, from: &Route, embed: Option<&markdown::EmbedFn>) -> Vec<ChecklistView> {
+    /// Every checklist as a card, with its HTML when `html` renders it for this page.
+    fn checklist_views(
+        &self,
+        from: &Route,
+        html: Option<&dyn Fn(&model::Checklist, &Route) -> String>,
+    ) -> Vec<ChecklistView> {
         let mut lists: Vec<&model::Checklist> = self.site.checklists.values().collect();
         lists.sort_by_key(|c| {
             (
@@ -1104,9 +1150,7 @@ impl<'a> Chrome<'a> {
             .into_iter()
             .map(|c| ChecklistView {
                 card: self.card(c, from),
-                html: embed
-                    .and_then(|e| e(EmbedKind::Checklist, c.id.as_str(), from))
-                    .unwrap_or_default(),
+                html: html.map(|h| h(c, from)).unwrap_or_default(),
             })
             .collect()
     }
@@ -1124,6 +1168,7 @@ fn absolutize_shared(view: &mut SharedView, base: &str) {
         &mut view.links.plan,
         &mut view.links.changelog,
         &mut view.links.compare,
+        &mut view.links.sources,
     ]
     .into_iter()
     .flatten()
@@ -1198,11 +1243,79 @@ fn embedded_checklists<'a>(rendered: impl IntoIterator<Item = &'a Rendered>) -> 
     ids.into_iter().cloned().collect()
 }
 
-/// Risk pages, worst first, for the home page's "what can go wrong" list.
-fn risk_list(site: &Site, chrome: &Chrome, from: &Route) -> Vec<LinkView> {
-    let mut risky: Vec<&Page> = site.pages.iter().filter(|p| p.severity.is_some()).collect();
-    risky.sort_by_key(|p| (p.severity, p.platforms.first().copied(), p.weight));
-    risky.into_iter().map(|p| chrome.link(p, from)).collect()
+/// The page's "Sources" list: what its severity and the cells of its tables rest on.
+fn page_sources(site: &Site, page: &Page, rendered: &Rendered) -> String {
+    let basis = compile::page_basis(page, embedded_tables(site, rendered));
+    compile::sources_html(&basis, site, &page.route)
+}
+
+/// The tables a rendered page embeds.
+fn embedded_tables<'a>(site: &'a Site, rendered: &'a Rendered) -> impl Iterator<Item = &'a model::Table> + 'a {
+    rendered
+        .embeds
+        .iter()
+        .filter(|(kind, _)| *kind == EmbedKind::Table)
+        .filter_map(|(_, id)| site.tables.values().find(|t| t.id.as_str() == id))
+}
+
+/// The registry's risks for the home page, worst first and then in guide order (the order of
+/// their pages, then of their headings), and how many there are at each worst level.
+fn risk_overview(
+    site: &Site,
+    from: &Route,
+    names: &dyn Fn(Platform) -> String,
+    reserved_ids: &BTreeSet<String>,
+) -> (Vec<RiskCardView>, Vec<RiskCountView>) {
+    let position = |risk: &model::Risk| -> (usize, usize) {
+        let (path, anchor) = risk.page.target.split_once('#').unwrap_or((&risk.page.target, ""));
+        let route = Route::new(path);
+        site.pages
+            .iter()
+            .position(|p| p.route == route)
+            .map_or((usize::MAX, 0), |i| {
+                let heading = markdown::outline(site.pages[i].body(), reserved_ids)
+                    .iter()
+                    .position(|h| h.id == anchor)
+                    .map_or(0, |h| h + 1);
+                (i, heading)
+            })
+    };
+    let mut risks: Vec<(model::Level, (usize, usize), usize, &model::Risk)> = site
+        .risks
+        .iter()
+        .enumerate()
+        .map(|(n, r)| (r.worst(), position(r), n, r))
+        .collect();
+    risks.sort_by_key(|(level, at, n, _)| (*level, *at, *n));
+    let cards = risks
+        .iter()
+        .map(|(level, _, _, risk)| RiskCardView {
+            title: risk.title.clone(),
+            href: compile::risk_href(risk, from),
+            summary: risk.summary.clone(),
+            severity: LevelView::from(*level),
+            platforms: risk
+                .ratings
+                .iter()
+                .map(|(p, r)| PlatformRatingView {
+                    id: p.id(),
+                    name: names(*p),
+                    level: LevelView::from(r.level),
+                })
+                .collect(),
+        })
+        .collect();
+    let mut counts: Vec<RiskCountView> = Vec::new();
+    for (level, ..) in &risks {
+        match counts.last_mut() {
+            Some(last) if last.level.id == level.id() => last.count += 1,
+            _ => counts.push(RiskCountView {
+                level: LevelView::from(*level),
+                count: 1,
+            }),
+        }
+    }
+    (cards, counts)
 }
 
 /// The printable guide as a book: each page's anchor on the combined page and its section

@@ -74,6 +74,30 @@ pub struct LinkView {
     pub platforms: Vec<PlatformView>,
 }
 
+/// A risk of the registry as the home page lists it: its worst level and its level per platform.
+#[derive(Debug, Clone, Serialize)]
+pub struct RiskCardView {
+    pub title: String,
+    pub href: String,
+    pub summary: String,
+    pub severity: LevelView,
+    pub platforms: Vec<PlatformRatingView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlatformRatingView {
+    pub id: &'static str,
+    pub name: String,
+    pub level: LevelView,
+}
+
+/// How many risks have this worst level.
+#[derive(Debug, Clone, Serialize)]
+pub struct RiskCountView {
+    pub level: LevelView,
+    pub count: usize,
+}
+
 /// A section of the sidebar: `nav` lists one per section, in order.
 #[derive(Debug, Clone, Serialize)]
 pub struct NavSectionView {
@@ -242,7 +266,15 @@ pub struct PageView {
     pub nav: Vec<NavSectionView>,
     /// The sidebar: every section written by `nav-section.html`.
     pub nav_html: String,
-    pub risks: Vec<LinkView>,
+    /// The home page's risks, worst first, then in guide order.
+    pub risks: Vec<RiskCardView>,
+    /// The home page's count of risks per worst level, worst first, levels with none left out.
+    pub risk_counts: Vec<RiskCountView>,
+    /// A content page's list of the sources its ratings rest on (`id="sources"`), written
+    /// after the page's own HTML; empty when it has no rating.
+    pub sources_html: String,
+    /// Markers linking the page's severity to the sources it rests on (HTML).
+    pub severity_basis: String,
     pub checklists: Vec<ChecklistView>,
     pub checklist: Option<ChecklistView>,
     /// Ids of the checklists embedded in `html` (for the printable guide: in any section), so a
@@ -271,5 +303,7 @@ pub struct SiteLinksView {
     pub print_checklists: String,
     pub print_guide: String,
     pub changelog: Option<String>,
+    /// The page of all sources, when the guide has any.
+    pub sources: Option<String>,
     pub compare: Option<String>,
 }

@@ -208,7 +208,7 @@ fn a_link_from_before_the_optional_questions_opens_with_a_result_and_names_what_
     }
     assert!(!unanswered.contains("most sensitive data"), "{unanswered}");
     // The cost range sits next to each score.
-    assert!(body.contains("$13\u{2013}20 a month"), "{body}");
+    assert!(body.contains("$11\u{2013}19 a month"), "{body}");
     // Answering one of them changes the list and keeps the result.
     click(&b, "label[for=\"audience--only_me\"]");
     b.wait_for(

@@ -210,3 +210,157 @@ fn severity_is_shown_as_icon_and_word() {
         "the matrix is not an accessible table"
     );
 }
+
+/// The HTML of every rating cell (`<td class="rating …">…</td>`) of a page.
+/// Every rating cell of a page (`<td … class="rating rating-LEVEL">…`), whatever attributes
+/// come before its class.
+fn rating_cells(html: &str) -> Vec<&str> {
+    html.match_indices("<td ")
+        .map(|(i, _)| &html[i..])
+        .filter(|rest| rest[..rest.find('>').unwrap()].contains(" class=\"rating rating-"))
+        .map(|rest| &rest[..rest.find("</td>").unwrap()])
+        .collect()
+}
+
+#[test]
+fn every_rating_names_a_source_listed_on_its_page() {
+    let (_tmp, out) = common::shipped_site(&[]);
+    let mut cells = 0;
+    for (path, html) in common::html_files(&out) {
+        // The printable guide holds every page's cells and lists, with prefixed ids.
+        if path.starts_with("print/") {
+            continue;
+        }
+        for cell in rating_cells(&html) {
+            cells += 1;
+            assert!(
+                cell.contains("<sup class=\"basis\"><a href=\"#source-"),
+                "{path}: a rating without a basis: {cell}"
+            );
+        }
+        let markers: Vec<&str> = html
+            .match_indices("<sup class=\"basis\">")
+            .map(|(i, _)| &html[i..])
+            .collect();
+        for marker in &markers {
+            let marker = &marker[..marker.find("</sup>").unwrap()];
+            for (i, _) in marker.match_indices("href=\"#") {
+                let id = &marker[i + 7..];
+                let id = &id[..id.find('"').unwrap()];
+                assert!(
+                    html.contains(&format!("<li id=\"{id}\"")),
+                    "{path}: marker #{id} leads nowhere"
+                );
+            }
+        }
+        if !markers.is_empty() {
+            assert!(
+                html.contains("<section class=\"sources\" id=\"sources\""),
+                "{path} has no Sources list"
+            );
+        }
+    }
+    assert!(cells > 50, "only {cells} rating cells found");
+    let sources = page(&out, "/sources/");
+    assert!(sources.contains("id=\"source-guide-c\"") && sources.contains("Used on: "));
+}
+
+#[test]
+fn rating_cells_show_their_level_once() {
+    let (_tmp, out) = common::shipped_site(&[]);
+    for route in ["/compare/", "/mac-mini/risks/", "/vps/risks/", "/moltworker/egress/"] {
+        let html = page(&out, route);
+        for cell in rating_cells(&html) {
+            let words = text(cell);
+            let level = ["Critical", "High", "Medium", "Low", "Not rated"]
+                .into_iter()
+                .find(|l| words.starts_with(l))
+                .unwrap_or_else(|| panic!("{route}: a cell without a level word: {words}"));
+            let rest = words[level.len()..].trim_start();
+            assert!(
+                !rest.to_ascii_lowercase().starts_with(&level.to_ascii_lowercase()),
+                "{route}: the cell repeats its level: {words}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_home_page_counts_the_risks_of_the_register_worst_first() {
+    let config = riskguide::config::load(&common::repo_root()).expect("site.toml loads");
+    let (site, _) = riskguide::pipeline::load_site(&config).expect("the shipped guide loads");
+    let mut expected = std::collections::BTreeMap::new();
+    for risk in &site.risks {
+        *expected.entry(risk.worst()).or_insert(0usize) += 1;
+    }
+    let (_tmp, out) = common::shipped_site(&[]);
+    let home = page(&out, "/");
+    let glance = &home[home.find("class=\"glance\"").unwrap()..];
+    let glance = text(&glance[..glance.find("</ul>").unwrap()]);
+    let shown: String = expected
+        .iter()
+        .map(|(level, n)| format!("{} {n}", level.label()))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let squeezed = glance.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        squeezed.ends_with(&shown),
+        "home shows `{squeezed}`, the register has `{shown}`"
+    );
+    // One card per risk, their levels never getting worse down the list.
+    let cards: Vec<&str> = home
+        .match_indices("<li class=\"risk-card sev-border-")
+        .map(|(i, _)| &home[i + 32..])
+        .collect();
+    assert_eq!(cards.len(), site.risks.len());
+    let order = ["critical", "high", "medium", "low", "none"];
+    let ranks: Vec<usize> = cards
+        .iter()
+        .map(|c| order.iter().position(|l| c.starts_with(l)).unwrap())
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "cards out of order: {ranks:?}");
+}
+
+#[test]
+fn the_compare_page_has_a_monthly_cost_per_platform_a_program_can_read() {
+    let (_tmp, out) = common::shipped_site(&[]);
+    let compare = page(&out, "/compare/");
+    assert!(compare.contains("id=\"monthly-cost\"") && compare.contains("id=\"table-monthly-cost\""));
+    let table: toml::Table =
+        toml::from_str(&std::fs::read_to_string(common::repo_root().join("content/tables/monthly-cost.toml")).unwrap())
+            .unwrap();
+    let rows = table["row"].as_array().unwrap();
+    let platforms: Vec<&str> = rows.iter().map(|r| r["platform"].as_str().unwrap()).collect();
+    assert_eq!(platforms, ["mac", "vps", "mw"]);
+    for row in rows {
+        let usd = |key: &str| row[key].as_str().unwrap().parse::<u32>().unwrap();
+        assert!(usd("min_usd") > 0 && usd("min_usd") <= usd("max_usd"), "{row:?}");
+        assert!(
+            row["what"]["basis"].as_array().is_some_and(|b| !b.is_empty()),
+            "a cost without a source: {row:?}"
+        );
+    }
+}
+
+#[test]
+fn the_questionnaire_uses_the_monthly_costs_of_the_compare_page() {
+    let read = |path: &str| -> toml::Table {
+        toml::from_str(&std::fs::read_to_string(common::repo_root().join(path)).unwrap()).unwrap()
+    };
+    let table = read("content/tables/monthly-cost.toml");
+    let questionnaire = read("content/questionnaire.toml");
+    let rows = table["row"].as_array().unwrap();
+    assert_eq!(rows.len(), questionnaire["platform"].as_table().unwrap().len());
+    for row in rows {
+        let platform = row["platform"].as_str().unwrap();
+        let cost = &questionnaire["platform"][platform]["cost"];
+        for (column, key) in [("min_usd", "min"), ("max_usd", "max")] {
+            let shown: i64 = row[column].as_str().unwrap().parse().unwrap();
+            assert_eq!(
+                cost[key].as_integer(),
+                Some(shown),
+                "{platform} {key}: the table says {shown}"
+            );
+        }
+    }
+}

@@ -369,7 +369,7 @@ fn edits_are_served_after_a_rebuild() {
     s.wait_until("the edited home page", |s| {
         s.get("/").body.contains("mint-green tokens")
     });
-    s.wait_until("the summary line", |s| s.stderr().contains("rebuilt 37 pages in "));
+    s.wait_until("the summary line", |s| s.stderr().contains("rebuilt 38 pages in "));
     assert!(!s.root().join("public").exists(), "serve wrote an output directory");
 }
 

@@ -47,7 +47,7 @@ Each page describes one risk: what happens, why it matters, and what to do.
 const RISK: &str = r#"+++
 title = "Exposed admin port"
 description = "A management port reachable from the internet."
-severity = "high"
+risks = ["exposed-port"]
 weight = 10
 reviewed = 2026-01-01
 platforms = ["vps"]
@@ -80,15 +80,41 @@ kind = "rating"
 
 [[row]]
 platform = "mac"
-exposure = { level = "low", text = "Behind the home router" }
+exposure = { level = "low", text = "Behind the home router", basis = ["our-reading"] }
 
 [[row]]
 platform = "vps"
-exposure = { level = "high", text = "[Public address](/risks/exposure/)" }
+exposure = { risk = "exposed-port", text = "[Public address](/risks/exposure/)" }
 
 [[row]]
 platform = "mw"
-exposure = { level = "medium", text = "Managed by the provider" }
+exposure = { level = "medium", text = "Managed by the provider", basis = ["our-reading"] }
+"#;
+
+const SOURCES: &str = r#"# What every rating rests on: a section of your source document, an upstream document
+# (with the date you last read it) or your own assessment (with its reason).
+
+[[source]]
+id = "vendor-docs"
+kind = "upstream"
+title = "The service's hardening guide"
+url = "https://example.org/hardening"
+checked = 2026-01-01
+
+[[source]]
+id = "our-reading"
+kind = "assessment"
+title = "Our reading of the platform"
+rationale = "Rated by how the platform is reached by default, before any fix."
+"#;
+
+const RISKS: &str = r#"# Each risk, rated once per platform; tables and pages take their levels from here.
+
+[[risk]]
+id = "exposed-port"
+title = "Exposed admin port"
+page = "/risks/exposure/#what-happens"
+rating.vps = { level = "high", basis = ["vendor-docs"], note = "Public address" }
 "#;
 
 const CHECKLIST: &str = r#"id = "predeploy"
@@ -191,6 +217,8 @@ const CONTENT: &[(&str, &str)] = &[
     ("content/risks/index.md", RISKS_INDEX),
     ("content/risks/exposure.md", RISK),
     ("content/tables/platforms.toml", TABLE),
+    ("content/sources.toml", SOURCES),
+    ("content/risks.toml", RISKS),
     ("content/checklists/predeploy.toml", CHECKLIST),
     ("content/questionnaire.toml", QUESTIONNAIRE),
 ];

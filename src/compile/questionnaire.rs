@@ -467,7 +467,23 @@ pub fn report(q: &Questionnaire, answers: &[Option<usize>], base_url: &str) -> R
 pub fn audit(q: &Questionnaire) -> Diagnostics {
     let mut problems = Diagnostics::new();
     let at = Location::at(&q.path, 1, 1);
-    let reached = reachable_outcomes(q);
+    let reached = match reachable_outcomes(q) {
+        Some(reached) => reached,
+        None => {
+            problems.push(
+                Diagnostic::warning(
+                    "W040",
+                    at.clone(),
+                    format!(
+                        "the answers lead to more than {MAX_AUDIT_STATES} distinct score states; which outcomes can be reached was not audited"
+                    ),
+                )
+                .with_help("fewer distinct effect values keep the audit exact"),
+            );
+            // Every outcome counts as reached, so no unfounded E060 follows.
+            Platform::ALL.iter().map(|p| Some(*p)).chain([None]).collect()
+        }
+    };
     for p in Platform::ALL {
         if !reached.contains(&Some(p)) {
             problems.push(Diagnostic::error(
@@ -523,7 +539,9 @@ pub fn audit(q: &Questionnaire) -> Diagnostics {
 /// every combination: answers are folded in one question at a time into the set of distinct
 /// (scores, exclusions) states they can lead to, and each final state is ranked. Optional
 /// questions may also stay unanswered.
-pub fn reachable_outcomes(q: &Questionnaire) -> BTreeSet<Option<Platform>> {
+/// `None` when the answers lead to more than [`MAX_AUDIT_STATES`] distinct states: a
+/// questionnaire built to explode would otherwise hold them all in memory.
+pub fn reachable_outcomes(q: &Questionnaire) -> Option<BTreeSet<Option<Platform>>> {
     let index = |p: Platform| Platform::ALL.iter().position(|x| *x == p).unwrap_or(0);
     let mut states: HashSet<(Vec<i64>, u32)> = HashSet::from([(vec![0; Platform::ALL.len()], 0)]);
     for question in &q.questions {
@@ -541,18 +559,27 @@ pub fn reachable_outcomes(q: &Questionnaire) -> BTreeSet<Option<Platform>> {
                     }
                 }
                 next.insert((s, m));
+                if next.len() > MAX_AUDIT_STATES {
+                    return None;
+                }
             }
         }
         states = next;
     }
-    states
-        .iter()
-        .map(|(scores, mask)| {
-            let map: BTreeMap<Platform, i64> = Platform::ALL.iter().map(|p| (*p, scores[index(*p)])).collect();
-            rank(q, &map, |p| mask & (1 << index(p)) != 0).1
-        })
-        .collect()
+    Some(
+        states
+            .iter()
+            .map(|(scores, mask)| {
+                let map: BTreeMap<Platform, i64> = Platform::ALL.iter().map(|p| (*p, scores[index(*p)])).collect();
+                rank(q, &map, |p| mask & (1 << index(p)) != 0).1
+            })
+            .collect(),
+    )
 }
+
+/// The most distinct (scores, exclusions) states the audit holds: the shipped questionnaire
+/// needs a few thousand, and this many stay well inside the memory a build may use.
+pub const MAX_AUDIT_STATES: usize = 200_000;
 
 /// The URL fragment for a set of answers: `data=private&purpose=personal&…`.
 pub fn fragment(q: &Questionnaire, answers: &[Option<usize>]) -> String {
