@@ -1131,13 +1131,8 @@ impl<'a> Chrome<'a> {
         }
     }
 
-    /// Checklist cards in platform order; with `embed`, each with its full markup too.
     /// Every checklist as a card, with its HTML when `html` renders it for this page.
-    fn checklist_views(
-        &self,
-        from: &Route,
-        html: Option<&dyn Fn(&model::Checklist, &Route) -> String>,
-    ) -> Vec<ChecklistView> {
+    fn checklist_views(&self, from: &Route, html: Option<&ChecklistHtml>) -> Vec<ChecklistView> {
         let mut lists: Vec<&model::Checklist> = self.site.checklists.values().collect();
         lists.sort_by_key(|c| {
             (
@@ -1155,6 +1150,9 @@ impl<'a> Chrome<'a> {
             .collect()
     }
 }
+
+/// Renders a checklist's HTML for the page at the route.
+type ChecklistHtml<'a> = dyn Fn(&model::Checklist, &Route) -> String + 'a;
 
 /// The 404 page is served at any depth, so its links start from the site's base path.
 fn absolutize_shared(view: &mut SharedView, base: &str) {
