@@ -1154,7 +1154,7 @@ mod tests {
     /// so an operator character inside a quoted argument does not start a command.
     fn command_names(script: &str) -> Vec<String> {
         let (mut names, mut word, mut quoted, mut at_start) = (Vec::new(), String::new(), false, true);
-        let mut end_word = |word: &mut String, at_start: &mut bool, names: &mut Vec<String>| {
+        let end_word = |word: &mut String, at_start: &mut bool, names: &mut Vec<String>| {
             if !word.is_empty() && word != "!" && *at_start {
                 names.push(std::mem::take(word));
                 *at_start = false;
