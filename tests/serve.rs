@@ -343,12 +343,19 @@ fn html_responses_carry_the_live_reload_script_and_the_build_does_not() {
 
 /// Opens the event stream and reads until the first `build` event has arrived.
 fn first_event(port: u16) -> String {
+    match read_first_event(port, Duration::from_secs(10)) {
+        Ok((_, text)) | Err(text) => text,
+    }
+}
+
+/// Opens an event stream and reads up to the end of its first event; the stream stays open.
+fn read_first_event(port: u16, timeout: Duration) -> Result<(std::net::TcpStream, String), String> {
     use std::io::Write;
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    stream.set_read_timeout(Some(timeout)).ok();
     stream
         .write_all(b"GET /__riskguide/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .expect("send");
+        .map_err(|e| e.to_string())?;
     let mut seen = Vec::new();
     let mut buf = [0u8; 1024];
     while !String::from_utf8_lossy(&seen).contains("}\n\n") {
@@ -357,7 +364,7 @@ fn first_event(port: u16) -> String {
             _ => break,
         }
     }
-    String::from_utf8_lossy(&seen).to_string()
+    Ok((stream, String::from_utf8_lossy(&seen).to_string()))
 }
 
 #[test]
@@ -590,21 +597,7 @@ fn oversized_and_malformed_heads_are_refused_and_a_slow_honest_one_is_answered()
 
 /// Opens an event stream and reads its first `build` event; the stream stays open.
 fn open_event_stream(port: u16) -> Result<std::net::TcpStream, String> {
-    use std::io::Write;
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
-    stream
-        .write_all(b"GET /__riskguide/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .map_err(|e| e.to_string())?;
-    let mut seen = Vec::new();
-    let mut buf = [0u8; 1024];
-    while !String::from_utf8_lossy(&seen).contains("}\n\n") {
-        match stream.read(&mut buf) {
-            Ok(n) if n > 0 => seen.extend_from_slice(&buf[..n]),
-            _ => break,
-        }
-    }
-    let text = String::from_utf8_lossy(&seen).to_string();
+    let (stream, text) = read_first_event(port, Duration::from_secs(5))?;
     if text.starts_with("HTTP/1.1 200") && text.contains("event: build\n") {
         Ok(stream)
     } else {
