@@ -235,3 +235,60 @@ fn split<'a>(
         shards.entry(prefix.to_string()).or_default().extend(here);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_lowercased_and_split_at_every_other_character() {
+        let words: Vec<String> = words_of("Rotate the API-key (e.g. weekly); Ünïcode 2FA").collect();
+        assert_eq!(
+            words,
+            ["rotate", "the", "api", "key", "e", "g", "weekly", "ünïcode", "2fa"]
+        );
+    }
+
+    #[test]
+    fn every_word_is_in_one_shard_found_by_its_prefixes() {
+        // Enough words under "cr" to pass the budget, a few elsewhere, and one-letter words.
+        let mut words: Vec<(String, Vec<u32>)> = (0..3000)
+            .map(|i| (format!("cr{}{i}", ["a", "e", "o"][i % 3]), vec![1, 1, 4]))
+            .chain(["a", "ab", "abc", "zz"].iter().map(|w| (w.to_string(), vec![0, 1, 2])))
+            .collect();
+        words.sort();
+        let mut shards = BTreeMap::new();
+        split(&words, "", &mut shards);
+        assert!(!shards.contains_key("cr"), "the large prefix was not split");
+        assert!(shards.contains_key("cre") && shards.contains_key("a") && shards.contains_key("ab"));
+        for (word, _) in &words {
+            let holding: Vec<&String> = shards
+                .iter()
+                .filter(|(_, ws)| ws.contains_key(word.as_str()))
+                .map(|(p, _)| p)
+                .collect();
+            assert_eq!(holding.len(), 1, "{word}: {holding:?}");
+            assert!(word.starts_with(holding[0].as_str()));
+            // The search box loads the shards whose prefix starts with the word typed or that
+            // the word starts with: that includes the one holding it.
+            let typed = &word[..2.min(word.len())];
+            assert!(typed.starts_with(holding[0].as_str()) || holding[0].starts_with(typed));
+        }
+        for (prefix, ws) in &shards {
+            let size: usize = ws.iter().map(|(w, p)| entry_len(w, p)).sum();
+            assert!(
+                size <= SHARD_BUDGET || prefix.chars().count() >= LONGEST_PREFIX,
+                "{prefix}: {size}"
+            );
+        }
+    }
+
+    #[test]
+    fn index_files_register_json_and_nothing_else() {
+        let script = register("riskguideSearchShards", "\"cr\"", b"{\"credential\":[0,1,20]}");
+        assert_eq!(
+            String::from_utf8(script).unwrap(),
+            "(window.riskguideSearchShards=window.riskguideSearchShards||{})[\"cr\"]={\"credential\":[0,1,20]};\n"
+        );
+    }
+}
