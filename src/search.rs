@@ -37,6 +37,8 @@ const IN_TABLE: u32 = 8;
 pub struct SearchPage {
     /// The page's text, as JSON.
     json: Vec<u8>,
+    /// The change log, ranked after every other page.
+    changelog: bool,
     /// Each word on the page → each section it is in, as `index × 16 + parts`.
     words: BTreeMap<String, Vec<u32>>,
 }
@@ -64,8 +66,9 @@ impl SearchPage {
             t: &'a str,
             u: &'a str,
         }
+        let changelog = page.route.as_str() == "/changelog/";
         let entry = Entry {
-            c: (page.route.as_str() == "/changelog/").then_some(1),
+            c: changelog.then_some(1),
             d: &page.description,
             s: search
                 .iter()
@@ -101,6 +104,7 @@ impl SearchPage {
         SearchPage {
             // Writing strings and arrays into a Vec cannot fail.
             json: serde_json::to_vec(&entry).unwrap_or_default(),
+            changelog,
             words,
         }
     }
@@ -116,10 +120,7 @@ fn register(global: &str, key: &str, json: &[u8]) -> Vec<u8> {
 
 /// Writes the index's files into `manifest` and returns the manifest script's name.
 pub fn write_index(manifest: &mut AssetManifest, pages: Vec<SearchPage>) -> Fingerprinted {
-    let changelog = pages
-        .iter()
-        .position(|p| p.json.starts_with(b"{\"c\":1"))
-        .map_or(-1, |i| i as i64);
+    let changelog = pages.iter().position(|p| p.changelog).map_or(-1, |i| i as i64);
     let count = pages.len();
     // Every word → its postings, page by page.
     let mut postings: BTreeMap<String, Vec<u32>> = BTreeMap::new();
