@@ -18,5 +18,6 @@ pub mod model;
 pub mod output;
 pub mod pipeline;
 pub mod render;
+pub mod search;
 pub mod shell_lint;
 pub mod view;

@@ -17,6 +17,7 @@ use crate::markdown::{self, Context, EmbedKind, Rendered, Source};
 use crate::model::{self, AnchorIndex, LinkResolver, Page, Platform, Route, Site, routes};
 use crate::output::{Collect, OutputSet, Sink};
 use crate::render::{self, Prepared, Templates};
+use crate::search::{self, SearchPage};
 use crate::view::*;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -262,7 +263,7 @@ pub fn build_into(
             };
             let entry = config
                 .search
-                .then(|| search_entry(page, &std::mem::take(&mut own.search)));
+                .then(|| SearchPage::new(page, &std::mem::take(&mut own.search)));
             let len = section.html.len() + section.title.len();
             (own, ((Prepared::new(&section), len), entry))
         })
@@ -362,8 +363,8 @@ pub fn build_into(
 
     let mut manifest = manifest;
     let search_index = config.search.then(|| {
-        let entries: Vec<Vec<u8>> = search_entries.into_iter().flatten().collect();
-        manifest.add_generated("search.js", search_index(&entries))
+        let pages: Vec<SearchPage> = search_entries.into_iter().flatten().collect();
+        search::write_index(&mut manifest, pages)
     });
     // The assets (the search index among them) go out first, so they are not held in memory
     // while the pages render.
@@ -690,7 +691,7 @@ fn anchor_index(site: &Site, reserved_ids: &BTreeSet<String>) -> AnchorIndex {
 
 /// What rendering the pages' Markdown gives: each page's own HTML and what else it found; its
 /// section of the printable guide with that section's length; its search index entry.
-type RenderedPages = (Vec<Rendered>, (Vec<(Prepared, usize)>, Vec<Option<Vec<u8>>>));
+type RenderedPages = (Vec<Rendered>, (Vec<(Prepared, usize)>, Vec<Option<SearchPage>>));
 
 /// The partial templates that write the sidebar: a section, and one link of an open section.
 const NAV_SECTION_TEMPLATE: &str = "nav-section.html";
@@ -1523,57 +1524,6 @@ fn cost_text(cost: model::Cost) -> String {
     } else {
         format!("${}\u{2013}{} a month", cost.min, cost.max)
     }
-}
-
-/// A page's entry in the search index, as JSON: its words are serialized on the thread that
-/// rendered it, and the index is only joined together.
-fn search_entry(page: &Page, search: &[markdown::SearchSection]) -> Vec<u8> {
-    /// One page of the index; the keys are short and in a fixed (sorted) order.
-    #[derive(serde::Serialize)]
-    struct Entry<'a> {
-        /// Present (1) on the change log, which the search box ranks after every other page:
-        /// it names every topic once, briefly.
-        #[serde(skip_serializing_if = "Option::is_none")]
-        c: Option<u8>,
-        d: &'a str,
-        /// (anchor, heading, prose, table words) of each block under a heading.
-        s: Vec<(&'a str, &'a str, &'a str, &'a str)>,
-        t: &'a str,
-        u: &'a str,
-    }
-    let entry = Entry {
-        c: (page.route.as_str() == "/changelog/").then_some(1),
-        d: &page.description,
-        s: search
-            .iter()
-            .map(|s| {
-                (
-                    s.anchor.as_str(),
-                    s.heading.as_str(),
-                    s.text.as_str(),
-                    s.table_text.as_str(),
-                )
-            })
-            .collect(),
-        t: &page.title,
-        u: page.route.as_str().trim_start_matches('/'),
-    };
-    // Writing strings and arrays into a Vec cannot fail.
-    serde_json::to_vec(&entry).unwrap_or_default()
-}
-
-/// The search index as a script: loading a script works from `file://`, fetching JSON does not.
-fn search_index(entries: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = b"window.riskguideSearch=[".to_vec();
-    out.reserve(entries.iter().map(|e| e.len() + 1).sum::<usize>() + 3);
-    for (i, entry) in entries.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        out.extend_from_slice(entry);
-    }
-    out.extend_from_slice(b"];\n");
-    out
 }
 
 fn sitemap(site: &Site) -> String {

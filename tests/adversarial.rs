@@ -542,16 +542,33 @@ fn check_html(rel: &str, html: &str, problems: &mut Vec<String>) {
     }
 }
 
-/// The search index script must be exactly `window.riskguideSearch=<JSON>;`: data, never code.
+/// Each script of the search index must be exactly `<registration>=<JSON>;`: data, never code.
+/// The manifest sets `window.riskguideSearch`; shards, page tables and pages each set one key
+/// of their own global.
 fn check_search_index(rel: &str, text: &str, problems: &mut Vec<String>) {
-    let json = text
-        .strip_prefix("window.riskguideSearch=")
-        .and_then(|t| t.trim_end().strip_suffix(';'));
+    let name = rel.trim_start_matches("assets/");
+    let global = match name.split('.').next() {
+        Some("search") => None,
+        Some("search-shard") => Some("riskguideSearchShards"),
+        Some("search-pages") => Some("riskguideSearchTables"),
+        Some("search-page") => Some("riskguideSearchPages"),
+        _ => return,
+    };
+    let json = match global {
+        None => text.strip_prefix("window.riskguideSearch="),
+        Some(g) => text
+            .strip_prefix(&format!("(window.{g}=window.{g}||{{}})["))
+            .and_then(|t| t.split_once("]="))
+            .filter(|(key, _)| serde_json::from_str::<serde_json::Value>(key).is_ok())
+            .map(|(_, json)| json),
+    }
+    .and_then(|t| t.trim_end().strip_suffix(';'));
     match json.map(serde_json::from_str::<serde_json::Value>) {
-        Some(Ok(serde_json::Value::Array(_))) => {}
-        Some(Ok(_)) => problems.push(format!("{rel}: the search index is not an array")),
-        Some(Err(e)) => problems.push(format!("{rel}: the search index is not one JSON value: {e}")),
-        None => problems.push(format!("{rel}: the search index is not `window.riskguideSearch=…;`")),
+        Some(Ok(serde_json::Value::Object(_))) => {}
+        Some(Ok(serde_json::Value::Array(_))) if global == Some("riskguideSearchTables") => {}
+        Some(Ok(_)) => problems.push(format!("{rel}: the search index file holds the wrong kind of value")),
+        Some(Err(e)) => problems.push(format!("{rel}: the search index file is not one JSON value: {e}")),
+        None => problems.push(format!("{rel}: the search index file is not a registration of JSON")),
     }
 }
 
@@ -567,7 +584,7 @@ fn check_output(expect: &Expect, out: &Path, problems: &mut Vec<String>) {
         let Ok(text) = std::str::from_utf8(bytes) else { continue };
         if rel.ends_with(".html") {
             check_html(rel, text, problems);
-        } else if rel.starts_with("assets/search.") && rel.ends_with(".js") {
+        } else if rel.starts_with("assets/search") && !rel.starts_with("assets/search-box.") && rel.ends_with(".js") {
             check_search_index(rel, text, problems);
         }
     }

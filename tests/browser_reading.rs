@@ -289,7 +289,7 @@ fn search_is_a_combobox_with_grouped_highlighted_ranked_results() {
     // Snippets come from prose only: each is a piece of its section's prose (or the page's
     // description), never the flattened words of a table.
     let foreign = browser.exec(
-        "var out = []; var byUrl = {}; window.riskguideSearch.forEach(function (p) { byUrl[p.t] = p; });\
+        "var out = []; var byUrl = {}; Object.values(window.riskguideSearchPages).forEach(function (p) { byUrl[p.t] = p; });\
          document.querySelectorAll('#search-listbox [role=group]').forEach(function (g) {\
            var page = byUrl[document.getElementById(g.getAttribute('aria-labelledby')).textContent];\
            g.querySelectorAll('.search-snippet').forEach(function (s) {\
@@ -381,6 +381,29 @@ fn search_works_from_disk_and_finds_nothing_politely() {
         json!([]),
     );
     assert!(href.as_str().unwrap_or_default().contains("index.html"), "{href}");
+    // Only the shards of "egress" ("eg…", and "e" for the one-letter word) were loaded for it,
+    // and the text of the pages shown.
+    let loaded = browser.exec("return Object.keys(window.riskguideSearchShards).sort();", json!([]));
+    assert_eq!(loaded, json!(["e", "eg"]));
+    let pages = browser.exec("return Object.keys(window.riskguideSearchPages).length;", json!([]));
+    let total = browser.exec("return window.riskguideSearch.n;", json!([]));
+    assert!(pages.as_u64() < total.as_u64(), "{pages} of {total} pages loaded");
+
+    // Two words in two shards: both load, and every section shown holds both words.
+    search(&browser, "prompt injection");
+    let loaded = browser.exec("return Object.keys(window.riskguideSearchShards).sort();", json!([]));
+    assert_eq!(loaded, json!(["e", "eg", "i", "in", "p", "pr"]));
+    let missing = browser.exec(
+        "return Array.from(document.querySelectorAll('#search-listbox [role=option]')).filter(function (o) {\
+           var g = o.closest('[role=group]').querySelector('.search-page').textContent;\
+           var p = Object.values(window.riskguideSearchPages).filter(function (p) { return p.t === g; })[0];\
+           var frag = o.getAttribute('href').split('#')[1] || '';\
+           var s = p.s.filter(function (s) { return s[0] === frag; })[0];\
+           var all = (p.t + ' ' + s.join(' ')).toLowerCase();\
+           return all.indexOf('prompt') < 0 || all.indexOf('injection') < 0; }).length;",
+        json!([]),
+    );
+    assert_eq!(missing, json!(0));
     browser.exec(
         "var i = document.getElementById('search-input'); i.value = ''; i.focus();",
         json!([]),
@@ -391,6 +414,26 @@ fn search_works_from_disk_and_finds_nothing_politely() {
         "the no-result message",
     );
     assert_eq!(browser.find_all("#search-listbox [role=option]").len(), 0);
+    let logs = browser.severe_logs();
+    assert!(logs.is_empty(), "{logs:#?}");
+}
+
+#[test]
+#[ignore = "browser test: run with --include-ignored (tests/run does)"]
+fn the_printed_guide_opens_from_disk() {
+    let (_dir, out) = common::shipped_site(&[]);
+    let browser = Browser::start();
+    open(&browser, &format!("file://{}", out.join("print/index.html").display()));
+    let sections = browser.exec(
+        "return document.querySelectorAll('main .print-section').length;",
+        json!([]),
+    );
+    assert!(sections.as_u64().unwrap_or(0) > 10, "{sections}");
+    let styled = browser.exec(
+        "var links = document.querySelectorAll('link[rel=stylesheet]'); return links.length && Array.from(links).every(function (l) { return l.sheet; }) ? links.length : 0;",
+        json!([]),
+    );
+    assert!(styled.as_u64().unwrap_or(0) >= 2, "{styled}");
     let logs = browser.severe_logs();
     assert!(logs.is_empty(), "{logs:#?}");
 }

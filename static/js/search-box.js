@@ -1,8 +1,10 @@
 // The search box, built as the WAI-ARIA combobox pattern: the input owns a listbox of results,
 // grouped by page; arrow keys move the active result, Enter opens it, Escape closes the list.
-// It reads the index (window.riskguideSearch, one script fetched on first use, so it works from
-// file://). Every piece of index text reaches the page through text nodes and <mark> elements,
-// never as HTML. site.js loads this script when the box is first focused.
+// The index is split (see src/search.rs): a manifest (window.riskguideSearch) loaded when the box
+// is focused, term shards loaded for the words typed, and one file of text per page loaded only
+// for the results shown. All are scripts, so they load from file:// too. Every piece of index
+// text reaches the page through text nodes and <mark> elements, never as HTML. site.js loads
+// this script when the box is first focused.
 (function () {
   "use strict";
   var box = document.querySelector(".search");
@@ -21,25 +23,74 @@
   // Points for a query word found in each part of a section; the whole query found together in
   // a title or heading counts extra.
   var IN_TITLE = 10, IN_HEADING = 6, IN_PROSE = 2, IN_TABLE = 1, PHRASE = 8;
-  var loading = false;
+  // When the candidates from the shards are on at most this many pages, all their text is
+  // loaded and ranked with the phrase bonus; past it, the shards' ranking alone orders them
+  // and only the pages shown are loaded.
+  var RANK_WITH_TEXT = 60;
+  var manifest = null;
   var showAll = false;
   var options = [];
   var active = -1;
+  // Bumped by every query, so an answer that arrives after a newer query is dropped.
+  var generation = 0;
+  // Script path → true once loaded, or the callbacks waiting for it.
+  var scripts = {};
 
-  // Loads the index once, then shows the results for what is typed by then.
-  function load() {
-    if (Array.isArray(window.riskguideSearch)) return update();
-    if (loading) return;
-    loading = true;
+  function failed() {
+    open(true);
+    count.textContent = "The search index could not be loaded.";
+    status.textContent = count.textContent;
+  }
+
+  // Runs `done` once the script at `path` (relative to the site's root) has run; the manifest's
+  // address is the box's own, relative to this page.
+  function need(path, done) {
+    var state = scripts[path];
+    if (state === true) return done();
+    if (state) return state.push(done);
+    scripts[path] = [done];
     var s = document.createElement("script");
-    s.src = box.getAttribute("data-index");
-    s.onload = update;
+    s.src = path === box.getAttribute("data-index") ? path : base + path;
+    s.onload = function () {
+      var waiting = scripts[path];
+      scripts[path] = true;
+      waiting.forEach(function (f) { f(); });
+    };
     s.onerror = function () {
-      open(true);
-      count.textContent = "The search index could not be loaded.";
-      status.textContent = count.textContent;
+      delete scripts[path];
+      failed();
     };
     document.head.appendChild(s);
+  }
+
+  function needAll(paths, done) {
+    var left = paths.length;
+    if (!left) return done();
+    paths.forEach(function (p) { need(p, function () { if (--left === 0) done(); }); });
+  }
+
+  // The text of page `n`, once loaded.
+  function pageText(n) {
+    return (window.riskguideSearchPages || {})[n];
+  }
+
+  // Loads the text of every page in `pages` (numbers), through the page tables.
+  function needPages(pages, done) {
+    var tables = {};
+    pages.forEach(function (n) { tables[Math.floor(n / manifest.p)] = true; });
+    needAll(Object.keys(tables).map(function (k) { return manifest.t[k]; }), function () {
+      needAll(pages.filter(function (n) { return !pageText(n); }).map(function (n) {
+        return window.riskguideSearchTables[Math.floor(n / manifest.p)][n % manifest.p];
+      }), done);
+    });
+  }
+
+  // Loads the manifest once, then shows the results for what is typed by then.
+  function load() {
+    need(box.getAttribute("data-index"), function () {
+      manifest = window.riskguideSearch;
+      update();
+    });
   }
 
   function escapeRegExp(s) {
@@ -60,14 +111,83 @@
     return new RegExp("(^|[^\\p{L}\\p{N}])" + escapeRegExp(t), "iu");
   }
 
-  function search(q) {
+  // The letters-and-digits runs of a query word: each starts a word of any text it matches.
+  function tokens(term) {
+    return term.split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+  }
+
+  // The shard files that hold the words starting with `token`.
+  function shardsFor(token) {
+    return Object.keys(manifest.s).filter(function (p) {
+      return p.indexOf(token) === 0 || token.indexOf(p) === 0;
+    });
+  }
+
+  // Section → parts (bits: 1 title, 2 heading, 4 prose, 8 table) holding a word that starts
+  // with `token`, from the loaded shards; keys are page × 100000 + section.
+  function partsOf(token) {
+    var found = {};
+    var shards = window.riskguideSearchShards || {};
+    shardsFor(token).forEach(function (prefix) {
+      var shard = shards[prefix] || {};
+      Object.keys(shard).forEach(function (word) {
+        if (word.indexOf(token) !== 0) return;
+        var list = shard[word];
+        var page = 0;
+        for (var i = 0; i < list.length; i += 2 + list[i + 1]) {
+          page += list[i];
+          for (var j = 0; j < list[i + 1]; j++) {
+            var v = list[i + 2 + j];
+            var key = page * 100000 + (v >> 4);
+            found[key] = (found[key] || 0) | (v & 15);
+          }
+        }
+      });
+    });
+    return found;
+  }
+
+  // Every section holding every query word, scored from the shards alone: the same points as
+  // `search`, without the phrase bonus, which needs the text.
+  function candidates(terms) {
+    var score = null;
+    terms.forEach(function (term) {
+      var parts = null;
+      tokens(term).forEach(function (token) {
+        var found = partsOf(token);
+        if (!parts) { parts = found; return; }
+        Object.keys(parts).forEach(function (k) {
+          parts[k] &= found[k] || 0;
+          if (!parts[k]) delete parts[k];
+        });
+      });
+      parts = parts || {};
+      var next = {};
+      Object.keys(parts).forEach(function (k) {
+        if (score && !(k in score)) return;
+        var bits = parts[k];
+        next[k] = (score ? score[k] : 0) + (bits & 1 ? IN_TITLE : 0) + (bits & 2 ? IN_HEADING : 0) +
+          (bits & 4 ? IN_PROSE : 0) + (bits & 8 ? IN_TABLE : 0);
+      });
+      score = next;
+    });
+    return Object.keys(score || {}).map(function (k) {
+      var n = Number(k);
+      return { score: score[k], p: Math.floor(n / 100000), i: n % 100000 };
+    });
+  }
+
+  // Ranks `pages` (numbers, loaded) by their text, as the whole index was ranked before it was
+  // split: each query word counts by the part it is found in, the phrase counts extra.
+  function search(q, pages) {
     var terms = words(q);
     var hits = [];
     if (!terms.length) return hits;
     var res = terms.map(matcher);
     var phrase = terms.length > 1 ? q.trim().toLowerCase().replace(/\s+/g, " ") : "";
-    (Array.isArray(window.riskguideSearch) ? window.riskguideSearch : []).forEach(function (page) {
-      page.s.forEach(function (section) {
+    pages.forEach(function (n) {
+      var page = pageText(n);
+      page.s.forEach(function (section, index) {
         var heading = section[1], prose = section[2], table = section[3] || "";
         var score = 0;
         for (var i = 0; i < res.length; i++) {
@@ -79,14 +199,20 @@
         }
         if (phrase && (page.t + " " + heading).toLowerCase().indexOf(phrase) >= 0) score += PHRASE;
         else if (phrase && prose.toLowerCase().indexOf(phrase) >= 0) score += PHRASE / 2;
-        hits.push({ score: score, page: page, section: section });
+        hits.push({ score: score, p: n, i: index });
       });
     });
     // Best first; the change log, which mentions every topic in passing, after every other page.
-    hits.sort(function (a, b) {
-      return (a.page.c ? 1 : 0) - (b.page.c ? 1 : 0) || b.score - a.score;
+    return ranked(hits);
+  }
+
+  // Best first, then in page and section order; the change log, which mentions every topic in
+  // passing, after every other page.
+  function ranked(hits) {
+    var last = function (h) { return h.p === manifest.c ? 1 : 0; };
+    return hits.sort(function (a, b) {
+      return last(a) - last(b) || b.score - a.score || a.p - b.p || a.i - b.i;
     });
-    return hits;
   }
 
   // Groups hits by page, in the order of each page's best hit.
@@ -94,9 +220,9 @@
     var groups = [];
     var byUrl = {};
     hits.forEach(function (hit) {
-      var g = byUrl[hit.page.u];
+      var g = byUrl[hit.p];
       if (!g) {
-        g = byUrl[hit.page.u] = { page: hit.page, hits: [] };
+        g = byUrl[hit.p] = { p: hit.p, hits: [] };
         groups.push(g);
       }
       g.hits.push(hit);
@@ -173,21 +299,71 @@
     }
   }
 
-  function update() {
-    var q = input.value.trim();
+  function clear() {
     while (listbox.firstChild) listbox.removeChild(listbox.firstChild);
     var more = results.querySelector(".search-more");
     if (more) more.parentNode.removeChild(more);
     options = [];
     active = -1;
     input.removeAttribute("aria-activedescendant");
+  }
+
+  // Loads what the query needs (its words' shards, then the text of the pages it shows) and
+  // shows the results; synchronously when all of it is already loaded.
+  function update() {
+    var q = input.value.trim();
     var terms = words(q);
+    var asked = ++generation;
     if (!terms.length) {
+      clear();
       status.textContent = "";
       open(false);
       return;
     }
-    var hits = search(q);
+    if (!manifest) return;
+    var shards = {};
+    terms.forEach(function (term) {
+      tokens(term).forEach(function (token) {
+        shardsFor(token).forEach(function (prefix) { shards[manifest.s[prefix]] = true; });
+      });
+    });
+    needAll(Object.keys(shards), function () {
+      if (asked !== generation) return;
+      var found = candidates(terms);
+      var pages = [];
+      var seen = {};
+      found.forEach(function (h) {
+        if (!seen[h.p]) pages.push(h.p);
+        seen[h.p] = true;
+      });
+      pages.sort(function (a, b) { return a - b; });
+      if (pages.length <= RANK_WITH_TEXT) {
+        needPages(pages, function () {
+          if (asked === generation) show(q, terms, search(q, pages));
+        });
+        return;
+      }
+      var hits = ranked(found);
+      needPages(shownPages(groupByPage(hits), showAll ? hits.length : FIRST), function () {
+        if (asked === generation) show(q, terms, hits);
+      });
+    });
+  }
+
+  // The pages of the first `limit` results, as grouped.
+  function shownPages(groups, limit) {
+    var pages = [];
+    var shown = 0;
+    groups.forEach(function (group) {
+      if (shown >= limit) return;
+      pages.push(group.p);
+      shown += group.hits.length;
+    });
+    return pages;
+  }
+
+  function show(q, terms, hits) {
+    clear();
     var groups = groupByPage(hits);
     var pages = groups.length;
     count.textContent = hits.length
@@ -200,25 +376,27 @@
       if (shown >= limit) return;
       var wrap = el("div", "search-group");
       wrap.setAttribute("role", "group");
+      var page = pageText(group.p);
       var label = el("div", "search-page");
       label.id = "search-page-" + g;
       label.setAttribute("role", "presentation");
-      highlighted(label, group.page.t, terms);
+      highlighted(label, page.t, terms);
       wrap.setAttribute("aria-labelledby", label.id);
       wrap.appendChild(label);
       group.hits.forEach(function (hit) {
         if (shown >= limit) return;
+        var section = page.s[hit.i];
         var a = el("a", "search-hit");
         a.id = "search-option-" + options.length;
         a.setAttribute("role", "option");
         a.setAttribute("aria-selected", "false");
         a.tabIndex = -1;
         // Opened from disk, "dir/" would show a directory listing: link dir/index.html.
-        a.href = base + hit.page.u + (fromDisk ? "index.html" : "") + (hit.section[0] ? "#" + hit.section[0] : "");
+        a.href = base + page.u + (fromDisk ? "index.html" : "") + (section[0] ? "#" + section[0] : "");
         var heading = el("span", "search-heading");
-        highlighted(heading, hit.section[1] || group.page.t, terms);
+        highlighted(heading, section[1] || page.t, terms);
         var text = el("span", "search-snippet");
-        highlighted(text, snippet(hit.section, group.page, terms), terms);
+        highlighted(text, snippet(section, page, terms), terms);
         a.appendChild(heading);
         a.appendChild(text);
         wrap.appendChild(a);
@@ -285,7 +463,7 @@
     }, 150);
   });
   input.addEventListener("focus", function () {
-    if (input.value.trim().length > 1 && Array.isArray(window.riskguideSearch)) update();
+    if (input.value.trim().length > 1 && manifest) update();
   });
   load();
 })();

@@ -1,0 +1,295 @@
+//! The search index, split so a query loads only what it needs: a small manifest, term shards
+//! (the words that start with a prefix, and where they occur) and one chunk of text per page,
+//! loaded only for the results shown. Every file is a script that registers its data on
+//! `window`, because a page opened from disk (`file://`) can load scripts but not fetch JSON.
+//!
+//! - `search.<hash>.js`: `window.riskguideSearch={c,n,p,s,t}`: the change log's page number
+//!   (`c`, -1 when there is none), the page count (`n`), pages per table (`p`), prefix → shard
+//!   file (`s`) and the page tables' files (`t`).
+//! - `search-shard.<hash>.js`: `riskguideSearchShards[prefix]={word: postings}`; the postings
+//!   of a word are, for each page it is on, the page's number as a step from the previous one,
+//!   how many sections follow, then each section as `index × 16 + parts` (1 title, 2 heading,
+//!   4 prose, 8 table).
+//! - `search-pages.<hash>.js`: `riskguideSearchTables[k]=[file, …]`: the page files of pages
+//!   `k × PAGES_PER_TABLE` onwards, so the manifest does not grow a line per page.
+//! - `search-page.<hash>.js`: `riskguideSearchPages[n]={c,d,s,t,u}`: a page's title, address,
+//!   description and its sections' words, as the search box ranks and shows them.
+
+use crate::assets::{AssetManifest, Fingerprinted};
+use crate::markdown::SearchSection;
+use crate::model::Page;
+use std::collections::BTreeMap;
+
+/// Page files listed by one page table.
+pub const PAGES_PER_TABLE: usize = 256;
+/// A shard whose postings are longer than this (in bytes, before gzip) is split by one more
+/// character of its prefix, so a query for a common prefix does not load the whole index.
+const SHARD_BUDGET: usize = 48 * 1024;
+/// Prefixes are never split past this many characters.
+const LONGEST_PREFIX: usize = 6;
+
+const IN_TITLE: u32 = 1;
+const IN_HEADING: u32 = 2;
+const IN_PROSE: u32 = 4;
+const IN_TABLE: u32 = 8;
+
+/// One page of the index, made on the thread that rendered the page.
+pub struct SearchPage {
+    /// The page's text, as JSON.
+    json: Vec<u8>,
+    /// The change log, ranked after every other page.
+    changelog: bool,
+    /// Each word on the page → each section it is in, as `index × 16 + parts`.
+    words: BTreeMap<String, Vec<u32>>,
+}
+
+/// The words of a text as the search box matches them: lowercased, split at every character
+/// that is neither a letter nor a digit (a query word matches at the start of such a word).
+fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+}
+
+impl SearchPage {
+    pub fn new(page: &Page, search: &[SearchSection]) -> Self {
+        /// One page's text; the keys are short and in a fixed (sorted) order.
+        #[derive(serde::Serialize)]
+        struct Entry<'a> {
+            /// Present (1) on the change log, which the search box ranks after every other
+            /// page: it names every topic once, briefly.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            c: Option<u8>,
+            d: &'a str,
+            /// (anchor, heading, prose, table words) of each block under a heading.
+            s: Vec<(&'a str, &'a str, &'a str, &'a str)>,
+            t: &'a str,
+            u: &'a str,
+        }
+        let changelog = page.route.as_str() == "/changelog/";
+        let entry = Entry {
+            c: changelog.then_some(1),
+            d: &page.description,
+            s: search
+                .iter()
+                .map(|s| {
+                    (
+                        s.anchor.as_str(),
+                        s.heading.as_str(),
+                        s.text.as_str(),
+                        s.table_text.as_str(),
+                    )
+                })
+                .collect(),
+            t: &page.title,
+            u: page.route.as_str().trim_start_matches('/'),
+        };
+        let title: Vec<String> = words_of(&page.title).collect();
+        let mut words: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for (index, section) in search.iter().enumerate() {
+            let mut parts: BTreeMap<String, u32> = title.iter().map(|w| (w.clone(), IN_TITLE)).collect();
+            let mut add = |text: &str, part: u32| {
+                for w in words_of(text) {
+                    *parts.entry(w).or_default() |= part;
+                }
+            };
+            add(&section.heading, IN_HEADING);
+            add(&section.text, IN_PROSE);
+            add(&section.table_text, IN_TABLE);
+            let at = u32::try_from(index).unwrap_or(u32::MAX >> 4) << 4;
+            for (w, p) in parts {
+                words.entry(w).or_default().push(at | p);
+            }
+        }
+        SearchPage {
+            // Writing strings and arrays into a Vec cannot fail.
+            json: serde_json::to_vec(&entry).unwrap_or_default(),
+            changelog,
+            words,
+        }
+    }
+}
+
+/// A script that sets `window.<global>[key]` to `json`, making the object first if needed.
+fn register(global: &str, key: &str, json: &[u8]) -> Vec<u8> {
+    let mut out = format!("(window.{global}=window.{global}||{{}})[{key}]=").into_bytes();
+    out.extend_from_slice(json);
+    out.extend_from_slice(b";\n");
+    out
+}
+
+/// Writes the index's files into `manifest` and returns the manifest script's name.
+pub fn write_index(manifest: &mut AssetManifest, pages: Vec<SearchPage>) -> Fingerprinted {
+    let changelog = pages.iter().position(|p| p.changelog).map_or(-1, |i| i as i64);
+    let count = pages.len();
+    // Every word → its postings, page by page.
+    let mut postings: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut last_page: BTreeMap<String, usize> = BTreeMap::new();
+    let mut tables = Vec::new();
+    let mut files = Vec::with_capacity(PAGES_PER_TABLE);
+    for (n, page) in pages.into_iter().enumerate() {
+        for (word, sections) in page.words {
+            let previous = last_page.insert(word.clone(), n);
+            let list = postings.entry(word).or_default();
+            let step = previous.map_or(n, |p| n - p);
+            list.push(u32::try_from(step).unwrap_or(u32::MAX));
+            list.push(u32::try_from(sections.len()).unwrap_or(u32::MAX));
+            list.extend(sections);
+        }
+        let name = manifest.add_generated(
+            "search-page.js",
+            register("riskguideSearchPages", &n.to_string(), &page.json),
+        );
+        files.push(name.path);
+        if files.len() == PAGES_PER_TABLE {
+            tables.push(std::mem::take(&mut files));
+        }
+    }
+    if !files.is_empty() {
+        tables.push(files);
+    }
+    let table_files: Vec<String> = tables
+        .iter()
+        .enumerate()
+        .map(|(k, files)| {
+            let json = serde_json::to_vec(files).unwrap_or_default();
+            manifest
+                .add_generated(
+                    "search-pages.js",
+                    register("riskguideSearchTables", &k.to_string(), &json),
+                )
+                .path
+        })
+        .collect();
+    let words: Vec<(String, Vec<u32>)> = postings.into_iter().collect();
+    let mut shards = BTreeMap::new();
+    split(&words, "", &mut shards);
+    let shard_files: BTreeMap<String, String> = shards
+        .into_iter()
+        .map(|(prefix, words)| {
+            let json = serde_json::to_vec(&words).unwrap_or_default();
+            let key = serde_json::to_string(&prefix).unwrap_or_default();
+            let file = manifest.add_generated("search-shard.js", register("riskguideSearchShards", &key, &json));
+            (prefix, file.path)
+        })
+        .collect();
+    #[derive(serde::Serialize)]
+    struct Manifest {
+        c: i64,
+        n: usize,
+        p: usize,
+        s: BTreeMap<String, String>,
+        t: Vec<String>,
+    }
+    let json = serde_json::to_vec(&Manifest {
+        c: changelog,
+        n: count,
+        p: PAGES_PER_TABLE,
+        s: shard_files,
+        t: table_files,
+    })
+    .unwrap_or_default();
+    let mut script = b"window.riskguideSearch=".to_vec();
+    script.extend_from_slice(&json);
+    script.extend_from_slice(b";\n");
+    manifest.add_generated("search.js", script)
+}
+
+/// Rough size of a word's entry in a shard, in bytes of JSON.
+fn entry_len(word: &str, postings: &[u32]) -> usize {
+    word.len() + 6 + postings.iter().map(|p| p.to_string().len() + 1).sum::<usize>()
+}
+
+/// Groups sorted `words` (all starting with `prefix`) into shards: by the next character of
+/// the prefix while a group is over [`SHARD_BUDGET`]. A shard keyed `p` holds the words that
+/// start with `p` and are in no longer shard, so the shards a query word needs are those whose
+/// prefix starts with the word or that the word starts with.
+fn split<'a>(
+    words: &'a [(String, Vec<u32>)],
+    prefix: &str,
+    shards: &mut BTreeMap<String, BTreeMap<&'a str, &'a [u32]>>,
+) {
+    let size: usize = words.iter().map(|(w, p)| entry_len(w, p)).sum();
+    let depth = prefix.chars().count();
+    if depth >= 2 && (size <= SHARD_BUDGET || depth >= LONGEST_PREFIX) {
+        shards.insert(
+            prefix.to_string(),
+            words.iter().map(|(w, p)| (w.as_str(), p.as_slice())).collect(),
+        );
+        return;
+    }
+    let mut here: BTreeMap<&str, &[u32]> = BTreeMap::new();
+    let mut start = 0;
+    while start < words.len() {
+        let Some(next) = words[start].0.chars().nth(depth) else {
+            // The word is the prefix itself.
+            here.insert(&words[start].0, &words[start].1);
+            start += 1;
+            continue;
+        };
+        let key = format!("{prefix}{next}");
+        let end = start + words[start..].iter().take_while(|(w, _)| w.starts_with(&key)).count();
+        split(&words[start..end], &key, shards);
+        start = end;
+    }
+    if !here.is_empty() {
+        shards.entry(prefix.to_string()).or_default().extend(here);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_lowercased_and_split_at_every_other_character() {
+        let words: Vec<String> = words_of("Rotate the API-key (e.g. weekly); Ünïcode 2FA").collect();
+        assert_eq!(
+            words,
+            ["rotate", "the", "api", "key", "e", "g", "weekly", "ünïcode", "2fa"]
+        );
+    }
+
+    #[test]
+    fn every_word_is_in_one_shard_found_by_its_prefixes() {
+        // Enough words under "cr" to pass the budget, a few elsewhere, and one-letter words.
+        let mut words: Vec<(String, Vec<u32>)> = (0..3000)
+            .map(|i| (format!("cr{}{i}", ["a", "e", "o"][i % 3]), vec![1, 1, 4]))
+            .chain(["a", "ab", "abc", "zz"].iter().map(|w| (w.to_string(), vec![0, 1, 2])))
+            .collect();
+        words.sort();
+        let mut shards = BTreeMap::new();
+        split(&words, "", &mut shards);
+        assert!(!shards.contains_key("cr"), "the large prefix was not split");
+        assert!(shards.contains_key("cre") && shards.contains_key("a") && shards.contains_key("ab"));
+        for (word, _) in &words {
+            let holding: Vec<&String> = shards
+                .iter()
+                .filter(|(_, ws)| ws.contains_key(word.as_str()))
+                .map(|(p, _)| p)
+                .collect();
+            assert_eq!(holding.len(), 1, "{word}: {holding:?}");
+            assert!(word.starts_with(holding[0].as_str()));
+            // The search box loads the shards whose prefix starts with the word typed or that
+            // the word starts with: that includes the one holding it.
+            let typed = &word[..2.min(word.len())];
+            assert!(typed.starts_with(holding[0].as_str()) || holding[0].starts_with(typed));
+        }
+        for (prefix, ws) in &shards {
+            let size: usize = ws.iter().map(|(w, p)| entry_len(w, p)).sum();
+            assert!(
+                size <= SHARD_BUDGET || prefix.chars().count() >= LONGEST_PREFIX,
+                "{prefix}: {size}"
+            );
+        }
+    }
+
+    #[test]
+    fn index_files_register_json_and_nothing_else() {
+        let script = register("riskguideSearchShards", "\"cr\"", b"{\"credential\":[0,1,20]}");
+        assert_eq!(
+            String::from_utf8(script).unwrap(),
+            "(window.riskguideSearchShards=window.riskguideSearchShards||{})[\"cr\"]={\"credential\":[0,1,20]};\n"
+        );
+    }
+}
