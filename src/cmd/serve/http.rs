@@ -186,21 +186,22 @@ fn streams(state: &State) -> MutexGuard<'_, Vec<EventStream>> {
 /// Starts an event stream and hands it to the thread that keeps them; 503 when
 /// [`MAX_STREAMS`] are open (closed ones are dropped first, so they never count).
 fn open_stream(request: Request, state: &State, snapshot: &Snapshot) {
-    {
-        let mut open = streams(state);
-        if open.len() >= MAX_STREAMS {
-            open.retain(|s| !peer_closed(&s.stream));
-        }
-        if open.len() >= MAX_STREAMS {
-            drop(open);
-            return send(
-                request,
-                503,
-                "text/plain; charset=utf-8",
-                "Too many open event streams.\n".into(),
-                &[],
-            );
-        }
+    // The list stays locked from the count to the push, so two streams opening at once cannot
+    // both take the last place. The head is a few hundred bytes on a fresh connection, so the
+    // write does not wait on the client.
+    let mut open = streams(state);
+    if open.len() >= MAX_STREAMS {
+        open.retain(|s| !peer_closed(&s.stream));
+    }
+    if open.len() >= MAX_STREAMS {
+        drop(open);
+        return send(
+            request,
+            503,
+            "text/plain; charset=utf-8",
+            "Too many open event streams.\n".into(),
+            &[],
+        );
     }
     let mut stream = request.stream;
     let mut head = conn::head(200, &[("Content-Type", "text/event-stream".to_string())], None);
@@ -216,14 +217,11 @@ fn open_stream(request: Request, state: &State, snapshot: &Snapshot) {
     {
         return;
     }
-    let mut open = streams(state);
-    if open.len() < MAX_STREAMS {
-        open.push(EventStream {
-            stream,
-            seen: snapshot.generation,
-            last_write: Instant::now(),
-        });
-    }
+    open.push(EventStream {
+        stream,
+        seen: snapshot.generation,
+        last_write: Instant::now(),
+    });
 }
 
 /// Keeps the event streams: announces every rebuild at once, sends keep-alive comments, and
