@@ -14,6 +14,9 @@
 //!   `k × PAGES_PER_TABLE` onwards, so the manifest does not grow a line per page.
 //! - `search-page.<hash>.js`: `riskguideSearchPages[n]={c,d,s,t,u}`: a page's title, address,
 //!   description and its sections' words, as the search box ranks and shows them.
+//!
+//! A small site (under [`INLINE_LIMIT`]) writes the manifest alone: its `s` maps each prefix to
+//! the shard's words themselves and `x` lists the pages' texts, so a query loads one file.
 
 use crate::assets::{AssetManifest, Fingerprinted};
 use crate::markdown::SearchSection;
@@ -118,6 +121,13 @@ fn register(global: &str, key: &str, json: &[u8]) -> Vec<u8> {
     out
 }
 
+/// When the shards and page texts together are at most this many bytes of JSON, they go into
+/// the manifest itself and a query loads one index file. From disk each extra script costs a
+/// first query about 5–15 ms and the split index loads at least four (manifest, shards, page
+/// table, page texts), while parsing 256 KB of JSON takes a few ms; gzipped it is about 80 KB,
+/// still one small download from a static host. The shipped guide's index is about 200 KB.
+pub const INLINE_LIMIT: usize = 256 * 1024;
+
 /// Writes the index's files into `manifest` and returns the manifest script's name.
 pub fn write_index(manifest: &mut AssetManifest, pages: Vec<SearchPage>) -> Fingerprinted {
     let changelog = pages.iter().position(|p| p.changelog).map_or(-1, |i| i as i64);
@@ -125,8 +135,7 @@ pub fn write_index(manifest: &mut AssetManifest, pages: Vec<SearchPage>) -> Fing
     // Every word → its postings, page by page.
     let mut postings: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut last_page: BTreeMap<String, usize> = BTreeMap::new();
-    let mut tables = Vec::new();
-    let mut files = Vec::with_capacity(PAGES_PER_TABLE);
+    let mut texts = Vec::with_capacity(count);
     for (n, page) in pages.into_iter().enumerate() {
         for (word, sections) in page.words {
             let previous = last_page.insert(word.clone(), n);
@@ -136,20 +145,70 @@ pub fn write_index(manifest: &mut AssetManifest, pages: Vec<SearchPage>) -> Fing
             list.push(u32::try_from(sections.len()).unwrap_or(u32::MAX));
             list.extend(sections);
         }
-        let name = manifest.add_generated(
-            "search-page.js",
-            register("riskguideSearchPages", &n.to_string(), &page.json),
-        );
-        files.push(name.path);
-        if files.len() == PAGES_PER_TABLE {
-            tables.push(std::mem::take(&mut files));
+        texts.push(page.json);
+    }
+    let words: Vec<(String, Vec<u32>)> = postings.into_iter().collect();
+    let mut shards = BTreeMap::new();
+    split(&words, "", &mut shards);
+    let shard_json: BTreeMap<String, Vec<u8>> = shards
+        .into_iter()
+        .map(|(prefix, words)| (prefix, serde_json::to_vec(&words).unwrap_or_default()))
+        .collect();
+    let size: usize = shard_json.values().chain(&texts).map(Vec::len).sum();
+    let json = if size <= INLINE_LIMIT {
+        inline_manifest(changelog, count, &shard_json, &texts)
+    } else {
+        split_manifest(manifest, changelog, count, shard_json, texts)
+    };
+    let mut script = b"window.riskguideSearch=".to_vec();
+    script.extend_from_slice(&json);
+    script.extend_from_slice(b";\n");
+    manifest.add_generated("search.js", script)
+}
+
+/// The manifest of a small site, holding the index itself: `s` maps each prefix to its shard's
+/// words (not a file name) and `x` lists every page's text, so there are no other files.
+fn inline_manifest(changelog: i64, count: usize, shards: &BTreeMap<String, Vec<u8>>, texts: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = format!("{{\"c\":{changelog},\"n\":{count},\"p\":{PAGES_PER_TABLE},\"s\":{{").into_bytes();
+    for (i, (prefix, json)) in shards.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
         }
+        out.extend_from_slice(serde_json::to_string(prefix).unwrap_or_default().as_bytes());
+        out.push(b':');
+        out.extend_from_slice(json);
     }
-    if !files.is_empty() {
-        tables.push(files);
+    out.extend_from_slice(b"},\"t\":[],\"x\":[");
+    for (i, json) in texts.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(json);
     }
-    let table_files: Vec<String> = tables
+    out.extend_from_slice(b"]}");
+    out
+}
+
+/// Writes the shards, page tables and page texts as files of their own and returns the
+/// manifest naming them.
+fn split_manifest(
+    manifest: &mut AssetManifest,
+    changelog: i64,
+    count: usize,
+    shards: BTreeMap<String, Vec<u8>>,
+    texts: Vec<Vec<u8>>,
+) -> Vec<u8> {
+    let files: Vec<String> = texts
         .iter()
+        .enumerate()
+        .map(|(n, json)| {
+            manifest
+                .add_generated("search-page.js", register("riskguideSearchPages", &n.to_string(), json))
+                .path
+        })
+        .collect();
+    let table_files: Vec<String> = files
+        .chunks(PAGES_PER_TABLE)
         .enumerate()
         .map(|(k, files)| {
             let json = serde_json::to_vec(files).unwrap_or_default();
@@ -161,13 +220,9 @@ pub fn write_index(manifest: &mut AssetManifest, pages: Vec<SearchPage>) -> Fing
                 .path
         })
         .collect();
-    let words: Vec<(String, Vec<u32>)> = postings.into_iter().collect();
-    let mut shards = BTreeMap::new();
-    split(&words, "", &mut shards);
     let shard_files: BTreeMap<String, String> = shards
         .into_iter()
-        .map(|(prefix, words)| {
-            let json = serde_json::to_vec(&words).unwrap_or_default();
+        .map(|(prefix, json)| {
             let key = serde_json::to_string(&prefix).unwrap_or_default();
             let file = manifest.add_generated("search-shard.js", register("riskguideSearchShards", &key, &json));
             (prefix, file.path)
@@ -181,18 +236,14 @@ pub fn write_index(manifest: &mut AssetManifest, pages: Vec<SearchPage>) -> Fing
         s: BTreeMap<String, String>,
         t: Vec<String>,
     }
-    let json = serde_json::to_vec(&Manifest {
+    serde_json::to_vec(&Manifest {
         c: changelog,
         n: count,
         p: PAGES_PER_TABLE,
         s: shard_files,
         t: table_files,
     })
-    .unwrap_or_default();
-    let mut script = b"window.riskguideSearch=".to_vec();
-    script.extend_from_slice(&json);
-    script.extend_from_slice(b";\n");
-    manifest.add_generated("search.js", script)
+    .unwrap_or_default()
 }
 
 /// Rough size of a word's entry in a shard, in bytes of JSON.
@@ -282,6 +333,55 @@ mod tests {
                 "{prefix}: {size}"
             );
         }
+    }
+
+    /// `count` pages, each with `text_len` bytes of text and the word "zephyr" in its first section.
+    fn pages(count: usize, text_len: usize) -> Vec<SearchPage> {
+        (0..count)
+            .map(|n| SearchPage {
+                json: serde_json::to_vec(&serde_json::json!({"t": format!("Note {n}"), "x": "a".repeat(text_len)}))
+                    .unwrap(),
+                changelog: false,
+                words: [("zephyr".to_string(), vec![IN_PROSE])].into_iter().collect(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_small_index_is_one_file_and_a_large_one_is_split() {
+        let mut small = AssetManifest::default();
+        let name = write_index(&mut small, pages(20, 1000));
+        assert_eq!(small.outputs.keys().collect::<Vec<_>>(), [&name.path]);
+        let script = String::from_utf8(small.outputs[&name.path].clone()).unwrap();
+        let json: serde_json::Value = serde_json::from_str(
+            script
+                .strip_prefix("window.riskguideSearch=")
+                .unwrap()
+                .trim_end()
+                .trim_end_matches(';'),
+        )
+        .unwrap();
+        assert_eq!(json["x"].as_array().map(Vec::len), Some(20));
+        assert_eq!(json["x"][3]["t"], "Note 3");
+        assert_eq!(json["s"]["ze"]["zephyr"][0], 0, "the shard's words are inline");
+
+        let mut large = AssetManifest::default();
+        let name = write_index(&mut large, pages(20, INLINE_LIMIT / 20 + 1));
+        let mut kinds: Vec<&str> = large.outputs.keys().map(|p| p.split('.').next().unwrap()).collect();
+        kinds.sort();
+        kinds.dedup();
+        assert_eq!(
+            kinds,
+            [
+                "assets/search",
+                "assets/search-page",
+                "assets/search-pages",
+                "assets/search-shard"
+            ]
+        );
+        assert_eq!(large.outputs.len(), 1 + 20 + 1 + 1);
+        let script = String::from_utf8(large.outputs[&name.path].clone()).unwrap();
+        assert!(!script.contains("\"x\""), "{script}");
     }
 
     #[test]

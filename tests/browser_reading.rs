@@ -381,18 +381,25 @@ fn search_works_from_disk_and_finds_nothing_politely() {
         json!([]),
     );
     assert!(href.as_str().unwrap_or_default().contains("index.html"), "{href}");
-    // Only the shards of "egress" ("eg…", and "e" for the one-letter word) were loaded for it,
-    // and the text of the pages shown.
-    let loaded = browser.exec("return Object.keys(window.riskguideSearchShards).sort();", json!([]));
-    assert_eq!(loaded, json!(["e", "eg"]));
+    // The guide is small: its index is one file, the manifest holding every shard and page text,
+    // and the query loaded no other index file.
+    let index_files = "return Array.from(document.scripts).map(function (s) { return s.src.split('/').pop(); })\
+                         .filter(function (n) { return /^search[.-]/.test(n) && !/^search-box\\./.test(n); });";
+    let loaded = browser.exec(index_files, json!([]));
+    assert_eq!(loaded.as_array().map(Vec::len), Some(1), "{loaded}");
+    assert!(
+        loaded[0].as_str().unwrap_or_default().starts_with("search."),
+        "{loaded}"
+    );
     let pages = browser.exec("return Object.keys(window.riskguideSearchPages).length;", json!([]));
     let total = browser.exec("return window.riskguideSearch.n;", json!([]));
-    assert!(pages.as_u64() < total.as_u64(), "{pages} of {total} pages loaded");
+    assert_eq!(pages, total, "every page's text is in the manifest");
 
-    // Two words in two shards: both load, and every section shown holds both words.
+    // Two words in two shards, both in the manifest already: still one index file, and every
+    // section shown holds both words.
     search(&browser, "prompt injection");
-    let loaded = browser.exec("return Object.keys(window.riskguideSearchShards).sort();", json!([]));
-    assert_eq!(loaded, json!(["e", "eg", "i", "in", "p", "pr"]));
+    let loaded = browser.exec(index_files, json!([]));
+    assert_eq!(loaded.as_array().map(Vec::len), Some(1), "{loaded}");
     let missing = browser.exec(
         "return Array.from(document.querySelectorAll('#search-listbox [role=option]')).filter(function (o) {\
            var g = o.closest('[role=group]').querySelector('.search-page').textContent;\

@@ -2,7 +2,8 @@
 // grouped by page; arrow keys move the active result, Enter opens it, Escape closes the list.
 // The index is split (see src/search.rs): a manifest (window.riskguideSearch) loaded when the box
 // is focused, term shards loaded for the words typed, and one file of text per page loaded only
-// for the results shown. All are scripts, so they load from file:// too. Every piece of index
+// for the results shown. All are scripts, so they load from file:// too. On a small site the
+// manifest holds the shards and the pages' texts itself (`x`), so a query loads one file. Every piece of index
 // text reaches the page through text nodes and <mark> elements, never as HTML. site.js loads
 // this script when the box is first focused.
 (function () {
@@ -76,6 +77,7 @@
 
   // Loads the text of every page in `pages` (numbers), through the page tables.
   function needPages(pages, done) {
+    if (manifest.x) return done();
     var tables = {};
     pages.forEach(function (n) { tables[Math.floor(n / manifest.p)] = true; });
     needAll(Object.keys(tables).map(function (k) { return manifest.t[k]; }), function () {
@@ -89,6 +91,11 @@
   function load() {
     need(box.getAttribute("data-index"), function () {
       manifest = window.riskguideSearch;
+      if (manifest.x) {
+        // Everything is inline: the same globals the split files fill.
+        window.riskguideSearchShards = manifest.s;
+        window.riskguideSearchPages = manifest.x;
+      }
       update();
     });
   }
@@ -324,7 +331,10 @@
     var shards = {};
     terms.forEach(function (term) {
       tokens(term).forEach(function (token) {
-        shardsFor(token).forEach(function (prefix) { shards[manifest.s[prefix]] = true; });
+        shardsFor(token).forEach(function (prefix) {
+          // A file name, or on a small site the shard itself, already there.
+          if (typeof manifest.s[prefix] === "string") shards[manifest.s[prefix]] = true;
+        });
       });
     });
     needAll(Object.keys(shards), function () {
