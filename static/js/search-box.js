@@ -3,7 +3,8 @@
 // The index is split (see src/search.rs): a manifest (window.riskguideSearch) loaded when the box
 // is focused, term shards loaded for the words typed, and one file of text per page loaded only
 // for the results shown. All are scripts, so they load from file:// too. On a small site the
-// manifest holds the shards and the pages' texts itself (`x`), so a query loads one file. Every piece of index
+// manifest holds the shards and the pages' texts itself (`x`), so a query loads one file; with
+// few pages it holds no shards, and every page is ranked by its text. Every piece of index
 // text reaches the page through text nodes and <mark> elements, never as HTML. site.js loads
 // this script when the box is first focused.
 (function () {
@@ -328,6 +329,11 @@
       return;
     }
     if (!manifest) return;
+    // A small site's manifest without shards: every page is ranked by its text.
+    if (manifest.x && !Object.keys(manifest.s).length) {
+      show(q, terms, search(q, manifest.x.map(function (page, n) { return n; })));
+      return;
+    }
     var shards = {};
     terms.forEach(function (term) {
       tokens(term).forEach(function (token) {
