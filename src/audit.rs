@@ -1006,18 +1006,10 @@ pub fn script_view(id: &str, title: &str, base_url: &str, checks: Vec<ScriptChec
     })
 }
 
-/// Text safe to print on a terminal: control and bidi-override characters become spaces.
+/// Text safe to print on a terminal: control characters and bidi marks become spaces.
 fn printable(text: &str) -> String {
     text.chars()
-        .map(|c| {
-            if c.is_control()
-                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-            {
-                ' '
-            } else {
-                c
-            }
-        })
+        .map(|c| if crate::diagnostics::drives_terminal(c) { ' ' } else { c })
         .collect()
 }
 

@@ -398,15 +398,18 @@ pub fn printable(text: &str) -> String {
     for c in text.chars() {
         match c {
             '\t' => out.push(' '),
-            c if c.is_control()
-                || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
-            {
-                out.extend(c.escape_unicode());
-            }
+            c if drives_terminal(c) => out.extend(c.escape_unicode()),
             c => out.push(c),
         }
     }
     out
+}
+
+/// A control character, or a mark that reorders bidirectional text: what must never reach a
+/// terminal (or a line a script prints) as it is.
+pub fn drives_terminal(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ mod watch;
 
 use super::{Code, USAGE, print_diagnostics};
 use riskguide::config::{self, CONFIG_FILE};
-use riskguide::diagnostics::{Diagnostic, Error, Severity, render_with_source};
+use riskguide::diagnostics::{Diagnostic, Error, Severity, printable, render_with_source};
 use riskguide::highlight::Highlighter;
 use riskguide::output::OutputSet;
 use riskguide::pipeline;
@@ -313,11 +313,6 @@ fn describe(root: &Path, changed: &[PathBuf]) -> String {
         1 => format!(" ({name} changed)"),
         n => format!(" ({name} and {} more changed)", n - 1),
     }
-}
-
-/// Author text bound for the terminal: control and bidi characters escaped.
-fn printable(text: &str) -> String {
-    riskguide::diagnostics::printable(text)
 }
 
 /// Ctrl-C (and SIGTERM) end the preview at once: nothing was written, so nothing needs undoing.
