@@ -1265,17 +1265,22 @@ fn risk_overview(
     names: &dyn Fn(Platform) -> String,
     reserved_ids: &BTreeSet<String>,
 ) -> (Vec<RiskCardView>, Vec<RiskCountView>) {
-    let position = |risk: &model::Risk| -> (usize, usize) {
+    // Each page's heading ids, parsed once however many risks point into it.
+    let mut outlines: HashMap<usize, Vec<String>> = HashMap::new();
+    let mut position = |risk: &model::Risk| -> (usize, usize) {
         let (path, anchor) = risk.page.target.split_once('#').unwrap_or((&risk.page.target, ""));
         let route = Route::new(path);
         site.pages
             .iter()
             .position(|p| p.route == route)
             .map_or((usize::MAX, 0), |i| {
-                let heading = markdown::outline(site.pages[i].body(), reserved_ids)
-                    .iter()
-                    .position(|h| h.id == anchor)
-                    .map_or(0, |h| h + 1);
+                let ids = outlines.entry(i).or_insert_with(|| {
+                    markdown::outline(site.pages[i].body(), reserved_ids)
+                        .into_iter()
+                        .map(|h| h.id)
+                        .collect()
+                });
+                let heading = ids.iter().position(|id| id == anchor).map_or(0, |h| h + 1);
                 (i, heading)
             })
     };
