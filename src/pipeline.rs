@@ -199,12 +199,8 @@ pub fn build_into(
         anchors: &anchors,
         static_files: &static_files,
     };
-    let names = |p: Platform| {
-        site.questionnaire
-            .as_ref()
-            .map_or(p.default_name(), |q| q.platform_name(p))
-            .to_string()
-    };
+    let names = |p: Platform| site.platform_name(p).to_string();
+    let short_names = |p: Platform| site.platform_short(p).to_string();
     let plain_embed = |_: EmbedKind, _: &str, _: &Route| None;
     let inner = Context {
         resolver: &resolver,
@@ -227,7 +223,7 @@ pub fn build_into(
                 .checklists
                 .iter()
                 .find(|(k, _)| k.as_str() == id)
-                .map(|(_, c)| compile::checklist_html(c, from, &inner, ChecklistPlace::Embedded, &mut ignored)),
+                .map(|(_, c)| compile::checklist_html(c, from, &inner, ChecklistPlace::Embedded, &short_names, &mut ignored)),
         }
     };
     let ctx = Context {
@@ -339,7 +335,7 @@ pub fn build_into(
         .map(|c| {
             (
                 c.id.clone(),
-                compile::checklist_html(c, &c.route, &inner, ChecklistPlace::OwnPage, &mut problems),
+                compile::checklist_html(c, &c.route, &inner, ChecklistPlace::OwnPage, &short_names, &mut problems),
             )
         })
         .collect();
@@ -527,7 +523,7 @@ pub fn build_into(
             ..qview
         });
         let brief = |c: &model::Checklist, from: &Route| {
-            compile::checklist_html(c, from, &inner, ChecklistPlace::Plan, &mut Diagnostics::new())
+            compile::checklist_html(c, from, &inner, ChecklistPlace::Plan, &short_names, &mut Diagnostics::new())
         };
         view.checklists = chrome.checklist_views(&plan, Some(&brief));
         views.push((plan.output_path(), view));
@@ -1032,7 +1028,7 @@ impl<'a> Chrome<'a> {
             platforms: page
                 .platforms
                 .iter()
-                .map(|p| PlatformView::new(*p, p.default_name()))
+                .map(|p| PlatformView::new(*p, self.site.platform_short(*p)))
                 .collect(),
         }
     }
@@ -1121,7 +1117,7 @@ impl<'a> Chrome<'a> {
             platforms: list
                 .platforms
                 .iter()
-                .map(|p| PlatformView::new(*p, p.default_name()))
+                .map(|p| PlatformView::new(*p, self.site.platform_short(*p)))
                 .collect(),
             items: list.items().count(),
             audit_href: if has_audits(list) {
@@ -1477,7 +1473,8 @@ fn questionnaire_view(
                 .map(|o| OptionView {
                     id: o.id.to_string(),
                     label: o.label.clone(),
-                    effects: Platform::ALL
+                    effects: q
+                        .all()
                         .iter()
                         .map(|p| {
                             let shown = match o.effects.get(p) {
