@@ -423,7 +423,7 @@ pub fn build_into(
                     view.platforms = page
                         .platforms
                         .iter()
-                        .map(|p| PlatformView::new(*p, &names(*p)))
+                        .map(|p| PlatformView::new(*p, &short_names(*p)))
                         .collect();
                     view.prev = i
                         .checked_sub(1)
@@ -437,7 +437,7 @@ pub fn build_into(
                         .filter(|p| p.route != page.route)
                         .map(|p| chrome.link(p, &page.route));
                     if view.kind == "home" {
-                        (view.risks, view.risk_counts) = risk_overview(&site, &page.route, &names, &reserved_ids);
+                        (view.risks, view.risk_counts) = risk_overview(&site, &page.route, &short_names, &reserved_ids);
                         view.checklists = chrome.checklist_views(&page.route, None);
                     }
                     let (nav_html, nav) = chrome.page_nav(&page.route);
