@@ -217,7 +217,7 @@ pub fn check_ratings(site: &Site, ctx: &Context) -> Diagnostics {
                             link.location.clone(),
                             "a risk's page must be a page of the site",
                         )
-                        .with_help("write the route and anchor, e.g. /vps/risks/#public-gateway"),
+                        .with_help("write the route and anchor, e.g. /risks/exposure/#what-happens"),
                     );
                     continue;
                 }

@@ -1690,14 +1690,15 @@ fn build_checklists(b: &mut Builder, loaded: Vec<Loaded<load::RawChecklist>>) ->
 fn build_platforms(b: &mut Builder, file: Loaded<load::RawPlatforms>) -> Vec<PlatformDecl> {
     let raw = &file.raw.platform;
     let mut declared: Vec<PlatformDecl> = Vec::new();
-    for decl in raw.get_ref() {
+    for (n, decl) in raw.get_ref().iter().enumerate() {
         let location = file.at(decl.id.span());
         let id = decl.id.get_ref();
         if !b.check_id(id, location.clone(), "platform id") {
             continue;
         }
-        if declared.iter().any(|d| d.platform.id() == id) {
-            b.error("E035", location, format!("duplicate platform id `{id}`"));
+        if let Some(first) = raw.get_ref()[..n].iter().find(|d| d.id.get_ref() == id) {
+            b.error("E035", location, format!("duplicate platform id `{id}`"))
+                .help = Some(format!("first used at {}", file.at(first.id.span())));
             continue;
         }
         for (field, value) in [("name", &decl.name), ("short", &decl.short)] {
@@ -1716,13 +1717,17 @@ fn build_platforms(b: &mut Builder, file: Loaded<load::RawPlatforms>) -> Vec<Pla
             "E066",
             file.at(raw.span()),
             format!(
-                "the guide declares {} platforms; it needs {} to {}",
+                "{} [[platform]] tables; a guide compares {} to {} platforms",
                 raw.get_ref().len(),
                 PLATFORM_COUNT.start(),
                 PLATFORM_COUNT.end()
             ),
         )
-        .help = Some("add a [[platform]] table with id, name and short for each platform compared".into());
+        .help = Some(if raw.get_ref().len() < *PLATFORM_COUNT.start() {
+            "add a [[platform]] table with id, name and short for each platform compared".into()
+        } else {
+            "compare fewer platforms in one guide".into()
+        });
     }
     declared
 }

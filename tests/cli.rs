@@ -73,8 +73,8 @@ fn new_without_platforms_writes_two_generic_ones() {
 #[test]
 fn new_refuses_a_platform_list_it_cannot_build() {
     for (list, says) in [
-        ("solo", "1 platforms given"),
-        ("a,b,c,d,e,f,g", "7 platforms given"),
+        ("solo", "1 given; a guide compares 2 to 6 platforms"),
+        ("a,b,c,d,e,f,g", "7 given"),
         ("a,a", "named twice"),
         ("Mac,vps", "not a valid platform id"),
     ] {

@@ -61,7 +61,7 @@ pub fn parse_platforms(list: &str) -> Result<Vec<String>, String> {
     }
     if !PLATFORM_COUNT.contains(&ids.len()) {
         return Err(format!(
-            "{} platforms given; a guide compares {} to {}",
+            "{} given; a guide compares {} to {} platforms",
             ids.len(),
             PLATFORM_COUNT.start(),
             PLATFORM_COUNT.end()
