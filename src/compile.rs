@@ -8,8 +8,8 @@
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::markdown::{self, Context, escape_attr, escape_text};
 use crate::model::{
-    Basis, Checklist, Level, Page, Platform, Resolved, Risk, Route, Site, Source, SourceId, SourceKind, Table, merge_basis,
-    routes,
+    Basis, Checklist, Level, Page, Platform, Resolved, Risk, Route, Site, Source, SourceId, SourceKind, Table,
+    merge_basis, routes,
 };
 use rayon::prelude::*;
 use serde::Serialize;

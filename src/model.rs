@@ -1406,7 +1406,8 @@ fn build_tables(b: &mut Builder, loaded: Vec<Loaded<load::RawTable>>, refs: &Reg
                             None => continue,
                         }
                     }
-                    (ColumnKind::Platform, RawCell::Text(text)) => match b.platform(location, text, "unknown platform") {
+                    (ColumnKind::Platform, RawCell::Text(text)) => match b.platform(location, text, "unknown platform")
+                    {
                         Some(p) => Cell::Platform(p),
                         None => continue,
                     },
@@ -1501,12 +1502,7 @@ fn rating_cell(
     };
     let risk = refs.risk(b, location.clone(), risk_id)?;
     let platform = match &r.platform {
-        Some(p) => {
-            let Some(platform) = b.platform(location.clone(), p, "unknown platform") else {
-                return None;
-            };
-            platform
-        }
+        Some(p) => b.platform(location.clone(), p, "unknown platform")?,
         None => match risk.ratings.keys().collect::<Vec<_>>()[..] {
             [only] => *only,
             _ => {
@@ -1697,13 +1693,17 @@ fn build_platforms(b: &mut Builder, file: Loaded<load::RawPlatforms>) -> Vec<Pla
             continue;
         }
         if let Some(first) = raw.get_ref()[..n].iter().find(|d| d.id.get_ref() == id) {
-            b.error("E035", location, format!("duplicate platform id `{id}`"))
-                .help = Some(format!("first used at {}", file.at(first.id.span())));
+            b.error("E035", location, format!("duplicate platform id `{id}`")).help =
+                Some(format!("first used at {}", file.at(first.id.span())));
             continue;
         }
         for (field, value) in [("name", &decl.name), ("short", &decl.short)] {
             if value.trim().is_empty() {
-                b.error("E034", location.clone(), format!("platform `{id}`: {field} must not be empty"));
+                b.error(
+                    "E034",
+                    location.clone(),
+                    format!("platform `{id}`: {field} must not be empty"),
+                );
             }
         }
         declared.push(PlatformDecl {
@@ -1740,7 +1740,8 @@ fn build_questionnaire(
 ) -> Option<Questionnaire> {
     let raw = &file.raw;
     let before = b.problems.error_count();
-    let parse_platform = |b: &mut Builder, s: &Spanned<String>| b.platform(file.at(s.span()), s.get_ref(), "unknown platform");
+    let parse_platform =
+        |b: &mut Builder, s: &Spanned<String>| b.platform(file.at(s.span()), s.get_ref(), "unknown platform");
     let all = b.all_platforms();
     let link = |s: &Spanned<String>| LinkRef {
         target: s.get_ref().clone(),

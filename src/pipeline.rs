@@ -219,11 +219,9 @@ pub fn build_into(
                 .iter()
                 .find(|(k, _)| k.as_str() == id)
                 .map(|(_, t)| markdown::table_html(t, from, &inner, &names, &mut ignored)),
-            EmbedKind::Checklist => site
-                .checklists
-                .iter()
-                .find(|(k, _)| k.as_str() == id)
-                .map(|(_, c)| compile::checklist_html(c, from, &inner, ChecklistPlace::Embedded, &short_names, &mut ignored)),
+            EmbedKind::Checklist => site.checklists.iter().find(|(k, _)| k.as_str() == id).map(|(_, c)| {
+                compile::checklist_html(c, from, &inner, ChecklistPlace::Embedded, &short_names, &mut ignored)
+            }),
         }
     };
     let ctx = Context {
@@ -335,7 +333,14 @@ pub fn build_into(
         .map(|c| {
             (
                 c.id.clone(),
-                compile::checklist_html(c, &c.route, &inner, ChecklistPlace::OwnPage, &short_names, &mut problems),
+                compile::checklist_html(
+                    c,
+                    &c.route,
+                    &inner,
+                    ChecklistPlace::OwnPage,
+                    &short_names,
+                    &mut problems,
+                ),
             )
         })
         .collect();
@@ -523,7 +528,14 @@ pub fn build_into(
             ..qview
         });
         let brief = |c: &model::Checklist, from: &Route| {
-            compile::checklist_html(c, from, &inner, ChecklistPlace::Plan, &short_names, &mut Diagnostics::new())
+            compile::checklist_html(
+                c,
+                from,
+                &inner,
+                ChecklistPlace::Plan,
+                &short_names,
+                &mut Diagnostics::new(),
+            )
         };
         view.checklists = chrome.checklist_views(&plan, Some(&brief));
         views.push((plan.output_path(), view));

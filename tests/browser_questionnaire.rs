@@ -655,7 +655,13 @@ fn a_guide_with_four_declared_platforms_recommends_each_in_the_browser() {
     let made = common::riskguide(&["new", root.to_str().unwrap(), "--platforms", "mac,vps,mw,pi"]);
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     let out = tmp.path().join("out");
-    let built = common::riskguide(&["build", "--root", root.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let built = common::riskguide(&[
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
     let server = StaticServer::start(&out);
     let (_lock, b) = browser();
@@ -665,7 +671,11 @@ fn a_guide_with_four_declared_platforms_recommends_each_in_the_browser() {
         "return Array.prototype.map.call(document.querySelectorAll('th.matrix-platform'), function (t) { return t.textContent; });",
         json!([]),
     );
-    assert_eq!(columns, json!(["Mac", "Vps", "Mw", "Pi"]), "the matrix has a column per declared platform");
+    assert_eq!(
+        columns,
+        json!(["Mac", "Vps", "Mw", "Pi"]),
+        "the matrix has a column per declared platform"
+    );
     for id in ["mac", "vps", "mw", "pi"] {
         b.goto(&server.url(&format!("/questionnaire/#hosting={id}&data=public")));
         wait_ready(&b);

@@ -48,13 +48,25 @@ fn new_writes_the_platforms_it_is_given_and_the_guide_recommends_each() {
     let declared = std::fs::read_to_string(dir.join("content/platforms.toml")).unwrap();
     assert_eq!(declared.matches("[[platform]]").count(), 4);
     for id in ["mac", "vps", "mw", "pi"] {
-        assert!(declared.contains(&format!("id = \"{id}\"")), "{id} missing:\n{declared}");
+        assert!(
+            declared.contains(&format!("id = \"{id}\"")),
+            "{id} missing:\n{declared}"
+        );
     }
     let check = riskguide(&["check", "--root", root, "--deny-warnings"]);
     assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
     for id in ["mac", "vps", "mw", "pi"] {
         let hosting = format!("hosting={id}");
-        let result = riskguide(&["recommend", "--root", root, "--json", "--answer", &hosting, "--answer", "data=public"]);
+        let result = riskguide(&[
+            "recommend",
+            "--root",
+            root,
+            "--json",
+            "--answer",
+            &hosting,
+            "--answer",
+            "data=public",
+        ]);
         assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
         let report: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
         assert_eq!(report["platform"], serde_json::json!(id), "{report}");

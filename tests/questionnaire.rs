@@ -308,7 +308,9 @@ fn the_audit_reaches_exactly_the_outcomes_that_brute_force_finds() {
     let reached = reachable_outcomes(&q).unwrap();
     assert_eq!(
         reached,
-        std::iter::once(None).chain(q.all().into_iter().map(Some)).collect::<BTreeSet<_>>()
+        std::iter::once(None)
+            .chain(q.all().into_iter().map(Some))
+            .collect::<BTreeSet<_>>()
     );
     // On the eleven required questions alone (69,984 combinations), the folded audit and a
     // plain enumeration agree.
@@ -847,8 +849,16 @@ fn a_guide_with_four_platforms_recommends_each_of_them_for_some_answers() {
     for p in q.all() {
         assert!(reached.contains(&Some(p)), "`{}` is never recommended", p.id());
         // Choosing the platform in the first question, with public data, recommends it.
-        let hosting = q.questions[0].options.iter().position(|o| o.id.as_str() == p.id()).expect("an option per platform");
-        let public = q.questions[1].options.iter().position(|o| o.id.as_str() == "public").expect("public");
+        let hosting = q.questions[0]
+            .options
+            .iter()
+            .position(|o| o.id.as_str() == p.id())
+            .expect("an option per platform");
+        let public = q.questions[1]
+            .options
+            .iter()
+            .position(|o| o.id.as_str() == "public")
+            .expect("public");
         let e = evaluate(&q, &[Some(hosting), Some(public)]);
         assert_eq!(e.winner(), Some(p), "answers for `{}`", p.id());
         assert_eq!(e.scores.len(), 4, "a score for every declared platform");

@@ -95,7 +95,10 @@ fn content_files(ids: &[String]) -> Vec<(&'static str, String)> {
     );
     for id in ids {
         let name = starting_name(id);
-        let _ = write!(platforms, "\n[[platform]]\nid = \"{id}\"\nname = \"{name}\"\nshort = \"{name}\"\n");
+        let _ = write!(
+            platforms,
+            "\n[[platform]]\nid = \"{id}\"\nname = \"{name}\"\nshort = \"{name}\"\n"
+        );
     }
 
     let home = format!(
