@@ -44,7 +44,7 @@ typed_id!(
     RiskId
 );
 
-/// A site-absolute route such as `/vps/risks/`; always starts and ends with `/`.
+/// A site-absolute route such as `/risks/exposure/`; always starts and ends with `/`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Route(String);
@@ -61,11 +61,11 @@ impl Route {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-    /// The file this route is written to (`vps/risks/index.html`).
+    /// The file this route is written to (`risks/exposure/index.html`).
     pub fn output_path(&self) -> String {
         format!("{}index.html", &self.0[1..])
     }
-    /// How many directories deep the route is (`/` is 0, `/vps/risks/` is 2).
+    /// How many directories deep the route is (`/` is 0, `/risks/exposure/` is 2).
     pub fn depth(&self) -> usize {
         self.0.matches('/').count().saturating_sub(1)
     }
@@ -76,7 +76,7 @@ impl Route {
             n => "../".repeat(n),
         }
     }
-    /// A relative URL from this route to `target` (a site path without leading `/`, e.g. `vps/`).
+    /// A relative URL from this route to `target` (a site path without leading `/`, e.g. `risks/`).
     pub fn relative_to(&self, target: &str) -> String {
         let prefix = self.to_root();
         if target.is_empty() {
@@ -2278,7 +2278,7 @@ fn check_link_coverage(
 /// Anchors each route offers, collected after Markdown headings are known.
 pub type AnchorIndex = BTreeMap<Route, BTreeSet<String>>;
 
-/// Resolves site-absolute links (`/vps/risks/#anchor`) against the built site's routes and anchors.
+/// Resolves site-absolute links (`/risks/exposure/#anchor`) against the built site's routes and anchors.
 pub struct LinkResolver<'a> {
     pub routes: &'a BTreeSet<Route>,
     /// Routes whose anchors cannot be checked (their file failed to load).
