@@ -8,8 +8,8 @@
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::markdown::{self, Context, escape_attr, escape_text};
 use crate::model::{
-    Basis, Checklist, Level, Page, Resolved, Risk, Route, Site, Source, SourceId, SourceKind, Table, merge_basis,
-    routes,
+    Basis, Checklist, Level, Page, Platform, Resolved, Risk, Route, Site, Source, SourceId, SourceKind, Table,
+    merge_basis, routes,
 };
 use rayon::prelude::*;
 use serde::Serialize;
@@ -38,6 +38,7 @@ pub fn checklist_html(
     from: &Route,
     ctx: &Context,
     place: ChecklistPlace,
+    short_names: &dyn Fn(Platform) -> String,
     diagnostics: &mut Diagnostics,
 ) -> String {
     let cid = list.id.as_str();
@@ -93,7 +94,7 @@ Print this page or the <a href=\"{print}\">printable checklists</a> to work on p
                 a = anchor(iid)
             );
             if !item.platforms.is_empty() {
-                let names: Vec<&str> = item.platforms.iter().map(|p| p.default_name()).collect();
+                let names: Vec<String> = item.platforms.iter().map(|p| escape_text(&short_names(*p))).collect();
                 let _ = write!(html, "<p class=\"item-platforms\">Applies to: {}</p>", names.join(", "));
             }
             let detail = match place {
@@ -216,7 +217,7 @@ pub fn check_ratings(site: &Site, ctx: &Context) -> Diagnostics {
                             link.location.clone(),
                             "a risk's page must be a page of the site",
                         )
-                        .with_help("write the route and anchor, e.g. /vps/risks/#public-gateway"),
+                        .with_help("write the route and anchor, e.g. /risks/exposure/#what-happens"),
                     );
                     continue;
                 }

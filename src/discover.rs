@@ -26,6 +26,8 @@ pub enum FileKind {
     Sources,
     /// `content/risks.toml`: each risk rated once per platform.
     Risks,
+    /// `content/platforms.toml`: the platforms the guide compares, in display order.
+    Platforms,
 }
 
 #[derive(Debug, Clone)]
@@ -159,6 +161,8 @@ fn classify(rel: &str) -> Option<FileKind> {
         Some(FileKind::Sources)
     } else if rel == "risks.toml" {
         Some(FileKind::Risks)
+    } else if rel == "platforms.toml" {
+        Some(FileKind::Platforms)
     } else if in_dir("tables/") {
         Some(FileKind::Table)
     } else if in_dir("checklists/") {
@@ -369,6 +373,7 @@ mod tests {
         assert_eq!(classify("vps/risks.md"), Some(FileKind::Page));
         assert_eq!(classify("sources.toml"), Some(FileKind::Sources));
         assert_eq!(classify("risks.toml"), Some(FileKind::Risks));
+        assert_eq!(classify("platforms.toml"), Some(FileKind::Platforms));
         assert_eq!(classify("notes.toml"), None);
     }
 

@@ -242,10 +242,28 @@ fn empty_spanned<T: Default>() -> Spanned<T> {
     Spanned::new(0..0, T::default())
 }
 
+/// `content/platforms.toml`: the platforms the guide compares, in the order pages show them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlatforms {
+    #[serde(default = "empty_spanned")]
+    pub platform: Spanned<Vec<RawPlatformDecl>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlatformDecl {
+    pub id: Spanned<String>,
+    /// On pages, links, the questionnaire and `recommend`.
+    pub name: String,
+    /// On chips, where space is short.
+    pub short: String,
+}
+
+/// What the questionnaire says about one declared platform.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPlatform {
-    pub name: String,
     pub page: Spanned<String>,
     #[serde(default)]
     pub checklists: Vec<Spanned<String>>,
@@ -368,6 +386,7 @@ pub struct LoadedSite {
     pub questionnaire: Option<Loaded<RawQuestionnaire>>,
     pub sources: Option<Loaded<RawSources>>,
     pub risks: Option<Loaded<RawRisks>>,
+    pub platforms: Option<Loaded<RawPlatforms>>,
     /// Files that failed to load: later steps treat their routes and ids as existing, so one
     /// broken file does not also make every link to it an error.
     pub failed: Vec<SourceFile>,
@@ -388,6 +407,7 @@ pub fn parse(files: Vec<SourceFile>) -> (LoadedSite, Diagnostics) {
                 FileKind::Questionnaire => parse_toml(&source, 0, &source.text).map(Decoded::Questionnaire),
                 FileKind::Sources => parse_toml(&source, 0, &source.text).map(Decoded::Sources),
                 FileKind::Risks => parse_toml(&source, 0, &source.text).map(Decoded::Risks),
+                FileKind::Platforms => parse_toml(&source, 0, &source.text).map(Decoded::Platforms),
             };
             (source, result)
         })
@@ -400,6 +420,7 @@ pub fn parse(files: Vec<SourceFile>) -> (LoadedSite, Diagnostics) {
             Ok(Decoded::Questionnaire(raw)) => site.questionnaire = Some(Loaded::new(source, raw)),
             Ok(Decoded::Sources(raw)) => site.sources = Some(Loaded::new(source, raw)),
             Ok(Decoded::Risks(raw)) => site.risks = Some(Loaded::new(source, raw)),
+            Ok(Decoded::Platforms(raw)) => site.platforms = Some(Loaded::new(source, raw)),
             Err(d) => {
                 problems.push(d);
                 site.failed.push(SourceFile {
@@ -420,6 +441,7 @@ enum Decoded {
     Questionnaire(RawQuestionnaire),
     Sources(RawSources),
     Risks(RawRisks),
+    Platforms(RawPlatforms),
 }
 
 /// Splits `+++` front matter from the body and decodes it.

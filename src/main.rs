@@ -80,6 +80,10 @@ enum Command {
     New {
         /// The directory to create (must not exist or be empty).
         dir: PathBuf,
+        /// The platforms the guide compares, in display order: 2 to 6 comma-separated ids of
+        /// lowercase letters, digits, `-` and `_`.
+        #[arg(long, default_value = cmd::new::DEFAULT_PLATFORMS)]
+        platforms: String,
     },
 }
 
@@ -94,7 +98,7 @@ fn main() -> ExitCode {
         } => cmd::check::run(&root, deny_warnings, format),
         Command::Serve { root, port } => cmd::serve::run(&root, port),
         Command::Recommend { root, answers, json } => cmd::recommend::run(&root, &answers, json),
-        Command::New { dir } => cmd::new::run(&dir),
+        Command::New { dir, platforms } => cmd::new::run(&dir, &platforms),
     };
     ExitCode::from(code)
 }

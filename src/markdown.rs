@@ -700,7 +700,7 @@ impl<'b> Adapter<'_, 'b> {
     fn link_error(&mut self, range: &Range<usize>, error: &LinkError) {
         let help = match error {
             LinkError::Scheme(_) => Some("links may use http, https, mailto, or point inside the site"),
-            LinkError::MissingRoute(_) => Some("internal links are site routes such as /vps/risks/"),
+            LinkError::MissingRoute(_) => Some("internal links are site routes such as /risks/exposure/"),
             LinkError::MissingAnchor { .. } => Some("give the target heading an id: ## Title {#anchor}"),
             LinkError::Malformed(_) => None,
         };

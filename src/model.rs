@@ -44,7 +44,7 @@ typed_id!(
     RiskId
 );
 
-/// A site-absolute route such as `/vps/risks/`; always starts and ends with `/`.
+/// A site-absolute route such as `/risks/exposure/`; always starts and ends with `/`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
 pub struct Route(String);
@@ -61,11 +61,11 @@ impl Route {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-    /// The file this route is written to (`vps/risks/index.html`).
+    /// The file this route is written to (`risks/exposure/index.html`).
     pub fn output_path(&self) -> String {
         format!("{}index.html", &self.0[1..])
     }
-    /// How many directories deep the route is (`/` is 0, `/vps/risks/` is 2).
+    /// How many directories deep the route is (`/` is 0, `/risks/exposure/` is 2).
     pub fn depth(&self) -> usize {
         self.0.matches('/').count().saturating_sub(1)
     }
@@ -76,7 +76,7 @@ impl Route {
             n => "../".repeat(n),
         }
     }
-    /// A relative URL from this route to `target` (a site path without leading `/`, e.g. `vps/`).
+    /// A relative URL from this route to `target` (a site path without leading `/`, e.g. `risks/`).
     pub fn relative_to(&self, target: &str) -> String {
         let prefix = self.to_root();
         if target.is_empty() {
@@ -95,35 +95,64 @@ impl fmt::Display for Route {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Platform {
-    Mac,
-    Vps,
-    Mw,
+/// One of the platforms the guide declares in `content/platforms.toml`. It orders by its place
+/// in that list, so every table, chip and score comes out in the declared order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Platform {
+    index: u8,
+    id: &'static str,
 }
 
 impl Platform {
-    pub const ALL: [Platform; 3] = [Platform::Mac, Platform::Vps, Platform::Mw];
+    /// The declared platform at `index` (its place in the list) with this id.
+    pub fn new(index: usize, id: &str) -> Platform {
+        Platform {
+            index: u8::try_from(index).unwrap_or(u8::MAX),
+            id: intern(id),
+        }
+    }
     pub fn id(self) -> &'static str {
-        match self {
-            Platform::Mac => "mac",
-            Platform::Vps => "vps",
-            Platform::Mw => "mw",
-        }
+        self.id
     }
-    pub fn parse(s: &str) -> Option<Platform> {
-        Platform::ALL.into_iter().find(|p| p.id() == s)
-    }
-    /// The name used where the guide gives none (data tables).
-    pub fn default_name(self) -> &'static str {
-        match self {
-            Platform::Mac => "Mac Mini",
-            Platform::Vps => "VPS",
-            Platform::Mw => "Moltworker",
-        }
+    /// Its place in the declared list (0-based).
+    pub fn index(self) -> usize {
+        usize::from(self.index)
     }
 }
+
+impl Serialize for Platform {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id)
+    }
+}
+
+/// Platform ids live for the whole run so that [`Platform`] stays `Copy`; each distinct id is
+/// stored once, however often `serve` rebuilds.
+fn intern(id: &str) -> &'static str {
+    static IDS: std::sync::OnceLock<std::sync::Mutex<BTreeSet<&'static str>>> = std::sync::OnceLock::new();
+    let mut ids = IDS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(known) = ids.get(id) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(id.to_string().into_boxed_str());
+    ids.insert(leaked);
+    leaked
+}
+
+/// A declared platform: its id, the name pages and links use, and the short name on chips.
+#[derive(Debug, Clone)]
+pub struct PlatformDecl {
+    pub platform: Platform,
+    pub name: String,
+    pub short: String,
+}
+
+/// How many platforms a guide compares: a comparison needs two; more than six no longer fits
+/// the questionnaire's matrix or a chip row.
+pub const PLATFORM_COUNT: std::ops::RangeInclusive<usize> = 2..=6;
 
 /// How bad a risk is. Always shown as icon and word, never by colour alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -512,8 +541,11 @@ impl Questionnaire {
         self.platforms.iter().find(|p| p.platform == platform)
     }
     pub fn platform_name(&self, platform: Platform) -> &str {
-        self.platform(platform)
-            .map_or(platform.default_name(), |p| p.name.as_str())
+        self.platform(platform).map_or(platform.id(), |p| p.name.as_str())
+    }
+    /// Every declared platform, in declared order.
+    pub fn all(&self) -> Vec<Platform> {
+        self.platforms.iter().map(|p| p.platform).collect()
     }
 }
 
@@ -545,6 +577,8 @@ pub struct Site {
     pub tables: BTreeMap<TableId, Table>,
     pub checklists: BTreeMap<ChecklistId, Checklist>,
     pub questionnaire: Option<Questionnaire>,
+    /// The platforms the guide compares, in declared order.
+    pub platforms: Vec<PlatformDecl>,
     /// What ratings rest on, in file order (a source's number is its index + 1).
     pub sources: Vec<Source>,
     /// Each risk rated once per platform, in file order.
@@ -555,6 +589,20 @@ pub struct Site {
     pub unchecked_routes: BTreeSet<Route>,
     /// Table and checklist ids whose files failed to load (embedding them is not a second error).
     pub broken_ids: BTreeSet<String>,
+}
+
+impl Site {
+    fn declared(&self, platform: Platform) -> Option<&PlatformDecl> {
+        self.platforms.iter().find(|d| d.platform == platform)
+    }
+    /// The platform's name, for pages and links.
+    pub fn platform_name(&self, platform: Platform) -> &str {
+        self.declared(platform).map_or(platform.id(), |d| d.name.as_str())
+    }
+    /// The platform's short name, for chips.
+    pub fn platform_short(&self, platform: Platform) -> &str {
+        self.declared(platform).map_or(platform.id(), |d| d.short.as_str())
+    }
 }
 
 /// True for ids made of lowercase letters, digits, `-` and `_`, starting with a letter or digit.
@@ -569,6 +617,7 @@ pub fn is_valid_id(id: &str) -> bool {
 
 struct Builder {
     problems: Diagnostics,
+    declared: Vec<PlatformDecl>,
 }
 
 impl Builder {
@@ -606,20 +655,40 @@ impl Builder {
     fn platforms<T>(&mut self, loaded: &Loaded<T>, list: &[Spanned<String>]) -> Vec<Platform> {
         let mut out = Vec::new();
         for p in list {
-            match Platform::parse(p.get_ref()) {
+            match self.platform(loaded.at(p.span()), p.get_ref(), "unknown platform") {
                 Some(platform) if !out.contains(&platform) => out.push(platform),
-                Some(_) => {}
-                None => {
-                    self.error(
-                        "E031",
-                        loaded.at(p.span()),
-                        format!("unknown platform `{}`", p.get_ref().escape_debug()),
-                    )
-                    .help = Some("platforms are mac, vps and mw".into());
-                }
+                _ => {}
             }
         }
         out
+    }
+
+    /// The declared platform with this id; an unknown one is reported at `location` as `what`.
+    fn platform(&mut self, location: Location, id: &str, what: &str) -> Option<Platform> {
+        let found = self.declared.iter().find(|d| d.platform.id() == id).map(|d| d.platform);
+        if found.is_none() {
+            let help = self.platform_help();
+            self.error("E031", location, format!("{what} `{}`", id.escape_debug()))
+                .help = Some(help);
+        }
+        found
+    }
+
+    /// The one sentence that says which platforms exist.
+    fn platform_help(&self) -> String {
+        let ids: Vec<&str> = self.declared.iter().map(|d| d.platform.id()).collect();
+        match ids.split_last() {
+            None => "declare the guide's platforms in content/platforms.toml".to_string(),
+            Some((last, [])) => format!("the only platform in content/platforms.toml is {last}"),
+            Some((last, rest)) => format!(
+                "the platforms in content/platforms.toml are {} and {last}",
+                rest.join(", ")
+            ),
+        }
+    }
+
+    fn all_platforms(&self) -> Vec<Platform> {
+        self.declared.iter().map(|d| d.platform).collect()
     }
 
     fn text<T>(loaded: &Loaded<T>, markdown: &str, span: std::ops::Range<usize>) -> Text {
@@ -635,7 +704,11 @@ impl Builder {
 pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
     let mut b = Builder {
         problems: Diagnostics::new(),
+        declared: Vec::new(),
     };
+    if let Some(file) = loaded.platforms {
+        b.declared = build_platforms(&mut b, file);
+    }
     let has_questionnaire =
         loaded.questionnaire.is_some() || loaded.failed.iter().any(|f| f.kind == FileKind::Questionnaire);
     let mut unchecked_routes = BTreeSet::new();
@@ -664,7 +737,7 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
             FileKind::Questionnaire => {
                 unchecked_routes.insert(Route::new(routes::QUESTIONNAIRE));
             }
-            FileKind::Sources | FileKind::Risks => {}
+            FileKind::Sources | FileKind::Risks | FileKind::Platforms => {}
         }
     }
     let registry_broken = |kind: FileKind| loaded.failed.iter().any(|f| f.kind == kind);
@@ -816,6 +889,7 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
         tables,
         checklists,
         questionnaire,
+        platforms: std::mem::take(&mut b.declared),
         sources,
         risks,
         routes: all_routes,
@@ -992,13 +1066,7 @@ fn build_risks(b: &mut Builder, file: Loaded<load::RawRisks>, refs: &Registry) -
         }
         let mut ratings = BTreeMap::new();
         for (platform, rating) in raw.rating.get_ref() {
-            let Some(p) = Platform::parse(platform) else {
-                b.error(
-                    "E031",
-                    file.at(rating.span()),
-                    format!("unknown platform `{}`", platform.escape_debug()),
-                )
-                .help = Some("platforms are mac, vps and mw".into());
+            let Some(p) = b.platform(file.at(rating.span()), platform, "unknown platform") else {
                 continue;
             };
             let r = rating.get_ref();
@@ -1142,17 +1210,9 @@ fn build_pages(b: &mut Builder, loaded: Vec<Loaded<load::RawPage>>, refs: &Regis
         });
         let mut platforms = Vec::new();
         for p in &front.platforms {
-            match Platform::parse(p.get_ref()) {
+            match b.platform(at(p.span()), p.get_ref(), "unknown platform") {
                 Some(platform) if !platforms.contains(&platform) => platforms.push(platform),
-                Some(_) => {}
-                None => {
-                    b.error(
-                        "E031",
-                        at(p.span()),
-                        format!("unknown platform `{}`", p.get_ref().escape_debug()),
-                    )
-                    .help = Some("platforms are mac, vps and mw".into());
-                }
+                _ => {}
             }
         }
         let offset = file.raw.front_offset;
@@ -1346,13 +1406,10 @@ fn build_tables(b: &mut Builder, loaded: Vec<Loaded<load::RawTable>>, refs: &Reg
                             None => continue,
                         }
                     }
-                    (ColumnKind::Platform, RawCell::Text(text)) => match Platform::parse(text) {
+                    (ColumnKind::Platform, RawCell::Text(text)) => match b.platform(location, text, "unknown platform")
+                    {
                         Some(p) => Cell::Platform(p),
-                        None => {
-                            b.error("E031", location, format!("unknown platform `{}`", text.escape_debug()))
-                                .help = Some("platforms are mac, vps and mw".into());
-                            continue;
-                        }
+                        None => continue,
                     },
                     (ColumnKind::Rating, RawCell::Text(_)) => {
                         b.error(
@@ -1445,14 +1502,7 @@ fn rating_cell(
     };
     let risk = refs.risk(b, location.clone(), risk_id)?;
     let platform = match &r.platform {
-        Some(p) => {
-            let Some(platform) = Platform::parse(p) else {
-                b.error("E031", location, format!("unknown platform `{}`", p.escape_debug()))
-                    .help = Some("platforms are mac, vps and mw".into());
-                return None;
-            };
-            platform
-        }
+        Some(p) => b.platform(location.clone(), p, "unknown platform")?,
         None => match risk.ratings.keys().collect::<Vec<_>>()[..] {
             [only] => *only,
             _ => {
@@ -1631,6 +1681,57 @@ fn build_checklists(b: &mut Builder, loaded: Vec<Loaded<load::RawChecklist>>) ->
     checklists
 }
 
+/// The declared platforms, in file order. A list outside [`PLATFORM_COUNT`] is reported but
+/// kept, so references to its platforms are still checked.
+fn build_platforms(b: &mut Builder, file: Loaded<load::RawPlatforms>) -> Vec<PlatformDecl> {
+    let raw = &file.raw.platform;
+    let mut declared: Vec<PlatformDecl> = Vec::new();
+    for (n, decl) in raw.get_ref().iter().enumerate() {
+        let location = file.at(decl.id.span());
+        let id = decl.id.get_ref();
+        if !b.check_id(id, location.clone(), "platform id") {
+            continue;
+        }
+        if let Some(first) = raw.get_ref()[..n].iter().find(|d| d.id.get_ref() == id) {
+            b.error("E035", location, format!("duplicate platform id `{id}`")).help =
+                Some(format!("first used at {}", file.at(first.id.span())));
+            continue;
+        }
+        for (field, value) in [("name", &decl.name), ("short", &decl.short)] {
+            if value.trim().is_empty() {
+                b.error(
+                    "E034",
+                    location.clone(),
+                    format!("platform `{id}`: {field} must not be empty"),
+                );
+            }
+        }
+        declared.push(PlatformDecl {
+            platform: Platform::new(declared.len(), id),
+            name: decl.name.clone(),
+            short: decl.short.clone(),
+        });
+    }
+    if !PLATFORM_COUNT.contains(&raw.get_ref().len()) {
+        b.error(
+            "E066",
+            file.at(raw.span()),
+            format!(
+                "{} [[platform]] tables; a guide compares {} to {} platforms",
+                raw.get_ref().len(),
+                PLATFORM_COUNT.start(),
+                PLATFORM_COUNT.end()
+            ),
+        )
+        .help = Some(if raw.get_ref().len() < *PLATFORM_COUNT.start() {
+            "add a [[platform]] table with id, name and short for each platform compared".into()
+        } else {
+            "compare fewer platforms in one guide".into()
+        });
+    }
+    declared
+}
+
 fn build_questionnaire(
     b: &mut Builder,
     file: Loaded<load::RawQuestionnaire>,
@@ -1639,18 +1740,9 @@ fn build_questionnaire(
 ) -> Option<Questionnaire> {
     let raw = &file.raw;
     let before = b.problems.error_count();
-    let parse_platform = |b: &mut Builder, s: &Spanned<String>| {
-        let p = Platform::parse(s.get_ref());
-        if p.is_none() {
-            b.error(
-                "E031",
-                file.at(s.span()),
-                format!("unknown platform `{}`", s.get_ref().escape_debug()),
-            )
-            .help = Some("platforms are mac, vps and mw".into());
-        }
-        p
-    };
+    let parse_platform =
+        |b: &mut Builder, s: &Spanned<String>| b.platform(file.at(s.span()), s.get_ref(), "unknown platform");
+    let all = b.all_platforms();
     let link = |s: &Spanned<String>| LinkRef {
         target: s.get_ref().clone(),
         location: file.at(s.span()),
@@ -1669,11 +1761,12 @@ fn build_questionnaire(
             tie_break.push(p);
         }
     }
-    if Platform::ALL.iter().any(|p| !tie_break.contains(p)) {
+    if all.iter().any(|p| !tie_break.contains(p)) {
+        let ids: Vec<&str> = all.iter().map(|p| p.id()).collect();
         b.error(
             "E039",
             file.at(raw.tie_break.span()),
-            "tie_break must name every platform once: mac, vps and mw",
+            format!("tie_break must name every platform once: {}", ids.join(", ")),
         );
     }
     let close_call_gap = *raw.close_call_gap.get_ref();
@@ -1693,14 +1786,14 @@ fn build_questionnaire(
 
     let mut platforms = Vec::new();
     for (key, info) in raw.platform.get_ref() {
-        let Some(platform) = Platform::parse(key) else {
-            b.error(
-                "E031",
-                file.at(raw.platform.span()),
-                format!("unknown platform `[platform.{}]`", key.escape_debug()),
-            );
+        let Some(platform) = b.platform(file.at(raw.platform.span()), key, "unknown platform section") else {
             continue;
         };
+        let name = b
+            .declared
+            .iter()
+            .find(|d| d.platform == platform)
+            .map_or_else(String::new, |d| d.name.clone());
         let mut lists = Vec::new();
         for c in &info.checklists {
             let id = ChecklistId(c.get_ref().clone());
@@ -1732,13 +1825,13 @@ fn build_questionnaire(
         });
         platforms.push(PlatformInfo {
             platform,
-            name: info.name.clone(),
+            name,
             page: link(&info.page),
             checklists: lists,
             cost,
         });
     }
-    for p in Platform::ALL {
+    for p in all.iter().copied() {
         if !platforms.iter().any(|i| i.platform == p) {
             b.error(
                 "E039",
@@ -1785,13 +1878,7 @@ fn build_questionnaire(
             }
             let mut effects = BTreeMap::new();
             for (key, value) in o.effects.get_ref() {
-                let Some(platform) = Platform::parse(key) else {
-                    b.error(
-                        "E031",
-                        file.at(o.effects.span()),
-                        format!("effect on unknown platform `{}`", key.escape_debug()),
-                    )
-                    .help = Some("platforms are mac, vps and mw".into());
+                let Some(platform) = b.platform(file.at(o.effects.span()), key, "effect on unknown platform") else {
                     continue;
                 };
                 let effect = match value.get_ref() {
@@ -1864,7 +1951,7 @@ fn build_questionnaire(
                 let item_link = f
                     .item
                     .as_ref()
-                    .and_then(|item| checklist_item_link(b, &file, item, platform, checklists));
+                    .and_then(|item| checklist_item_link(b, &file, item, platform, (checklists, &all)));
                 if f.item.is_some() && f.link.is_some() {
                     b.error(
                         "E039",
@@ -1992,9 +2079,10 @@ fn build_questionnaire(
             location: ploc,
         });
     }
-    check_link_coverage(b, &questions, pages, checklists);
+    check_link_coverage(b, &questions, pages, checklists, &all);
     let intro = Builder::text(&file, raw.intro.get_ref(), raw.intro.span());
-    if b.problems.error_count() > before {
+    // Outside the declared range (already E066), the audit's per-platform masks do not apply.
+    if b.problems.error_count() > before || !PLATFORM_COUNT.contains(&all.len()) {
         return None;
     }
     Some(Questionnaire {
@@ -2018,7 +2106,7 @@ fn checklist_item_link(
     file: &Loaded<load::RawQuestionnaire>,
     item: &Spanned<String>,
     platform: Option<Platform>,
-    checklists: &BTreeMap<ChecklistId, Checklist>,
+    (checklists, all): (&BTreeMap<ChecklistId, Checklist>, &[Platform]),
 ) -> Option<LinkRef> {
     let at = file.at(item.span());
     let Some((cid, iid)) = item.get_ref().split_once('/') else {
@@ -2061,7 +2149,7 @@ fn checklist_item_link(
             );
             None
         }
-        None if !list.platforms.is_empty() && Platform::ALL.iter().any(|p| !list.platforms.contains(p)) => {
+        None if !list.platforms.is_empty() && all.iter().any(|p| !list.platforms.contains(p)) => {
             b.error(
                 "E063",
                 at,
@@ -2121,6 +2209,7 @@ fn check_link_coverage(
     questions: &[Question],
     pages: &[Page],
     checklists: &BTreeMap<ChecklistId, Checklist>,
+    all: &[Platform],
 ) {
     let covers = |target: &str| -> Option<&[Platform]> {
         let path = target.split(['#', '?']).next().unwrap_or("");
@@ -2133,7 +2222,7 @@ fn check_link_coverage(
                 // A checklist without `platforms` applies to every platform.
                 checklists.values().find(|c| c.route == route).map(|c| {
                     if c.platforms.is_empty() {
-                        &Platform::ALL[..]
+                        all
                     } else {
                         c.platforms.as_slice()
                     }
@@ -2150,7 +2239,7 @@ fn check_link_coverage(
         };
         let ok = match platform {
             Some(p) => covered.contains(&p),
-            None => Platform::ALL.iter().all(|p| covered.contains(p)),
+            None => all.iter().all(|p| covered.contains(p)),
         };
         if !ok {
             let wanted = platform.map_or("every platform".to_string(), |p| format!("`{}`", p.id()));
@@ -2189,7 +2278,7 @@ fn check_link_coverage(
 /// Anchors each route offers, collected after Markdown headings are known.
 pub type AnchorIndex = BTreeMap<Route, BTreeSet<String>>;
 
-/// Resolves site-absolute links (`/vps/risks/#anchor`) against the built site's routes and anchors.
+/// Resolves site-absolute links (`/risks/exposure/#anchor`) against the built site's routes and anchors.
 pub struct LinkResolver<'a> {
     pub routes: &'a BTreeSet<Route>,
     /// Routes whose anchors cannot be checked (their file failed to load).

@@ -199,12 +199,8 @@ pub fn build_into(
         anchors: &anchors,
         static_files: &static_files,
     };
-    let names = |p: Platform| {
-        site.questionnaire
-            .as_ref()
-            .map_or(p.default_name(), |q| q.platform_name(p))
-            .to_string()
-    };
+    let names = |p: Platform| site.platform_name(p).to_string();
+    let short_names = |p: Platform| site.platform_short(p).to_string();
     let plain_embed = |_: EmbedKind, _: &str, _: &Route| None;
     let inner = Context {
         resolver: &resolver,
@@ -223,11 +219,9 @@ pub fn build_into(
                 .iter()
                 .find(|(k, _)| k.as_str() == id)
                 .map(|(_, t)| markdown::table_html(t, from, &inner, &names, &mut ignored)),
-            EmbedKind::Checklist => site
-                .checklists
-                .iter()
-                .find(|(k, _)| k.as_str() == id)
-                .map(|(_, c)| compile::checklist_html(c, from, &inner, ChecklistPlace::Embedded, &mut ignored)),
+            EmbedKind::Checklist => site.checklists.iter().find(|(k, _)| k.as_str() == id).map(|(_, c)| {
+                compile::checklist_html(c, from, &inner, ChecklistPlace::Embedded, &short_names, &mut ignored)
+            }),
         }
     };
     let ctx = Context {
@@ -339,7 +333,14 @@ pub fn build_into(
         .map(|c| {
             (
                 c.id.clone(),
-                compile::checklist_html(c, &c.route, &inner, ChecklistPlace::OwnPage, &mut problems),
+                compile::checklist_html(
+                    c,
+                    &c.route,
+                    &inner,
+                    ChecklistPlace::OwnPage,
+                    &short_names,
+                    &mut problems,
+                ),
             )
         })
         .collect();
@@ -427,7 +428,7 @@ pub fn build_into(
                     view.platforms = page
                         .platforms
                         .iter()
-                        .map(|p| PlatformView::new(*p, &names(*p)))
+                        .map(|p| PlatformView::new(*p, &short_names(*p)))
                         .collect();
                     view.prev = i
                         .checked_sub(1)
@@ -441,7 +442,7 @@ pub fn build_into(
                         .filter(|p| p.route != page.route)
                         .map(|p| chrome.link(p, &page.route));
                     if view.kind == "home" {
-                        (view.risks, view.risk_counts) = risk_overview(&site, &page.route, &names, &reserved_ids);
+                        (view.risks, view.risk_counts) = risk_overview(&site, &page.route, &short_names, &reserved_ids);
                         view.checklists = chrome.checklist_views(&page.route, None);
                     }
                     let (nav_html, nav) = chrome.page_nav(&page.route);
@@ -527,7 +528,14 @@ pub fn build_into(
             ..qview
         });
         let brief = |c: &model::Checklist, from: &Route| {
-            compile::checklist_html(c, from, &inner, ChecklistPlace::Plan, &mut Diagnostics::new())
+            compile::checklist_html(
+                c,
+                from,
+                &inner,
+                ChecklistPlace::Plan,
+                &short_names,
+                &mut Diagnostics::new(),
+            )
         };
         view.checklists = chrome.checklist_views(&plan, Some(&brief));
         views.push((plan.output_path(), view));
@@ -1032,7 +1040,7 @@ impl<'a> Chrome<'a> {
             platforms: page
                 .platforms
                 .iter()
-                .map(|p| PlatformView::new(*p, p.default_name()))
+                .map(|p| PlatformView::new(*p, self.site.platform_short(*p)))
                 .collect(),
         }
     }
@@ -1121,7 +1129,7 @@ impl<'a> Chrome<'a> {
             platforms: list
                 .platforms
                 .iter()
-                .map(|p| PlatformView::new(*p, p.default_name()))
+                .map(|p| PlatformView::new(*p, self.site.platform_short(*p)))
                 .collect(),
             items: list.items().count(),
             audit_href: if has_audits(list) {
@@ -1477,7 +1485,8 @@ fn questionnaire_view(
                 .map(|o| OptionView {
                     id: o.id.to_string(),
                     label: o.label.clone(),
-                    effects: Platform::ALL
+                    effects: q
+                        .all()
                         .iter()
                         .map(|p| {
                             let shown = match o.effects.get(p) {

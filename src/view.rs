@@ -52,6 +52,7 @@ impl From<Level> for LevelView {
 #[derive(Debug, Clone, Serialize)]
 pub struct PlatformView {
     pub id: &'static str,
+    /// The declared `short` name on chips, the full `name` everywhere else.
     pub name: String,
 }
 

@@ -645,3 +645,48 @@ fn rules_are_read_only_from_their_json_script() {
         .collect();
     assert_eq!(ids, expected.iter().map(String::as_str).collect::<Vec<_>>());
 }
+
+#[test]
+#[ignore = "browser test: run with --include-ignored (tests/run does)"]
+fn a_guide_with_four_declared_platforms_recommends_each_in_the_browser() {
+    // A new guide with the shipped templates and scripts and four platforms of its own.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("guide");
+    let made = common::riskguide(&["new", root.to_str().unwrap(), "--platforms", "mac,vps,mw,pi"]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let out = tmp.path().join("out");
+    let built = common::riskguide(&[
+        "build",
+        "--root",
+        root.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let server = StaticServer::start(&out);
+    let (_lock, b) = browser();
+    b.goto(&server.url("/questionnaire/"));
+    wait_ready(&b);
+    let columns = b.exec(
+        "return Array.prototype.map.call(document.querySelectorAll('th.matrix-platform'), function (t) { return t.textContent; });",
+        json!([]),
+    );
+    assert_eq!(
+        columns,
+        json!(["Mac", "Vps", "Mw", "Pi"]),
+        "the matrix has a column per declared platform"
+    );
+    for id in ["mac", "vps", "mw", "pi"] {
+        b.goto(&server.url(&format!("/questionnaire/#hosting={id}&data=public")));
+        wait_ready(&b);
+        assert_eq!(wait_recommendation(&b), id, "answers for {id}");
+        // The plan narrows itself to the same platform's checklists.
+        b.goto(&server.url(&format!("/plan/#hosting={id}&data=public")));
+        let shown = b.wait_for(
+            "var r = document.querySelector('.plan-recommendation[data-platform]'); return r && r.getAttribute('data-platform');",
+            "the plan's outcome",
+        );
+        assert_eq!(shown, json!(id), "plan for {id}");
+    }
+    assert!(b.severe_logs().is_empty(), "{:?}", b.severe_logs());
+}

@@ -39,6 +39,68 @@ fn new_creates_a_guide_that_builds_and_checks_clean() {
 }
 
 #[test]
+fn new_writes_the_platforms_it_is_given_and_the_guide_recommends_each() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("guide");
+    let root = dir.to_str().unwrap();
+    let created = riskguide(&["new", root, "--platforms", "mac,vps,mw,pi"]);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let declared = std::fs::read_to_string(dir.join("content/platforms.toml")).unwrap();
+    assert_eq!(declared.matches("[[platform]]").count(), 4);
+    for id in ["mac", "vps", "mw", "pi"] {
+        assert!(
+            declared.contains(&format!("id = \"{id}\"")),
+            "{id} missing:\n{declared}"
+        );
+    }
+    let check = riskguide(&["check", "--root", root, "--deny-warnings"]);
+    assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+    for id in ["mac", "vps", "mw", "pi"] {
+        let hosting = format!("hosting={id}");
+        let result = riskguide(&[
+            "recommend",
+            "--root",
+            root,
+            "--json",
+            "--answer",
+            &hosting,
+            "--answer",
+            "data=public",
+        ]);
+        assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
+        assert_eq!(report["platform"], serde_json::json!(id), "{report}");
+    }
+}
+
+#[test]
+fn new_without_platforms_writes_two_generic_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("guide");
+    assert!(riskguide(&["new", dir.to_str().unwrap()]).status.success());
+    let declared = std::fs::read_to_string(dir.join("content/platforms.toml")).unwrap();
+    assert_eq!(declared.matches("[[platform]]").count(), 2, "{declared}");
+}
+
+#[test]
+fn new_refuses_a_platform_list_it_cannot_build() {
+    for (list, says) in [
+        ("solo", "1 given; a guide compares 2 to 6 platforms"),
+        ("a,b,c,d,e,f,g", "7 given"),
+        ("a,a", "named twice"),
+        ("Mac,vps", "not a valid platform id"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("guide");
+        let result = riskguide(&["new", dir.to_str().unwrap(), "--platforms", list]);
+        assert_eq!(result.status.code(), Some(2), "{list}");
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert!(stderr.contains(says), "{list}: {stderr}");
+        assert!(!dir.exists(), "{list}: nothing is written");
+    }
+}
+
+#[test]
 fn new_refuses_a_non_empty_directory() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("keep.txt"), "x").unwrap();

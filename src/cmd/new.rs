@@ -1,8 +1,16 @@
 //! `riskguide new DIR`: a minimal guide (a page, a table, a checklist, a two-question
-//! questionnaire) with the shipped templates and styles, ready to build and check clean.
+//! questionnaire) with the shipped templates and styles, ready to build and check clean. The
+//! platforms it compares are the ones named on the command line; the files that refer to them
+//! are written for that list.
 
 use super::{Code, OK, USAGE};
+use riskguide::model::{PLATFORM_COUNT, is_valid_id};
+use std::fmt::Write;
 use std::path::Path;
+
+/// The platforms of a new guide when `--platforms` is not given: two generic ones, for the
+/// author to rename.
+pub const DEFAULT_PLATFORMS: &str = "self-hosted,managed";
 
 include!(concat!(env!("OUT_DIR"), "/skeleton.rs"));
 
@@ -15,25 +23,6 @@ version = "0.1"
 search = true
 "#;
 
-const HOME: &str = r#"+++
-title = "My risk guide"
-description = "Start here: the platforms, their risks, and how to choose."
-reviewed = 2026-01-01
-platforms = ["mac", "vps", "mw"]
-+++
-
-This guide compares where to run a service and what can go wrong on each platform.
-
-## At a glance {#at-a-glance}
-
-```table
-platforms
-```
-
-Read about [the main risk](/risks/exposure/), answer the [questionnaire](/questionnaire/), then
-work through the [pre-deploy checklist](/checklists/predeploy/).
-"#;
-
 const RISKS_INDEX: &str = r#"+++
 title = "Risks"
 description = "Every risk this guide covers."
@@ -42,53 +31,6 @@ reviewed = 2026-01-01
 +++
 
 Each page describes one risk: what happens, why it matters, and what to do.
-"#;
-
-const RISK: &str = r#"+++
-title = "Exposed admin port"
-description = "A management port reachable from the internet."
-risks = ["exposed-port"]
-weight = 10
-reviewed = 2026-01-01
-platforms = ["vps"]
-+++
-
-## What happens {#what-happens}
-
-A service that listens on every interface can be found by scanners within hours.
-
-## What to do {#what-to-do}
-
-Bind it to loopback and check from another machine:
-
-```bash
-curl --max-time 5 http://YOUR_SERVER:8080/health
-```
-"#;
-
-const TABLE: &str = r#"caption = "Platforms at a glance"
-
-[[column]]
-key = "platform"
-label = "Platform"
-kind = "platform"
-
-[[column]]
-key = "exposure"
-label = "Network exposure"
-kind = "rating"
-
-[[row]]
-platform = "mac"
-exposure = { level = "low", text = "Behind the home router", basis = ["our-reading"] }
-
-[[row]]
-platform = "vps"
-exposure = { risk = "exposed-port", text = "[Public address](/risks/exposure/)" }
-
-[[row]]
-platform = "mw"
-exposure = { level = "medium", text = "Managed by the provider", basis = ["our-reading"] }
 "#;
 
 const SOURCES: &str = r#"# What every rating rests on: a section of your source document, an upstream document
@@ -108,19 +50,131 @@ title = "Our reading of the platform"
 rationale = "Rated by how the platform is reached by default, before any fix."
 "#;
 
-const RISKS: &str = r#"# Each risk, rated once per platform; tables and pages take their levels from here.
+/// The platform ids from `--platforms`, checked: 2 to 6 distinct valid ids.
+pub fn parse_platforms(list: &str) -> Result<Vec<String>, String> {
+    let ids: Vec<String> = list.split(',').map(|s| s.trim().to_string()).collect();
+    if let Some(bad) = ids.iter().find(|id| !is_valid_id(id)) {
+        return Err(format!("`{}` is not a valid platform id", bad.escape_debug()));
+    }
+    if let Some((_, dup)) = ids.iter().enumerate().find(|(i, id)| ids[..*i].contains(id)) {
+        return Err(format!("platform `{dup}` is named twice"));
+    }
+    if !PLATFORM_COUNT.contains(&ids.len()) {
+        return Err(format!(
+            "{} given; a guide compares {} to {} platforms",
+            ids.len(),
+            PLATFORM_COUNT.start(),
+            PLATFORM_COUNT.end()
+        ));
+    }
+    Ok(ids)
+}
+
+/// A starting name for a platform id (`self-hosted` → `Self-hosted`), for the author to replace.
+fn starting_name(id: &str) -> String {
+    let mut chars = id.chars();
+    chars
+        .next()
+        .map_or(String::new(), |c| c.to_uppercase().chain(chars).collect())
+}
+
+fn quoted_list(ids: &[String]) -> String {
+    let quoted: Vec<String> = ids.iter().map(|id| format!("\"{id}\"")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// The content files of the skeleton, written for these platforms (at least two). The second
+/// platform carries the example risk, so the table shows both a rated risk and an assessment.
+fn content_files(ids: &[String]) -> Vec<(&'static str, String)> {
+    let all = quoted_list(ids);
+    let (first, exposed, last) = (&ids[0], &ids[1], &ids[ids.len() - 1]);
+
+    let mut platforms = String::from(
+        "# The platforms this guide compares, in the order tables, chips and scores show them.\n\
+         # `name` is shown on pages and links, `short` on chips.\n",
+    );
+    for id in ids {
+        let name = starting_name(id);
+        let _ = write!(
+            platforms,
+            "\n[[platform]]\nid = \"{id}\"\nname = \"{name}\"\nshort = \"{name}\"\n"
+        );
+    }
+
+    let home = format!(
+        r#"+++
+title = "My risk guide"
+description = "Start here: the platforms, their risks, and how to choose."
+reviewed = 2026-01-01
+platforms = {all}
++++
+
+This guide compares where to run a service and what can go wrong on each platform.
+
+## At a glance {{#at-a-glance}}
+
+```table
+platforms
+```
+
+Read about [the main risk](/risks/exposure/), answer the [questionnaire](/questionnaire/), then
+work through the [pre-deploy checklist](/checklists/predeploy/).
+"#
+    );
+
+    let risk_page = format!(
+        r#"+++
+title = "Exposed admin port"
+description = "A management port reachable from the internet."
+risks = ["exposed-port"]
+weight = 10
+reviewed = 2026-01-01
+platforms = ["{exposed}"]
++++
+
+## What happens {{#what-happens}}
+
+A service that listens on every interface can be found by scanners within hours.
+
+## What to do {{#what-to-do}}
+
+Bind it to loopback and check from another machine:
+
+```bash
+curl --max-time 5 http://YOUR_SERVER:8080/health
+```
+"#
+    );
+
+    let mut table = String::from(
+        "caption = \"Platforms at a glance\"\n\n[[column]]\nkey = \"platform\"\nlabel = \"Platform\"\nkind = \"platform\"\n\n\
+         [[column]]\nkey = \"exposure\"\nlabel = \"Network exposure\"\nkind = \"rating\"\n",
+    );
+    for id in ids {
+        let exposure = if id == exposed {
+            "{ risk = \"exposed-port\", text = \"[Public address](/risks/exposure/)\" }"
+        } else {
+            "{ level = \"low\", text = \"Not reachable from the internet by default\", basis = [\"our-reading\"] }"
+        };
+        let _ = write!(table, "\n[[row]]\nplatform = \"{id}\"\nexposure = {exposure}\n");
+    }
+
+    let risks = format!(
+        r#"# Each risk, rated once per platform; tables and pages take their levels from here.
 
 [[risk]]
 id = "exposed-port"
 title = "Exposed admin port"
 page = "/risks/exposure/#what-happens"
-rating.vps = { level = "high", basis = ["vendor-docs"], note = "Public address" }
-"#;
+rating.{exposed} = {{ level = "high", basis = ["vendor-docs"], note = "Public address" }}
+"#
+    );
 
-const CHECKLIST: &str = r#"id = "predeploy"
+    let checklist = format!(
+        r#"id = "predeploy"
 title = "Before you deploy"
 kind = "predeploy"
-platforms = ["mac", "vps", "mw"]
+platforms = {all}
 intro = "Tick each item as you go; progress is saved in your browser."
 
 [[group]]
@@ -138,50 +192,48 @@ text = "A long random token protects the admin API"
 [[group.item.step]]
 id = "generated"
 text = "Generated with a password manager or `openssl rand -hex 32`"
-"#;
+"#
+    );
 
-const QUESTIONNAIRE: &str = r#"title = "Which platform fits?"
+    let mut questionnaire = format!(
+        r#"title = "Which platform fits?"
 intro = "Two questions; the answer is worked out in your browser and nothing is sent anywhere."
-tie_break = ["mac", "vps", "mw"]
+tie_break = {all}
 close_call_gap = 1
-
-[platform.mac]
-name = "Computer at home"
-page = "/"
-checklists = ["predeploy"]
-
-[platform.vps]
-name = "Rented server"
-page = "/risks/exposure/"
-checklists = ["predeploy"]
-
-[platform.mw]
-name = "Managed platform"
-page = "/"
-checklists = ["predeploy"]
-
-[[question]]
-id = "hosting"
-prompt = "Where would you rather run it?"
-
-[[question.option]]
-id = "home"
-label = "On hardware I own"
-effects = { mac = 2 }
-reasons = [{ platform = "mac", text = "You keep physical control.", link = "/#at-a-glance" }]
-
-[[question.option]]
-id = "server"
-label = "On a server I administer"
-effects = { vps = 2 }
-reasons = [{ platform = "vps", text = "You run it, on a public address.", link = "/risks/exposure/" }]
-
-[[question.option]]
-id = "managed"
-label = "Somewhere I never have to administer"
-effects = { mw = 2 }
-reasons = [{ platform = "mw", text = "The provider runs the infrastructure.", link = "/#at-a-glance" }]
-
+"#
+    );
+    for id in ids {
+        let _ = write!(
+            questionnaire,
+            "\n[platform.{id}]\npage = \"/\"\nchecklists = [\"predeploy\"]\n"
+        );
+    }
+    questionnaire.push_str("\n[[question]]\nid = \"hosting\"\nprompt = \"Where would you rather run it?\"\n");
+    for id in ids {
+        let name = starting_name(id);
+        let _ = write!(
+            questionnaire,
+            "\n[[question.option]]\nid = \"{id}\"\nlabel = \"{name}\"\neffects = {{ {id} = 2 }}\n\
+             reasons = [{{ platform = \"{id}\", text = \"You prefer it.\", link = \"/#at-a-glance\" }}]\n"
+        );
+    }
+    let mut private_effects = Vec::new();
+    let mut private_reasons = String::new();
+    for id in ids {
+        let (effect, text) = if id == last {
+            ("\"exclude\"", "A third party would hold private data.")
+        } else {
+            ("1", "Private data stays under your control.")
+        };
+        private_effects.push(format!("{id} = {effect}"));
+        let _ = writeln!(
+            private_reasons,
+            "  {{ platform = \"{id}\", text = \"{text}\", link = \"/#at-a-glance\" }},"
+        );
+    }
+    let _ = write!(
+        questionnaire,
+        r#"
 [[question]]
 id = "data"
 prompt = "How sensitive is the data?"
@@ -189,41 +241,49 @@ prompt = "How sensitive is the data?"
 [[question.option]]
 id = "public"
 label = "Public only"
-effects = { mw = 1 }
-reasons = [{ platform = "mw", text = "Nothing private is at stake.", link = "/#at-a-glance" }]
+effects = {{ {last} = 1 }}
+reasons = [{{ platform = "{last}", text = "Nothing private is at stake.", link = "/#at-a-glance" }}]
 
 [[question.option]]
 id = "private"
 label = "Private"
-effects = { mac = 1, vps = 1, mw = "exclude" }
+effects = {{ {effects} }}
 reasons = [
-  { platform = "mac", text = "Private data stays on your hardware.", link = "/#at-a-glance" },
-  { platform = "vps", text = "You control the server.", link = "/risks/exposure/" },
-  { platform = "mw", text = "A third party would hold private data.", link = "/#at-a-glance" },
-]
-follow_up = [{ text = "Work through the pre-deploy checklist", link = "/checklists/predeploy/" }]
+{private_reasons}]
+follow_up = [{{ text = "Work through the pre-deploy checklist", link = "/checklists/predeploy/" }}]
 
 [[persona]]
-id = "hobbyist"
-name = "Hobbyist"
-summary = "A public demo bot."
-answers = { hosting = "managed", data = "public" }
-expect = "mw"
-"#;
+id = "careful"
+name = "Careful owner"
+summary = "Private data, on hardware of their choosing."
+answers = {{ hosting = "{first}", data = "private" }}
+expect = "{first}"
+"#,
+        effects = private_effects.join(", ")
+    );
 
-const CONTENT: &[(&str, &str)] = &[
-    ("site.toml", SITE),
-    ("content/index.md", HOME),
-    ("content/risks/index.md", RISKS_INDEX),
-    ("content/risks/exposure.md", RISK),
-    ("content/tables/platforms.toml", TABLE),
-    ("content/sources.toml", SOURCES),
-    ("content/risks.toml", RISKS),
-    ("content/checklists/predeploy.toml", CHECKLIST),
-    ("content/questionnaire.toml", QUESTIONNAIRE),
-];
+    vec![
+        ("site.toml", SITE.to_string()),
+        ("content/platforms.toml", platforms),
+        ("content/index.md", home),
+        ("content/risks/index.md", RISKS_INDEX.to_string()),
+        ("content/risks/exposure.md", risk_page),
+        ("content/tables/platforms.toml", table),
+        ("content/sources.toml", SOURCES.to_string()),
+        ("content/risks.toml", risks),
+        ("content/checklists/predeploy.toml", checklist),
+        ("content/questionnaire.toml", questionnaire),
+    ]
+}
 
-pub fn run(dir: &Path) -> Code {
+pub fn run(dir: &Path, platforms: &str) -> Code {
+    let ids = match parse_platforms(platforms) {
+        Ok(ids) => ids,
+        Err(message) => {
+            eprintln!("error: --platforms: {message}");
+            return USAGE;
+        }
+    };
     if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
         eprintln!(
             "error: {} exists and is not empty; choose a new directory",
@@ -231,7 +291,8 @@ pub fn run(dir: &Path) -> Code {
         );
         return USAGE;
     }
-    let text_files = CONTENT.iter().map(|(p, t)| (*p, t.as_bytes()));
+    let content = content_files(&ids);
+    let text_files = content.iter().map(|(p, t)| (*p, t.as_bytes()));
     for (path, bytes) in text_files.chain(SKELETON_FILES.iter().copied()) {
         let target = dir.join(path);
         let written = target

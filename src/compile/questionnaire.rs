@@ -6,7 +6,7 @@
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::markdown::Context;
 use crate::model::{ChecklistId, Cost, Effect, LinkRef, Platform, Questionnaire, Route, routes};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 // ------------------------------------------------------------------ scoring
@@ -49,7 +49,7 @@ fn rank(
 ) -> (Vec<Platform>, Option<Platform>, bool) {
     let order = |p: &Platform| q.tie_break.iter().position(|t| t == p).unwrap_or(usize::MAX);
     let score = |p: &Platform| scores.get(p).copied().unwrap_or(0);
-    let mut ranking: Vec<Platform> = Platform::ALL.into_iter().filter(|p| !is_excluded(*p)).collect();
+    let mut ranking: Vec<Platform> = q.all().into_iter().filter(|p| !is_excluded(*p)).collect();
     ranking.sort_by_key(|p| (std::cmp::Reverse(score(p)), order(p)));
     let recommended = ranking
         .first()
@@ -65,7 +65,7 @@ fn rank(
 /// Scores every platform: integer effects add up, an exclusion removes the platform whatever its
 /// score; unanswered questions count as neutral.
 pub fn evaluate(q: &Questionnaire, answers: &[Option<usize>]) -> Evaluation {
-    let mut scores: BTreeMap<Platform, i64> = Platform::ALL.iter().map(|p| (*p, 0)).collect();
+    let mut scores: BTreeMap<Platform, i64> = q.all().into_iter().map(|p| (p, 0)).collect();
     let mut excluded: BTreeMap<Platform, Vec<(usize, usize)>> = BTreeMap::new();
     for (qi, question) in q.questions.iter().enumerate() {
         let Some(oi) = answers.get(qi).copied().flatten() else {
@@ -159,7 +159,7 @@ pub fn for_each_combination(q: &Questionnaire, mut visit: impl FnMut(&[Option<us
 // ------------------------------------------------------------------ the whole result
 
 /// One effect that fired: the answer, the platform, the points (or `"exclude"`) and the reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Fired {
     pub question: String,
     pub option: String,
@@ -169,7 +169,7 @@ pub struct Fired {
 }
 
 /// An answer change and what it would lead to (`null`: no platform would fit).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FlipOutcome {
     pub question: String,
     pub option: String,
@@ -177,7 +177,7 @@ pub struct FlipOutcome {
 }
 
 /// A follow-up action of the recommended platform (or of every platform).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Action {
     pub question: String,
     pub option: String,
@@ -188,7 +188,7 @@ pub struct Action {
 
 /// Everything a set of answers leads to. The browser's evaluator (`evaluator.js`, `outcome`)
 /// builds the same object from the rules; the test vectors hold it whole.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Outcome {
     /// The recommended platform, or `null` when none fits yet.
     pub platform: Option<Platform>,
@@ -284,7 +284,7 @@ pub fn outcome(q: &Questionnaire, answers: &[Option<usize>]) -> Outcome {
     let blockers = if winner.is_some() {
         BTreeMap::new()
     } else {
-        Platform::ALL
+        q.all()
             .iter()
             .map(|p| {
                 let list: Vec<Fired> = match excluded.get(p) {
@@ -313,7 +313,8 @@ pub fn outcome(q: &Questionnaire, answers: &[Option<usize>]) -> Outcome {
     Outcome {
         platform: winner,
         runner_up: e.runner_up(),
-        scores: Platform::ALL
+        scores: q
+            .all()
             .iter()
             .map(|p| {
                 (
@@ -335,7 +336,7 @@ pub fn outcome(q: &Questionnaire, answers: &[Option<usize>]) -> Outcome {
 // ------------------------------------------------------------------ `recommend`'s report
 
 /// A fired effect with the guide section behind it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReportReason {
     #[serde(flatten)]
     pub fired: Fired,
@@ -344,21 +345,21 @@ pub struct ReportReason {
     pub url: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReportAction {
     #[serde(flatten)]
     pub action: Action,
     pub link: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReportChecklist {
     pub id: ChecklistId,
     pub url: String,
 }
 
 /// `riskguide recommend --json`: the [`Outcome`] with names, links and costs (DESIGN §7).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
     pub platform: Option<Platform>,
     pub name: Option<String>,
@@ -481,10 +482,10 @@ pub fn audit(q: &Questionnaire) -> Diagnostics {
                 .with_help("fewer distinct effect values keep the audit exact"),
             );
             // Every outcome counts as reached, so no unfounded E060 follows.
-            Platform::ALL.iter().map(|p| Some(*p)).chain([None]).collect()
+            q.all().into_iter().map(Some).chain([None]).collect()
         }
     };
-    for p in Platform::ALL {
+    for p in q.all() {
         if !reached.contains(&Some(p)) {
             problems.push(Diagnostic::error(
                 "E060",
@@ -542,8 +543,10 @@ pub fn audit(q: &Questionnaire) -> Diagnostics {
 /// `None` when the answers lead to more than [`MAX_AUDIT_STATES`] distinct states: a
 /// questionnaire built to explode would otherwise hold them all in memory.
 pub fn reachable_outcomes(q: &Questionnaire) -> Option<BTreeSet<Option<Platform>>> {
-    let index = |p: Platform| Platform::ALL.iter().position(|x| *x == p).unwrap_or(0);
-    let mut states: HashSet<(Vec<i64>, u32)> = HashSet::from([(vec![0; Platform::ALL.len()], 0)]);
+    let all = q.all();
+    // Score vectors and exclusion masks are indexed by the declared order (at most six).
+    let index = Platform::index;
+    let mut states: HashSet<(Vec<i64>, u32)> = HashSet::from([(vec![0; all.len()], 0)]);
     for question in &q.questions {
         let mut next = HashSet::with_capacity(states.len() * 2);
         for (scores, mask) in &states {
@@ -570,7 +573,7 @@ pub fn reachable_outcomes(q: &Questionnaire) -> Option<BTreeSet<Option<Platform>
         states
             .iter()
             .map(|(scores, mask)| {
-                let map: BTreeMap<Platform, i64> = Platform::ALL.iter().map(|p| (*p, scores[index(*p)])).collect();
+                let map: BTreeMap<Platform, i64> = all.iter().map(|p| (*p, scores[index(*p)])).collect();
                 rank(q, &map, |p| mask & (1 << index(p)) != 0).1
             })
             .collect(),
@@ -598,7 +601,7 @@ pub fn fragment(q: &Questionnaire, answers: &[Option<usize>]) -> String {
 
 /// The rules the browser's evaluator reads. The plan page gets a trimmed copy ([`Rules::for_plan`]):
 /// fields left empty there are left out of its JSON.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rules {
     pub tie_break: Vec<Platform>,
     pub close_call_gap: i64,
@@ -610,7 +613,7 @@ pub struct Rules {
     pub questions: Vec<QuestionRules>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PlatformRules {
     pub name: String,
     pub href: String,
@@ -620,14 +623,14 @@ pub struct PlatformRules {
     pub cost: Option<Cost>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChecklistRules {
     pub id: ChecklistId,
     pub title: String,
     pub href: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct QuestionRules {
     pub id: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -637,7 +640,7 @@ pub struct QuestionRules {
     pub options: Vec<OptionRules>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct OptionRules {
     pub id: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -650,14 +653,14 @@ pub struct OptionRules {
     pub follow_up: Vec<FollowUpRules>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ReasonRules {
     pub platform: Platform,
     pub text: String,
     pub href: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FollowUpRules {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
