@@ -555,10 +555,7 @@ mod tests {
     fn scripts_are_minified_with_their_literals_kept() {
         let minify = |s: &str| String::from_utf8(minify_script(s.as_bytes().to_vec())).unwrap();
         let script = "// head\n  var a = 1; // note\n  /* block */\n  var t = `x\n   ${a}  y`;\n  var s = \"  two  \";\n  a++;\n";
-        let out = minify(script);
-        assert!(!out.contains("head") && !out.contains("note") && !out.contains("block"), "{out}");
-        assert!(out.contains("`x\n   ${a}  y`") && out.contains("\"  two  \""), "{out}");
-        assert!(out.len() < script.len() / 2, "{out}");
+        assert_eq!(minify(script), "var a=1;var t=`x\n   ${a}  y`;var s=\"  two  \";a++;");
         assert_eq!(minify_script(vec![0xff, b' ', b'a']), vec![0xff, b' ', b'a']);
     }
 

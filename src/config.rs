@@ -6,9 +6,9 @@
 use crate::diagnostics::{Diagnostic, Diagnostics, Error, Location};
 use serde::Deserialize;
 use serde::de::IntoDeserializer;
+use std::path::{Path, PathBuf};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
-use std::path::{Path, PathBuf};
 
 pub const CONFIG_FILE: &str = "site.toml";
 
@@ -215,7 +215,9 @@ pub fn parse_usable(root: &Path, text: &str) -> Result<(Config, Diagnostics), Di
 /// required key (title, base_url) is missing or unusable.
 fn read_keys(text: &str, problems: &mut Diagnostics) -> Option<RawConfig> {
     let report = |problems: &mut Diagnostics, offset: usize, message: String| {
-        problems.push(Diagnostic::error("E001", Location::of_offset(CONFIG_FILE, text, offset), message).with_help(KEYS_HELP));
+        problems.push(
+            Diagnostic::error("E001", Location::of_offset(CONFIG_FILE, text, offset), message).with_help(KEYS_HELP),
+        );
     };
     // The whole file through the TOML reader first: syntax, duplicate keys, redefined tables.
     if let Err(e) = toml::from_str::<toml::Table>(text) {
@@ -364,6 +366,50 @@ mod tests {
         let d = err.into_sorted();
         assert_eq!(d[0].location.line, 3, "{d:?}");
         assert!(d[0].message.contains("colour"), "{d:?}");
+    }
+
+    #[test]
+    fn a_bad_optional_key_is_reported_and_its_default_used() {
+        let (config, problems) = parse_usable(
+            Path::new("/site"),
+            "title = \"x\"\ncolour = 1\nsearch = \"yes\"\nlanguage = \"fr\"\nbase_url = \"https://e.org/\"\n",
+        )
+        .expect("usable");
+        let problems = problems.into_sorted();
+        let found: Vec<(usize, usize, bool)> = problems
+            .iter()
+            .map(|d| (d.location.line, d.location.col, d.is_error()))
+            .collect();
+        assert_eq!(found, [(2, 1, true), (3, 10, true)], "{problems:#?}");
+        assert!(
+            problems[0].message.starts_with("unknown field `colour`"),
+            "{problems:#?}"
+        );
+        assert!(
+            problems[1].message.starts_with("`search`: invalid type"),
+            "{problems:#?}"
+        );
+        assert!(config.search, "the default is used");
+        assert_eq!((config.title.as_str(), config.language.as_str()), ("x", "fr"));
+        assert!(
+            parse(
+                Path::new("/site"),
+                "title = \"x\"\nbase_url = \"https://e.org/\"\nsearch = 1\n"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn a_missing_or_bad_required_key_makes_the_config_unusable() {
+        let missing = parse_usable(Path::new("/site"), "base_url = \"https://e.org/\"\n").unwrap_err();
+        let messages: Vec<String> = missing.into_sorted().into_iter().map(|d| d.message).collect();
+        assert_eq!(messages, ["missing field `title`"]);
+        let bad = parse_usable(Path::new("/site"), "title = 3\nbase_url = \"https://e.org/\"\n").unwrap_err();
+        let bad = bad.into_sorted();
+        assert_eq!(bad.len(), 1, "{bad:#?}");
+        assert!(bad[0].message.starts_with("`title`: invalid type"), "{bad:#?}");
+        assert_eq!((bad[0].location.line, bad[0].location.col), (1, 9));
     }
 
     #[test]

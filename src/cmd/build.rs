@@ -94,7 +94,10 @@ pub fn run(root: &Path, out: Option<&Path>) -> Code {
 
 /// A site.toml with errors builds nothing, but the content is still checked, so that one run
 /// reports the problems of both.
-fn report_config_problems(config: &riskguide::config::Config, mut problems: Vec<riskguide::diagnostics::Diagnostic>) -> Code {
+fn report_config_problems(
+    config: &riskguide::config::Config,
+    mut problems: Vec<riskguide::diagnostics::Diagnostic>,
+) -> Code {
     let highlighter = Highlighter::new();
     match pipeline::build_into(config, &highlighter, &|_| {}, &Discard::default()) {
         Ok(summary) => problems.extend(summary.diagnostics),
