@@ -84,7 +84,7 @@ pub fn bundle(config: &Config) -> (AssetManifest, Diagnostics) {
                 manifest
                     .script_names
                     .extend(script_names(&String::from_utf8_lossy(&bytes)));
-                let bytes = compact_script(bytes);
+                let bytes = minify_script(bytes);
                 let f = fingerprint(name, &bytes);
                 manifest.outputs.insert(f.path.clone(), bytes);
                 manifest.scripts.insert(name.to_string(), f);
@@ -219,27 +219,18 @@ fn read_static(config: &Config, dir: &Path, problems: &mut Diagnostics) -> Vec<(
     out
 }
 
-/// A script without its indentation, blank lines and whole-line `//` comments. Its tokens and
-/// line breaks stay as they are, so automatic semicolon insertion and its meaning do too. A
-/// script where a line break can sit inside a string (a template literal, a line ending in a
-/// backslash) or that is not UTF-8 is left whole.
-fn compact_script(bytes: Vec<u8>) -> Vec<u8> {
+/// A script minified by the `minifier` crate (the token-level minifier rustdoc used for its
+/// own scripts): comments and the white space no token needs are dropped, template literals,
+/// strings and regular expressions are kept as written. A script it cannot tokenize, or that is
+/// not UTF-8, is served as written.
+fn minify_script(bytes: Vec<u8>) -> Vec<u8> {
     let Ok(text) = std::str::from_utf8(&bytes) else {
         return bytes;
     };
-    if text.contains('`') || text.lines().any(|line| line.trim_end().ends_with('\\')) {
-        return bytes;
+    match minifier::js::minify(text) {
+        Ok(minified) => minified.to_string().into_bytes(),
+        Err(_) => bytes,
     }
-    let mut out = String::with_capacity(text.len());
-    for line in text.lines().map(str::trim) {
-        // A line that starts with `//` is a comment unless a block comment ends on it.
-        if line.is_empty() || (line.starts_with("//") && !line.contains("*/")) {
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out.into_bytes()
 }
 
 /// The ids a script looks up by a literal name and the `window` globals it uses. Methods the
@@ -561,17 +552,11 @@ mod tests {
     }
 
     #[test]
-    fn scripts_lose_indentation_and_comment_lines_only() {
-        let compact = |s: &str| String::from_utf8(compact_script(s.as_bytes().to_vec())).unwrap();
-        assert_eq!(
-            compact("// head\r\n  var a = 1; // keeps\r\n\r\n  /* x\r\n  // y */\r\n  a++;\r\n"),
-            "var a = 1; // keeps\n/* x\n// y */\na++;\n"
-        );
-        // Where a line break can sit inside a string, the script stays exactly as written.
-        for whole in ["var s = \"a\\\n    b\";\n", "var t = `a\n    b`;\n"] {
-            assert_eq!(compact(whole), whole);
-        }
-        assert_eq!(compact_script(vec![0xff, b' ', b'a']), vec![0xff, b' ', b'a']);
+    fn scripts_are_minified_with_their_literals_kept() {
+        let minify = |s: &str| String::from_utf8(minify_script(s.as_bytes().to_vec())).unwrap();
+        let script = "// head\n  var a = 1; // note\n  /* block */\n  var t = `x\n   ${a}  y`;\n  var s = \"  two  \";\n  a++;\n";
+        assert_eq!(minify(script), "var a=1;var t=`x\n   ${a}  y`;var s=\"  two  \";a++;");
+        assert_eq!(minify_script(vec![0xff, b' ', b'a']), vec![0xff, b' ', b'a']);
     }
 
     #[test]

@@ -5,24 +5,35 @@
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Error, Location};
 use serde::Deserialize;
+use serde::de::IntoDeserializer;
 use std::path::{Path, PathBuf};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 pub const CONFIG_FILE: &str = "site.toml";
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The keys `site.toml` takes, in the order the help lists them.
+const KEYS: [&str; 7] = [
+    "title",
+    "description",
+    "base_url",
+    "language",
+    "output_dir",
+    "version",
+    "search",
+];
+
+const KEYS_HELP: &str = "site.toml takes: title, description, base_url, language, output_dir, version, search";
+
+/// What `site.toml` says, each key read on its own so that one bad key is reported and replaced
+/// by its default while the rest of the file is still used.
 struct RawConfig {
     title: String,
-    #[serde(default)]
     description: String,
     base_url: String,
-    #[serde(default = "default_language")]
     language: String,
-    #[serde(default = "default_output_dir")]
     output_dir: String,
-    #[serde(default = "default_version")]
     version: String,
-    #[serde(default = "default_true")]
     search: bool,
 }
 
@@ -80,9 +91,12 @@ impl Config {
 /// `site.toml` larger than this is refused before it is read.
 pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
 
-/// Reads and validates `<root>/site.toml`. A `site.toml` that is a symbolic link out of the
-/// site root is refused, not read.
-pub fn load(root: &Path) -> Result<Config, Error> {
+/// Reads and validates `<root>/site.toml`: a configuration that can be used, with the problems
+/// found in it (a bad optional key is reported and replaced by its default, an unknown key is
+/// reported and ignored), so that content is checked in the same run. `Err` when the file
+/// cannot be used at all: unreadable, not TOML, or without a usable title or base URL. A
+/// `site.toml` that is a symbolic link out of the site root is refused, not read.
+pub fn load_usable(root: &Path) -> Result<(Config, Diagnostics), Error> {
     let path = root.join(CONFIG_FILE);
     let meta = std::fs::symlink_metadata(&path).map_err(|e| Error::io("read", &path, e))?;
     let canonical_root = root.canonicalize().map_err(|e| Error::io("resolve", root, e))?;
@@ -104,25 +118,32 @@ pub fn load(root: &Path) -> Result<Config, Error> {
     let bytes = crate::discover::read_inside(&canonical_root, &path, MAX_CONFIG_BYTES)
         .map_err(|refused| Error::Content(vec![refused.diagnostic(Location::file(CONFIG_FILE))]))?;
     let text = String::from_utf8(bytes).map_err(|_| refuse("E011", "site.toml is not UTF-8".into()))?;
-    parse(&canonical_root, &text).map_err(|d| Error::Content(d.into_sorted()))
+    parse_usable(&canonical_root, &text).map_err(|d| Error::Content(d.into_sorted()))
 }
 
-/// Parses the text of `site.toml` for the site at `root`.
+/// Reads and validates `<root>/site.toml`, refusing it on any error.
+pub fn load(root: &Path) -> Result<Config, Error> {
+    let (config, problems) = load_usable(root)?;
+    if problems.has_errors() {
+        return Err(Error::Content(problems.into_sorted()));
+    }
+    Ok(config)
+}
+
+/// Parses the text of `site.toml` for the site at `root`, refusing it on any error.
 pub fn parse(root: &Path, text: &str) -> Result<Config, Diagnostics> {
+    let (config, problems) = parse_usable(root, text)?;
+    if problems.has_errors() {
+        return Err(problems);
+    }
+    Ok(config)
+}
+
+/// Parses the text of `site.toml` like [`load_usable`]: a usable configuration and its problems.
+pub fn parse_usable(root: &Path, text: &str) -> Result<(Config, Diagnostics), Diagnostics> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let raw: RawConfig = toml::from_str(text).map_err(|e| {
-        let offset = e.span().map_or(0, |s| s.start);
-        let mut list = Diagnostics::new();
-        list.push(
-            Diagnostic::error(
-                "E001",
-                Location::of_offset(CONFIG_FILE, text, offset),
-                first_line(e.message()),
-            )
-            .with_help("site.toml takes: title, description, base_url, language, output_dir, version, search"),
-        );
-        list
-    })?;
+    let mut problems = Diagnostics::new();
+    let raw = read_keys(text, &mut problems).ok_or_else(|| problems.clone())?;
     let RawConfig {
         title,
         description,
@@ -132,7 +153,6 @@ pub fn parse(root: &Path, text: &str) -> Result<Config, Diagnostics> {
         version,
         search,
     } = raw;
-    let mut problems = Diagnostics::new();
     let locate = |key: &str| {
         let offset = text
             .find(&format!("{key} "))
@@ -176,10 +196,7 @@ pub fn parse(root: &Path, text: &str) -> Result<Config, Diagnostics> {
             root.join("public")
         }
     };
-    if problems.has_errors() {
-        return Err(problems);
-    }
-    Ok(Config {
+    let config = Config {
         root: root.to_path_buf(),
         title,
         description,
@@ -189,7 +206,92 @@ pub fn parse(root: &Path, text: &str) -> Result<Config, Diagnostics> {
         output_dir: output_dir_path,
         version,
         search,
+    };
+    Ok((config, problems))
+}
+
+/// Reads every key of `site.toml` on its own. An unknown key or a bad value of an optional key
+/// is reported and left out (its default is used); `None` when the text is not TOML or a
+/// required key (title, base_url) is missing or unusable.
+fn read_keys(text: &str, problems: &mut Diagnostics) -> Option<RawConfig> {
+    let report = |problems: &mut Diagnostics, offset: usize, message: String| {
+        problems.push(
+            Diagnostic::error("E001", Location::of_offset(CONFIG_FILE, text, offset), message).with_help(KEYS_HELP),
+        );
+    };
+    // The whole file through the TOML reader first: syntax, duplicate keys, redefined tables.
+    if let Err(e) = toml::from_str::<toml::Table>(text) {
+        report(problems, e.span().map_or(0, |s| s.start), first_line(e.message()));
+        return None;
+    }
+    let table = match DeTable::parse(text) {
+        Ok(table) => table.into_inner(),
+        Err(e) => {
+            report(problems, e.span().map_or(0, |s| s.start), first_line(e.message()));
+            return None;
+        }
+    };
+    let mut values: Vec<(&str, Spanned<DeValue<'_>>)> = Vec::new();
+    for (key, value) in table {
+        let name = key.get_ref();
+        match KEYS.iter().find(|k| **k == name.as_ref()) {
+            Some(known) => values.push((known, value)),
+            None => {
+                let message = <serde::de::value::Error as serde::de::Error>::unknown_field(name, &KEYS);
+                report(problems, key.span().start, message.to_string());
+            }
+        }
+    }
+    let mut read_text = |problems: &mut Diagnostics, key: &str| -> Option<String> {
+        let at = values.iter().position(|(k, _)| *k == key)?;
+        read_value(text, key, values.swap_remove(at).1, problems)
+    };
+    let title = read_text(problems, "title");
+    let base_url = read_text(problems, "base_url");
+    let description = read_text(problems, "description").unwrap_or_default();
+    let language = read_text(problems, "language").unwrap_or_else(default_language);
+    let output_dir = read_text(problems, "output_dir").unwrap_or_else(default_output_dir);
+    let version = read_text(problems, "version").unwrap_or_else(default_version);
+    let search = values
+        .pop()
+        .and_then(|(key, value)| read_value(text, key, value, problems))
+        .unwrap_or_else(default_true);
+    for (key, present) in [("title", title.is_some()), ("base_url", base_url.is_some())] {
+        if !present && !problems.iter().any(|d| d.message.starts_with(&format!("`{key}`"))) {
+            report(problems, 0, format!("missing field `{key}`"));
+        }
+    }
+    Some(RawConfig {
+        title: title?,
+        description,
+        base_url: base_url?,
+        language,
+        output_dir,
+        version,
+        search,
     })
+}
+
+/// The value of one key, or `None` (reported) when it has the wrong type.
+fn read_value<'de, T: Deserialize<'de>>(
+    text: &str,
+    key: &str,
+    value: Spanned<DeValue<'de>>,
+    problems: &mut Diagnostics,
+) -> Option<T> {
+    let offset = value.span().start;
+    T::deserialize(value.into_deserializer())
+        .map_err(|e| {
+            problems.push(
+                Diagnostic::error(
+                    "E001",
+                    Location::of_offset(CONFIG_FILE, text, offset),
+                    format!("`{key}`: {}", first_line(e.message())),
+                )
+                .with_help(KEYS_HELP),
+            );
+        })
+        .ok()
 }
 
 /// Where `output_dir` really leads (links resolved), if a build may write there.
@@ -264,6 +366,50 @@ mod tests {
         let d = err.into_sorted();
         assert_eq!(d[0].location.line, 3, "{d:?}");
         assert!(d[0].message.contains("colour"), "{d:?}");
+    }
+
+    #[test]
+    fn a_bad_optional_key_is_reported_and_its_default_used() {
+        let (config, problems) = parse_usable(
+            Path::new("/site"),
+            "title = \"x\"\ncolour = 1\nsearch = \"yes\"\nlanguage = \"fr\"\nbase_url = \"https://e.org/\"\n",
+        )
+        .expect("usable");
+        let problems = problems.into_sorted();
+        let found: Vec<(usize, usize, bool)> = problems
+            .iter()
+            .map(|d| (d.location.line, d.location.col, d.is_error()))
+            .collect();
+        assert_eq!(found, [(2, 1, true), (3, 10, true)], "{problems:#?}");
+        assert!(
+            problems[0].message.starts_with("unknown field `colour`"),
+            "{problems:#?}"
+        );
+        assert!(
+            problems[1].message.starts_with("`search`: invalid type"),
+            "{problems:#?}"
+        );
+        assert!(config.search, "the default is used");
+        assert_eq!((config.title.as_str(), config.language.as_str()), ("x", "fr"));
+        assert!(
+            parse(
+                Path::new("/site"),
+                "title = \"x\"\nbase_url = \"https://e.org/\"\nsearch = 1\n"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn a_missing_or_bad_required_key_makes_the_config_unusable() {
+        let missing = parse_usable(Path::new("/site"), "base_url = \"https://e.org/\"\n").unwrap_err();
+        let messages: Vec<String> = missing.into_sorted().into_iter().map(|d| d.message).collect();
+        assert_eq!(messages, ["missing field `title`"]);
+        let bad = parse_usable(Path::new("/site"), "title = 3\nbase_url = \"https://e.org/\"\n").unwrap_err();
+        let bad = bad.into_sorted();
+        assert_eq!(bad.len(), 1, "{bad:#?}");
+        assert!(bad[0].message.starts_with("`title`: invalid type"), "{bad:#?}");
+        assert_eq!((bad[0].location.line, bad[0].location.col), (1, 9));
     }
 
     #[test]

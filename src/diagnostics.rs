@@ -349,13 +349,16 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Renders a diagnostic with the offending source line and a caret under the column.
-/// `source` is the file's text when it is available; colour is the caller's choice.
+/// Renders a diagnostic: the `path:line:col: severity[CODE]: message` line that editors and CI
+/// parse, then the offending source line with a caret under the column (drawn by
+/// annotate-snippets, rustc's renderer), then the `help:` line. `source` is the file's text when
+/// it is available; colour is the caller's choice. Everything shown passes through
+/// [`printable`] first.
 pub fn render_with_source(diagnostic: &Diagnostic, source: Option<&str>, color: bool) -> String {
-    let (bold, red, yellow, blue, reset) = if color {
-        ("\x1b[1m", "\x1b[31m", "\x1b[33m", "\x1b[34m", "\x1b[0m")
+    let (bold, red, yellow, reset) = if color {
+        ("\x1b[1m", "\x1b[31m", "\x1b[33m", "\x1b[0m")
     } else {
-        ("", "", "", "", "")
+        ("", "", "", "")
     };
     let kind = match diagnostic.severity {
         Severity::Error => format!("{red}error{reset}"),
@@ -371,23 +374,37 @@ pub fn render_with_source(diagnostic: &Diagnostic, source: Option<&str>, color: 
         .filter(|_| diagnostic.location.line > 0)
         .and_then(|text| text.lines().nth(diagnostic.location.line - 1));
     if let Some(line_text) = line_text {
-        let number = diagnostic.location.line.to_string();
-        let pad = " ".repeat(number.len());
-        // A window of the line around the column, so a problem far into a long line is shown.
-        let col = diagnostic.location.col.saturating_sub(1);
-        let skip = col.saturating_sub(100);
-        let (lead, caret_lead) = if skip > 0 { ("…", " ") } else { ("", "") };
-        let before: String = line_text.chars().skip(skip).take(col - skip).collect();
-        let shown = printable(&line_text.chars().skip(skip).take(200).collect::<String>());
-        let caret_pad = " ".repeat(printable(&before).chars().count());
-        out.push_str(&format!(
-            "\n{blue}{pad} |{reset}\n{blue}{number} |{reset} {lead}{shown}\n{blue}{pad} |{reset} {caret_lead}{caret_pad}{red}^{reset}"
-        ));
+        out.push('\n');
+        out.push_str(&excerpt(diagnostic, line_text, color));
     }
     if let Some(help) = &diagnostic.help {
         out.push_str(&format!("\n  {bold}help{reset}: {}", printable(help)));
     }
     out
+}
+
+/// The source line of a diagnostic, escaped, with a caret under its column. The caret is placed
+/// in the escaped line, so it stays under the character it points at when an earlier character
+/// was shown as an escape.
+fn excerpt(diagnostic: &Diagnostic, line_text: &str, color: bool) -> String {
+    use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+    let col = diagnostic.location.col.saturating_sub(1);
+    let before: String = line_text.chars().take(col).collect();
+    let pointed: String = line_text.chars().skip(col).take(1).collect();
+    let shown = printable(line_text);
+    let start = printable(&before).len();
+    let end = start + printable(&pointed).chars().next().map_or(0, char::len_utf8);
+    let level = match diagnostic.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+    };
+    let report = [Group::with_level(level).element(
+        Snippet::source(shown.as_str())
+            .line_start(diagnostic.location.line)
+            .annotation(AnnotationKind::Primary.span(start..end)),
+    )];
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    renderer.render(&report)
 }
 
 /// Text safe to print on a terminal: control characters (escape sequences among them) and the

@@ -244,7 +244,8 @@ fn highlight_with(syntaxes: &SyntaxSet, highlighter: usize, lang: &str, code: &s
                 }
                 open = class;
             }
-            escape_into(&mut html, text);
+            // Writing to a String cannot fail.
+            let _ = pulldown_cmark_escape::escape_html_body_text(&mut html, text);
         }
     }
     if open.is_some() {
@@ -292,22 +293,6 @@ fn class_of_name(name: &str) -> Option<&'static str> {
     } else {
         None
     }
-}
-
-fn escape_into(out: &mut String, text: &str) {
-    let mut last = 0;
-    for (i, byte) in text.bytes().enumerate() {
-        let entity = match byte {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            _ => continue,
-        };
-        out.push_str(&text[last..i]);
-        out.push_str(entity);
-        last = i + 1;
-    }
-    out.push_str(&text[last..]);
 }
 
 /// True for the languages shown as plain text on purpose.

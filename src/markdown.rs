@@ -1048,40 +1048,27 @@ fn opens_fence(text: &str) -> Option<(char, usize)> {
 
 /// A page's HTML, rendered for `from`, as it reads on the page at `to` with every id (and each
 /// reference to one) prefixed by `id_prefix`: how a page becomes a section of the printable
-/// guide without being rendered twice.
-///
-/// It relies on what [`render`] writes: `<` in text is escaped, so every `<` opens a tag; in a
-/// tag, attribute values are quoted and escaped; a relative URL starts with `from`'s way back
-/// to the site root.
+/// guide without being rendered twice. lol_html parses the HTML (so text and code that merely
+/// look like attributes are left alone) and rewrites only the attributes that change.
 pub fn relocate(html: &str, from: &Route, to: &Route, id_prefix: &str) -> String {
     let from_root = from.to_root();
-    let mut out = String::with_capacity(html.len() + html.len() / 8);
-    let mut rest = html;
-    while let Some(open) = rest.find('<') {
-        let (text, tag) = rest.split_at(open);
-        out.push_str(text);
-        rest = tag;
-        // Attributes up to the end of this tag.
-        loop {
-            let close = rest.find('>').unwrap_or(rest.len());
-            let Some(at) = rest[..close].find("=\"") else {
-                out.push_str(&rest[..close]);
-                rest = &rest[close..];
-                break;
+    let rewrite = lol_html::element!("[id], [aria-labelledby], [href], [src]", |element| {
+        for name in ["id", "aria-labelledby", "href", "src"] {
+            let Some(value) = element.get_attribute(name) else {
+                continue;
             };
-            let (head, tail) = rest.split_at(at + 2);
-            out.push_str(head);
-            let name = head[..at]
-                .rsplit(|c: char| c.is_ascii_whitespace())
-                .next()
-                .unwrap_or("");
-            let end = tail.find('"').unwrap_or(tail.len());
-            relocate_value(&mut out, name, &tail[..end], &from_root, to, id_prefix);
-            rest = &tail[end..];
+            let mut moved = String::with_capacity(value.len() + id_prefix.len());
+            relocate_value(&mut moved, name, &value, &from_root, to, id_prefix);
+            if moved != value {
+                element.set_attribute(name, &moved)?;
+            }
         }
-    }
-    out.push_str(rest);
-    out
+        Ok(())
+    });
+    let settings = lol_html::RewriteStrSettings::new().append_element_content_handler(rewrite);
+    // The handler sets only these four well-formed attribute names and no memory limit is set,
+    // so rewriting cannot fail; should it ever, the page keeps its links as rendered.
+    lol_html::rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
 }
 
 fn relocate_value(out: &mut String, name: &str, value: &str, from_root: &str, to: &Route, id_prefix: &str) {
@@ -1128,54 +1115,28 @@ fn site_path<'v>(url: &'v str, from_root: &str) -> Option<&'v str> {
     }
 }
 
+// All HTML escaping goes through pulldown-cmark's escaper, the one that already escapes the
+// Markdown body: text escapes `&`, `<` and `>`; attributes the quotes too.
+
+/// `s` escaped for an HTML text node.
 pub fn escape_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    push_escaped(&mut out, s, false);
+    // Writing to a String cannot fail.
+    let _ = pulldown_cmark_escape::escape_html_body_text(&mut out, s);
     out
 }
 
+/// `s` escaped for a quoted attribute (and for text).
 pub fn escape_attr(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    push_escaped(&mut out, s, true);
+    let _ = pulldown_cmark_escape::escape_html(&mut out, s);
     out
 }
 
 /// Writes `s` escaped for text and quoted attributes, like [`escape_attr`], without building a
 /// string first (the template formatter writes every value through it).
 pub fn write_escaped_attr<W: std::fmt::Write>(out: &mut W, s: &str) -> std::fmt::Result {
-    let mut last = 0;
-    for (i, byte) in s.bytes().enumerate() {
-        if let Some(entity) = entity(byte, true) {
-            out.write_str(&s[last..i])?;
-            out.write_str(entity)?;
-            last = i + 1;
-        }
-    }
-    out.write_str(&s[last..])
-}
-
-/// Appends `s` with `&`, `<` and `>` escaped, and the quotes too when `quotes`.
-fn push_escaped(out: &mut String, s: &str, quotes: bool) {
-    let mut last = 0;
-    for (i, byte) in s.bytes().enumerate() {
-        if let Some(entity) = entity(byte, quotes) {
-            out.push_str(&s[last..i]);
-            out.push_str(entity);
-            last = i + 1;
-        }
-    }
-    out.push_str(&s[last..]);
-}
-
-fn entity(byte: u8, quotes: bool) -> Option<&'static str> {
-    match byte {
-        b'&' => Some("&amp;"),
-        b'<' => Some("&lt;"),
-        b'>' => Some("&gt;"),
-        b'"' if quotes => Some("&quot;"),
-        b'\'' if quotes => Some("&#39;"),
-        _ => None,
-    }
+    pulldown_cmark_escape::escape_html(pulldown_cmark_escape::FmtWriter(out), s)
 }
 
 /// The level of a rating as an icon and a word (never colour alone).

@@ -1,9 +1,9 @@
 //! `riskguide build`: the pipeline, then the atomic write.
 
-use super::{CONTENT_ERRORS, Code, OK, USAGE, load_config, print_diagnostics};
+use super::{CONTENT_ERRORS, Code, OK, USAGE, load_usable_config, print_diagnostics};
 use riskguide::diagnostics::Error;
 use riskguide::highlight::Highlighter;
-use riskguide::output::Staging;
+use riskguide::output::{Discard, Staging};
 use riskguide::pipeline::{self, Progress};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -14,10 +14,13 @@ const PROGRESS_FROM: usize = 500;
 
 pub fn run(root: &Path, out: Option<&Path>) -> Code {
     let started = Instant::now();
-    let config = match load_config(root) {
-        Ok(c) => c,
+    let (config, config_problems) = match load_usable_config(root) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    if config_problems.iter().any(|d| d.is_error()) {
+        return report_config_problems(&config, config_problems);
+    }
     let out_dir = match out {
         None => config.output_dir.clone(),
         Some(out) => match riskguide::output::resolve(out)
@@ -87,4 +90,20 @@ pub fn run(root: &Path, out: Option<&Path>) -> Code {
             CONTENT_ERRORS
         }
     }
+}
+
+/// A site.toml with errors builds nothing, but the content is still checked, so that one run
+/// reports the problems of both.
+fn report_config_problems(
+    config: &riskguide::config::Config,
+    mut problems: Vec<riskguide::diagnostics::Diagnostic>,
+) -> Code {
+    let highlighter = Highlighter::new();
+    match pipeline::build_into(config, &highlighter, &|_| {}, &Discard::default()) {
+        Ok(summary) => problems.extend(summary.diagnostics),
+        Err(list) => problems.extend(list),
+    }
+    print_diagnostics(&config.root, &problems);
+    tell!("build failed; nothing written");
+    CONTENT_ERRORS
 }

@@ -1,6 +1,6 @@
 //! `riskguide check`: the whole pipeline, nothing written; every problem at once.
 
-use super::{CONTENT_ERRORS, Code, OK, USAGE, load_config, print_diagnostics};
+use super::{CONTENT_ERRORS, Code, OK, USAGE, load_usable_config, print_diagnostics};
 use riskguide::config::Config;
 use riskguide::diagnostics::Diagnostic;
 use riskguide::discover::{self, FileKind};
@@ -18,8 +18,9 @@ pub enum Format {
 }
 
 pub fn run(root: &Path, deny_warnings: bool, format: Format) -> Code {
-    let config = match load_config(root) {
-        Ok(c) => c,
+    // Problems in site.toml are reported with the content's, in one run.
+    let (config, config_problems) = match load_usable_config(root) {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
     let highlighter = Highlighter::new();
@@ -29,6 +30,7 @@ pub fn run(root: &Path, deny_warnings: bool, format: Format) -> Code {
         Ok(summary) => (summary.diagnostics, summary.external_links, summary.pages),
         Err(list) => (list, BTreeSet::new(), 0),
     };
+    diagnostics.splice(0..0, config_problems);
     match lint_shell_snippets(&config) {
         Ok(found) => diagnostics.extend(found),
         Err(message) => {

@@ -45,6 +45,23 @@ pub fn load_config(root: &Path) -> Result<Config, Code> {
     }
 }
 
+/// Loads `site.toml` for a command that checks content too: a usable configuration with the
+/// problems found in it, which the command reports together with the content's. Prints what
+/// went wrong when the file cannot be used at all.
+pub fn load_usable_config(root: &Path) -> Result<(Config, Vec<Diagnostic>), Code> {
+    match config::load_usable(root) {
+        Ok((c, problems)) => Ok((c, problems.into_sorted())),
+        Err(Error::Content(list)) => {
+            print_diagnostics(root, &list);
+            Err(CONTENT_ERRORS)
+        }
+        Err(e) => {
+            tell!("error: {e}");
+            Err(USAGE)
+        }
+    }
+}
+
 /// Prints `text` line by line, each through [`printable`], to stdout or stderr.
 pub fn print_lines(to_stderr: bool, text: &str) {
     for line in text.split('\n') {
