@@ -171,14 +171,17 @@ pub fn build_into(
         || {
             rayon::join(
                 || assets::bundle(config),
-                || render::load(&config.templates_dir(), &config.root),
+                || render::load(&config.templates_dir(), &config.root, &config.language),
             )
         },
     );
     problems.extend(load_found);
     problems.extend(assets_found);
     let templates = match templates {
-        Ok(t) => Some(t),
+        Ok((t, warnings)) => {
+            problems.extend(warnings);
+            Some(t)
+        }
         Err(found) => {
             problems.extend(found);
             None
@@ -227,7 +230,10 @@ pub fn build_into(
                 .checklists
                 .iter()
                 .find(|(k, _)| k.as_str() == id)
-                .map(|(_, c)| compile::checklist_html(c, from, &inner, ChecklistPlace::Embedded, &mut ignored)),
+                .map(|(_, c)| {
+                    let list = compile::checklist_view(c, from, &inner, ChecklistPlace::Embedded, &mut ignored);
+                    checklist_markup(templates.as_ref(), &list, &mut ignored)
+                }),
         }
     };
     let ctx = Context {
@@ -255,7 +261,7 @@ pub fn build_into(
             };
             let mut own = markdown::render(&source, &page.route, &ctx);
             // In the printable guide, each section ends with its own list of sources.
-            let sources = page_sources(&site, page, &own);
+            let sources = page_sources(&site, page, &own, templates.as_ref());
             let section = if sources.is_empty() {
                 print_section(page, &own.html, &print_guide, &book)
             } else {
@@ -339,7 +345,10 @@ pub fn build_into(
         .map(|c| {
             (
                 c.id.clone(),
-                compile::checklist_html(c, &c.route, &inner, ChecklistPlace::OwnPage, &mut problems),
+                {
+                    let list = compile::checklist_view(c, &c.route, &inner, ChecklistPlace::OwnPage, &mut problems);
+                    checklist_markup(templates.as_ref(), &list, &mut problems)
+                },
             )
         })
         .collect();
@@ -357,7 +366,7 @@ pub fn build_into(
         questionnaire_rules = Some((compile::json_for_html(&rules), plan_json, intro));
     }
     gate(&problems)?;
-    let Some(templates) = templates else {
+    let Some(templates) = templates.as_ref() else {
         return Err(problems.into_sorted());
     };
 
@@ -417,7 +426,7 @@ pub fn build_into(
                         &page.description,
                     );
                     view.embedded_checklists = embedded_checklists([&r]);
-                    view.sources_html = page_sources(&site, page, &r);
+                    view.sources_html = page_sources(&site, page, &r, Some(templates));
                     view.toc = r.toc;
                     view.severity = page.severity.map(LevelView::from);
                     if page.severity.is_some() {
@@ -481,7 +490,13 @@ pub fn build_into(
             "Sources",
             "What every rating in the guide rests on, and where each source is used.",
         );
-        view.html = compile::sources_page_html(&site, &route, &used_on);
+        view.html = templates
+            .partial(
+                "partials/source-index.html",
+                "sources",
+                &compile::source_index_view(&site, &route, &used_on),
+            )
+            .unwrap_or_default();
         views.push((route.output_path(), view));
     }
     let hub = Route::new(routes::CHECKLISTS);
@@ -527,7 +542,8 @@ pub fn build_into(
             ..qview
         });
         let brief = |c: &model::Checklist, from: &Route| {
-            compile::checklist_html(c, from, &inner, ChecklistPlace::Plan, &mut Diagnostics::new())
+            let list = compile::checklist_view(c, from, &inner, ChecklistPlace::Plan, &mut Diagnostics::new());
+            checklist_markup(Some(templates), &list, &mut Diagnostics::new())
         };
         view.checklists = chrome.checklist_views(&plan, Some(&brief));
         views.push((plan.output_path(), view));
@@ -1242,10 +1258,25 @@ fn embedded_checklists<'a>(rendered: impl IntoIterator<Item = &'a Rendered>) -> 
     ids.into_iter().cloned().collect()
 }
 
+/// A checklist's markup: its data from `compile`, written by the site's checklist partial.
+fn checklist_markup(templates: Option<&Templates>, list: &compile::ChecklistView, problems: &mut Diagnostics) -> String {
+    match templates.map(|t| t.partial("partials/checklist.html", "checklist", list)) {
+        Some(Ok(html)) => html,
+        Some(Err(problem)) => {
+            problems.push(problem);
+            String::new()
+        }
+        None => String::new(),
+    }
+}
+
 /// The page's "Sources" list: what its severity and the cells of its tables rest on.
-fn page_sources(site: &Site, page: &Page, rendered: &Rendered) -> String {
+fn page_sources(site: &Site, page: &Page, rendered: &Rendered, templates: Option<&Templates>) -> String {
     let basis = compile::page_basis(page, embedded_tables(site, rendered));
-    compile::sources_html(&basis, site, &page.route)
+    match (compile::sources_view(&basis, site, &page.route), templates) {
+        (Some(sources), Some(t)) => t.partial("partials/sources.html", "sources", &sources).unwrap_or_default(),
+        _ => String::new(),
+    }
 }
 
 /// The tables a rendered page embeds.

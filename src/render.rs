@@ -2,11 +2,18 @@
 //! page views → HTML bytes.
 //!
 //! Templates are read once from `templates/` when the environment is set up; afterwards
-//! rendering does no I/O. Templates see `view` structs only.
+//! rendering does no I/O. Templates see `view` structs only, and `strings`, the words of the
+//! site's language ([`crate::strings`]).
+//!
+//! Partials (`templates/partials/…`) write the pieces of markup that Rust assembles from data:
+//! a checklist with its toolbar, a page's sources. A guide may override each; riskguide's own
+//! copy is added to the one environment when the guide has none, so a guide written before a
+//! partial existed still builds. Every template is parsed once, when the site is loaded.
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::discover::{read_limited, readable_file, relative, resolves_inside};
 use crate::markdown::write_escaped_attr;
+use crate::strings::Strings;
 use crate::view::PageView;
 use minijinja::{Environment, UndefinedBehavior, Value};
 use std::path::Path;
@@ -49,14 +56,34 @@ impl Prepared {
     }
 }
 
+/// The partials riskguide writes its markup with, and its own copy of each.
+pub const PARTIALS: [(&str, &str); 4] = [
+    (
+        "partials/checklist.html",
+        include_str!("../templates/partials/checklist.html"),
+    ),
+    ("partials/sources.html", include_str!("../templates/partials/sources.html")),
+    (
+        "partials/source-item.html",
+        include_str!("../templates/partials/source-item.html"),
+    ),
+    (
+        "partials/source-index.html",
+        include_str!("../templates/partials/source-index.html"),
+    ),
+];
+
 pub struct Templates {
     env: Environment<'static>,
+    strings: Strings,
     /// The fixed ids the templates write (`main`, `search-input`…), which content may not take.
     ids: std::collections::BTreeSet<String>,
 }
 
-/// Reads every template under `dir` and compiles it.
-pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
+/// Reads every template under `dir` and compiles it, with the words of `language`. Returns
+/// the templates and the warnings about them.
+pub fn load(dir: &Path, root: &Path, language: &str) -> Result<(Templates, Diagnostics), Diagnostics> {
+    let (strings, mut problems) = crate::strings::load(root, language);
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_fuel(Some(TEMPLATE_FUEL));
@@ -89,7 +116,43 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
             None => minijinja::escape_formatter(out, state, value),
         }
     });
-    let mut problems = Diagnostics::new();
+    // Text between tags needs only `&`, `<` and `>` escaped: `{{ title|text }}` writes it so.
+    env.add_filter("text", |value: Value| {
+        if value.is_safe() {
+            value
+        } else {
+            Value::from_safe_string(crate::markdown::escape_text(&value.to_string()))
+        }
+    });
+    // `{{ strings.key|fill(name=value) }}` writes the words with each `{name}` replaced by the
+    // value, escaped unless it is already markup.
+    env.add_filter("fill", |text: Value, values: minijinja::value::Kwargs| {
+        let mut out = text.to_string();
+        for name in values.args() {
+            let value: Value = values.get(name)?;
+            let mut escaped = String::new();
+            match value.as_str().filter(|_| !value.is_safe()) {
+                Some(plain) => write_escaped_attr(&mut escaped, plain).map_err(|e| {
+                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
+                })?,
+                None => escaped = value.to_string(),
+            }
+            out = out.replace(&format!("{{{name}}}"), &escaped);
+        }
+        Ok(Value::from_safe_string(out))
+    });
+    let strings = strings.unwrap_or_else(Strings::english);
+    // The words are written like template text: markup in them is kept.
+    env.add_global(
+        "strings",
+        Value::from(
+            strings
+                .words()
+                .iter()
+                .map(|(key, words)| (key.clone(), Value::from_safe_string(words.clone())))
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        ),
+    );
     let mut ids = std::collections::BTreeSet::new();
     if !dir.is_dir() {
         problems.push(
@@ -139,6 +202,14 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
             Err(e) => problems.push(Diagnostic::error("E011", location, e)),
         }
     }
+    for (name, fallback) in PARTIALS {
+        if env.get_template(name).is_err() {
+            ids.extend(literal_ids(fallback).map(str::to_string));
+            if let Err(e) = env.add_template(name, fallback) {
+                problems.push(template_error(&e, name));
+            }
+        }
+    }
     for required in REQUIRED {
         if env.get_template(required).is_err() && !problems.has_errors() {
             problems.push(Diagnostic::error(
@@ -151,7 +222,7 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
     if problems.has_errors() {
         Err(problems)
     } else {
-        Ok(Templates { env, ids })
+        Ok((Templates { env, strings, ids }, problems))
     }
 }
 
@@ -268,6 +339,22 @@ pub fn duplicate_id(html: &str) -> Option<&str> {
 }
 
 impl Templates {
+    /// The words of the site's language.
+    pub fn strings(&self) -> &Strings {
+        &self.strings
+    }
+
+    /// Renders the partial `name` with its one variable, `var`, set to `data`: the markup of a
+    /// piece Rust assembled as data.
+    pub fn partial<S: serde::Serialize>(&self, name: &str, var: &str, data: &S) -> Result<String, Diagnostic> {
+        let template = self.env.get_template(name).map_err(|e| template_error(&e, name))?;
+        let context = Value::from(std::collections::BTreeMap::from([(
+            var,
+            Value::from(minijinja::value::Serde(data)),
+        )]));
+        template.render(context).map_err(|e| template_error(&e, name))
+    }
+
     /// The fixed ids the templates write.
     pub fn ids(&self) -> &std::collections::BTreeSet<String> {
         &self.ids
