@@ -381,11 +381,12 @@ pub fn build_into(
         problems.extend(put_file(sink, path, bytes));
     }
     let chrome = Chrome::new(&site, &manifest, &templates, search_index.as_ref());
+    let words = templates.strings();
     let mut print_view = chrome.page_view(
         "print",
         &print_guide,
-        &format!("{} (printable)", config.title),
-        "The whole guide on one page, for printing or reading offline.",
+        &words.fill("print_title", &[("title", &config.title)]),
+        words.get("print_description"),
     );
     print_view.embedded_checklists = embedded_checklists(&rendered);
     // The build has no clock: the book is dated by its most recently reviewed page.
@@ -487,8 +488,8 @@ pub fn build_into(
         let mut view = chrome.page_view(
             "page",
             &route,
-            "Sources",
-            "What every rating in the guide rests on, and where each source is used.",
+            words.get("sources_page_title"),
+            words.get("sources_page_description"),
         );
         view.html = templates
             .partial(
@@ -503,8 +504,8 @@ pub fn build_into(
     let mut view = chrome.page_view(
         "checklists",
         &hub,
-        "Checklists",
-        "Pre-deploy and recovery checklists for every platform, with progress saved in your browser.",
+        words.get("checklists_title"),
+        words.get("checklists_description"),
     );
     view.checklists = chrome.checklist_views(&hub, None);
     views.push((hub.output_path(), view));
@@ -512,8 +513,8 @@ pub fn build_into(
     let mut view = chrome.page_view(
         "print-checklists",
         &print_lists,
-        "All checklists",
-        "Every checklist of the guide on one printable page.",
+        words.get("print_checklists_title"),
+        words.get("print_checklists_description"),
     );
     let embedded =
         |c: &model::Checklist, from: &Route| embed(EmbedKind::Checklist, c.id.as_str(), from).unwrap_or_default();
@@ -526,7 +527,7 @@ pub fn build_into(
             "questionnaire",
             &qroute,
             &q.title,
-            "Answer the questions and get a recommendation with the reasons behind it, or what to change first when no platform fits yet.",
+            words.get("questionnaire_description"),
         );
         view.questionnaire = Some(qview.clone());
         views.push((qroute.output_path(), view));
@@ -534,8 +535,8 @@ pub fn build_into(
         let mut view = chrome.page_view(
             "plan",
             &plan,
-            "Your plan",
-            "The checklists and follow-up actions for the platform your answers point to.",
+            words.get("plan_title"),
+            words.get("plan_description"),
         );
         view.questionnaire = Some(QuestionnaireView {
             rules_json: plan_json,
@@ -551,7 +552,7 @@ pub fn build_into(
     // The 404 page is served at any address, so its links are absolute; its sidebar is written
     // once they are.
     let home = Route::new("/");
-    let mut not_found = chrome.bare_page_view("not-found", &home, "Page not found", "");
+    let mut not_found = chrome.bare_page_view("not-found", &home, words.get("not_found_title"), "");
     not_found.root = config.base_path.clone();
     let mut not_found_shared = chrome.shared_view(&home);
     absolutize_shared(&mut not_found_shared, &config.base_path);
