@@ -16,7 +16,6 @@ use pulldown_cmark::{
 use serde::Serialize;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
 use std::ops::Range;
 
 /// Markdown nested deeper than this (quotes, lists, footnotes) is refused: it is never a real
@@ -1178,32 +1177,24 @@ fn entity(byte: u8, quotes: bool) -> Option<&'static str> {
     }
 }
 
-/// The level of a rating as an icon and a word (never colour alone).
-pub fn level_badge(level: crate::model::Level) -> String {
-    format!(
-        "<span class=\"sev sev-{id}\"><span class=\"sev-icon\" aria-hidden=\"true\"></span>{label}</span>",
-        id = level.id(),
-        label = level.label()
-    )
+/// One source a rating rests on, as `partials/basis.html` links to it.
+#[derive(Debug, serde::Serialize)]
+pub struct BasisView {
+    pub id: String,
+    pub number: usize,
+    pub title: String,
 }
 
-/// Footnote-style links from a cell to the page's list of sources, one per source.
-pub fn basis_markers(basis: &[crate::model::Basis]) -> String {
-    if basis.is_empty() {
-        return String::new();
-    }
-    let mut html = String::from("<sup class=\"basis\">");
-    for b in basis {
-        let _ = write!(
-            html,
-            "<a href=\"#source-{id}\" aria-label=\"Source {n}: {title}\">[{n}]</a>",
-            id = escape_attr(b.id.as_str()),
-            n = b.number,
-            title = escape_attr(&b.title)
-        );
-    }
-    html.push_str("</sup>");
-    html
+/// The sources of a rating, for `partials/basis.html`.
+pub fn basis_view(basis: &[crate::model::Basis]) -> Vec<BasisView> {
+    basis
+        .iter()
+        .map(|b| BasisView {
+            id: b.id.to_string(),
+            number: b.number,
+            title: b.title.clone(),
+        })
+        .collect()
 }
 
 /// The bold words that open the first paragraph under each heading (a lead-in such as
@@ -1249,73 +1240,81 @@ pub fn heading_lead_ins(markdown: &str) -> Vec<Option<(String, usize)>> {
     found
 }
 
-/// A data table as accessible HTML: caption, column headers, the first cell of a row as its header.
-pub fn table_html(
+/// A data table as data for `partials/table.html`; Markdown parts are HTML already.
+#[derive(Debug, serde::Serialize)]
+pub struct TableView {
+    pub id: String,
+    /// More than one rating column: the table is read as a heat map.
+    pub heat: bool,
+    pub caption: String,
+    /// The column labels.
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<CellView>>,
+    pub description: String,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct CellView {
+    /// The cell's words as HTML (beside the level badge, for a rating).
+    pub html: String,
+    /// A rating's level id.
+    pub level: Option<&'static str>,
+    pub basis: Vec<BasisView>,
+}
+
+/// A data table as data, its Markdown rendered, ready for the table partial.
+pub fn table_view(
     table: &Table,
     from: &Route,
     ctx: &Context,
     names: &dyn Fn(crate::model::Platform) -> String,
     diagnostics: &mut Diagnostics,
-) -> String {
-    let mut html = String::new();
-    let id = table.id.as_str();
-    let caption = render_inline(&table.caption, from, ctx, diagnostics);
-    let heat = table.columns.iter().filter(|c| c.kind == ColumnKind::Rating).count() > 1;
-    let _ = write!(
-        html,
-        "<figure class=\"data-table{}\" id=\"table-{id}\"><div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-labelledby=\"cap-{id}\"><table><caption id=\"cap-{id}\">{caption}</caption><thead><tr>",
-        if heat { " heat" } else { "" }
-    );
-    for column in &table.columns {
-        let _ = write!(html, "<th scope=\"col\">{}</th>", escape_text(&column.label));
-    }
-    html.push_str("</tr></thead><tbody>");
-    for row in &table.rows {
-        html.push_str("<tr>");
-        for (n, (cell, column)) in row.iter().zip(&table.columns).enumerate() {
-            // data-label names the column when a narrow screen stacks a row as a card.
-            let label = format!(" data-label=\"{}\"", escape_attr(&column.label));
-            let (tag, scope) = if n == 0 {
-                ("th", " scope=\"row\"")
-            } else {
-                ("td", label.as_str())
-            };
-            let (class, body) = match cell {
-                Cell::Text { text, basis } => (
-                    String::new(),
-                    render_inline(text, from, ctx, diagnostics) + &basis_markers(basis),
-                ),
-                Cell::Platform(p) => (String::new(), escape_text(&names(*p))),
-                Cell::Rating { level, text, basis, .. } => {
-                    // Words that only repeat the level ("High", "Not rated") are left out.
-                    let plain = text.markdown.trim().trim_end_matches('.');
-                    let words = if plain.eq_ignore_ascii_case(level.label()) {
-                        String::new()
-                    } else {
-                        render_inline(text, from, ctx, diagnostics)
-                    };
-                    let mut body = level_badge(*level);
-                    if !words.is_empty() {
-                        let _ = write!(body, " <span class=\"rating-text\">{words}</span>");
+) -> TableView {
+    let rows = table
+        .rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| match cell {
+                    Cell::Text { text, basis } => CellView {
+                        html: render_inline(text, from, ctx, diagnostics),
+                        level: None,
+                        basis: basis_view(basis),
+                    },
+                    Cell::Platform(p) => CellView {
+                        html: escape_text(&names(*p)),
+                        level: None,
+                        basis: Vec::new(),
+                    },
+                    Cell::Rating { level, text, basis, .. } => {
+                        // Words that only repeat the level ("High", "Not rated") are left out.
+                        let plain = text.markdown.trim().trim_end_matches('.');
+                        CellView {
+                            html: if plain.eq_ignore_ascii_case(level.label()) {
+                                String::new()
+                            } else {
+                                render_inline(text, from, ctx, diagnostics)
+                            },
+                            level: Some(level.id()),
+                            basis: basis_view(basis),
+                        }
                     }
-                    body.push_str(&basis_markers(basis));
-                    (format!(" class=\"rating rating-{}\"", level.id()), body)
-                }
-            };
-            let _ = write!(html, "<{tag}{scope}{class}>{body}</{tag}>");
-        }
-        html.push_str("</tr>");
-    }
-    html.push_str("</tbody></table></div>");
-    if !table.description.markdown.trim().is_empty() {
-        let _ = write!(
-            html,
-            "<figcaption>{}</figcaption>",
+                })
+                .collect()
+        })
+        .collect();
+    TableView {
+        id: table.id.to_string(),
+        heat: table.columns.iter().filter(|c| c.kind == ColumnKind::Rating).count() > 1,
+        caption: render_inline(&table.caption, from, ctx, diagnostics),
+        columns: table.columns.iter().map(|c| c.label.clone()).collect(),
+        rows,
+        description: if table.description.markdown.trim().is_empty() {
+            String::new()
+        } else {
             render_inline(&table.description, from, ctx, diagnostics)
-        );
+        },
     }
-    html.push_str("</figure>\n");
-    html
 }
 
 #[cfg(test)]

@@ -225,7 +225,10 @@ pub fn build_into(
                 .tables
                 .iter()
                 .find(|(k, _)| k.as_str() == id)
-                .map(|(_, t)| markdown::table_html(t, from, &inner, &names, &mut ignored)),
+                .map(|(_, t)| {
+                    let table = markdown::table_view(t, from, &inner, &names, &mut ignored);
+                    partial_markup(templates.as_ref(), "partials/table.html", "table", &table, &mut ignored)
+                }),
             EmbedKind::Checklist => site
                 .checklists
                 .iter()
@@ -308,7 +311,7 @@ pub fn build_into(
     // A page that failed to load may be the one embedding a table: no "unused" guesses then.
     let all_pages_loaded = site.unchecked_routes.is_empty();
     for table in site.tables.values() {
-        markdown::table_html(table, &Route::new("/"), &inner, &names, &mut problems);
+        markdown::table_view(table, &Route::new("/"), &inner, &names, &mut problems);
         if all_pages_loaded && !used_tables.contains(table.id.as_str()) {
             problems.push(
                 Diagnostic::warning(
@@ -431,7 +434,13 @@ pub fn build_into(
                     view.toc = r.toc;
                     view.severity = page.severity.map(LevelView::from);
                     if page.severity.is_some() {
-                        view.severity_basis = markdown::basis_markers(&page.basis);
+                        view.severity_basis = partial_markup(
+                            Some(templates),
+                            "partials/basis.html",
+                            "basis",
+                            &markdown::basis_view(&page.basis),
+                            &mut Diagnostics::new(),
+                        );
                     }
                     view.reviewed = page.reviewed.clone();
                     view.platforms = page
@@ -1261,7 +1270,18 @@ fn embedded_checklists<'a>(rendered: impl IntoIterator<Item = &'a Rendered>) -> 
 
 /// A checklist's markup: its data from `compile`, written by the site's checklist partial.
 fn checklist_markup(templates: Option<&Templates>, list: &compile::ChecklistView, problems: &mut Diagnostics) -> String {
-    match templates.map(|t| t.partial("partials/checklist.html", "checklist", list)) {
+    partial_markup(templates, "partials/checklist.html", "checklist", list, problems)
+}
+
+/// The markup the partial `name` writes for `data`, seen as `var` (nothing without templates).
+fn partial_markup<S: serde::Serialize>(
+    templates: Option<&Templates>,
+    name: &str,
+    var: &str,
+    data: &S,
+    problems: &mut Diagnostics,
+) -> String {
+    match templates.map(|t| t.partial(name, var, data)) {
         Some(Ok(html)) => html,
         Some(Err(problem)) => {
             problems.push(problem);

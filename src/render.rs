@@ -57,7 +57,9 @@ impl Prepared {
 }
 
 /// The partials riskguide writes its markup with, and its own copy of each.
-pub const PARTIALS: [(&str, &str); 4] = [
+pub const PARTIALS: [(&str, &str); 6] = [
+    ("partials/basis.html", include_str!("../templates/partials/basis.html")),
+    ("partials/table.html", include_str!("../templates/partials/table.html")),
     (
         "partials/checklist.html",
         include_str!("../templates/partials/checklist.html"),
