@@ -1376,20 +1376,6 @@ mod tests {
     }
 
     #[test]
-    fn basis_markers_link_each_source_once_with_a_label() {
-        let basis = [crate::model::Basis {
-            number: 3,
-            id: crate::model::SourceId::from_test("guide-c"),
-            title: "Egress \"C\"".into(),
-        }];
-        assert_eq!(
-            basis_markers(&basis),
-            "<sup class=\"basis\"><a href=\"#source-guide-c\" aria-label=\"Source 3: Egress &quot;C&quot;\">[3]</a></sup>"
-        );
-        assert_eq!(basis_markers(&[]), "");
-    }
-
-    #[test]
     fn relocated_html_keeps_its_links_and_prefixes_its_ids() {
         let md = "## Keys\n\nSee [home](/), [x](/a/#x), [out](https://example.org/a/b) and \
                   [mail](mailto:a@example.org).\n\n![d](/images/d.svg)\n\n\

@@ -454,6 +454,61 @@ mod tests {
         assert_eq!(duplicate_id("<p id=\"\"><p id=\"b\"><p id=\"b\">"), Some("b"));
     }
 
+    /// The shipped templates, with the words of `language`.
+    fn shipped(language: &str) -> Templates {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).canonicalize().unwrap();
+        let (templates, warnings) = load(&root.join("templates"), &root, language).unwrap();
+        assert_eq!(warnings.warning_count(), 0);
+        templates
+    }
+
+    #[test]
+    fn basis_markers_link_each_source_once_with_a_label_in_the_sites_language() {
+        let basis = [crate::markdown::BasisView {
+            number: 3,
+            id: "guide-c".into(),
+            title: "Egress \"C\"".into(),
+        }];
+        assert_eq!(
+            shipped("en").partial("partials/basis.html", "basis", &basis).unwrap(),
+            "<sup class=\"basis\"><a href=\"#source-guide-c\" aria-label=\"Source 3: Egress &quot;C&quot;\">[3]</a></sup>"
+        );
+        assert!(
+            shipped("fr")
+                .partial("partials/basis.html", "basis", &basis)
+                .unwrap()
+                .contains("aria-label=\"Source 3 : Egress &quot;C&quot;\"")
+        );
+        let none: [crate::markdown::BasisView; 0] = [];
+        assert_eq!(shipped("en").partial("partials/basis.html", "basis", &none).unwrap(), "");
+    }
+
+    #[test]
+    fn a_guide_without_partials_gets_riskguides_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir(root.join("templates")).unwrap();
+        std::fs::write(root.join("templates/page.html"), "{{ strings.nav_overview }}").unwrap();
+        let (templates, _) = load(&root.join("templates"), &root, "fr").unwrap();
+        for (name, _) in PARTIALS {
+            assert!(templates.env.get_template(name).is_ok(), "{name}");
+        }
+        assert_eq!(templates.strings().get("nav_overview"), "Vue d’ensemble");
+    }
+
+    #[test]
+    fn fill_escapes_plain_values_and_keeps_markup() {
+        let templates = shipped("en");
+        let out = templates
+            .env
+            .render_str(
+                "{{ \"<a href='{href}'>{n}</a>\"|safe|fill(href='a\"b', n=2) }}",
+                minijinja::context! {},
+            )
+            .unwrap();
+        assert_eq!(out, "<a href='a&quot;b'>2</a>");
+    }
+
     #[test]
     fn literal_ids_leave_out_ids_built_from_values() {
         let ids: Vec<&str> = literal_ids("<main id=\"main\"><p id=\"q-{{ q.id }}\" data-id=\"x\">").collect();
