@@ -75,10 +75,61 @@ pub enum EmbedKind {
 /// Supplies the HTML for ```table and ```checklist blocks, rendered for the page at the route.
 pub type EmbedFn<'a> = dyn Fn(EmbedKind, &str, &Route) -> Option<String> + Sync + 'a;
 
+/// A piece of markup a page's Markdown holds that riskguide frames (a heading with its anchor
+/// link, a callout, a task marker, a table's scrolling wrapper), as data. This module builds no
+/// tags for them: the caller's [`MarkupFn`] has the site's partial write them.
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
+pub enum Markup<'a> {
+    Heading {
+        level: u8,
+        id: &'a str,
+        /// The heading's classes, space-separated.
+        class: String,
+        /// The heading's text links to it, unless it holds a link of its own.
+        self_link: bool,
+        html: &'static str,
+    },
+    Callout {
+        /// note, tip, important, warning or caution.
+        kind: &'static str,
+        html: &'static str,
+    },
+    Task {
+        done: bool,
+    },
+    Table {
+        /// 1 for the page's first table.
+        number: usize,
+        html: &'static str,
+    },
+}
+
+/// Where a piece's content goes in what its partial writes: the `html` a partial sees. The
+/// caller splits the partial's output there, so the content between is still written as the
+/// Markdown is read.
+pub const CONTENT: &str = "\u{1}content\u{1}";
+
+impl Markup<'_> {
+    /// The partial that writes this piece, and the name it sees it by.
+    pub fn partial(&self) -> (&'static str, &'static str) {
+        match self {
+            Markup::Heading { .. } => ("partials/heading.html", "heading"),
+            Markup::Callout { .. } => ("partials/callout.html", "callout"),
+            Markup::Task { .. } => ("partials/task.html", "task"),
+            Markup::Table { .. } => ("partials/markdown-table.html", "table"),
+        }
+    }
+}
+
+/// Writes a [`Markup`] piece: the HTML before its content and the HTML after it.
+pub type MarkupFn<'a> = dyn Fn(&Markup) -> (String, String) + Sync + 'a;
+
 pub struct Context<'a> {
     pub resolver: &'a LinkResolver<'a>,
     pub highlighter: &'a Highlighter,
     pub embed: &'a EmbedFn<'a>,
+    pub markup: &'a MarkupFn<'a>,
     /// Ids the templates and scripts use (`main`, `questionnaire-rules`…): no heading takes
     /// one, so content cannot stand in for the element a script looks up.
     pub reserved_ids: &'a BTreeSet<String>,
@@ -201,6 +252,7 @@ pub fn render(source: &Source, from: &Route, ctx: &Context) -> Rendered {
         search_anchor: String::new(),
         search_heading: String::new(),
         tables: 0,
+        closings: Vec::new(),
         table_align: Vec::new(),
         table_head: false,
         table_column: 0,
@@ -364,6 +416,8 @@ struct Adapter<'a, 'b> {
     search_heading: String,
     /// Markdown tables so far, so each scrollable table region gets its own name.
     tables: usize,
+    /// What the open callouts and tables close with, innermost last.
+    closings: Vec<String>,
     /// The current table's column alignments, whether its cells are header cells, and the column.
     table_align: Vec<Alignment>,
     table_head: bool,
@@ -475,31 +529,21 @@ impl<'b> Adapter<'_, 'b> {
                             });
                         }
                     }
-                    let class_attr = if classes.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" class=\"{}\"", classes.join(" "))
-                    };
                     // The heading's own text links to it (as on MDN), so a screen reader reads
                     // it once; a heading that holds a link of its own gets no self-link.
                     let self_link = !events[i + 1..end]
                         .iter()
                         .any(|(e, _)| matches!(e, Event::Start(Tag::Link { .. }) | Event::FootnoteReference(_)));
-                    out.push(Event::Html(format!("<h{n} id=\"{anchor}\"{class_attr}>").into()));
-                    if self_link {
-                        out.push(Event::Html(
-                            format!("<a class=\"heading-link\" href=\"#{anchor}\">").into(),
-                        ));
-                    }
+                    let (open, close) = (self.ctx.markup)(&Markup::Heading {
+                        level: n,
+                        id: &anchor,
+                        class: classes.join(" "),
+                        self_link,
+                        html: CONTENT,
+                    });
+                    out.push(Event::Html(open.into()));
                     out.extend(self.process(&events[i + 1..end], false));
-                    out.push(Event::Html(
-                        if self_link {
-                            format!("</a></h{n}>\n")
-                        } else {
-                            format!("</h{n}>\n")
-                        }
-                        .into(),
-                    ));
+                    out.push(Event::Html(close.into()));
                     i = end + 1;
                     continue;
                 }
@@ -588,22 +632,25 @@ impl<'b> Adapter<'_, 'b> {
                     continue;
                 }
                 Event::Start(Tag::BlockQuote(Some(kind))) => {
-                    let (class, title) = alert(*kind);
-                    out.push(Event::Html(format!("<aside class=\"callout callout-{class}\" aria-label=\"{title}\"><p class=\"callout-title\">{title}</p>\n").into()));
+                    let (open, close) = (self.ctx.markup)(&Markup::Callout {
+                        kind: alert(*kind),
+                        html: CONTENT,
+                    });
+                    out.push(Event::Html(open.into()));
+                    self.closings.push(close);
                 }
-                Event::End(TagEnd::BlockQuote(Some(_))) => out.push(Event::Html("</aside>\n".into())),
+                Event::End(TagEnd::BlockQuote(Some(_))) => {
+                    out.push(Event::Html(self.closings.pop().unwrap_or_default().into()));
+                }
                 Event::Start(Tag::Table(align)) => {
                     self.table_align = align.clone();
-                    out.push(Event::Html(
-                        format!(
-                            "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"Table {}\">",
-                            {
-                                self.tables += 1;
-                                self.tables
-                            }
-                        )
-                        .into(),
-                    ));
+                    self.tables += 1;
+                    let (open, close) = (self.ctx.markup)(&Markup::Table {
+                        number: self.tables,
+                        html: CONTENT,
+                    });
+                    out.push(Event::Html(open.into()));
+                    self.closings.push(close);
                     out.push(event.clone());
                 }
                 // Cells are written here, with a class for their alignment: pulldown-cmark would
@@ -634,7 +681,7 @@ impl<'b> Adapter<'_, 'b> {
                 Event::End(TagEnd::Table) => {
                     self.table_align.clear();
                     out.push(event.clone());
-                    out.push(Event::Html("</div>\n".into()));
+                    out.push(Event::Html(self.closings.pop().unwrap_or_default().into()));
                 }
                 Event::Html(raw) | Event::InlineHtml(raw) => {
                     if !raw.trim().is_empty() && !is_comment(raw) {
@@ -656,14 +703,8 @@ impl<'b> Adapter<'_, 'b> {
                     out.push(Event::Start(Tag::FootnoteDefinition(id.into())));
                 }
                 Event::TaskListMarker(done) => {
-                    let (class, label) = if *done {
-                        ("task task-done", "Done")
-                    } else {
-                        ("task", "To do")
-                    };
-                    out.push(Event::Html(
-                        format!("<span class=\"{class}\" role=\"img\" aria-label=\"{label}\"></span>").into(),
-                    ));
+                    let (marker, _) = (self.ctx.markup)(&Markup::Task { done: *done });
+                    out.push(Event::Html(marker.into()));
                 }
                 Event::Text(t) | Event::Code(t) => {
                     if top {
@@ -792,13 +833,13 @@ impl<'b> Adapter<'_, 'b> {
     }
 }
 
-fn alert(kind: BlockQuoteKind) -> (&'static str, &'static str) {
+fn alert(kind: BlockQuoteKind) -> &'static str {
     match kind {
-        BlockQuoteKind::Note => ("note", "Note"),
-        BlockQuoteKind::Tip => ("tip", "Tip"),
-        BlockQuoteKind::Important => ("important", "Important"),
-        BlockQuoteKind::Warning => ("warning", "Warning"),
-        BlockQuoteKind::Caution => ("caution", "Caution"),
+        BlockQuoteKind::Note => "note",
+        BlockQuoteKind::Tip => "tip",
+        BlockQuoteKind::Important => "important",
+        BlockQuoteKind::Warning => "warning",
+        BlockQuoteKind::Caution => "caution",
     }
 }
 
@@ -1341,10 +1382,14 @@ mod tests {
         let reserved = ["main".to_string(), "questionnaire-rules".to_string()]
             .into_iter()
             .collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).canonicalize().unwrap();
+        let (templates, _) = crate::render::load(&root.join("templates"), &root, "en").unwrap();
+        let markup = |piece: &Markup| templates.markup(piece);
         f(&Context {
             resolver: &resolver,
             highlighter: &highlighter,
             embed: &embed,
+            markup: &markup,
             reserved_ids: &reserved,
         })
     }

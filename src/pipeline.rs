@@ -17,6 +17,7 @@ use crate::markdown::{self, Context, EmbedKind, Rendered, Source};
 use crate::model::{self, AnchorIndex, LinkResolver, Page, Platform, Route, Site, routes};
 use crate::output::{Collect, OutputSet, Sink};
 use crate::render::{self, Prepared, Templates};
+use crate::strings::Strings;
 use crate::search::{self, SearchPage};
 use crate::view::*;
 use rayon::prelude::*;
@@ -209,10 +210,18 @@ pub fn build_into(
             .to_string()
     };
     let plain_embed = |_: EmbedKind, _: &str, _: &Route| None;
+    // Headings, callouts, task markers and tables' frames are written by the site's partials.
+    let markup = |piece: &markdown::Markup| templates.as_ref().map(|t| t.markup(piece)).unwrap_or_default();
+    if let Some(t) = &templates {
+        problems.extend(t.check_markup());
+    }
+    let english = Strings::english();
+    let words = templates.as_ref().map_or(&english, Templates::strings);
     let inner = Context {
         resolver: &resolver,
         highlighter,
         embed: &plain_embed,
+        markup: &markup,
         reserved_ids: &reserved_ids,
     };
     let embed = |kind: EmbedKind, id: &str, from: &Route| -> Option<String> {
@@ -243,6 +252,7 @@ pub fn build_into(
         resolver: &resolver,
         highlighter,
         embed: &embed,
+        markup: &markup,
         reserved_ids: &reserved_ids,
     };
 
@@ -266,9 +276,9 @@ pub fn build_into(
             // In the printable guide, each section ends with its own list of sources.
             let sources = page_sources(&site, page, &own, templates.as_ref());
             let section = if sources.is_empty() {
-                print_section(page, &own.html, &print_guide, &book)
+                print_section(page, &own.html, &print_guide, &book, words)
             } else {
-                print_section(page, &format!("{}{sources}", own.html), &print_guide, &book)
+                print_section(page, &format!("{}{sources}", own.html), &print_guide, &book, words)
             };
             let entry = config
                 .search
@@ -1482,7 +1492,7 @@ fn book_numbers<'s>(pages: impl Iterator<Item = (Option<&'s str>, bool)>) -> Vec
 
 /// One page as a section of the printable guide: its own HTML with links pointing into the book
 /// (see [`Book::link`]), and its ids prefixed so they stay unique on the combined page.
-fn print_section(page: &Page, html: &str, to: &Route, book: &Book) -> PrintSectionView {
+fn print_section(page: &Page, html: &str, to: &Route, book: &Book, words: &Strings) -> PrintSectionView {
     let (anchor, number, chapter) = book.sections.get(page.route.as_str()).cloned().unwrap_or_else(|| {
         (
             format!("page-{}", page.id.as_str().replace('/', "-")),
@@ -1494,8 +1504,10 @@ fn print_section(page: &Page, html: &str, to: &Route, book: &Book) -> PrintSecti
     // A page names its scrollable tables "Table 1", "Table 2"…; on the combined page those
     // names repeat, so each gets its section's number. (Author text cannot hold this attribute:
     // its quotes are escaped.)
-    if moved.contains("aria-label=\"Table ") {
-        moved = moved.replace("aria-label=\"Table ", &format!("aria-label=\"Section {number}, table "));
+    let table = format!("aria-label=\"{}", words.fill("table_label", &[("number", "")]));
+    if moved.contains(&table) {
+        let in_section = words.fill("table_label_in_section", &[("section", &number), ("number", "")]);
+        moved = moved.replace(&table, &format!("aria-label=\"{in_section}"));
     }
     PrintSectionView {
         title: page.title.clone(),

@@ -57,7 +57,14 @@ impl Prepared {
 }
 
 /// The partials riskguide writes its markup with, and its own copy of each.
-pub const PARTIALS: [(&str, &str); 6] = [
+pub const PARTIALS: [(&str, &str); 10] = [
+    ("partials/heading.html", include_str!("../templates/partials/heading.html")),
+    ("partials/callout.html", include_str!("../templates/partials/callout.html")),
+    ("partials/task.html", include_str!("../templates/partials/task.html")),
+    (
+        "partials/markdown-table.html",
+        include_str!("../templates/partials/markdown-table.html"),
+    ),
     ("partials/basis.html", include_str!("../templates/partials/basis.html")),
     ("partials/table.html", include_str!("../templates/partials/table.html")),
     (
@@ -355,6 +362,50 @@ impl Templates {
             Value::from(minijinja::value::Serde(data)),
         )]));
         template.render(context).map_err(|e| template_error(&e, name))
+    }
+
+    /// Writes a piece of a page's Markdown with its partial: the HTML before the piece's
+    /// content and after it (see [`crate::markdown::CONTENT`]). A partial that fails writes
+    /// nothing; [`Templates::check_markup`] reports why.
+    pub fn markup(&self, piece: &crate::markdown::Markup) -> (String, String) {
+        let (name, var) = piece.partial();
+        let html = self.partial(name, var, piece).unwrap_or_default();
+        match html.split_once(crate::markdown::CONTENT) {
+            Some((open, close)) => (open.to_string(), close.to_string()),
+            None => (html, String::new()),
+        }
+    }
+
+    /// Renders each Markdown partial once with sample data, so an error in one is reported
+    /// (with its line) rather than leaving its pieces out of the pages.
+    pub fn check_markup(&self) -> Diagnostics {
+        use crate::markdown::{CONTENT, Markup};
+        let mut problems = Diagnostics::new();
+        let samples = [
+            Markup::Heading {
+                level: 2,
+                id: "a",
+                class: String::new(),
+                self_link: true,
+                html: CONTENT,
+            },
+            Markup::Callout {
+                kind: "note",
+                html: CONTENT,
+            },
+            Markup::Task { done: true },
+            Markup::Table {
+                number: 1,
+                html: CONTENT,
+            },
+        ];
+        for piece in &samples {
+            let (name, var) = piece.partial();
+            if let Err(problem) = self.partial(name, var, piece) {
+                problems.push(problem);
+            }
+        }
+        problems
     }
 
     /// The fixed ids the templates write.
