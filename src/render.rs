@@ -162,6 +162,17 @@ pub fn load(dir: &Path, root: &Path, language: &str) -> Result<(Templates, Diagn
                 .collect::<std::collections::BTreeMap<_, _>>(),
         ),
     );
+    // The words the scripts show, as JSON for `<script type="application/json">`.
+    let for_scripts: std::collections::BTreeMap<&str, &str> = strings
+        .words()
+        .iter()
+        .filter(|(key, _)| key.starts_with("js_"))
+        .map(|(key, words)| (key.as_str(), words.as_str()))
+        .collect();
+    env.add_global(
+        "script_strings",
+        Value::from_safe_string(crate::compile::json_for_html(&for_scripts)),
+    );
     let mut ids = std::collections::BTreeSet::new();
     if !dir.is_dir() {
         problems.push(

@@ -167,6 +167,14 @@ fn a_french_guide_shows_no_english_ui_text() {
         let text = visible_text(&std::fs::read_to_string(out.join(page)).unwrap());
         assert!(text.contains(words), "{page} lacks {words:?}");
     }
+    // The scripts get their words through the page, in French.
+    let block = home.split("<script type=\"application/json\" id=\"ui-strings\">").nth(1).unwrap();
+    let for_scripts: BTreeMap<String, String> = serde_json::from_str(&block[..block.find("</script>").unwrap()]).unwrap();
+    let french = strings("fr");
+    assert!(!for_scripts.is_empty());
+    for (key, words) in &for_scripts {
+        assert_eq!(Some(words), french.get(key), "{key}");
+    }
     let left = english_left(&out);
     assert!(left.is_empty(), "English left in the French guide:\n{}", left.join("\n"));
 }

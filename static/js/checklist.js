@@ -9,6 +9,18 @@
   var memory = Object.create(null);
   var storageOk = true;
   var lists = [];
+
+  // The words this script shows, in the site's language: the `js_` keys of the site's strings
+  // file, which every page carries in a JSON block. `{name}` is replaced by values[name].
+  var WORDS = (function () {
+    var block = document.getElementById("ui-strings");
+    try { return block ? JSON.parse(block.textContent) : {}; } catch (e) { return {}; }
+  })();
+  function words(key, values) {
+    var text = WORDS["js_" + key] || key;
+    for (var name in values || {}) text = text.split("{" + name + "}").join(values[name]);
+    return text;
+  }
   var NO_STORAGE = "This browser is not letting the page save anything, so ticks last only while the page is open. Export your progress to keep it.";
 
   function own(o, k) { return Object.prototype.hasOwnProperty.call(o, k); }
@@ -85,10 +97,10 @@
         byBox[sfull] = step;
       });
       var label = li.querySelector(".item-label");
-      it.na = el("button", "na-toggle", "Not applicable");
+      it.na = el("button", "na-toggle", words("not_applicable"));
       it.na.type = "button";
       it.na.setAttribute("aria-pressed", "false");
-      it.na.setAttribute("aria-label", "Not applicable: " + clip(label.textContent.trim(), 120));
+      it.na.setAttribute("aria-label", words("not_applicable_item", { item: clip(label.textContent.trim(), 120) }));
       label.parentNode.insertBefore(it.na, label.nextSibling);
       items.push(it);
       byItem[it.id] = it;
@@ -160,7 +172,7 @@
     }
     function summary() {
       var c = counts();
-      return c.done + " of " + c.applicable + " done";
+      return words("checklist_progress", { done: c.done, total: c.applicable });
     }
     function render() {
       items.forEach(function (it) {
