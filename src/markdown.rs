@@ -88,12 +88,12 @@ pub enum Markup<'a> {
         class: String,
         /// The heading's text links to it, unless it holds a link of its own.
         self_link: bool,
-        html: &'static str,
+        html: &'a str,
     },
     Callout {
         /// note, tip, important, warning or caution.
         kind: &'static str,
-        html: &'static str,
+        html: &'a str,
     },
     Task {
         done: bool,
@@ -101,7 +101,18 @@ pub enum Markup<'a> {
     Table {
         /// 1 for the page's first table.
         number: usize,
-        html: &'static str,
+        html: &'a str,
+    },
+    Image {
+        /// Relative to the page.
+        src: &'a str,
+        alt: &'a str,
+    },
+    Code {
+        /// The block's language as written after the fence, if any.
+        lang: &'a str,
+        /// The code, highlighted.
+        html: &'a str,
     },
 }
 
@@ -118,6 +129,8 @@ impl Markup<'_> {
             Markup::Callout { .. } => ("partials/callout.html", "callout"),
             Markup::Task { .. } => ("partials/task.html", "task"),
             Markup::Table { .. } => ("partials/markdown-table.html", "table"),
+            Markup::Image { .. } => ("partials/image.html", "image"),
+            Markup::Code { .. } => ("partials/code.html", "code"),
         }
     }
 }
@@ -595,14 +608,8 @@ impl<'b> Adapter<'_, 'b> {
                     match self.ctx.resolver.resolve(self.from, dest_url) {
                         Ok(Resolved::Static(file)) => {
                             let src = self.from.relative_to(&file);
-                            out.push(Event::Html(
-                                format!(
-                                    "<img src=\"{}\" alt=\"{}\" loading=\"lazy\">",
-                                    escape_attr(&src),
-                                    escape_attr(&alt)
-                                )
-                                .into(),
-                            ));
+                            let (image, _) = (self.ctx.markup)(&Markup::Image { src: &src, alt: &alt });
+                            out.push(Event::Html(image.into()));
                         }
                         Ok(_) => self.error(
                             "E043",
@@ -824,12 +831,7 @@ impl<'b> Adapter<'_, 'b> {
             None => self.ctx.highlighter.highlight(lang, code),
         }
         .unwrap_or_else(|| escape_text(code));
-        let label = if lang.is_empty() {
-            String::new()
-        } else {
-            format!(" data-lang=\"{}\"", escape_attr(lang))
-        };
-        format!("<pre class=\"code\"{label} tabindex=\"0\"><code>{body}</code></pre>\n")
+        (self.ctx.markup)(&Markup::Code { lang, html: &body }).0
     }
 }
 

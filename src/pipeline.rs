@@ -17,8 +17,8 @@ use crate::markdown::{self, Context, EmbedKind, Rendered, Source};
 use crate::model::{self, AnchorIndex, LinkResolver, Page, Platform, Route, Site, routes};
 use crate::output::{Collect, OutputSet, Sink};
 use crate::render::{self, Prepared, Templates};
-use crate::strings::Strings;
 use crate::search::{self, SearchPage};
+use crate::strings::Strings;
 use crate::view::*;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -230,22 +230,14 @@ pub fn build_into(
             return Some(String::new());
         }
         match kind {
-            EmbedKind::Table => site
-                .tables
-                .iter()
-                .find(|(k, _)| k.as_str() == id)
-                .map(|(_, t)| {
-                    let table = markdown::table_view(t, from, &inner, &names, &mut ignored);
-                    partial_markup(templates.as_ref(), "partials/table.html", "table", &table, &mut ignored)
-                }),
-            EmbedKind::Checklist => site
-                .checklists
-                .iter()
-                .find(|(k, _)| k.as_str() == id)
-                .map(|(_, c)| {
-                    let list = compile::checklist_view(c, from, &inner, ChecklistPlace::Embedded, &mut ignored);
-                    checklist_markup(templates.as_ref(), &list, &mut ignored)
-                }),
+            EmbedKind::Table => site.tables.iter().find(|(k, _)| k.as_str() == id).map(|(_, t)| {
+                let table = markdown::table_view(t, from, &inner, &names, &mut ignored);
+                partial_markup(templates.as_ref(), "partials/table.html", "table", &table, &mut ignored)
+            }),
+            EmbedKind::Checklist => site.checklists.iter().find(|(k, _)| k.as_str() == id).map(|(_, c)| {
+                let list = compile::checklist_view(c, from, &inner, ChecklistPlace::Embedded, &mut ignored);
+                checklist_markup(templates.as_ref(), &list, &mut ignored)
+            }),
         }
     };
     let ctx = Context {
@@ -356,13 +348,10 @@ pub fn build_into(
         .checklists
         .values()
         .map(|c| {
-            (
-                c.id.clone(),
-                {
-                    let list = compile::checklist_view(c, &c.route, &inner, ChecklistPlace::OwnPage, &mut problems);
-                    checklist_markup(templates.as_ref(), &list, &mut problems)
-                },
-            )
+            (c.id.clone(), {
+                let list = compile::checklist_view(c, &c.route, &inner, ChecklistPlace::OwnPage, &mut problems);
+                checklist_markup(templates.as_ref(), &list, &mut problems)
+            })
         })
         .collect();
     let mut questionnaire_rules = None;
@@ -551,12 +540,7 @@ pub fn build_into(
         view.questionnaire = Some(qview.clone());
         views.push((qroute.output_path(), view));
         let plan = Route::new(routes::PLAN);
-        let mut view = chrome.page_view(
-            "plan",
-            &plan,
-            words.get("plan_title"),
-            words.get("plan_description"),
-        );
+        let mut view = chrome.page_view("plan", &plan, words.get("plan_title"), words.get("plan_description"));
         view.questionnaire = Some(QuestionnaireView {
             rules_json: plan_json,
             ..qview
@@ -1279,7 +1263,11 @@ fn embedded_checklists<'a>(rendered: impl IntoIterator<Item = &'a Rendered>) -> 
 }
 
 /// A checklist's markup: its data from `compile`, written by the site's checklist partial.
-fn checklist_markup(templates: Option<&Templates>, list: &compile::ChecklistView, problems: &mut Diagnostics) -> String {
+fn checklist_markup(
+    templates: Option<&Templates>,
+    list: &compile::ChecklistView,
+    problems: &mut Diagnostics,
+) -> String {
     partial_markup(templates, "partials/checklist.html", "checklist", list, problems)
 }
 
@@ -1305,7 +1293,9 @@ fn partial_markup<S: serde::Serialize>(
 fn page_sources(site: &Site, page: &Page, rendered: &Rendered, templates: Option<&Templates>) -> String {
     let basis = compile::page_basis(page, embedded_tables(site, rendered));
     match (compile::sources_view(&basis, site, &page.route), templates) {
-        (Some(sources), Some(t)) => t.partial("partials/sources.html", "sources", &sources).unwrap_or_default(),
+        (Some(sources), Some(t)) => t
+            .partial("partials/sources.html", "sources", &sources)
+            .unwrap_or_default(),
         _ => String::new(),
     }
 }

@@ -57,9 +57,17 @@ impl Prepared {
 }
 
 /// The partials riskguide writes its markup with, and its own copy of each.
-pub const PARTIALS: [(&str, &str); 10] = [
-    ("partials/heading.html", include_str!("../templates/partials/heading.html")),
-    ("partials/callout.html", include_str!("../templates/partials/callout.html")),
+pub const PARTIALS: [(&str, &str); 12] = [
+    ("partials/image.html", include_str!("../templates/partials/image.html")),
+    ("partials/code.html", include_str!("../templates/partials/code.html")),
+    (
+        "partials/heading.html",
+        include_str!("../templates/partials/heading.html"),
+    ),
+    (
+        "partials/callout.html",
+        include_str!("../templates/partials/callout.html"),
+    ),
     ("partials/task.html", include_str!("../templates/partials/task.html")),
     (
         "partials/markdown-table.html",
@@ -71,7 +79,10 @@ pub const PARTIALS: [(&str, &str); 10] = [
         "partials/checklist.html",
         include_str!("../templates/partials/checklist.html"),
     ),
-    ("partials/sources.html", include_str!("../templates/partials/sources.html")),
+    (
+        "partials/sources.html",
+        include_str!("../templates/partials/sources.html"),
+    ),
     (
         "partials/source-item.html",
         include_str!("../templates/partials/source-item.html"),
@@ -141,9 +152,8 @@ pub fn load(dir: &Path, root: &Path, language: &str) -> Result<(Templates, Diagn
             let value: Value = values.get(name)?;
             let mut escaped = String::new();
             match value.as_str().filter(|_| !value.is_safe()) {
-                Some(plain) => write_escaped_attr(&mut escaped, plain).map_err(|e| {
-                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string())
-                })?,
+                Some(plain) => write_escaped_attr(&mut escaped, plain)
+                    .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))?,
                 None => escaped = value.to_string(),
             }
             out = out.replace(&format!("{{{name}}}"), &escaped);
@@ -405,6 +415,8 @@ impl Templates {
                 html: CONTENT,
             },
             Markup::Task { done: true },
+            Markup::Image { src: "a.png", alt: "" },
+            Markup::Code { lang: "", html: "" },
             Markup::Table {
                 number: 1,
                 html: CONTENT,
@@ -542,7 +554,10 @@ mod tests {
                 .contains("aria-label=\"Source 3 : Egress &quot;C&quot;\"")
         );
         let none: [crate::markdown::BasisView; 0] = [];
-        assert_eq!(shipped("en").partial("partials/basis.html", "basis", &none).unwrap(), "");
+        assert_eq!(
+            shipped("en").partial("partials/basis.html", "basis", &none).unwrap(),
+            ""
+        );
     }
 
     #[test]

@@ -87,9 +87,8 @@ pub fn load(root: &Path, language: &str) -> (Option<Strings>, Diagnostics) {
             let text = crate::discover::read_inside(root, &path, MAX_BYTES)
                 .map_err(|refused| refused.diagnostic(Location::file(&rel)))
                 .and_then(|bytes| {
-                    String::from_utf8(bytes).map_err(|_| {
-                        Diagnostic::error("E011", Location::file(&rel), "strings file is not UTF-8")
-                    })
+                    String::from_utf8(bytes)
+                        .map_err(|_| Diagnostic::error("E011", Location::file(&rel), "strings file is not UTF-8"))
                 });
             let text = match text {
                 Ok(text) => text,
@@ -183,7 +182,10 @@ mod tests {
             let missing: Vec<&String> = english.keys().filter(|k| !words.contains_key(*k)).collect();
             assert!(missing.is_empty(), "strings/{lang}.toml lacks {missing:?}");
             let extra: Vec<&String> = words.keys().filter(|k| !english.contains_key(*k)).collect();
-            assert!(extra.is_empty(), "strings/{lang}.toml has keys English lacks: {extra:?}");
+            assert!(
+                extra.is_empty(),
+                "strings/{lang}.toml has keys English lacks: {extra:?}"
+            );
         }
     }
 

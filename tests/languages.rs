@@ -34,7 +34,11 @@ fn build_fixture(language: &str) -> (tempfile::TempDir, std::process::Output) {
     }
     let config = site.join("site.toml");
     let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(&config, text.replace("language = \"fr\"", &format!("language = \"{language}\""))).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("language = \"fr\"", &format!("language = \"{language}\"")),
+    )
+    .unwrap();
     let out = tmp.path().join("public");
     let result = common::riskguide(&[
         "build",
@@ -168,15 +172,23 @@ fn a_french_guide_shows_no_english_ui_text() {
         assert!(text.contains(words), "{page} lacks {words:?}");
     }
     // The scripts get their words through the page, in French.
-    let block = home.split("<script type=\"application/json\" id=\"ui-strings\">").nth(1).unwrap();
-    let for_scripts: BTreeMap<String, String> = serde_json::from_str(&block[..block.find("</script>").unwrap()]).unwrap();
+    let block = home
+        .split("<script type=\"application/json\" id=\"ui-strings\">")
+        .nth(1)
+        .unwrap();
+    let for_scripts: BTreeMap<String, String> =
+        serde_json::from_str(&block[..block.find("</script>").unwrap()]).unwrap();
     let french = strings("fr");
     assert!(!for_scripts.is_empty());
     for (key, words) in &for_scripts {
         assert_eq!(Some(words), french.get(key), "{key}");
     }
     let left = english_left(&out);
-    assert!(left.is_empty(), "English left in the French guide:\n{}", left.join("\n"));
+    assert!(
+        left.is_empty(),
+        "English left in the French guide:\n{}",
+        left.join("\n")
+    );
 }
 
 #[test]
@@ -184,7 +196,15 @@ fn the_same_guide_in_english_shows_the_english_words_the_check_looks_for() {
     let (tmp, _) = build_fixture("en");
     let left = english_left(&tmp.path().join("public"));
     // The check above finds English words where there are some.
-    for expected in ["Export progress", "Decision matrix", "Skip to content", "Every source of the guide"] {
-        assert!(left.iter().any(|l| l.contains(expected)), "{expected} not found: {left:?}");
+    for expected in [
+        "Export progress",
+        "Decision matrix",
+        "Skip to content",
+        "Every source of the guide",
+    ] {
+        assert!(
+            left.iter().any(|l| l.contains(expected)),
+            "{expected} not found: {left:?}"
+        );
     }
 }
