@@ -382,7 +382,7 @@ pub fn build_into(
     for (path, bytes) in std::mem::take(&mut manifest.outputs) {
         problems.extend(put_file(sink, path, bytes));
     }
-    let chrome = Chrome::new(&site, &manifest, &templates, search_index.as_ref());
+    let chrome = Chrome::new(&site, &manifest, templates, search_index.as_ref());
     let words = templates.strings();
     let mut print_view = chrome.page_view(
         "print",
@@ -587,7 +587,7 @@ pub fn build_into(
         templates.render_with(&not_found, &Prepared::new(&not_found_shared), Vec::new(), 0),
     ));
     problems.extend(chrome.nav_problem());
-    for (path, script) in audit_scripts(&site, config, &templates) {
+    for (path, script) in audit_scripts(&site, config, templates) {
         problems.extend(put(path, script));
     }
     progress(Progress::Templated { pages });
