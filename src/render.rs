@@ -172,17 +172,27 @@ pub fn load(dir: &Path, root: &Path, language: &str) -> Result<(Templates, Diagn
                 .collect::<std::collections::BTreeMap<_, _>>(),
         ),
     );
-    // The words the scripts show, as JSON for `<script type="application/json">`.
-    let for_scripts: std::collections::BTreeMap<&str, &str> = strings
+    // `script_strings("site", "checklist")`: the words those scripts show (the keys starting
+    // with `js_site_` and `js_checklist_`, without `js_`), as JSON for
+    // `<script type="application/json">`.
+    let for_scripts: Vec<(String, String)> = strings
         .words()
         .iter()
         .filter(|(key, _)| key.starts_with("js_"))
-        .map(|(key, words)| (key.as_str(), words.as_str()))
+        .map(|(key, words)| (key.clone(), words.clone()))
         .collect();
-    env.add_global(
-        "script_strings",
-        Value::from_safe_string(crate::compile::json_for_html(&for_scripts)),
-    );
+    env.add_function("script_strings", move |scripts: minijinja::value::Rest<String>| {
+        let chosen: std::collections::BTreeMap<&str, &str> = for_scripts
+            .iter()
+            .filter(|(key, _)| {
+                scripts
+                    .iter()
+                    .any(|s| key[3..].strip_prefix(s.as_str()).is_some_and(|r| r.starts_with('_')))
+            })
+            .map(|(key, words)| (&key[3..], words.as_str()))
+            .collect();
+        Value::from_safe_string(crate::compile::json_for_html(&chosen))
+    });
     let mut ids = std::collections::BTreeSet::new();
     if !dir.is_dir() {
         problems.push(

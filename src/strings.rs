@@ -66,15 +66,21 @@ fn parse(text: &str) -> Result<BTreeMap<String, String>, toml::de::Error> {
 }
 
 /// The words for `language`: the guide's `strings/<language>.toml` if it has one, else the
-/// built-in file of that language (or of its primary subtag: `fr-CA` → `fr`). A language with
+/// built-in file of that language (or of its primary subtag, the letters it starts with:
+/// `fr-CA` → `fr`). A language with
 /// neither is an error located on `language` in `site.toml`.
 pub fn load(root: &Path, language: &str) -> (Option<Strings>, Diagnostics) {
     let mut problems = Diagnostics::new();
     let english = Strings::english();
     let safe_name = !language.is_empty() && language.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    let primary = language.split('-').next().unwrap_or(language).to_ascii_lowercase();
+    // The primary subtag: the letters `language` starts with (`fr` of `fr-CA`).
+    let primary: String = language
+        .chars()
+        .take_while(char::is_ascii_alphabetic)
+        .collect::<String>()
+        .to_ascii_lowercase();
     let mut candidates = vec![language.to_string()];
-    if primary != language {
+    if !primary.is_empty() && primary != language {
         candidates.push(primary.clone());
     }
     if safe_name {

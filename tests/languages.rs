@@ -171,8 +171,9 @@ fn a_french_guide_shows_no_english_ui_text() {
         let text = visible_text(&std::fs::read_to_string(out.join(page)).unwrap());
         assert!(text.contains(words), "{page} lacks {words:?}");
     }
-    // The scripts get their words through the page, in French.
-    let block = home
+    // The checklist script gets its words through the page, in French.
+    let checklist = std::fs::read_to_string(out.join("checklists/predeploy/index.html")).unwrap();
+    let block = checklist
         .split("<script type=\"application/json\" id=\"ui-strings\">")
         .nth(1)
         .unwrap();
@@ -181,7 +182,7 @@ fn a_french_guide_shows_no_english_ui_text() {
     let french = strings("fr");
     assert!(!for_scripts.is_empty());
     for (key, words) in &for_scripts {
-        assert_eq!(Some(words), french.get(key), "{key}");
+        assert_eq!(Some(words), french.get(&format!("js_{key}")), "{key}");
     }
     let left = english_left(&out);
     assert!(

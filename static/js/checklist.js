@@ -10,14 +10,13 @@
   var storageOk = true;
   var lists = [];
 
-  // The words this script shows, in the site's language: the `js_` keys of the site's strings
-  // file, which every page carries in a JSON block. `{name}` is replaced by values[name].
+  // The words this script shows, in the site's language: the page's JSON block of them (from
+  // the site's strings file). {name} in them is replaced by values[name].
   var WORDS = (function () {
-    var block = document.getElementById("ui-strings");
-    try { return block ? JSON.parse(block.textContent) : {}; } catch (e) { return {}; }
+    try { return JSON.parse(document.getElementById("ui-strings").textContent); } catch (e) { return {}; }
   })();
   function words(key, values) {
-    var text = WORDS["js_" + key] || key;
+    var text = WORDS[key] || key;
     for (var name in values || {}) text = text.split("{" + name + "}").join(values[name]);
     return text;
   }
@@ -97,10 +96,10 @@
         byBox[sfull] = step;
       });
       var label = li.querySelector(".item-label");
-      it.na = el("button", "na-toggle", words("not_applicable"));
+      it.na = el("button", "na-toggle", words("checklist_not_applicable"));
       it.na.type = "button";
       it.na.setAttribute("aria-pressed", "false");
-      it.na.setAttribute("aria-label", words("not_applicable_item", { item: clip(label.textContent.trim(), 120) }));
+      it.na.setAttribute("aria-label", words("checklist_not_applicable_item", { item: clip(label.textContent.trim(), 120) }));
       label.parentNode.insertBefore(it.na, label.nextSibling);
       items.push(it);
       byItem[it.id] = it;

@@ -9,19 +9,6 @@
   // Lets stylesheets show the parts that only work with scripts (.needs-js).
   root.classList.add("js");
 
-  // The words this script shows, in the site's language: the `js_` keys of the site's strings
-  // file, which every page carries in a JSON block. `{name}` is replaced by values[name].
-  var WORDS = null;
-  function words(key, values) {
-    if (!WORDS) {
-      var block = document.getElementById("ui-strings");
-      try { WORDS = block ? JSON.parse(block.textContent) : {}; } catch (e) { WORDS = {}; }
-    }
-    var text = WORDS["js_" + key] || key;
-    for (var name in values || {}) text = text.split("{" + name + "}").join(values[name]);
-    return text;
-  }
-
   function storedTheme() {
     try { return localStorage.getItem(THEME_KEY); } catch (e) { return null; }
   }
@@ -40,8 +27,8 @@
     var label = button.querySelector(".theme-label");
     function other() { return currentTheme() === "dark" ? "light" : "dark"; }
     function show() {
-      if (label) label.textContent = words(other() === "dark" ? "theme_dark" : "theme_light");
-      button.setAttribute("aria-label", words(other() === "dark" ? "theme_to_dark" : "theme_to_light"));
+      if (label) label.textContent = other() === "dark" ? "Dark" : "Light";
+      button.setAttribute("aria-label", "Switch to the " + other() + " theme");
       button.setAttribute("data-current", currentTheme());
     }
     button.hidden = false;
@@ -102,7 +89,7 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "copy-code";
-      button.textContent = words("copy");
+      button.textContent = "Copy";
       wrap.appendChild(button);
       button.addEventListener("click", copyFrom(blocks[i], button));
     }
@@ -113,7 +100,7 @@
       var text = code.textContent.replace(/\n$/, "");
       function said(word) {
         button.textContent = word;
-        setTimeout(function () { button.textContent = words("copy"); }, 2000);
+        setTimeout(function () { button.textContent = "Copy"; }, 2000);
       }
       function select() {
         var range = document.createRange();
@@ -121,10 +108,10 @@
         var sel = window.getSelection();
         sel.removeAllRanges();
         sel.addRange(range);
-        said(words("press_copy"));
+        said("Press Ctrl+C");
       }
       if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(text).then(function () { said(words("copied")); }, select);
+        navigator.clipboard.writeText(text).then(function () { said("Copied"); }, select);
       } else {
         select();
       }
