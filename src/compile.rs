@@ -6,7 +6,7 @@
 //! fragments (templates do that) and does no I/O.
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use crate::markdown::{self, Context, escape_attr, escape_text};
+use crate::markdown::{self, Context, escape_text};
 use crate::model::{
     Basis, Checklist, Level, Page, Platform, Resolved, Risk, Route, Site, Source, SourceId, SourceKind, Table,
     merge_basis, routes,
@@ -14,7 +14,6 @@ use crate::model::{
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
 
 mod questionnaire;
 pub use questionnaire::*;
@@ -32,15 +31,57 @@ pub enum ChecklistPlace {
     Plan,
 }
 
-/// The HTML of one checklist, ready for the interactive script and for print.
-pub fn checklist_html(
+/// One checklist as data for `partials/checklist.html`; Markdown parts are HTML already.
+#[derive(Debug, Serialize)]
+pub struct ChecklistView {
+    pub id: String,
+    pub title: String,
+    pub total: usize,
+    /// The printable checklists, relative to the page.
+    pub print_href: String,
+    pub intro: String,
+    pub ordered: bool,
+    pub groups: Vec<ChecklistGroupView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChecklistGroupView {
+    /// Shown when the list has more than one group or this one has a title.
+    pub title: Option<String>,
+    /// The number of the group's first item, when an ordered list goes on from the last group.
+    pub start: Option<usize>,
+    pub items: Vec<ChecklistItemView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChecklistItemView {
+    pub anchor: String,
+    /// `checklist/item`: where the script keeps the tick.
+    pub key: String,
+    pub text: String,
+    /// The names of the platforms the item applies to, if not all.
+    pub platforms: Vec<String>,
+    pub detail: String,
+    /// The command, highlighted.
+    pub code: String,
+    pub steps: Vec<ChecklistStepView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ChecklistStepView {
+    pub key: String,
+    pub text: String,
+}
+
+/// One checklist as data, its Markdown rendered, ready for the checklist partial.
+pub fn checklist_view(
     list: &Checklist,
     from: &Route,
     ctx: &Context,
     place: ChecklistPlace,
     short_names: &dyn Fn(Platform) -> String,
     diagnostics: &mut Diagnostics,
-) -> String {
+) -> ChecklistView {
     let cid = list.id.as_str();
     let anchor = |item: &str| {
         if place == ChecklistPlace::OwnPage {
@@ -49,89 +90,60 @@ pub fn checklist_html(
             format!("{cid}--{item}")
         }
     };
-    let total = list.items().count();
-    let mut html = String::new();
-    let _ = write!(
-        html,
-        "<section class=\"checklist\" data-checklist=\"{cid}\" aria-label=\"{title}\">\
-<div class=\"checklist-bar\"><p class=\"progress-line\"><span class=\"progress-text\" data-progress=\"0/{total}\" role=\"status\" aria-live=\"polite\">0 of {total} done</span>\
-<progress value=\"0\" max=\"{total}\" aria-hidden=\"true\"></progress></p>\
-<div class=\"checklist-tools no-print\" hidden><button type=\"button\" data-action=\"print\">Print</button>\
-<button type=\"button\" data-action=\"export\">Export progress</button>\
-<label class=\"button\">Import progress<input type=\"file\" accept=\"application/json,.json\" data-action=\"import\" class=\"visually-hidden\"></label>\
-<button type=\"button\" data-action=\"reset\">Reset</button></div>\
-<p class=\"checklist-status\" role=\"alert\" hidden></p>\
-<p class=\"nojs-only nojs-note no-print\">JavaScript is off, so ticks here are not saved. \
-Print this page or the <a href=\"{print}\">printable checklists</a> to work on paper.</p></div>",
-        title = escape_attr(&list.title),
-        print = from.relative_to(crate::model::routes::PRINT_CHECKLISTS.trim_start_matches('/'))
-    );
-    let intro = markdown::render_block(&list.intro, from, ctx, diagnostics);
-    if !intro.is_empty() {
-        let _ = write!(html, "<div class=\"checklist-intro\">{intro}</div>");
-    }
-    let list_tag = if list.ordered { "ol" } else { "ul" };
     let mut number = 0;
-    for group in &list.groups {
-        if list.groups.len() > 1 || !group.title.is_empty() {
-            let _ = write!(html, "<h2 class=\"group-title\">{}</h2>", escape_text(&group.title));
-        }
-        let start = if list.ordered && number > 0 {
-            format!(" start=\"{}\"", number + 1)
-        } else {
-            String::new()
-        };
-        let _ = write!(html, "<{list_tag} class=\"items\"{start}>");
-        for item in &group.items {
-            number += 1;
-            let iid = item.id.as_str();
-            let key = format!("{cid}/{iid}");
-            let text = markdown::render_inline(&item.text, from, ctx, diagnostics);
-            // The "not applicable" control is added by the script: without it, it could not work.
-            let _ = write!(
-                html,
-                "<li class=\"item\" id=\"{a}\"><label class=\"item-label\"><input type=\"checkbox\" data-item-id=\"{key}\"><span>{text}</span></label>",
-                a = anchor(iid)
-            );
-            if !item.platforms.is_empty() {
-                let names: Vec<String> = item.platforms.iter().map(|p| escape_text(&short_names(*p))).collect();
-                let _ = write!(html, "<p class=\"item-platforms\">Applies to: {}</p>", names.join(", "));
-            }
-            let detail = match place {
-                ChecklistPlace::Plan => String::new(),
-                _ => markdown::render_block(&item.detail, from, ctx, diagnostics),
-            };
-            if !detail.is_empty() {
-                let _ = write!(html, "<div class=\"item-detail\">{detail}</div>");
-            }
-            if !item.code.is_empty() && place != ChecklistPlace::Plan {
-                let code = ctx
-                    .highlighter
-                    .highlight("bash", &item.code)
-                    .unwrap_or_else(|| escape_text(&item.code));
-                let _ = write!(
-                    html,
-                    "<pre class=\"code\" data-lang=\"bash\" tabindex=\"0\"><code>{code}</code></pre>"
-                );
-            }
-            if !item.steps.is_empty() {
-                html.push_str("<ul class=\"steps\">");
-                for step in &item.steps {
-                    let stext = markdown::render_inline(&step.text, from, ctx, diagnostics);
-                    let _ = write!(
-                        html,
-                        "<li><label><input type=\"checkbox\" data-item-id=\"{key}/{}\"><span>{stext}</span></label></li>",
-                        step.id
-                    );
-                }
-                html.push_str("</ul>");
-            }
-            html.push_str("</li>");
-        }
-        let _ = write!(html, "</{list_tag}>");
+    let groups = list
+        .groups
+        .iter()
+        .map(|group| {
+            let title = (list.groups.len() > 1 || !group.title.is_empty()).then(|| group.title.clone());
+            let start = (list.ordered && number > 0).then_some(number + 1);
+            let items = group
+                .items
+                .iter()
+                .map(|item| {
+                    number += 1;
+                    let key = format!("{cid}/{}", item.id);
+                    let brief = place == ChecklistPlace::Plan;
+                    ChecklistItemView {
+                        anchor: anchor(item.id.as_str()),
+                        text: markdown::render_inline(&item.text, from, ctx, diagnostics),
+                        platforms: item.platforms.iter().map(|p| short_names(*p)).collect(),
+                        detail: if brief {
+                            String::new()
+                        } else {
+                            markdown::render_block(&item.detail, from, ctx, diagnostics)
+                        },
+                        code: if brief || item.code.is_empty() {
+                            String::new()
+                        } else {
+                            ctx.highlighter
+                                .highlight("bash", &item.code)
+                                .unwrap_or_else(|| escape_text(&item.code))
+                        },
+                        steps: item
+                            .steps
+                            .iter()
+                            .map(|step| ChecklistStepView {
+                                key: format!("{key}/{}", step.id),
+                                text: markdown::render_inline(&step.text, from, ctx, diagnostics),
+                            })
+                            .collect(),
+                        key,
+                    }
+                })
+                .collect();
+            ChecklistGroupView { title, start, items }
+        })
+        .collect();
+    ChecklistView {
+        id: cid.to_string(),
+        title: list.title.clone(),
+        total: list.items().count(),
+        print_href: from.relative_to(crate::model::routes::PRINT_CHECKLISTS.trim_start_matches('/')),
+        intro: markdown::render_block(&list.intro, from, ctx, diagnostics),
+        ordered: list.ordered,
+        groups,
     }
-    html.push_str("</section>\n");
-    html
 }
 
 /// The anchors a checklist's own page offers: one per item.
@@ -296,61 +308,70 @@ pub fn page_basis<'a>(page: &Page, tables: impl IntoIterator<Item = &'a Table>) 
     basis
 }
 
-/// One source as a list item: kind, title and what makes it checkable.
-fn source_item(html: &mut String, source: &Source, id_prefix: &str) {
-    let _ = write!(
-        html,
-        "<li id=\"{id_prefix}source-{id}\" value=\"{n}\"><span class=\"source-kind\">{kind}</span> ",
-        id = escape_attr(source.id.as_str()),
-        n = source.number,
-        kind = source.kind.label()
-    );
-    let title = escape_text(&source.title);
-    match source.kind {
-        SourceKind::SourceSection => {
-            let _ = write!(html, "<cite>{title}</cite>, section {}.", escape_text(&source.section));
-        }
-        SourceKind::Upstream => {
-            let _ = write!(
-                html,
-                "<a href=\"{url}\"><cite>{title}</cite></a>",
-                url = escape_attr(&source.url)
-            );
-            if let Some(date) = &source.checked {
-                let _ = write!(html, ", checked <time datetime=\"{date}\">{date}</time>");
-            }
-            html.push('.');
-        }
-        SourceKind::Assessment => {
-            let _ = write!(html, "<cite>{title}</cite>.");
-        }
-    }
-    if !source.rationale.is_empty() {
-        let _ = write!(html, " {}", escape_text(&source.rationale));
+/// One source as data for `partials/source-item.html`: kind, title and what makes it
+/// checkable.
+#[derive(Debug, Serialize)]
+pub struct SourceView {
+    pub anchor: String,
+    pub number: usize,
+    /// `source_section`, `upstream` or `assessment`.
+    pub kind: &'static str,
+    pub title: String,
+    pub section: String,
+    pub url: String,
+    pub checked: Option<String>,
+    pub rationale: String,
+    /// On the page of all sources: the pages it is used on and the risks it rates.
+    pub used_on: Vec<LinkView>,
+    pub rates: Vec<LinkView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LinkView {
+    pub href: String,
+    pub title: String,
+}
+
+fn source_view(source: &Source) -> SourceView {
+    SourceView {
+        anchor: format!("source-{}", source.id),
+        number: source.number,
+        kind: match source.kind {
+            SourceKind::SourceSection => "source_section",
+            SourceKind::Upstream => "upstream",
+            SourceKind::Assessment => "assessment",
+        },
+        title: source.title.clone(),
+        section: source.section.clone(),
+        url: source.url.clone(),
+        checked: source.checked.clone(),
+        rationale: source.rationale.clone(),
+        used_on: Vec::new(),
+        rates: Vec::new(),
     }
 }
 
-/// The "Sources" list at the end of a page: every source its ratings rest on, numbered as
-/// everywhere on the site, so the markers in its cells lead here.
-pub fn sources_html(basis: &[Basis], site: &Site, from: &Route) -> String {
+/// The "Sources" list at the end of a page, for `partials/sources.html`: every source its
+/// ratings rest on, numbered as everywhere on the site, so the markers in its cells lead here.
+#[derive(Debug, Serialize)]
+pub struct SourcesView {
+    pub list: Vec<SourceView>,
+    pub all_href: String,
+}
+
+/// The sources `basis` names, or `None` when there are none.
+pub fn sources_view(basis: &[Basis], site: &Site, from: &Route) -> Option<SourcesView> {
     if basis.is_empty() {
-        return String::new();
+        return None;
     }
-    let mut html = String::from(
-        "<section class=\"sources\" id=\"sources\" aria-labelledby=\"sources-title\"><h2 id=\"sources-title\">Sources</h2><ol class=\"source-list\">",
-    );
-    for b in basis {
-        if let Some(source) = site.sources.get(b.number - 1) {
-            source_item(&mut html, source, "");
-            html.push_str("</li>");
-        }
-    }
-    let _ = writeln!(
-        html,
-        "</ol><p class=\"sources-all\"><a href=\"{}\">Every source of the guide</a></p></section>",
-        escape_attr(&from.relative_to(routes::SOURCES.trim_start_matches('/')))
-    );
-    html
+    Some(SourcesView {
+        list: basis
+            .iter()
+            .filter_map(|b| site.sources.get(b.number - 1))
+            .map(source_view)
+            .collect(),
+        all_href: from.relative_to(routes::SOURCES.trim_start_matches('/')),
+    })
 }
 
 /// A link from `from` to where `risk` is explained (its `page`, checked by [`check_ratings`]).
@@ -364,49 +385,34 @@ pub fn risk_href(risk: &Risk, from: &Route) -> String {
     }
 }
 
-/// The page of all sources: each with where it is used (pages, by title) and the risks it rates.
-pub fn sources_page_html(site: &Site, from: &Route, used_on: &BTreeMap<SourceId, Vec<&Page>>) -> String {
-    let mut html = String::from(
-        "<p>Every level in this guide rests on one of these: a section of the source document, an upstream document with the date it was last read, or the guide's own assessment with its reason. A number in brackets beside a level leads to its source.</p><ol class=\"source-list source-index\">",
-    );
-    for source in &site.sources {
-        source_item(&mut html, source, "");
-        let pages = used_on.get(&source.id).map_or(&[][..], |p| &p[..]);
-        let risks: Vec<&Risk> = site
-            .risks
-            .iter()
-            .filter(|r| r.ratings.values().any(|rt| rt.basis.iter().any(|b| b.id == source.id)))
-            .collect();
-        if !pages.is_empty() {
-            html.push_str("<br><span class=\"source-used\">Used on: ");
-            for (i, page) in pages.iter().enumerate() {
-                let _ = write!(
-                    html,
-                    "{sep}<a href=\"{href}#sources\">{title}</a>",
-                    sep = if i == 0 { "" } else { ", " },
-                    href = escape_attr(&from.relative_to(page.route.as_str().trim_start_matches('/'))),
-                    title = escape_text(&page.title)
-                );
+/// The page of all sources, for `partials/source-index.html`: each with where it is used
+/// (pages, by title) and the risks it rates.
+pub fn source_index_view(site: &Site, from: &Route, used_on: &BTreeMap<SourceId, Vec<&Page>>) -> Vec<SourceView> {
+    site.sources
+        .iter()
+        .map(|source| {
+            let pages = used_on.get(&source.id).map_or(&[][..], |p| &p[..]);
+            SourceView {
+                used_on: pages
+                    .iter()
+                    .map(|page| LinkView {
+                        href: from.relative_to(page.route.as_str().trim_start_matches('/')),
+                        title: page.title.clone(),
+                    })
+                    .collect(),
+                rates: site
+                    .risks
+                    .iter()
+                    .filter(|r| r.ratings.values().any(|rt| rt.basis.iter().any(|b| b.id == source.id)))
+                    .map(|risk| LinkView {
+                        href: risk_href(risk, from),
+                        title: risk.title.clone(),
+                    })
+                    .collect(),
+                ..source_view(source)
             }
-            html.push_str("</span>");
-        }
-        if !risks.is_empty() {
-            html.push_str("<br><span class=\"source-used\">Rates: ");
-            for (i, risk) in risks.iter().enumerate() {
-                let _ = write!(
-                    html,
-                    "{sep}<a href=\"{href}\">{title}</a>",
-                    sep = if i == 0 { "" } else { ", " },
-                    href = escape_attr(&risk_href(risk, from)),
-                    title = escape_text(&risk.title)
-                );
-            }
-            html.push_str("</span>");
-        }
-        html.push_str("</li>");
-    }
-    html.push_str("</ol>\n");
-    html
+        })
+        .collect()
 }
 
 #[cfg(test)]

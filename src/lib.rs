@@ -20,4 +20,5 @@ pub mod pipeline;
 pub mod render;
 pub mod search;
 pub mod shell_lint;
+pub mod strings;
 pub mod view;

@@ -16,7 +16,6 @@ use pulldown_cmark::{
 use serde::Serialize;
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write;
 use std::ops::Range;
 
 /// Markdown nested deeper than this (quotes, lists, footnotes) is refused: it is never a real
@@ -76,10 +75,74 @@ pub enum EmbedKind {
 /// Supplies the HTML for ```table and ```checklist blocks, rendered for the page at the route.
 pub type EmbedFn<'a> = dyn Fn(EmbedKind, &str, &Route) -> Option<String> + Sync + 'a;
 
+/// A piece of markup a page's Markdown holds that riskguide frames (a heading with its anchor
+/// link, a callout, a task marker, a table's scrolling wrapper), as data. This module builds no
+/// tags for them: the caller's [`MarkupFn`] has the site's partial write them.
+#[derive(Debug, serde::Serialize)]
+#[serde(untagged)]
+pub enum Markup<'a> {
+    Heading {
+        level: u8,
+        id: &'a str,
+        /// The heading's classes, space-separated.
+        class: String,
+        /// The heading's text links to it, unless it holds a link of its own.
+        self_link: bool,
+        html: &'a str,
+    },
+    Callout {
+        /// note, tip, important, warning or caution.
+        kind: &'static str,
+        html: &'a str,
+    },
+    Task {
+        done: bool,
+    },
+    Table {
+        /// 1 for the page's first table.
+        number: usize,
+        html: &'a str,
+    },
+    Image {
+        /// Relative to the page.
+        src: &'a str,
+        alt: &'a str,
+    },
+    Code {
+        /// The block's language as written after the fence, if any.
+        lang: &'a str,
+        /// The code, highlighted.
+        html: &'a str,
+    },
+}
+
+/// Where a piece's content goes in what its partial writes: the `html` a partial sees. The
+/// caller splits the partial's output there, so the content between is still written as the
+/// Markdown is read.
+pub const CONTENT: &str = "\u{1}content\u{1}";
+
+impl Markup<'_> {
+    /// The partial that writes this piece, and the name it sees it by.
+    pub fn partial(&self) -> (&'static str, &'static str) {
+        match self {
+            Markup::Heading { .. } => ("partials/heading.html", "heading"),
+            Markup::Callout { .. } => ("partials/callout.html", "callout"),
+            Markup::Task { .. } => ("partials/task.html", "task"),
+            Markup::Table { .. } => ("partials/markdown-table.html", "table"),
+            Markup::Image { .. } => ("partials/image.html", "image"),
+            Markup::Code { .. } => ("partials/code.html", "code"),
+        }
+    }
+}
+
+/// Writes a [`Markup`] piece: the HTML before its content and the HTML after it.
+pub type MarkupFn<'a> = dyn Fn(&Markup) -> (String, String) + Sync + 'a;
+
 pub struct Context<'a> {
     pub resolver: &'a LinkResolver<'a>,
     pub highlighter: &'a Highlighter,
     pub embed: &'a EmbedFn<'a>,
+    pub markup: &'a MarkupFn<'a>,
     /// Ids the templates and scripts use (`main`, `questionnaire-rules`…): no heading takes
     /// one, so content cannot stand in for the element a script looks up.
     pub reserved_ids: &'a BTreeSet<String>,
@@ -202,6 +265,7 @@ pub fn render(source: &Source, from: &Route, ctx: &Context) -> Rendered {
         search_anchor: String::new(),
         search_heading: String::new(),
         tables: 0,
+        closings: Vec::new(),
         table_align: Vec::new(),
         table_head: false,
         table_column: 0,
@@ -365,6 +429,8 @@ struct Adapter<'a, 'b> {
     search_heading: String,
     /// Markdown tables so far, so each scrollable table region gets its own name.
     tables: usize,
+    /// What the open callouts and tables close with, innermost last.
+    closings: Vec<String>,
     /// The current table's column alignments, whether its cells are header cells, and the column.
     table_align: Vec<Alignment>,
     table_head: bool,
@@ -476,31 +542,21 @@ impl<'b> Adapter<'_, 'b> {
                             });
                         }
                     }
-                    let class_attr = if classes.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" class=\"{}\"", classes.join(" "))
-                    };
                     // The heading's own text links to it (as on MDN), so a screen reader reads
                     // it once; a heading that holds a link of its own gets no self-link.
                     let self_link = !events[i + 1..end]
                         .iter()
                         .any(|(e, _)| matches!(e, Event::Start(Tag::Link { .. }) | Event::FootnoteReference(_)));
-                    out.push(Event::Html(format!("<h{n} id=\"{anchor}\"{class_attr}>").into()));
-                    if self_link {
-                        out.push(Event::Html(
-                            format!("<a class=\"heading-link\" href=\"#{anchor}\">").into(),
-                        ));
-                    }
+                    let (open, close) = (self.ctx.markup)(&Markup::Heading {
+                        level: n,
+                        id: &anchor,
+                        class: classes.join(" "),
+                        self_link,
+                        html: CONTENT,
+                    });
+                    out.push(Event::Html(open.into()));
                     out.extend(self.process(&events[i + 1..end], false));
-                    out.push(Event::Html(
-                        if self_link {
-                            format!("</a></h{n}>\n")
-                        } else {
-                            format!("</h{n}>\n")
-                        }
-                        .into(),
-                    ));
+                    out.push(Event::Html(close.into()));
                     i = end + 1;
                     continue;
                 }
@@ -552,14 +608,8 @@ impl<'b> Adapter<'_, 'b> {
                     match self.ctx.resolver.resolve(self.from, dest_url) {
                         Ok(Resolved::Static(file)) => {
                             let src = self.from.relative_to(&file);
-                            out.push(Event::Html(
-                                format!(
-                                    "<img src=\"{}\" alt=\"{}\" loading=\"lazy\">",
-                                    escape_attr(&src),
-                                    escape_attr(&alt)
-                                )
-                                .into(),
-                            ));
+                            let (image, _) = (self.ctx.markup)(&Markup::Image { src: &src, alt: &alt });
+                            out.push(Event::Html(image.into()));
                         }
                         Ok(_) => self.error(
                             "E043",
@@ -589,22 +639,25 @@ impl<'b> Adapter<'_, 'b> {
                     continue;
                 }
                 Event::Start(Tag::BlockQuote(Some(kind))) => {
-                    let (class, title) = alert(*kind);
-                    out.push(Event::Html(format!("<aside class=\"callout callout-{class}\" aria-label=\"{title}\"><p class=\"callout-title\">{title}</p>\n").into()));
+                    let (open, close) = (self.ctx.markup)(&Markup::Callout {
+                        kind: alert(*kind),
+                        html: CONTENT,
+                    });
+                    out.push(Event::Html(open.into()));
+                    self.closings.push(close);
                 }
-                Event::End(TagEnd::BlockQuote(Some(_))) => out.push(Event::Html("</aside>\n".into())),
+                Event::End(TagEnd::BlockQuote(Some(_))) => {
+                    out.push(Event::Html(self.closings.pop().unwrap_or_default().into()));
+                }
                 Event::Start(Tag::Table(align)) => {
                     self.table_align = align.clone();
-                    out.push(Event::Html(
-                        format!(
-                            "<div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-label=\"Table {}\">",
-                            {
-                                self.tables += 1;
-                                self.tables
-                            }
-                        )
-                        .into(),
-                    ));
+                    self.tables += 1;
+                    let (open, close) = (self.ctx.markup)(&Markup::Table {
+                        number: self.tables,
+                        html: CONTENT,
+                    });
+                    out.push(Event::Html(open.into()));
+                    self.closings.push(close);
                     out.push(event.clone());
                 }
                 // Cells are written here, with a class for their alignment: pulldown-cmark would
@@ -635,7 +688,7 @@ impl<'b> Adapter<'_, 'b> {
                 Event::End(TagEnd::Table) => {
                     self.table_align.clear();
                     out.push(event.clone());
-                    out.push(Event::Html("</div>\n".into()));
+                    out.push(Event::Html(self.closings.pop().unwrap_or_default().into()));
                 }
                 Event::Html(raw) | Event::InlineHtml(raw) => {
                     if !raw.trim().is_empty() && !is_comment(raw) {
@@ -657,14 +710,8 @@ impl<'b> Adapter<'_, 'b> {
                     out.push(Event::Start(Tag::FootnoteDefinition(id.into())));
                 }
                 Event::TaskListMarker(done) => {
-                    let (class, label) = if *done {
-                        ("task task-done", "Done")
-                    } else {
-                        ("task", "To do")
-                    };
-                    out.push(Event::Html(
-                        format!("<span class=\"{class}\" role=\"img\" aria-label=\"{label}\"></span>").into(),
-                    ));
+                    let (marker, _) = (self.ctx.markup)(&Markup::Task { done: *done });
+                    out.push(Event::Html(marker.into()));
                 }
                 Event::Text(t) | Event::Code(t) => {
                     if top {
@@ -784,22 +831,17 @@ impl<'b> Adapter<'_, 'b> {
             None => self.ctx.highlighter.highlight(lang, code),
         }
         .unwrap_or_else(|| escape_text(code));
-        let label = if lang.is_empty() {
-            String::new()
-        } else {
-            format!(" data-lang=\"{}\"", escape_attr(lang))
-        };
-        format!("<pre class=\"code\"{label} tabindex=\"0\"><code>{body}</code></pre>\n")
+        (self.ctx.markup)(&Markup::Code { lang, html: &body }).0
     }
 }
 
-fn alert(kind: BlockQuoteKind) -> (&'static str, &'static str) {
+fn alert(kind: BlockQuoteKind) -> &'static str {
     match kind {
-        BlockQuoteKind::Note => ("note", "Note"),
-        BlockQuoteKind::Tip => ("tip", "Tip"),
-        BlockQuoteKind::Important => ("important", "Important"),
-        BlockQuoteKind::Warning => ("warning", "Warning"),
-        BlockQuoteKind::Caution => ("caution", "Caution"),
+        BlockQuoteKind::Note => "note",
+        BlockQuoteKind::Tip => "tip",
+        BlockQuoteKind::Important => "important",
+        BlockQuoteKind::Warning => "warning",
+        BlockQuoteKind::Caution => "caution",
     }
 }
 
@@ -1139,32 +1181,24 @@ pub fn write_escaped_attr<W: std::fmt::Write>(out: &mut W, s: &str) -> std::fmt:
     pulldown_cmark_escape::escape_html(pulldown_cmark_escape::FmtWriter(out), s)
 }
 
-/// The level of a rating as an icon and a word (never colour alone).
-pub fn level_badge(level: crate::model::Level) -> String {
-    format!(
-        "<span class=\"sev sev-{id}\"><span class=\"sev-icon\" aria-hidden=\"true\"></span>{label}</span>",
-        id = level.id(),
-        label = level.label()
-    )
+/// One source a rating rests on, as `partials/basis.html` links to it.
+#[derive(Debug, serde::Serialize)]
+pub struct BasisView {
+    pub id: String,
+    pub number: usize,
+    pub title: String,
 }
 
-/// Footnote-style links from a cell to the page's list of sources, one per source.
-pub fn basis_markers(basis: &[crate::model::Basis]) -> String {
-    if basis.is_empty() {
-        return String::new();
-    }
-    let mut html = String::from("<sup class=\"basis\">");
-    for b in basis {
-        let _ = write!(
-            html,
-            "<a href=\"#source-{id}\" aria-label=\"Source {n}: {title}\">[{n}]</a>",
-            id = escape_attr(b.id.as_str()),
-            n = b.number,
-            title = escape_attr(&b.title)
-        );
-    }
-    html.push_str("</sup>");
-    html
+/// The sources of a rating, for `partials/basis.html`.
+pub fn basis_view(basis: &[crate::model::Basis]) -> Vec<BasisView> {
+    basis
+        .iter()
+        .map(|b| BasisView {
+            id: b.id.to_string(),
+            number: b.number,
+            title: b.title.clone(),
+        })
+        .collect()
 }
 
 /// The bold words that open the first paragraph under each heading (a lead-in such as
@@ -1210,73 +1244,81 @@ pub fn heading_lead_ins(markdown: &str) -> Vec<Option<(String, usize)>> {
     found
 }
 
-/// A data table as accessible HTML: caption, column headers, the first cell of a row as its header.
-pub fn table_html(
+/// A data table as data for `partials/table.html`; Markdown parts are HTML already.
+#[derive(Debug, serde::Serialize)]
+pub struct TableView {
+    pub id: String,
+    /// More than one rating column: the table is read as a heat map.
+    pub heat: bool,
+    pub caption: String,
+    /// The column labels.
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<CellView>>,
+    pub description: String,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct CellView {
+    /// The cell's words as HTML (beside the level badge, for a rating).
+    pub html: String,
+    /// A rating's level id.
+    pub level: Option<&'static str>,
+    pub basis: Vec<BasisView>,
+}
+
+/// A data table as data, its Markdown rendered, ready for the table partial.
+pub fn table_view(
     table: &Table,
     from: &Route,
     ctx: &Context,
     names: &dyn Fn(crate::model::Platform) -> String,
     diagnostics: &mut Diagnostics,
-) -> String {
-    let mut html = String::new();
-    let id = table.id.as_str();
-    let caption = render_inline(&table.caption, from, ctx, diagnostics);
-    let heat = table.columns.iter().filter(|c| c.kind == ColumnKind::Rating).count() > 1;
-    let _ = write!(
-        html,
-        "<figure class=\"data-table{}\" id=\"table-{id}\"><div class=\"table-wrap\" role=\"region\" tabindex=\"0\" aria-labelledby=\"cap-{id}\"><table><caption id=\"cap-{id}\">{caption}</caption><thead><tr>",
-        if heat { " heat" } else { "" }
-    );
-    for column in &table.columns {
-        let _ = write!(html, "<th scope=\"col\">{}</th>", escape_text(&column.label));
-    }
-    html.push_str("</tr></thead><tbody>");
-    for row in &table.rows {
-        html.push_str("<tr>");
-        for (n, (cell, column)) in row.iter().zip(&table.columns).enumerate() {
-            // data-label names the column when a narrow screen stacks a row as a card.
-            let label = format!(" data-label=\"{}\"", escape_attr(&column.label));
-            let (tag, scope) = if n == 0 {
-                ("th", " scope=\"row\"")
-            } else {
-                ("td", label.as_str())
-            };
-            let (class, body) = match cell {
-                Cell::Text { text, basis } => (
-                    String::new(),
-                    render_inline(text, from, ctx, diagnostics) + &basis_markers(basis),
-                ),
-                Cell::Platform(p) => (String::new(), escape_text(&names(*p))),
-                Cell::Rating { level, text, basis, .. } => {
-                    // Words that only repeat the level ("High", "Not rated") are left out.
-                    let plain = text.markdown.trim().trim_end_matches('.');
-                    let words = if plain.eq_ignore_ascii_case(level.label()) {
-                        String::new()
-                    } else {
-                        render_inline(text, from, ctx, diagnostics)
-                    };
-                    let mut body = level_badge(*level);
-                    if !words.is_empty() {
-                        let _ = write!(body, " <span class=\"rating-text\">{words}</span>");
+) -> TableView {
+    let rows = table
+        .rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| match cell {
+                    Cell::Text { text, basis } => CellView {
+                        html: render_inline(text, from, ctx, diagnostics),
+                        level: None,
+                        basis: basis_view(basis),
+                    },
+                    Cell::Platform(p) => CellView {
+                        html: escape_text(&names(*p)),
+                        level: None,
+                        basis: Vec::new(),
+                    },
+                    Cell::Rating { level, text, basis, .. } => {
+                        // Words that only repeat the level ("High", "Not rated") are left out.
+                        let plain = text.markdown.trim().trim_end_matches('.');
+                        CellView {
+                            html: if plain.eq_ignore_ascii_case(level.label()) {
+                                String::new()
+                            } else {
+                                render_inline(text, from, ctx, diagnostics)
+                            },
+                            level: Some(level.id()),
+                            basis: basis_view(basis),
+                        }
                     }
-                    body.push_str(&basis_markers(basis));
-                    (format!(" class=\"rating rating-{}\"", level.id()), body)
-                }
-            };
-            let _ = write!(html, "<{tag}{scope}{class}>{body}</{tag}>");
-        }
-        html.push_str("</tr>");
-    }
-    html.push_str("</tbody></table></div>");
-    if !table.description.markdown.trim().is_empty() {
-        let _ = write!(
-            html,
-            "<figcaption>{}</figcaption>",
+                })
+                .collect()
+        })
+        .collect();
+    TableView {
+        id: table.id.to_string(),
+        heat: table.columns.iter().filter(|c| c.kind == ColumnKind::Rating).count() > 1,
+        caption: render_inline(&table.caption, from, ctx, diagnostics),
+        columns: table.columns.iter().map(|c| c.label.clone()).collect(),
+        rows,
+        description: if table.description.markdown.trim().is_empty() {
+            String::new()
+        } else {
             render_inline(&table.description, from, ctx, diagnostics)
-        );
+        },
     }
-    html.push_str("</figure>\n");
-    html
 }
 
 #[cfg(test)]
@@ -1303,10 +1345,14 @@ mod tests {
         let reserved = ["main".to_string(), "questionnaire-rules".to_string()]
             .into_iter()
             .collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).canonicalize().unwrap();
+        let (templates, _) = crate::render::load(&root.join("templates"), &root, "en").unwrap();
+        let markup = |piece: &Markup| templates.markup(piece);
         f(&Context {
             resolver: &resolver,
             highlighter: &highlighter,
             embed: &embed,
+            markup: &markup,
             reserved_ids: &reserved,
         })
     }
@@ -1335,20 +1381,6 @@ mod tests {
         let (_, at) = found[0].as_ref().unwrap();
         assert!(md[*at..].starts_with("**High.**"));
         assert_eq!(found.len(), outline(md, &BTreeSet::new()).len());
-    }
-
-    #[test]
-    fn basis_markers_link_each_source_once_with_a_label() {
-        let basis = [crate::model::Basis {
-            number: 3,
-            id: crate::model::SourceId::from_test("guide-c"),
-            title: "Egress \"C\"".into(),
-        }];
-        assert_eq!(
-            basis_markers(&basis),
-            "<sup class=\"basis\"><a href=\"#source-guide-c\" aria-label=\"Source 3: Egress &quot;C&quot;\">[3]</a></sup>"
-        );
-        assert_eq!(basis_markers(&[]), "");
     }
 
     #[test]

@@ -18,6 +18,7 @@ use crate::model::{self, AnchorIndex, LinkResolver, Page, Platform, Route, Site,
 use crate::output::{Collect, OutputSet, Sink};
 use crate::render::{self, Prepared, Templates};
 use crate::search::{self, SearchPage};
+use crate::strings::Strings;
 use crate::view::*;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -171,14 +172,17 @@ pub fn build_into(
         || {
             rayon::join(
                 || assets::bundle(config),
-                || render::load(&config.templates_dir(), &config.root),
+                || render::load(&config.templates_dir(), &config.root, &config.language),
             )
         },
     );
     problems.extend(load_found);
     problems.extend(assets_found);
     let templates = match templates {
-        Ok(t) => Some(t),
+        Ok((t, warnings)) => {
+            problems.extend(warnings);
+            Some(t)
+        }
         Err(found) => {
             problems.extend(found);
             None
@@ -202,10 +206,18 @@ pub fn build_into(
     let names = |p: Platform| site.platform_name(p).to_string();
     let short_names = |p: Platform| site.platform_short(p).to_string();
     let plain_embed = |_: EmbedKind, _: &str, _: &Route| None;
+    // Headings, callouts, task markers and tables' frames are written by the site's partials.
+    let markup = |piece: &markdown::Markup| templates.as_ref().map(|t| t.markup(piece)).unwrap_or_default();
+    if let Some(t) = &templates {
+        problems.extend(t.check_markup());
+    }
+    let english = Strings::english();
+    let words = templates.as_ref().map_or(&english, Templates::strings);
     let inner = Context {
         resolver: &resolver,
         highlighter,
         embed: &plain_embed,
+        markup: &markup,
         reserved_ids: &reserved_ids,
     };
     let embed = |kind: EmbedKind, id: &str, from: &Route| -> Option<String> {
@@ -214,13 +226,14 @@ pub fn build_into(
             return Some(String::new());
         }
         match kind {
-            EmbedKind::Table => site
-                .tables
-                .iter()
-                .find(|(k, _)| k.as_str() == id)
-                .map(|(_, t)| markdown::table_html(t, from, &inner, &names, &mut ignored)),
+            EmbedKind::Table => site.tables.iter().find(|(k, _)| k.as_str() == id).map(|(_, t)| {
+                let table = markdown::table_view(t, from, &inner, &names, &mut ignored);
+                partial_markup(templates.as_ref(), "partials/table.html", "table", &table, &mut ignored)
+            }),
             EmbedKind::Checklist => site.checklists.iter().find(|(k, _)| k.as_str() == id).map(|(_, c)| {
-                compile::checklist_html(c, from, &inner, ChecklistPlace::Embedded, &short_names, &mut ignored)
+                let list =
+                    compile::checklist_view(c, from, &inner, ChecklistPlace::Embedded, &short_names, &mut ignored);
+                checklist_markup(templates.as_ref(), &list, &mut ignored)
             }),
         }
     };
@@ -228,6 +241,7 @@ pub fn build_into(
         resolver: &resolver,
         highlighter,
         embed: &embed,
+        markup: &markup,
         reserved_ids: &reserved_ids,
     };
 
@@ -249,11 +263,11 @@ pub fn build_into(
             };
             let mut own = markdown::render(&source, &page.route, &ctx);
             // In the printable guide, each section ends with its own list of sources.
-            let sources = page_sources(&site, page, &own);
+            let sources = page_sources(&site, page, &own, templates.as_ref());
             let section = if sources.is_empty() {
-                print_section(page, &own.html, &print_guide, &book)
+                print_section(page, &own.html, &print_guide, &book, words)
             } else {
-                print_section(page, &format!("{}{sources}", own.html), &print_guide, &book)
+                print_section(page, &format!("{}{sources}", own.html), &print_guide, &book, words)
             };
             let entry = config
                 .search
@@ -296,7 +310,7 @@ pub fn build_into(
     // A page that failed to load may be the one embedding a table: no "unused" guesses then.
     let all_pages_loaded = site.unchecked_routes.is_empty();
     for table in site.tables.values() {
-        markdown::table_html(table, &Route::new("/"), &inner, &names, &mut problems);
+        markdown::table_view(table, &Route::new("/"), &inner, &names, &mut problems);
         if all_pages_loaded && !used_tables.contains(table.id.as_str()) {
             problems.push(
                 Diagnostic::warning(
@@ -331,17 +345,17 @@ pub fn build_into(
         .checklists
         .values()
         .map(|c| {
-            (
-                c.id.clone(),
-                compile::checklist_html(
+            (c.id.clone(), {
+                let list = compile::checklist_view(
                     c,
                     &c.route,
                     &inner,
                     ChecklistPlace::OwnPage,
                     &short_names,
                     &mut problems,
-                ),
-            )
+                );
+                checklist_markup(templates.as_ref(), &list, &mut problems)
+            })
         })
         .collect();
     let mut questionnaire_rules = None;
@@ -358,7 +372,7 @@ pub fn build_into(
         questionnaire_rules = Some((compile::json_for_html(&rules), plan_json, intro));
     }
     gate(&problems)?;
-    let Some(templates) = templates else {
+    let Some(templates) = templates.as_ref() else {
         return Err(problems.into_sorted());
     };
 
@@ -372,12 +386,13 @@ pub fn build_into(
     for (path, bytes) in std::mem::take(&mut manifest.outputs) {
         problems.extend(put_file(sink, path, bytes));
     }
-    let chrome = Chrome::new(&site, &manifest, &templates, search_index.as_ref());
+    let chrome = Chrome::new(&site, &manifest, templates, search_index.as_ref());
+    let words = templates.strings();
     let mut print_view = chrome.page_view(
         "print",
         &print_guide,
-        &format!("{} (printable)", config.title),
-        "The whole guide on one page, for printing or reading offline.",
+        &words.fill("print_title", &[("title", &config.title)]),
+        words.get("print_description"),
     );
     print_view.embedded_checklists = embedded_checklists(&rendered);
     // The build has no clock: the book is dated by its most recently reviewed page.
@@ -418,11 +433,17 @@ pub fn build_into(
                         &page.description,
                     );
                     view.embedded_checklists = embedded_checklists([&r]);
-                    view.sources_html = page_sources(&site, page, &r);
+                    view.sources_html = page_sources(&site, page, &r, Some(templates));
                     view.toc = r.toc;
                     view.severity = page.severity.map(LevelView::from);
                     if page.severity.is_some() {
-                        view.severity_basis = markdown::basis_markers(&page.basis);
+                        view.severity_basis = partial_markup(
+                            Some(templates),
+                            "partials/basis.html",
+                            "basis",
+                            &markdown::basis_view(&page.basis),
+                            &mut Diagnostics::new(),
+                        );
                     }
                     view.reviewed = page.reviewed.clone();
                     view.platforms = page
@@ -479,18 +500,24 @@ pub fn build_into(
         let mut view = chrome.page_view(
             "page",
             &route,
-            "Sources",
-            "What every rating in the guide rests on, and where each source is used.",
+            words.get("sources_page_title"),
+            words.get("sources_page_description"),
         );
-        view.html = compile::sources_page_html(&site, &route, &used_on);
+        view.html = templates
+            .partial(
+                "partials/source-index.html",
+                "sources",
+                &compile::source_index_view(&site, &route, &used_on),
+            )
+            .unwrap_or_default();
         views.push((route.output_path(), view));
     }
     let hub = Route::new(routes::CHECKLISTS);
     let mut view = chrome.page_view(
         "checklists",
         &hub,
-        "Checklists",
-        "Pre-deploy and recovery checklists for every platform, with progress saved in your browser.",
+        words.get("checklists_title"),
+        words.get("checklists_description"),
     );
     view.checklists = chrome.checklist_views(&hub, None);
     views.push((hub.output_path(), view));
@@ -498,8 +525,8 @@ pub fn build_into(
     let mut view = chrome.page_view(
         "print-checklists",
         &print_lists,
-        "All checklists",
-        "Every checklist of the guide on one printable page.",
+        words.get("print_checklists_title"),
+        words.get("print_checklists_description"),
     );
     let embedded =
         |c: &model::Checklist, from: &Route| embed(EmbedKind::Checklist, c.id.as_str(), from).unwrap_or_default();
@@ -512,30 +539,26 @@ pub fn build_into(
             "questionnaire",
             &qroute,
             &q.title,
-            "Answer the questions and get a recommendation with the reasons behind it, or what to change first when no platform fits yet.",
+            words.get("questionnaire_description"),
         );
         view.questionnaire = Some(qview.clone());
         views.push((qroute.output_path(), view));
         let plan = Route::new(routes::PLAN);
-        let mut view = chrome.page_view(
-            "plan",
-            &plan,
-            "Your plan",
-            "The checklists and follow-up actions for the platform your answers point to.",
-        );
+        let mut view = chrome.page_view("plan", &plan, words.get("plan_title"), words.get("plan_description"));
         view.questionnaire = Some(QuestionnaireView {
             rules_json: plan_json,
             ..qview
         });
         let brief = |c: &model::Checklist, from: &Route| {
-            compile::checklist_html(
+            let list = compile::checklist_view(
                 c,
                 from,
                 &inner,
                 ChecklistPlace::Plan,
                 &short_names,
                 &mut Diagnostics::new(),
-            )
+            );
+            checklist_markup(Some(templates), &list, &mut Diagnostics::new())
         };
         view.checklists = chrome.checklist_views(&plan, Some(&brief));
         views.push((plan.output_path(), view));
@@ -543,7 +566,7 @@ pub fn build_into(
     // The 404 page is served at any address, so its links are absolute; its sidebar is written
     // once they are.
     let home = Route::new("/");
-    let mut not_found = chrome.bare_page_view("not-found", &home, "Page not found", "");
+    let mut not_found = chrome.bare_page_view("not-found", &home, words.get("not_found_title"), "");
     not_found.root = config.base_path.clone();
     let mut not_found_shared = chrome.shared_view(&home);
     absolutize_shared(&mut not_found_shared, &config.base_path);
@@ -575,7 +598,7 @@ pub fn build_into(
         templates.render_with(&not_found, &Prepared::new(&not_found_shared), Vec::new(), 0),
     ));
     problems.extend(chrome.nav_problem());
-    for (path, script) in audit_scripts(&site, config, &templates) {
+    for (path, script) in audit_scripts(&site, config, templates) {
         problems.extend(put(path, script));
     }
     progress(Progress::Templated { pages });
@@ -1250,10 +1273,42 @@ fn embedded_checklists<'a>(rendered: impl IntoIterator<Item = &'a Rendered>) -> 
     ids.into_iter().cloned().collect()
 }
 
+/// A checklist's markup: its data from `compile`, written by the site's checklist partial.
+fn checklist_markup(
+    templates: Option<&Templates>,
+    list: &compile::ChecklistView,
+    problems: &mut Diagnostics,
+) -> String {
+    partial_markup(templates, "partials/checklist.html", "checklist", list, problems)
+}
+
+/// The markup the partial `name` writes for `data`, seen as `var` (nothing without templates).
+fn partial_markup<S: serde::Serialize>(
+    templates: Option<&Templates>,
+    name: &str,
+    var: &str,
+    data: &S,
+    problems: &mut Diagnostics,
+) -> String {
+    match templates.map(|t| t.partial(name, var, data)) {
+        Some(Ok(html)) => html,
+        Some(Err(problem)) => {
+            problems.push(problem);
+            String::new()
+        }
+        None => String::new(),
+    }
+}
+
 /// The page's "Sources" list: what its severity and the cells of its tables rest on.
-fn page_sources(site: &Site, page: &Page, rendered: &Rendered) -> String {
+fn page_sources(site: &Site, page: &Page, rendered: &Rendered, templates: Option<&Templates>) -> String {
     let basis = compile::page_basis(page, embedded_tables(site, rendered));
-    compile::sources_html(&basis, site, &page.route)
+    match (compile::sources_view(&basis, site, &page.route), templates) {
+        (Some(sources), Some(t)) => t
+            .partial("partials/sources.html", "sources", &sources)
+            .unwrap_or_default(),
+        _ => String::new(),
+    }
 }
 
 /// The tables a rendered page embeds.
@@ -1438,7 +1493,7 @@ fn book_numbers<'s>(pages: impl Iterator<Item = (Option<&'s str>, bool)>) -> Vec
 
 /// One page as a section of the printable guide: its own HTML with links pointing into the book
 /// (see [`Book::link`]), and its ids prefixed so they stay unique on the combined page.
-fn print_section(page: &Page, html: &str, to: &Route, book: &Book) -> PrintSectionView {
+fn print_section(page: &Page, html: &str, to: &Route, book: &Book, words: &Strings) -> PrintSectionView {
     let (anchor, number, chapter) = book.sections.get(page.route.as_str()).cloned().unwrap_or_else(|| {
         (
             format!("page-{}", page.id.as_str().replace('/', "-")),
@@ -1450,8 +1505,10 @@ fn print_section(page: &Page, html: &str, to: &Route, book: &Book) -> PrintSecti
     // A page names its scrollable tables "Table 1", "Table 2"…; on the combined page those
     // names repeat, so each gets its section's number. (Author text cannot hold this attribute:
     // its quotes are escaped.)
-    if moved.contains("aria-label=\"Table ") {
-        moved = moved.replace("aria-label=\"Table ", &format!("aria-label=\"Section {number}, table "));
+    let table = format!("aria-label=\"{}", words.fill("table_label", &[("number", "")]));
+    if moved.contains(&table) {
+        let in_section = words.fill("table_label_in_section", &[("section", &number), ("number", "")]);
+        moved = moved.replace(&table, &format!("aria-label=\"{in_section}"));
     }
     PrintSectionView {
         title: page.title.clone(),

@@ -2,11 +2,18 @@
 //! page views → HTML bytes.
 //!
 //! Templates are read once from `templates/` when the environment is set up; afterwards
-//! rendering does no I/O. Templates see `view` structs only.
+//! rendering does no I/O. Templates see `view` structs only, and `strings`, the words of the
+//! site's language ([`crate::strings`]).
+//!
+//! Partials (`templates/partials/…`) write the pieces of markup that Rust assembles from data:
+//! a checklist with its toolbar, a page's sources. A guide may override each; riskguide's own
+//! copy is added to the one environment when the guide has none, so a guide written before a
+//! partial existed still builds. Every template is parsed once, when the site is loaded.
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::discover::{read_limited, readable_file, relative, resolves_inside};
 use crate::markdown::write_escaped_attr;
+use crate::strings::Strings;
 use crate::view::PageView;
 use minijinja::{Environment, UndefinedBehavior, Value};
 use std::path::Path;
@@ -49,14 +56,54 @@ impl Prepared {
     }
 }
 
+/// The partials riskguide writes its markup with, and its own copy of each.
+pub const PARTIALS: [(&str, &str); 12] = [
+    ("partials/image.html", include_str!("../templates/partials/image.html")),
+    ("partials/code.html", include_str!("../templates/partials/code.html")),
+    (
+        "partials/heading.html",
+        include_str!("../templates/partials/heading.html"),
+    ),
+    (
+        "partials/callout.html",
+        include_str!("../templates/partials/callout.html"),
+    ),
+    ("partials/task.html", include_str!("../templates/partials/task.html")),
+    (
+        "partials/markdown-table.html",
+        include_str!("../templates/partials/markdown-table.html"),
+    ),
+    ("partials/basis.html", include_str!("../templates/partials/basis.html")),
+    ("partials/table.html", include_str!("../templates/partials/table.html")),
+    (
+        "partials/checklist.html",
+        include_str!("../templates/partials/checklist.html"),
+    ),
+    (
+        "partials/sources.html",
+        include_str!("../templates/partials/sources.html"),
+    ),
+    (
+        "partials/source-item.html",
+        include_str!("../templates/partials/source-item.html"),
+    ),
+    (
+        "partials/source-index.html",
+        include_str!("../templates/partials/source-index.html"),
+    ),
+];
+
 pub struct Templates {
     env: Environment<'static>,
+    strings: Strings,
     /// The fixed ids the templates write (`main`, `search-input`…), which content may not take.
     ids: std::collections::BTreeSet<String>,
 }
 
-/// Reads every template under `dir` and compiles it.
-pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
+/// Reads every template under `dir` and compiles it, with the words of `language`. Returns
+/// the templates and the warnings about them.
+pub fn load(dir: &Path, root: &Path, language: &str) -> Result<(Templates, Diagnostics), Diagnostics> {
+    let (strings, mut problems) = crate::strings::load(root, language);
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_fuel(Some(TEMPLATE_FUEL));
@@ -89,7 +136,63 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
             None => minijinja::escape_formatter(out, state, value),
         }
     });
-    let mut problems = Diagnostics::new();
+    // Text between tags needs only `&`, `<` and `>` escaped: `{{ title|text }}` writes it so.
+    env.add_filter("text", |value: Value| {
+        if value.is_safe() {
+            value
+        } else {
+            Value::from_safe_string(crate::markdown::escape_text(&value.to_string()))
+        }
+    });
+    // `{{ strings.key|fill(name=value) }}` writes the words with each `{name}` replaced by the
+    // value, escaped unless it is already markup.
+    env.add_filter("fill", |text: Value, values: minijinja::value::Kwargs| {
+        let mut out = text.to_string();
+        for name in values.args() {
+            let value: Value = values.get(name)?;
+            let mut escaped = String::new();
+            match value.as_str().filter(|_| !value.is_safe()) {
+                Some(plain) => write_escaped_attr(&mut escaped, plain)
+                    .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))?,
+                None => escaped = value.to_string(),
+            }
+            out = out.replace(&format!("{{{name}}}"), &escaped);
+        }
+        Ok(Value::from_safe_string(out))
+    });
+    let strings = strings.unwrap_or_else(Strings::english);
+    // The words are written like template text: markup in them is kept.
+    env.add_global(
+        "strings",
+        Value::from(
+            strings
+                .words()
+                .iter()
+                .map(|(key, words)| (key.clone(), Value::from_safe_string(words.clone())))
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        ),
+    );
+    // `script_strings("site", "checklist")`: the words those scripts show (the keys starting
+    // with `js_site_` and `js_checklist_`, without `js_`), as JSON for
+    // `<script type="application/json">`.
+    let for_scripts: Vec<(String, String)> = strings
+        .words()
+        .iter()
+        .filter(|(key, _)| key.starts_with("js_"))
+        .map(|(key, words)| (key.clone(), words.clone()))
+        .collect();
+    env.add_function("script_strings", move |scripts: minijinja::value::Rest<String>| {
+        let chosen: std::collections::BTreeMap<&str, &str> = for_scripts
+            .iter()
+            .filter(|(key, _)| {
+                scripts
+                    .iter()
+                    .any(|s| key[3..].strip_prefix(s.as_str()).is_some_and(|r| r.starts_with('_')))
+            })
+            .map(|(key, words)| (&key[3..], words.as_str()))
+            .collect();
+        Value::from_safe_string(crate::compile::json_for_html(&chosen))
+    });
     let mut ids = std::collections::BTreeSet::new();
     if !dir.is_dir() {
         problems.push(
@@ -139,6 +242,14 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
             Err(e) => problems.push(Diagnostic::error("E011", location, e)),
         }
     }
+    for (name, fallback) in PARTIALS {
+        if env.get_template(name).is_err() {
+            ids.extend(literal_ids(fallback).map(str::to_string));
+            if let Err(e) = env.add_template(name, fallback) {
+                problems.push(template_error(&e, name));
+            }
+        }
+    }
     for required in REQUIRED {
         if env.get_template(required).is_err() && !problems.has_errors() {
             problems.push(Diagnostic::error(
@@ -151,7 +262,7 @@ pub fn load(dir: &Path, root: &Path) -> Result<Templates, Diagnostics> {
     if problems.has_errors() {
         Err(problems)
     } else {
-        Ok(Templates { env, ids })
+        Ok((Templates { env, strings, ids }, problems))
     }
 }
 
@@ -268,6 +379,68 @@ pub fn duplicate_id(html: &str) -> Option<&str> {
 }
 
 impl Templates {
+    /// The words of the site's language.
+    pub fn strings(&self) -> &Strings {
+        &self.strings
+    }
+
+    /// Renders the partial `name` with its one variable, `var`, set to `data`: the markup of a
+    /// piece Rust assembled as data.
+    pub fn partial<S: serde::Serialize>(&self, name: &str, var: &str, data: &S) -> Result<String, Diagnostic> {
+        let template = self.env.get_template(name).map_err(|e| template_error(&e, name))?;
+        let context = Value::from(std::collections::BTreeMap::from([(
+            var,
+            Value::from(minijinja::value::Serde(data)),
+        )]));
+        template.render(context).map_err(|e| template_error(&e, name))
+    }
+
+    /// Writes a piece of a page's Markdown with its partial: the HTML before the piece's
+    /// content and after it (see [`crate::markdown::CONTENT`]). A partial that fails writes
+    /// nothing; [`Templates::check_markup`] reports why.
+    pub fn markup(&self, piece: &crate::markdown::Markup) -> (String, String) {
+        let (name, var) = piece.partial();
+        let html = self.partial(name, var, piece).unwrap_or_default();
+        match html.split_once(crate::markdown::CONTENT) {
+            Some((open, close)) => (open.to_string(), close.to_string()),
+            None => (html, String::new()),
+        }
+    }
+
+    /// Renders each Markdown partial once with sample data, so an error in one is reported
+    /// (with its line) rather than leaving its pieces out of the pages.
+    pub fn check_markup(&self) -> Diagnostics {
+        use crate::markdown::{CONTENT, Markup};
+        let mut problems = Diagnostics::new();
+        let samples = [
+            Markup::Heading {
+                level: 2,
+                id: "a",
+                class: String::new(),
+                self_link: true,
+                html: CONTENT,
+            },
+            Markup::Callout {
+                kind: "note",
+                html: CONTENT,
+            },
+            Markup::Task { done: true },
+            Markup::Image { src: "a.png", alt: "" },
+            Markup::Code { lang: "", html: "" },
+            Markup::Table {
+                number: 1,
+                html: CONTENT,
+            },
+        ];
+        for piece in &samples {
+            let (name, var) = piece.partial();
+            if let Err(problem) = self.partial(name, var, piece) {
+                problems.push(problem);
+            }
+        }
+        problems
+    }
+
     /// The fixed ids the templates write.
     pub fn ids(&self) -> &std::collections::BTreeSet<String> {
         &self.ids
@@ -363,6 +536,64 @@ mod tests {
             <pre><code>id=\"x\"</code></pre><input id=\"y\" disabled><b id=\"z\"/>";
         assert_eq!(duplicate_id(clean), None);
         assert_eq!(duplicate_id("<p id=\"\"><p id=\"b\"><p id=\"b\">"), Some("b"));
+    }
+
+    /// The shipped templates, with the words of `language`.
+    fn shipped(language: &str) -> Templates {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).canonicalize().unwrap();
+        let (templates, warnings) = load(&root.join("templates"), &root, language).unwrap();
+        assert_eq!(warnings.warning_count(), 0);
+        templates
+    }
+
+    #[test]
+    fn basis_markers_link_each_source_once_with_a_label_in_the_sites_language() {
+        let basis = [crate::markdown::BasisView {
+            number: 3,
+            id: "guide-c".into(),
+            title: "Egress \"C\"".into(),
+        }];
+        assert_eq!(
+            shipped("en").partial("partials/basis.html", "basis", &basis).unwrap(),
+            "<sup class=\"basis\"><a href=\"#source-guide-c\" aria-label=\"Source 3: Egress &quot;C&quot;\">[3]</a></sup>"
+        );
+        assert!(
+            shipped("fr")
+                .partial("partials/basis.html", "basis", &basis)
+                .unwrap()
+                .contains("aria-label=\"Source 3 : Egress &quot;C&quot;\"")
+        );
+        let none: [crate::markdown::BasisView; 0] = [];
+        assert_eq!(
+            shipped("en").partial("partials/basis.html", "basis", &none).unwrap(),
+            ""
+        );
+    }
+
+    #[test]
+    fn a_guide_without_partials_gets_riskguides_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        std::fs::create_dir(root.join("templates")).unwrap();
+        std::fs::write(root.join("templates/page.html"), "{{ strings.nav_overview }}").unwrap();
+        let (templates, _) = load(&root.join("templates"), &root, "fr").unwrap();
+        for (name, _) in PARTIALS {
+            assert!(templates.env.get_template(name).is_ok(), "{name}");
+        }
+        assert_eq!(templates.strings().get("nav_overview"), "Vue d’ensemble");
+    }
+
+    #[test]
+    fn fill_escapes_plain_values_and_keeps_markup() {
+        let templates = shipped("en");
+        let out = templates
+            .env
+            .render_str(
+                "{{ \"<a href='{href}'>{n}</a>\"|safe|fill(href='a\"b', n=2) }}",
+                minijinja::context! {},
+            )
+            .unwrap();
+        assert_eq!(out, "<a href='a&quot;b'>2</a>");
     }
 
     #[test]

@@ -495,13 +495,15 @@ fn is_site_script(tag: &Tag) -> Result<(), String> {
         }
         return Err(format!("script that is not a site asset: src={src:?} attrs={names:?}"));
     }
-    if get("type") == Some("application/json") && get("id") == Some("questionnaire-rules") && names.len() == 2 {
+    // Data for the scripts: the questionnaire's rules and the words the scripts show.
+    let data = matches!(get("id"), Some("questionnaire-rules" | "ui-strings"));
+    if get("type") == Some("application/json") && data && names.len() == 2 {
         if body.contains('<') || body.contains('>') || body.contains('&') {
-            return Err("questionnaire rules hold a raw `<`, `>` or `&`".into());
+            return Err("a JSON block holds a raw `<`, `>` or `&`".into());
         }
         return serde_json::from_str::<serde_json::Value>(body)
             .map(|_| ())
-            .map_err(|e| format!("questionnaire rules are not JSON: {e}"));
+            .map_err(|e| format!("a JSON block is not JSON: {e}"));
     }
     Err(format!(
         "inline script: attrs={names:?} body starts {:?}",

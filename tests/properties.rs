@@ -18,6 +18,11 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 static HIGHLIGHTER: LazyLock<Highlighter> = LazyLock::new(Highlighter::new);
+/// The shipped templates, whose partials write headings, callouts and tables' frames.
+static TEMPLATES: LazyLock<riskguide::render::Templates> = LazyLock::new(|| {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).canonicalize().unwrap();
+    riskguide::render::load(&root.join("templates"), &root, "en").unwrap().0
+});
 
 fn config() -> riskguide::config::Config {
     config::parse(
@@ -212,10 +217,12 @@ fn render(markdown: &str) -> markdown::Rendered {
     let reserved: BTreeSet<String> = ["main".to_string(), "questionnaire-rules".to_string()]
         .into_iter()
         .collect();
+    let markup = |piece: &riskguide::markdown::Markup| TEMPLATES.markup(piece);
     let ctx = Context {
         resolver: &resolver,
         highlighter: &HIGHLIGHTER,
         embed: &embed,
+        markup: &markup,
         reserved_ids: &reserved,
     };
     let source = Source {

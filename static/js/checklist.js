@@ -9,6 +9,17 @@
   var memory = Object.create(null);
   var storageOk = true;
   var lists = [];
+
+  // The words this script shows, in the site's language: the page's JSON block of them (from
+  // the site's strings file). {name} in them is replaced by values[name].
+  var WORDS = (function () {
+    try { return JSON.parse(document.getElementById("ui-strings").textContent); } catch (e) { return {}; }
+  })();
+  function words(key, values) {
+    var text = WORDS[key] || key;
+    for (var name in values || {}) text = text.split("{" + name + "}").join(values[name]);
+    return text;
+  }
   var NO_STORAGE = "This browser is not letting the page save anything, so ticks last only while the page is open. Export your progress to keep it.";
 
   function own(o, k) { return Object.prototype.hasOwnProperty.call(o, k); }
@@ -85,10 +96,10 @@
         byBox[sfull] = step;
       });
       var label = li.querySelector(".item-label");
-      it.na = el("button", "na-toggle", "Not applicable");
+      it.na = el("button", "na-toggle", words("checklist_not_applicable"));
       it.na.type = "button";
       it.na.setAttribute("aria-pressed", "false");
-      it.na.setAttribute("aria-label", "Not applicable: " + clip(label.textContent.trim(), 120));
+      it.na.setAttribute("aria-label", words("checklist_not_applicable_item", { item: clip(label.textContent.trim(), 120) }));
       label.parentNode.insertBefore(it.na, label.nextSibling);
       items.push(it);
       byItem[it.id] = it;
@@ -160,7 +171,7 @@
     }
     function summary() {
       var c = counts();
-      return c.done + " of " + c.applicable + " done";
+      return words("checklist_progress", { done: c.done, total: c.applicable });
     }
     function render() {
       items.forEach(function (it) {
