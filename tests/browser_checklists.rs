@@ -834,7 +834,7 @@ fn print_all_starts_each_checklist_on_a_new_page() {
         for title in &titles {
             let starts = page_texts
                 .iter()
-                .filter(|p| p.starts_with(&format!("OpenClaw deployment risks · version 1.0 {title} Date")))
+                .filter(|p| p.starts_with(&format!("OpenClaw deployment risks · version 1.1 {title} Date")))
                 .count();
             assert_eq!(starts, 1, "{name}: {title:?} should open exactly one page");
         }

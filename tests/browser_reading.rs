@@ -162,7 +162,7 @@ fn the_printed_guide_is_a_book_with_cover_contents_numbers_and_references() {
     for fact in [
         "OpenClaw deployment risks",
         "VERSION",
-        "1.0",
+        "1.1",
         "LAST REVIEWED",
         "2026-",
         "https://example.org/",
