@@ -93,40 +93,21 @@ pub(super) fn build_checklists(
             }
         };
         let platforms = b.platforms(&file, &raw.platforms);
-        let mut seen: BTreeMap<String, Location> = BTreeMap::new();
+        let mut item_ids = Ids::new("item id")
+            .within(format!("checklist `{id}`"))
+            .pointing_to_first(Some("item ids keep saved progress, so each must be unique"));
         let mut groups = Vec::new();
         for g in &raw.group {
             let mut items = Vec::new();
             for it in &g.item {
                 let location = file.at(it.id.span());
-                if !b.check_id(it.id.get_ref(), location.clone(), "item id") {
+                if !item_ids.claim(b, it.id.get_ref(), &location) {
                     continue;
                 }
-                if let Some(first) = seen.get(it.id.get_ref()) {
-                    b.error(
-                        "E035",
-                        location.clone(),
-                        format!("duplicate item id `{}` in checklist `{id}`", it.id.get_ref()),
-                    )
-                    .help = Some(format!(
-                        "first used at {first}; item ids keep saved progress, so each must be unique"
-                    ));
-                    continue;
-                }
-                seen.insert(it.id.get_ref().clone(), location.clone());
                 let mut steps = Vec::new();
-                let mut step_ids = BTreeSet::new();
+                let mut step_ids = Ids::new("step id").within(format!("item `{}`", it.id.get_ref()));
                 for s in &it.step {
-                    let at = file.at(s.id.span());
-                    if !b.check_id(s.id.get_ref(), at.clone(), "step id") {
-                        continue;
-                    }
-                    if !step_ids.insert(s.id.get_ref().clone()) {
-                        b.error(
-                            "E035",
-                            at.clone(),
-                            format!("duplicate step id `{}` in item `{}`", s.id.get_ref(), it.id.get_ref()),
-                        );
+                    if !step_ids.claim(b, s.id.get_ref(), &file.at(s.id.span())) {
                         continue;
                     }
                     steps.push(Step {
@@ -158,7 +139,7 @@ pub(super) fn build_checklists(
                 items,
             });
         }
-        if seen.is_empty() {
+        if item_ids.is_empty() {
             b.error("E036", file.at(raw.id.span()), format!("checklist `{id}` has no items"));
         }
         let id = ChecklistId(id.clone());

@@ -41,3 +41,69 @@ pub fn is_valid_id(id: &str) -> bool {
             .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
+
+/// The ids already used in one scope (a file, a checklist, an item, a question) with where each
+/// was first used. Every kind of id goes through [`Ids::claim`], so they are all checked and
+/// reported the same way.
+pub(super) struct Ids {
+    /// What the id names, as the messages say it: `item id`, `persona id`.
+    kind: &'static str,
+    /// Where the ids must be unique, appended to the message: `` in checklist `predeploy` ``.
+    scope: String,
+    /// Whether a duplicate's help points at the first use, and why uniqueness matters there.
+    first_use: FirstUse,
+    seen: BTreeMap<String, Location>,
+}
+
+enum FirstUse {
+    Unsaid,
+    Said,
+    SaidWithReason(&'static str),
+}
+
+impl Ids {
+    pub(super) fn new(kind: &'static str) -> Self {
+        Ids {
+            kind,
+            scope: String::new(),
+            first_use: FirstUse::Unsaid,
+            seen: BTreeMap::new(),
+        }
+    }
+
+    /// Ids unique only inside `scope`, named in the message as `in {scope}`.
+    pub(super) fn within(mut self, scope: String) -> Self {
+        self.scope = format!(" in {scope}");
+        self
+    }
+
+    /// A duplicate's help says where the id was first used, followed by `reason` if given.
+    pub(super) fn pointing_to_first(mut self, reason: Option<&'static str>) -> Self {
+        self.first_use = reason.map_or(FirstUse::Said, FirstUse::SaidWithReason);
+        self
+    }
+
+    /// Takes `id` for the entry at `location`. An invalid id (E030) or one already taken in this
+    /// scope (E035) is reported, and the entry should then be left out.
+    pub(super) fn claim(&mut self, b: &mut Builder, id: &str, location: &Location) -> bool {
+        if !b.check_id(id, location.clone(), self.kind) {
+            return false;
+        }
+        let Some(first) = self.seen.get(id) else {
+            self.seen.insert(id.to_string(), location.clone());
+            return true;
+        };
+        let help = match self.first_use {
+            FirstUse::Unsaid => None,
+            FirstUse::Said => Some(format!("first used at {first}")),
+            FirstUse::SaidWithReason(reason) => Some(format!("first used at {first}; {reason}")),
+        };
+        let message = format!("duplicate {} `{id}`{}", self.kind, self.scope);
+        b.error("E035", location.clone(), message).help = help;
+        false
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}

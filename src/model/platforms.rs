@@ -66,15 +66,11 @@ pub const PLATFORM_COUNT: std::ops::RangeInclusive<usize> = 2..=6;
 pub(super) fn build_platforms(b: &mut Builder, file: Loaded<load::RawPlatforms>) -> Vec<PlatformDecl> {
     let raw = &file.raw.platform;
     let mut declared: Vec<PlatformDecl> = Vec::new();
-    for (n, decl) in raw.get_ref().iter().enumerate() {
+    let mut ids = Ids::new("platform id").pointing_to_first(None);
+    for decl in raw.get_ref() {
         let location = file.at(decl.id.span());
         let id = decl.id.get_ref();
-        if !b.check_id(id, location.clone(), "platform id") {
-            continue;
-        }
-        if let Some(first) = raw.get_ref()[..n].iter().find(|d| d.id.get_ref() == id) {
-            b.error("E035", location, format!("duplicate platform id `{id}`")).help =
-                Some(format!("first used at {}", file.at(first.id.span())));
+        if !ids.claim(b, id, &location) {
             continue;
         }
         for (field, value) in [("name", &decl.name), ("short", &decl.short)] {

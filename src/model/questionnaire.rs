@@ -233,37 +233,17 @@ pub(super) fn build_questionnaire(
     platforms.sort_by_key(|p| p.platform);
 
     let mut questions = Vec::new();
-    let mut question_ids = BTreeSet::new();
+    let mut question_ids = Ids::new("question id");
     for q in &raw.question {
         let qloc = file.at(q.id.span());
-        if !b.check_id(q.id.get_ref(), qloc.clone(), "question id") {
-            continue;
-        }
-        if !question_ids.insert(q.id.get_ref().clone()) {
-            b.error(
-                "E035",
-                qloc.clone(),
-                format!("duplicate question id `{}`", q.id.get_ref()),
-            );
+        if !question_ids.claim(b, q.id.get_ref(), &qloc) {
             continue;
         }
         let mut options = Vec::new();
-        let mut option_ids = BTreeSet::new();
+        let mut option_ids = Ids::new("option id").within(format!("question `{}`", q.id.get_ref()));
         for o in &q.option {
             let oloc = file.at(o.id.span());
-            if !b.check_id(o.id.get_ref(), oloc.clone(), "option id") {
-                continue;
-            }
-            if !option_ids.insert(o.id.get_ref().clone()) {
-                b.error(
-                    "E035",
-                    oloc.clone(),
-                    format!(
-                        "duplicate option id `{}` in question `{}`",
-                        o.id.get_ref(),
-                        q.id.get_ref()
-                    ),
-                );
+            if !option_ids.claim(b, o.id.get_ref(), &oloc) {
                 continue;
             }
             let mut effects = BTreeMap::new();
@@ -395,18 +375,10 @@ pub(super) fn build_questionnaire(
     }
 
     let mut personas = Vec::new();
-    let mut persona_ids = BTreeSet::new();
+    let mut persona_ids = Ids::new("persona id");
     for p in &raw.persona {
         let ploc = file.at(p.id.span());
-        if !b.check_id(p.id.get_ref(), ploc.clone(), "persona id") {
-            continue;
-        }
-        if !persona_ids.insert(p.id.get_ref().clone()) {
-            b.error(
-                "E035",
-                ploc.clone(),
-                format!("duplicate persona id `{}`", p.id.get_ref()),
-            );
+        if !persona_ids.claim(b, p.id.get_ref(), &ploc) {
             continue;
         }
         for key in p.answers.get_ref().keys() {

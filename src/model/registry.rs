@@ -201,14 +201,10 @@ pub(super) fn no_basis(b: &mut Builder, location: Location, what: String) {
 
 pub(super) fn build_sources(b: &mut Builder, file: Loaded<load::RawSources>) -> Vec<Source> {
     let mut sources: Vec<Source> = Vec::new();
+    let mut ids = Ids::new("source id").pointing_to_first(None);
     for raw in &file.raw.source {
         let location = file.at(raw.id.span());
-        if !b.check_id(raw.id.get_ref(), location.clone(), "source id") {
-            continue;
-        }
-        if let Some(first) = sources.iter().find(|s| s.id.as_str() == raw.id.get_ref()) {
-            b.error("E035", location, format!("duplicate source id `{}`", raw.id.get_ref()))
-                .help = Some(format!("first used at {}", first.location));
+        if !ids.claim(b, raw.id.get_ref(), &location) {
             continue;
         }
         let Some(kind) = SourceKind::parse(raw.kind.get_ref()) else {
@@ -291,17 +287,14 @@ pub(super) fn build_sources(b: &mut Builder, file: Loaded<load::RawSources>) -> 
 
 pub(super) fn build_risks(b: &mut Builder, file: Loaded<load::RawRisks>, refs: &Registry) -> Vec<Risk> {
     let mut risks: Vec<Risk> = Vec::new();
+    let mut ids = Ids::new("risk id");
     let link = |s: &Spanned<String>| LinkRef {
         target: s.get_ref().clone(),
         location: file.at(s.span()),
     };
     for raw in &file.raw.risk {
         let location = file.at(raw.id.span());
-        if !b.check_id(raw.id.get_ref(), location.clone(), "risk id") {
-            continue;
-        }
-        if risks.iter().any(|r| r.id.as_str() == raw.id.get_ref()) {
-            b.error("E035", location, format!("duplicate risk id `{}`", raw.id.get_ref()));
+        if !ids.claim(b, raw.id.get_ref(), &location) {
             continue;
         }
         let mut ratings = BTreeMap::new();
