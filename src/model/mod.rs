@@ -165,9 +165,56 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
     }
     let has_questionnaire =
         loaded.questionnaire.is_some() || loaded.failed.iter().any(|f| f.kind == FileKind::Questionnaire);
+    let (mut unchecked_routes, broken_ids) = failed_routes_and_ids(&loaded.failed);
+    let (sources, risks, refs) = build_registries(&mut b, loaded.sources, loaded.risks, &loaded.failed);
+    let pages = build_pages(&mut b, loaded.pages, &refs);
+    let tables = build_tables(&mut b, loaded.tables, &refs);
+    warn_unused_sources(&mut b, &sources, &risks, &pages, &tables);
+    let checklists = build_checklists(&mut b, loaded.checklists);
+    let questionnaire = loaded
+        .questionnaire
+        .and_then(|q| build_questionnaire(&mut b, q, &pages, &checklists));
+
+    let generated = generated_routes(!sources.is_empty(), has_questionnaire);
+    let routes = claim_routes(&mut b, &pages, &generated, &checklists);
+    // A home page that failed to load is already reported; saying it is missing would be a cascade.
+    if !pages.iter().any(|p| p.route.as_str() == "/") && !unchecked_routes.contains(&Route::new("/")) {
+        b.problems.push(
+            Diagnostic::error("E033", Location::file("content"), "the site has no home page")
+                .with_help("add content/index.md"),
+        );
+    }
+    let nav = build_nav(&pages);
+    warn_unlisted_pages(&mut b, &pages, &nav);
+    let (ordered, nav_out) = reading_order(pages, &nav);
+    let mut all_routes: BTreeSet<Route> = routes.into_keys().collect();
+    all_routes.extend(unchecked_routes.iter().cloned());
+    if questionnaire.is_none() && has_questionnaire {
+        unchecked_routes.insert(Route::new(routes::QUESTIONNAIRE));
+    }
+    let site = Site {
+        config: config.clone(),
+        pages: ordered,
+        nav: nav_out,
+        tables,
+        checklists,
+        questionnaire,
+        platforms: std::mem::take(&mut b.declared),
+        sources,
+        risks,
+        routes: all_routes,
+        unchecked_routes,
+        broken_ids,
+    };
+    (site, b.problems)
+}
+
+/// The routes and ids of files that failed to load: links to them are not checked, so one
+/// broken file does not also make every link to it an error.
+fn failed_routes_and_ids(failed: &[SourceFile]) -> (BTreeSet<Route>, BTreeSet<String>) {
     let mut unchecked_routes = BTreeSet::new();
     let mut broken_ids = BTreeSet::new();
-    for failed in &loaded.failed {
+    for failed in failed {
         let stem = failed
             .rel
             .rsplit('/')
@@ -194,17 +241,24 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
             FileKind::Sources | FileKind::Risks | FileKind::Platforms => {}
         }
     }
-    let registry_broken = |kind: FileKind| loaded.failed.iter().any(|f| f.kind == kind);
+    (unchecked_routes, broken_ids)
+}
+
+/// The sources and risks, and the registry that pages and tables look them up in.
+fn build_registries(
+    b: &mut Builder,
+    sources: Option<Loaded<load::RawSources>>,
+    risks: Option<Loaded<load::RawRisks>>,
+    failed: &[SourceFile],
+) -> (Vec<Source>, Vec<Risk>, Registry) {
+    let registry_broken = |kind: FileKind| failed.iter().any(|f| f.kind == kind);
     let mut refs = Registry {
         sources_broken: registry_broken(FileKind::Sources),
         risks_broken: registry_broken(FileKind::Risks),
         ..Registry::default()
     };
-    refs.has_sources_file = loaded.sources.is_some() || refs.sources_broken;
-    let sources = loaded
-        .sources
-        .map(|file| build_sources(&mut b, file))
-        .unwrap_or_default();
+    refs.has_sources_file = sources.is_some() || refs.sources_broken;
+    let sources = sources.map(|file| build_sources(b, file)).unwrap_or_default();
     refs.sources = sources
         .iter()
         .map(|s| {
@@ -218,19 +272,35 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
             )
         })
         .collect();
-    let risks = loaded
-        .risks
-        .map(|file| build_risks(&mut b, file, &refs))
-        .unwrap_or_default();
+    let risks = risks.map(|file| build_risks(b, file, &refs)).unwrap_or_default();
     refs.risks = risks.iter().map(|r| (r.id.to_string(), r.clone())).collect();
-    let pages = build_pages(&mut b, loaded.pages, &refs);
-    let tables = build_tables(&mut b, loaded.tables, &refs);
-    warn_unused_sources(&mut b, &sources, &risks, &pages, &tables);
-    let checklists = build_checklists(&mut b, loaded.checklists);
-    let questionnaire = loaded
-        .questionnaire
-        .and_then(|q| build_questionnaire(&mut b, q, &pages, &checklists));
+    (sources, risks, refs)
+}
 
+/// The pages the generator adds beside the content, with the owner a route collision names.
+fn generated_routes(has_sources: bool, has_questionnaire: bool) -> Vec<(&'static str, &'static str)> {
+    let mut generated = vec![
+        (routes::CHECKLISTS, "the checklist index"),
+        (routes::PRINT_CHECKLISTS, "the printable checklists"),
+        (routes::PRINT_GUIDE, "the printable guide"),
+    ];
+    if has_sources {
+        generated.push((routes::SOURCES, "the list of sources"));
+    }
+    if has_questionnaire {
+        generated.push((routes::QUESTIONNAIRE, "the questionnaire"));
+        generated.push((routes::PLAN, "the plan page"));
+    }
+    generated
+}
+
+/// Every route with its owner; a route taken twice is reported at the second owner.
+fn claim_routes(
+    b: &mut Builder,
+    pages: &[Page],
+    generated: &[(&'static str, &'static str)],
+    checklists: &BTreeMap<ChecklistId, Checklist>,
+) -> BTreeMap<Route, String> {
     let mut routes: BTreeMap<Route, String> = BTreeMap::new();
     let mut claim = |b: &mut Builder, route: &Route, owner: String, location: Location| {
         if let Some(previous) = routes.get(route) {
@@ -243,51 +313,36 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
             routes.insert(route.clone(), owner);
         }
     };
-    for page in &pages {
+    for page in pages {
         claim(
-            &mut b,
+            b,
             &page.route,
             page.source.path.clone(),
             Location::file(&page.source.path),
         );
     }
-    let mut generated = vec![
-        (routes::CHECKLISTS, "the checklist index"),
-        (routes::PRINT_CHECKLISTS, "the printable checklists"),
-        (routes::PRINT_GUIDE, "the printable guide"),
-    ];
-    if !sources.is_empty() {
-        generated.push((routes::SOURCES, "the list of sources"));
-    }
-    if has_questionnaire {
-        generated.push((routes::QUESTIONNAIRE, "the questionnaire"));
-        generated.push((routes::PLAN, "the plan page"));
-    }
-    for (route, owner) in generated {
+    for &(route, owner) in generated {
         let location = pages
             .iter()
             .find(|p| p.route.as_str() == route)
             .map_or(Location::file("content"), |p| Location::file(&p.source.path));
-        claim(&mut b, &Route::new(route), format!("{owner} (generated)"), location);
+        claim(b, &Route::new(route), format!("{owner} (generated)"), location);
     }
     for checklist in checklists.values() {
         claim(
-            &mut b,
+            b,
             &checklist.route,
             checklist.path.clone(),
             Location::file(&checklist.path),
         );
     }
-    // A home page that failed to load is already reported; saying it is missing would be a cascade.
-    if !pages.iter().any(|p| p.route.as_str() == "/") && !unchecked_routes.contains(&Route::new("/")) {
-        b.problems.push(
-            Diagnostic::error("E033", Location::file("content"), "the site has no home page")
-                .with_help("add content/index.md"),
-        );
-    }
-    let nav = build_nav(&pages);
+    routes
+}
+
+/// Warns about pages no section lists, so the sidebar cannot reach them.
+fn warn_unlisted_pages(b: &mut Builder, pages: &[Page], nav: &[(usize, Vec<usize>)]) {
     let mut listed = vec![false; pages.len()];
-    for (top, children) in &nav {
+    for (top, children) in nav {
         for &i in std::iter::once(top).chain(children) {
             listed[i] = true;
         }
@@ -307,16 +362,19 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
             );
         }
     }
+}
+
+/// Reading order: home, then each section's landing page followed by its pages. Each page is
+/// in one place only, so it moves there.
+fn reading_order(pages: Vec<Page>, nav: &[(usize, Vec<usize>)]) -> (Vec<Page>, Vec<NavSection>) {
     let mut ordered = Vec::with_capacity(pages.len());
     let mut nav_out = Vec::new();
-    // Reading order: home, then each section's landing page followed by its pages. Each page
-    // is in one place only, so it moves there.
     let home = pages.iter().position(|p| p.route.as_str() == "/");
     let mut pages: Vec<Option<Page>> = pages.into_iter().map(Some).collect();
     if let Some(page) = home.and_then(|h| pages[h].take()) {
         ordered.push(page);
     }
-    for (landing, children) in &nav {
+    for (landing, children) in nav {
         let Some(landing) = pages[*landing].take() else {
             continue;
         };
@@ -331,26 +389,7 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
         }
         nav_out.push(NavSection { page, children: kids });
     }
-    let mut all_routes: BTreeSet<Route> = routes.into_keys().collect();
-    all_routes.extend(unchecked_routes.iter().cloned());
-    if questionnaire.is_none() && has_questionnaire {
-        unchecked_routes.insert(Route::new(routes::QUESTIONNAIRE));
-    }
-    let site = Site {
-        config: config.clone(),
-        pages: ordered,
-        nav: nav_out,
-        tables,
-        checklists,
-        questionnaire,
-        platforms: std::mem::take(&mut b.declared),
-        sources,
-        risks,
-        routes: all_routes,
-        unchecked_routes,
-        broken_ids,
-    };
-    (site, b.problems)
+    (ordered, nav_out)
 }
 
 #[cfg(test)]
