@@ -130,17 +130,64 @@ pub(super) fn build_questionnaire(
 ) -> Option<Questionnaire> {
     let raw = &file.raw;
     let before = b.problems.error_count();
-    let parse_platform =
-        |b: &mut Builder, s: &Spanned<String>| b.platform(file.at(s.span()), s.get_ref(), "unknown platform");
     let all = b.all_platforms();
-    let link = |s: &Spanned<String>| LinkRef {
+    let tie_break = build_tie_break(b, &file, &all);
+    let close_call_gap = *raw.close_call_gap.get_ref();
+    if !(0..=1000).contains(&close_call_gap) {
+        b.error(
+            "E039",
+            file.at(raw.close_call_gap.span()),
+            "close_call_gap must be between 0 and 1000",
+        );
+    }
+    let min_score = raw.min_score.as_ref().map(|m| *m.get_ref());
+    if let Some(m) = &raw.min_score
+        && !(-1000..=1000).contains(m.get_ref())
+    {
+        b.error("E039", file.at(m.span()), "min_score must be between -1000 and 1000");
+    }
+    let platforms = build_platform_infos(b, &file, checklists, &all);
+    let questions = build_questions(b, &file, (checklists, &all), &platforms);
+    let personas = build_personas(b, &file, &questions);
+    check_link_coverage(b, &questions, pages, checklists, &all);
+    let intro = Builder::text(&file, raw.intro.get_ref(), raw.intro.span());
+    // Outside the declared range (already E066), the audit's per-platform masks do not apply.
+    if b.problems.error_count() > before || !PLATFORM_COUNT.contains(&all.len()) {
+        return None;
+    }
+    Some(Questionnaire {
+        path: file.source.path.clone(),
+        title: raw.title.clone(),
+        intro,
+        tie_break,
+        close_call_gap,
+        min_score,
+        costs_link: raw.costs_link.as_ref().map(|s| link_ref(&file, s)),
+        platforms,
+        questions,
+        personas,
+    })
+}
+
+type QuestionnaireFile = Loaded<load::RawQuestionnaire>;
+
+fn link_ref(file: &QuestionnaireFile, s: &Spanned<String>) -> LinkRef {
+    LinkRef {
         target: s.get_ref().clone(),
         location: file.at(s.span()),
-    };
+    }
+}
 
+fn parse_platform(b: &mut Builder, file: &QuestionnaireFile, s: &Spanned<String>) -> Option<Platform> {
+    b.platform(file.at(s.span()), s.get_ref(), "unknown platform")
+}
+
+/// The order that settles a tie; it must name every platform once.
+fn build_tie_break(b: &mut Builder, file: &QuestionnaireFile, all: &[Platform]) -> Vec<Platform> {
+    let raw = &file.raw;
     let mut tie_break = Vec::new();
     for s in raw.tie_break.get_ref() {
-        if let Some(p) = parse_platform(b, s) {
+        if let Some(p) = parse_platform(b, file, s) {
             if tie_break.contains(&p) {
                 b.error(
                     "E035",
@@ -159,21 +206,17 @@ pub(super) fn build_questionnaire(
             format!("tie_break must name every platform once: {}", ids.join(", ")),
         );
     }
-    let close_call_gap = *raw.close_call_gap.get_ref();
-    if !(0..=1000).contains(&close_call_gap) {
-        b.error(
-            "E039",
-            file.at(raw.close_call_gap.span()),
-            "close_call_gap must be between 0 and 1000",
-        );
-    }
-    let min_score = raw.min_score.as_ref().map(|m| *m.get_ref());
-    if let Some(m) = &raw.min_score
-        && !(-1000..=1000).contains(m.get_ref())
-    {
-        b.error("E039", file.at(m.span()), "min_score must be between -1000 and 1000");
-    }
+    tie_break
+}
 
+/// Each platform's page, checklists and cost, in the declared order; every platform needs one.
+fn build_platform_infos(
+    b: &mut Builder,
+    file: &QuestionnaireFile,
+    checklists: &BTreeMap<ChecklistId, Checklist>,
+    all: &[Platform],
+) -> Vec<PlatformInfo> {
+    let raw = &file.raw;
     let mut platforms = Vec::new();
     for (key, info) in raw.platform.get_ref() {
         let Some(platform) = b.platform(file.at(raw.platform.span()), key, "unknown platform section") else {
@@ -216,7 +259,7 @@ pub(super) fn build_questionnaire(
         platforms.push(PlatformInfo {
             platform,
             name,
-            page: link(&info.page),
+            page: link_ref(file, &info.page),
             checklists: lists,
             cost,
         });
@@ -231,10 +274,19 @@ pub(super) fn build_questionnaire(
         }
     }
     platforms.sort_by_key(|p| p.platform);
+    platforms
+}
 
+/// The questions with their options; a question needs at least two options.
+fn build_questions(
+    b: &mut Builder,
+    file: &QuestionnaireFile,
+    lists: (&BTreeMap<ChecklistId, Checklist>, &[Platform]),
+    platforms: &[PlatformInfo],
+) -> Vec<Question> {
     let mut questions = Vec::new();
     let mut question_ids = Ids::new("question id");
-    for q in &raw.question {
+    for q in &file.raw.question {
         let qloc = file.at(q.id.span());
         if !question_ids.claim(b, q.id.get_ref(), &qloc) {
             continue;
@@ -246,110 +298,7 @@ pub(super) fn build_questionnaire(
             if !option_ids.claim(b, o.id.get_ref(), &oloc) {
                 continue;
             }
-            let mut effects = BTreeMap::new();
-            for (key, value) in o.effects.get_ref() {
-                let Some(platform) = b.platform(file.at(o.effects.span()), key, "effect on unknown platform") else {
-                    continue;
-                };
-                let effect = match value.get_ref() {
-                    RawEffect::Delta(0) => continue,
-                    // A range, not `abs()`: the smallest i64 has no absolute value.
-                    RawEffect::Delta(n) if (-1000..=1000).contains(n) => Effect::Delta(*n),
-                    RawEffect::Delta(_) => {
-                        b.error(
-                            "E039",
-                            file.at(value.span()),
-                            "an effect must be between -1000 and 1000",
-                        );
-                        continue;
-                    }
-                    RawEffect::Word(w) if w == "exclude" => Effect::EXCLUDE,
-                    RawEffect::Word(w) => {
-                        b.error(
-                            "E031",
-                            file.at(value.span()),
-                            format!("unknown effect `{}`", w.escape_debug()),
-                        )
-                        .help = Some("an effect is a whole number or \"exclude\"".into());
-                        continue;
-                    }
-                };
-                effects.insert(platform, effect);
-            }
-            let mut reasons = Vec::new();
-            for r in &o.reasons {
-                let Some(platform) = parse_platform(b, &r.platform) else {
-                    continue;
-                };
-                if !effects.contains_key(&platform) {
-                    b.problems.push(Diagnostic::warning(
-                        "W032",
-                        file.at(r.platform.span()),
-                        format!(
-                            "reason for `{}` but option `{}` has no effect on it",
-                            platform.id(),
-                            o.id.get_ref()
-                        ),
-                    ));
-                }
-                reasons.push(Reason {
-                    platform,
-                    text: r.text.clone(),
-                    link: link(&r.link),
-                });
-            }
-            for platform in effects.keys() {
-                if !reasons.iter().any(|r| r.platform == *platform) {
-                    b.error(
-                        "E041",
-                        oloc.clone(),
-                        format!(
-                            "option `{}` changes `{}` but gives no reason for it",
-                            o.id.get_ref(),
-                            platform.id()
-                        ),
-                    )
-                    .help = Some(format!(
-                        "add {{ platform = \"{}\", text = \"…\", link = \"/…/\" }} to reasons",
-                        platform.id()
-                    ));
-                }
-            }
-            let mut follow_up = Vec::new();
-            for f in &o.follow_up {
-                let platform = f.platform.as_ref().and_then(|p| parse_platform(b, p));
-                let item_link = f
-                    .item
-                    .as_ref()
-                    .and_then(|item| checklist_item_link(b, &file, item, platform, (checklists, &all)));
-                if f.item.is_some() && f.link.is_some() {
-                    b.error(
-                        "E039",
-                        file.at(f.text.span()),
-                        "a follow-up names a checklist `item` or a `link`, not both",
-                    );
-                }
-                follow_up.push(FollowUp {
-                    text: f.text.get_ref().clone(),
-                    link: item_link.or_else(|| f.link.as_ref().map(link)),
-                    item: f.item.as_ref().map(|i| i.get_ref().clone()),
-                    platform,
-                    fix_first: f.fix_first,
-                });
-            }
-            let max_monthly_usd = o.max_monthly_usd.as_ref().map(|m| *m.get_ref());
-            if let Some(m) = &o.max_monthly_usd {
-                let ids = (q.id.get_ref().as_str(), o.id.get_ref().as_str());
-                check_budget(b, file.at(m.span()), ids, *m.get_ref(), &effects, &platforms);
-            }
-            options.push(AnswerOption {
-                id: OptionId(o.id.get_ref().clone()),
-                label: o.label.clone(),
-                effects,
-                reasons,
-                follow_up,
-                max_monthly_usd,
-            });
+            options.push(build_option(b, file, (q, o), oloc, lists, platforms));
         }
         if options.len() < 2 {
             b.error(
@@ -373,10 +322,158 @@ pub(super) fn build_questionnaire(
             "the questionnaire has no questions",
         );
     }
+    questions
+}
 
+/// One answer option: its effects, the reason for each, its follow-ups and its budget.
+fn build_option(
+    b: &mut Builder,
+    file: &QuestionnaireFile,
+    (q, o): (&load::RawQuestion, &load::RawOption),
+    oloc: Location,
+    lists: (&BTreeMap<ChecklistId, Checklist>, &[Platform]),
+    platforms: &[PlatformInfo],
+) -> AnswerOption {
+    let effects = build_effects(b, file, o);
+    let reasons = build_reasons(b, file, o, &effects, &oloc);
+    let follow_up = build_follow_ups(b, file, o, lists);
+    let max_monthly_usd = o.max_monthly_usd.as_ref().map(|m| *m.get_ref());
+    if let Some(m) = &o.max_monthly_usd {
+        let ids = (q.id.get_ref().as_str(), o.id.get_ref().as_str());
+        check_budget(b, file.at(m.span()), ids, *m.get_ref(), &effects, platforms);
+    }
+    AnswerOption {
+        id: OptionId(o.id.get_ref().clone()),
+        label: o.label.clone(),
+        effects,
+        reasons,
+        follow_up,
+        max_monthly_usd,
+    }
+}
+
+/// What choosing the option does to each platform; a zero effect is left out.
+fn build_effects(b: &mut Builder, file: &QuestionnaireFile, o: &load::RawOption) -> BTreeMap<Platform, Effect> {
+    let mut effects = BTreeMap::new();
+    for (key, value) in o.effects.get_ref() {
+        let Some(platform) = b.platform(file.at(o.effects.span()), key, "effect on unknown platform") else {
+            continue;
+        };
+        let effect = match value.get_ref() {
+            RawEffect::Delta(0) => continue,
+            // A range, not `abs()`: the smallest i64 has no absolute value.
+            RawEffect::Delta(n) if (-1000..=1000).contains(n) => Effect::Delta(*n),
+            RawEffect::Delta(_) => {
+                b.error(
+                    "E039",
+                    file.at(value.span()),
+                    "an effect must be between -1000 and 1000",
+                );
+                continue;
+            }
+            RawEffect::Word(w) if w == "exclude" => Effect::EXCLUDE,
+            RawEffect::Word(w) => {
+                b.error(
+                    "E031",
+                    file.at(value.span()),
+                    format!("unknown effect `{}`", w.escape_debug()),
+                )
+                .help = Some("an effect is a whole number or \"exclude\"".into());
+                continue;
+            }
+        };
+        effects.insert(platform, effect);
+    }
+    effects
+}
+
+/// The reason for each effect, so the reader sees why an answer moved a platform.
+fn build_reasons(
+    b: &mut Builder,
+    file: &QuestionnaireFile,
+    o: &load::RawOption,
+    effects: &BTreeMap<Platform, Effect>,
+    oloc: &Location,
+) -> Vec<Reason> {
+    let mut reasons = Vec::new();
+    for r in &o.reasons {
+        let Some(platform) = parse_platform(b, file, &r.platform) else {
+            continue;
+        };
+        if !effects.contains_key(&platform) {
+            b.problems.push(Diagnostic::warning(
+                "W032",
+                file.at(r.platform.span()),
+                format!(
+                    "reason for `{}` but option `{}` has no effect on it",
+                    platform.id(),
+                    o.id.get_ref()
+                ),
+            ));
+        }
+        reasons.push(Reason {
+            platform,
+            text: r.text.clone(),
+            link: link_ref(file, &r.link),
+        });
+    }
+    for platform in effects.keys() {
+        if !reasons.iter().any(|r| r.platform == *platform) {
+            b.error(
+                "E041",
+                oloc.clone(),
+                format!(
+                    "option `{}` changes `{}` but gives no reason for it",
+                    o.id.get_ref(),
+                    platform.id()
+                ),
+            )
+            .help = Some(format!(
+                "add {{ platform = \"{}\", text = \"…\", link = \"/…/\" }} to reasons",
+                platform.id()
+            ));
+        }
+    }
+    reasons
+}
+
+/// What to do after choosing the option, each pointing at a checklist item or a page.
+fn build_follow_ups(
+    b: &mut Builder,
+    file: &QuestionnaireFile,
+    o: &load::RawOption,
+    lists: (&BTreeMap<ChecklistId, Checklist>, &[Platform]),
+) -> Vec<FollowUp> {
+    let mut follow_up = Vec::new();
+    for f in &o.follow_up {
+        let platform = f.platform.as_ref().and_then(|p| parse_platform(b, file, p));
+        let item_link = f
+            .item
+            .as_ref()
+            .and_then(|item| checklist_item_link(b, file, item, platform, lists));
+        if f.item.is_some() && f.link.is_some() {
+            b.error(
+                "E039",
+                file.at(f.text.span()),
+                "a follow-up names a checklist `item` or a `link`, not both",
+            );
+        }
+        follow_up.push(FollowUp {
+            text: f.text.get_ref().clone(),
+            link: item_link.or_else(|| f.link.as_ref().map(|l| link_ref(file, l))),
+            item: f.item.as_ref().map(|i| i.get_ref().clone()),
+            platform,
+            fix_first: f.fix_first,
+        });
+    }
+    follow_up
+}
+
+/// The example readers, each with an answer to every question and the platform expected to win.
+fn build_personas(b: &mut Builder, file: &QuestionnaireFile, questions: &[Question]) -> Vec<Persona> {
     let mut personas = Vec::new();
     let mut persona_ids = Ids::new("persona id");
-    for p in &raw.persona {
+    for p in &file.raw.persona {
         let ploc = file.at(p.id.span());
         if !persona_ids.claim(b, p.id.get_ref(), &ploc) {
             continue;
@@ -395,7 +492,7 @@ pub(super) fn build_questionnaire(
             }
         }
         let mut answers = Vec::new();
-        for q in &questions {
+        for q in questions {
             match p.answers.get_ref().get(q.id.as_str()) {
                 Some(answer) => match q.options.iter().position(|o| o.id.as_str() == answer.get_ref()) {
                     Some(i) => answers.push(i),
@@ -427,7 +524,7 @@ pub(super) fn build_questionnaire(
         let expect = if p.expect.get_ref() == "none" {
             None
         } else {
-            let Some(platform) = parse_platform(b, &p.expect) else {
+            let Some(platform) = parse_platform(b, file, &p.expect) else {
                 continue;
             };
             Some(platform)
@@ -441,24 +538,7 @@ pub(super) fn build_questionnaire(
             location: ploc,
         });
     }
-    check_link_coverage(b, &questions, pages, checklists, &all);
-    let intro = Builder::text(&file, raw.intro.get_ref(), raw.intro.span());
-    // Outside the declared range (already E066), the audit's per-platform masks do not apply.
-    if b.problems.error_count() > before || !PLATFORM_COUNT.contains(&all.len()) {
-        return None;
-    }
-    Some(Questionnaire {
-        path: file.source.path.clone(),
-        title: raw.title.clone(),
-        intro,
-        tie_break,
-        close_call_gap,
-        min_score,
-        costs_link: raw.costs_link.as_ref().map(link),
-        platforms,
-        questions,
-        personas,
-    })
+    personas
 }
 
 /// The link to a follow-up's checklist item (`checklist-id/item-id`), after checking that the
