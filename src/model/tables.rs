@@ -70,111 +70,10 @@ pub(super) fn build_tables(
             continue;
         }
         let raw = &file.raw;
-        let mut columns = Vec::new();
-        let mut keys = BTreeSet::new();
-        for c in &raw.column {
-            let kind = match c.kind.get_ref().as_str() {
-                "text" => ColumnKind::Text,
-                "rating" => ColumnKind::Rating,
-                "platform" => ColumnKind::Platform,
-                other => {
-                    b.error(
-                        "E031",
-                        file.at(c.kind.span()),
-                        format!("unknown column kind `{}`", other.escape_debug()),
-                    )
-                    .help = Some("a column kind is text, rating or platform".into());
-                    ColumnKind::Text
-                }
-            };
-            if !keys.insert(c.key.get_ref().clone()) {
-                b.error(
-                    "E035",
-                    file.at(c.key.span()),
-                    format!("duplicate column key `{}`", c.key.get_ref().escape_debug()),
-                );
-            }
-            columns.push(Column {
-                key: c.key.get_ref().clone(),
-                label: c.label.clone(),
-                kind,
-            });
-        }
-        if columns.is_empty() {
-            b.error("E036", Location::at(&file.source.path, 1, 1), "table has no columns")
-                .help = Some("add [[column]] entries with key, label and kind".into());
-        }
+        let (columns, keys) = build_columns(b, &file);
         let mut rows = Vec::new();
         for row in &raw.row {
-            for key in row.get_ref().keys() {
-                if !keys.contains(key) {
-                    b.error(
-                        "E037",
-                        file.at(row.span()),
-                        format!("row has a cell `{}` that is not a column", key.escape_debug()),
-                    );
-                }
-            }
-            let mut cells = Vec::new();
-            for column in &columns {
-                let Some(cell) = row.get_ref().get(&column.key) else {
-                    b.error(
-                        "E037",
-                        file.at(row.span()),
-                        format!("row has no cell for column `{}`", column.key.escape_debug()),
-                    );
-                    continue;
-                };
-                let location = file.at(cell.span());
-                let cell = match (column.kind, cell.get_ref()) {
-                    (ColumnKind::Text, RawCell::Text(text)) => Cell::Text {
-                        text: Text {
-                            markdown: text.clone(),
-                            location,
-                        },
-                        basis: Vec::new(),
-                    },
-                    (ColumnKind::Text, RawCell::Rating(r)) if r.level.is_none() && r.risk.is_none() => Cell::Text {
-                        basis: refs.basis_at(b, r.basis.iter().map(|id| (id.as_str(), location.clone())).collect()),
-                        text: Text {
-                            markdown: r.text.clone(),
-                            location,
-                        },
-                    },
-                    (ColumnKind::Rating, RawCell::Rating(r)) => {
-                        match rating_cell(b, refs, r, location.clone(), &column.key) {
-                            Some(cell) => cell,
-                            None => continue,
-                        }
-                    }
-                    (ColumnKind::Platform, RawCell::Text(text)) => match b.platform(location, text, "unknown platform")
-                    {
-                        Some(p) => Cell::Platform(p),
-                        None => continue,
-                    },
-                    (ColumnKind::Rating, RawCell::Text(_)) => {
-                        b.error(
-                            "E037",
-                            location,
-                            format!(
-                                "column `{}` holds ratings: write {{ level = \"…\", text = \"…\", basis = [\"…\"] }} or {{ risk = \"…\" }}",
-                                column.key
-                            ),
-                        );
-                        continue;
-                    }
-                    (_, RawCell::Rating(_)) => {
-                        b.error(
-                            "E037",
-                            location,
-                            format!("column `{}` holds text, not a rating", column.key),
-                        );
-                        continue;
-                    }
-                };
-                cells.push(cell);
-            }
-            rows.push(cells);
+            rows.push(build_row(b, refs, &file, row, (&columns, &keys)));
         }
         let id = TableId(stem);
         let caption = Builder::text(&file, raw.caption.get_ref(), raw.caption.span());
@@ -192,6 +91,134 @@ pub(super) fn build_tables(
         );
     }
     tables
+}
+
+type TableFile = Loaded<load::RawTable>;
+type RawRow = Spanned<BTreeMap<String, Spanned<RawCell>>>;
+
+/// The table's columns and their keys; a table needs at least one column.
+fn build_columns(b: &mut Builder, file: &TableFile) -> (Vec<Column>, BTreeSet<String>) {
+    let raw = &file.raw;
+    let mut columns = Vec::new();
+    let mut keys = BTreeSet::new();
+    for c in &raw.column {
+        let kind = match c.kind.get_ref().as_str() {
+            "text" => ColumnKind::Text,
+            "rating" => ColumnKind::Rating,
+            "platform" => ColumnKind::Platform,
+            other => {
+                b.error(
+                    "E031",
+                    file.at(c.kind.span()),
+                    format!("unknown column kind `{}`", other.escape_debug()),
+                )
+                .help = Some("a column kind is text, rating or platform".into());
+                ColumnKind::Text
+            }
+        };
+        if !keys.insert(c.key.get_ref().clone()) {
+            b.error(
+                "E035",
+                file.at(c.key.span()),
+                format!("duplicate column key `{}`", c.key.get_ref().escape_debug()),
+            );
+        }
+        columns.push(Column {
+            key: c.key.get_ref().clone(),
+            label: c.label.clone(),
+            kind,
+        });
+    }
+    if columns.is_empty() {
+        b.error("E036", Location::at(&file.source.path, 1, 1), "table has no columns")
+            .help = Some("add [[column]] entries with key, label and kind".into());
+    }
+    (columns, keys)
+}
+
+/// One row's cells in column order; a missing, extra or mistyped cell is reported.
+fn build_row(
+    b: &mut Builder,
+    refs: &Registry,
+    file: &TableFile,
+    row: &RawRow,
+    (columns, keys): (&[Column], &BTreeSet<String>),
+) -> Vec<Cell> {
+    for key in row.get_ref().keys() {
+        if !keys.contains(key) {
+            b.error(
+                "E037",
+                file.at(row.span()),
+                format!("row has a cell `{}` that is not a column", key.escape_debug()),
+            );
+        }
+    }
+    let mut cells = Vec::new();
+    for column in columns {
+        let Some(cell) = row.get_ref().get(&column.key) else {
+            b.error(
+                "E037",
+                file.at(row.span()),
+                format!("row has no cell for column `{}`", column.key.escape_debug()),
+            );
+            continue;
+        };
+        if let Some(cell) = build_cell(b, refs, file, column, cell) {
+            cells.push(cell);
+        }
+    }
+    cells
+}
+
+/// One cell, checked against its column's kind.
+fn build_cell(
+    b: &mut Builder,
+    refs: &Registry,
+    file: &TableFile,
+    column: &Column,
+    cell: &Spanned<RawCell>,
+) -> Option<Cell> {
+    let location = file.at(cell.span());
+    let cell = match (column.kind, cell.get_ref()) {
+        (ColumnKind::Text, RawCell::Text(text)) => Cell::Text {
+            text: Text {
+                markdown: text.clone(),
+                location,
+            },
+            basis: Vec::new(),
+        },
+        (ColumnKind::Text, RawCell::Rating(r)) if r.level.is_none() && r.risk.is_none() => Cell::Text {
+            basis: refs.basis_at(b, r.basis.iter().map(|id| (id.as_str(), location.clone())).collect()),
+            text: Text {
+                markdown: r.text.clone(),
+                location,
+            },
+        },
+        (ColumnKind::Rating, RawCell::Rating(r)) => rating_cell(b, refs, r, location.clone(), &column.key)?,
+        (ColumnKind::Platform, RawCell::Text(text)) => {
+            Cell::Platform(b.platform(location, text, "unknown platform")?)
+        }
+        (ColumnKind::Rating, RawCell::Text(_)) => {
+            b.error(
+                "E037",
+                location,
+                format!(
+                    "column `{}` holds ratings: write {{ level = \"…\", text = \"…\", basis = [\"…\"] }} or {{ risk = \"…\" }}",
+                    column.key
+                ),
+            );
+            return None;
+        }
+        (_, RawCell::Rating(_)) => {
+            b.error(
+                "E037",
+                location,
+                format!("column `{}` holds text, not a rating", column.key),
+            );
+            return None;
+        }
+    };
+    Some(cell)
 }
 
 /// A rating cell: its own level and basis, or those of a registry risk on one platform.
