@@ -127,137 +127,170 @@ pub(super) fn page_route(rel: &str) -> Option<Route> {
 }
 
 pub(super) fn build_pages(b: &mut Builder, loaded: Vec<Loaded<load::RawPage>>, refs: &Registry) -> Vec<Page> {
-    let mut pages = Vec::new();
-    for file in loaded {
-        let rel = file.source.rel.trim_end_matches(".md");
-        let segments: Vec<&str> = rel.split('/').collect();
-        let mut valid = true;
-        for segment in &segments {
-            if !is_valid_id(segment) {
-                b.error(
-                    "E030",
-                    Location::file(&file.source.path),
-                    format!("page path segment `{}` is not a valid name", segment.escape_debug()),
-                )
-                .help = Some("name content files in lowercase letters, digits, `-` and `_`".into());
-                valid = false;
-            }
-        }
-        if !valid {
-            continue;
-        }
-        let is_index = segments.last() == Some(&"index");
-        let route_path = if is_index {
-            segments[..segments.len() - 1].join("/")
-        } else {
-            rel.to_string()
-        };
-        let route = Route::new(&route_path);
-        let section = if segments.len() > 1 {
-            segments.first().map(|s| s.to_string())
-        } else {
-            None
-        };
-        let front = &file.raw.front;
-        let at = |span: std::ops::Range<usize>| file.at_offset(file.raw.front_offset + span.start);
-        let title = front.title.get_ref().trim().to_string();
-        if title.is_empty() {
-            b.error("E034", at(front.title.span()), "title must not be empty");
-        }
-        let severity = front.severity.as_ref().and_then(|s| {
-            let level = Level::parse(s.get_ref()).filter(|l| *l != Level::None);
-            if level.is_none() {
-                b.error(
-                    "E031",
-                    at(s.span()),
-                    format!("unknown severity `{}`", s.get_ref().escape_debug()),
-                )
-                .help = Some("severity is critical, high, medium or low".into());
-            }
-            level
-        });
-        let reviewed = front.reviewed.as_ref().and_then(|d| match d.get_ref().date {
-            Some(date) if d.get_ref().time.is_none() => Some(date.to_string()),
-            _ => {
-                b.error("E031", at(d.span()), "reviewed must be a date such as 2026-11-20");
-                None
-            }
-        });
-        let mut platforms = Vec::new();
-        for p in &front.platforms {
-            match b.platform(at(p.span()), p.get_ref(), "unknown platform") {
-                Some(platform) if !platforms.contains(&platform) => platforms.push(platform),
-                _ => {}
-            }
-        }
-        let offset = file.raw.front_offset;
-        let mut basis = refs.basis(b, &file, offset, &front.basis);
-        let mut risks = Vec::new();
-        let mut from_risks: Option<Level> = None;
-        for id in &front.risks {
-            let Some(risk) = refs.risk(b, file.at_offset(offset + id.span().start), id.get_ref()) else {
-                continue;
-            };
-            if !platforms.is_empty() && !risk.ratings.keys().any(|p| platforms.contains(p)) {
-                b.error(
-                    "E046",
-                    file.at_offset(offset + id.span().start),
-                    format!("risk `{}` is not rated on any platform of this page", risk.id),
-                )
-                .help =
-                    Some("rate it for the page's platforms in content/risks.toml, or fix the page's platforms".into());
-            }
-            // A page about several platforms takes each risk's worst level; a page about
-            // some of them, the worst on those.
-            for (platform, rating) in &risk.ratings {
-                if platforms.is_empty() || platforms.contains(platform) {
-                    merge_basis(&mut basis, &rating.basis);
-                    if rating.level != Level::None {
-                        from_risks = Some(from_risks.map_or(rating.level, |l| l.min(rating.level)));
-                    }
-                }
-            }
-            risks.push(risk.id.clone());
-        }
-        if let (Some(stated), Some(s)) = (severity, front.severity.as_ref()) {
-            match from_risks {
-                Some(level) if level != stated => {
-                    b.error(
-                        "E047",
-                        at(s.span()),
-                        format!(
-                            "severity `{}` differs from `{}`, the worst level of the page's risks",
-                            stated.id(),
-                            level.id()
-                        ),
-                    )
-                    .help = Some("remove severity: the page takes it from content/risks.toml".into());
-                }
-                None if front.risks.is_empty() && front.basis.is_empty() => {
-                    no_basis(b, at(s.span()), "the page's severity".into());
-                }
-                _ => {}
-            }
-        }
-        let severity = severity.or(from_risks);
-        pages.push(Page {
-            id: PageId(rel.to_string()),
-            route,
-            title,
-            description: front.description.trim().to_string(),
-            weight: front.weight,
-            severity,
-            basis,
-            risks,
-            reviewed,
-            platforms,
-            body_offset: file.raw.body_offset,
-            source: file.source,
-            section,
-            is_index,
-        });
+    loaded
+        .into_iter()
+        .filter_map(|file| build_page(b, file, refs))
+        .collect()
+}
+
+type PageFile = Loaded<load::RawPage>;
+
+/// One page from its file: route and section from its path, the rest from its front matter.
+fn build_page(b: &mut Builder, file: PageFile, refs: &Registry) -> Option<Page> {
+    let rel = file.source.rel.trim_end_matches(".md");
+    let segments = path_segments(b, &file, rel)?;
+    let is_index = segments.last() == Some(&"index");
+    let route_path = if is_index {
+        segments[..segments.len() - 1].join("/")
+    } else {
+        rel.to_string()
+    };
+    let route = Route::new(&route_path);
+    let section = if segments.len() > 1 {
+        segments.first().map(|s| s.to_string())
+    } else {
+        None
+    };
+    let front = &file.raw.front;
+    let at = |span: std::ops::Range<usize>| file.at_offset(file.raw.front_offset + span.start);
+    let title = front.title.get_ref().trim().to_string();
+    if title.is_empty() {
+        b.error("E034", at(front.title.span()), "title must not be empty");
     }
-    pages
+    let severity = front.severity.as_ref().and_then(|s| {
+        let level = Level::parse(s.get_ref()).filter(|l| *l != Level::None);
+        if level.is_none() {
+            b.error(
+                "E031",
+                at(s.span()),
+                format!("unknown severity `{}`", s.get_ref().escape_debug()),
+            )
+            .help = Some("severity is critical, high, medium or low".into());
+        }
+        level
+    });
+    let reviewed = front.reviewed.as_ref().and_then(|d| match d.get_ref().date {
+        Some(date) if d.get_ref().time.is_none() => Some(date.to_string()),
+        _ => {
+            b.error("E031", at(d.span()), "reviewed must be a date such as 2026-11-20");
+            None
+        }
+    });
+    let mut platforms = Vec::new();
+    for p in &front.platforms {
+        match b.platform(at(p.span()), p.get_ref(), "unknown platform") {
+            Some(platform) if !platforms.contains(&platform) => platforms.push(platform),
+            _ => {}
+        }
+    }
+    let offset = file.raw.front_offset;
+    let mut basis = refs.basis(b, &file, offset, &front.basis);
+    let (risks, from_risks) = page_risks(b, refs, &file, &platforms, &mut basis);
+    check_stated_severity(b, &file, severity, from_risks);
+    let severity = severity.or(from_risks);
+    Some(Page {
+        id: PageId(rel.to_string()),
+        route,
+        title,
+        description: front.description.trim().to_string(),
+        weight: front.weight,
+        severity,
+        basis,
+        risks,
+        reviewed,
+        platforms,
+        body_offset: file.raw.body_offset,
+        source: file.source,
+        section,
+        is_index,
+    })
+}
+
+/// The page path's segments under `content/`; each must be a valid name.
+fn path_segments<'a>(b: &mut Builder, file: &PageFile, rel: &'a str) -> Option<Vec<&'a str>> {
+    let segments: Vec<&str> = rel.split('/').collect();
+    let mut valid = true;
+    for segment in &segments {
+        if !is_valid_id(segment) {
+            b.error(
+                "E030",
+                Location::file(&file.source.path),
+                format!("page path segment `{}` is not a valid name", segment.escape_debug()),
+            )
+            .help = Some("name content files in lowercase letters, digits, `-` and `_`".into());
+            valid = false;
+        }
+    }
+    if !valid {
+        return None;
+    }
+    Some(segments)
+}
+
+/// The page's risks, each rated on one of its platforms; their basis joins the page's, and the
+/// worst of their levels is returned with them.
+fn page_risks(
+    b: &mut Builder,
+    refs: &Registry,
+    file: &PageFile,
+    platforms: &[Platform],
+    basis: &mut Vec<Basis>,
+) -> (Vec<RiskId>, Option<Level>) {
+    let front = &file.raw.front;
+    let offset = file.raw.front_offset;
+    let mut risks = Vec::new();
+    let mut from_risks: Option<Level> = None;
+    for id in &front.risks {
+        let Some(risk) = refs.risk(b, file.at_offset(offset + id.span().start), id.get_ref()) else {
+            continue;
+        };
+        if !platforms.is_empty() && !risk.ratings.keys().any(|p| platforms.contains(p)) {
+            b.error(
+                "E046",
+                file.at_offset(offset + id.span().start),
+                format!("risk `{}` is not rated on any platform of this page", risk.id),
+            )
+            .help = Some("rate it for the page's platforms in content/risks.toml, or fix the page's platforms".into());
+        }
+        // A page about several platforms takes each risk's worst level; a page about
+        // some of them, the worst on those.
+        for (platform, rating) in &risk.ratings {
+            if platforms.is_empty() || platforms.contains(platform) {
+                merge_basis(basis, &rating.basis);
+                if rating.level != Level::None {
+                    from_risks = Some(from_risks.map_or(rating.level, |l| l.min(rating.level)));
+                }
+            }
+        }
+        risks.push(risk.id.clone());
+    }
+    (risks, from_risks)
+}
+
+/// A severity written in front matter must agree with the page's risks, or have a basis.
+fn check_stated_severity(b: &mut Builder, file: &PageFile, severity: Option<Level>, from_risks: Option<Level>) {
+    let front = &file.raw.front;
+    let at = |span: std::ops::Range<usize>| file.at_offset(file.raw.front_offset + span.start);
+    if let (Some(stated), Some(s)) = (severity, front.severity.as_ref()) {
+        match from_risks {
+            Some(level) if level != stated => {
+                b.error(
+                    "E047",
+                    at(s.span()),
+                    format!(
+                        "severity `{}` differs from `{}`, the worst level of the page's risks",
+                        stated.id(),
+                        level.id()
+                    ),
+                )
+                .help = Some("remove severity: the page takes it from content/risks.toml".into());
+            }
+            None if front.risks.is_empty() && front.basis.is_empty() => {
+                no_basis(b, at(s.span()), "the page's severity".into());
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Top-level sections in weight order: a section is a directory with an `index.md`, or a top-level page.
