@@ -83,12 +83,12 @@ pub(super) fn build_checklists(
             None => ChecklistKind::Other,
             Some(other) => {
                 let span = raw.kind.as_ref().map_or(0..0, |k| k.span());
-                b.error(
-                    "E031",
+                b.unknown(
                     file.at(span),
-                    format!("unknown checklist kind `{}`", other.escape_debug()),
-                )
-                .help = Some("a checklist kind is predeploy or recovery".into());
+                    "checklist kind",
+                    other,
+                    "a checklist kind is predeploy or recovery",
+                );
                 ChecklistKind::Other
             }
         };

@@ -93,6 +93,12 @@ impl Builder {
             .collect()
     }
 
+    /// Reports a word that is not one of those allowed for `what`; `help` lists them.
+    fn unknown(&mut self, location: Location, what: &str, word: &str, help: &str) {
+        self.error("E031", location, format!("unknown {what} `{}`", word.escape_debug()))
+            .help = Some(help.into());
+    }
+
     fn check_id(&mut self, id: &str, location: Location, what: &str) -> bool {
         if is_valid_id(id) {
             return true;

@@ -160,12 +160,12 @@ fn build_page(b: &mut Builder, file: PageFile, refs: &Registry) -> Option<Page> 
     let severity = front.severity.as_ref().and_then(|s| {
         let level = Level::parse(s.get_ref()).filter(|l| *l != Level::None);
         if level.is_none() {
-            b.error(
-                "E031",
+            b.unknown(
                 at(s.span()),
-                format!("unknown severity `{}`", s.get_ref().escape_debug()),
-            )
-            .help = Some("severity is critical, high, medium or low".into());
+                "severity",
+                s.get_ref(),
+                "severity is critical, high, medium or low",
+            );
         }
         level
     });

@@ -373,12 +373,12 @@ fn build_effects(b: &mut Builder, file: &QuestionnaireFile, o: &load::RawOption)
             }
             RawEffect::Word(w) if w == "exclude" => Effect::EXCLUDE,
             RawEffect::Word(w) => {
-                b.error(
-                    "E031",
+                b.unknown(
                     file.at(value.span()),
-                    format!("unknown effect `{}`", w.escape_debug()),
-                )
-                .help = Some("an effect is a whole number or \"exclude\"".into());
+                    "effect",
+                    w,
+                    "an effect is a whole number or \"exclude\"",
+                );
                 continue;
             }
         };

@@ -208,12 +208,12 @@ pub(super) fn build_sources(b: &mut Builder, file: Loaded<load::RawSources>) -> 
             continue;
         }
         let Some(kind) = SourceKind::parse(raw.kind.get_ref()) else {
-            b.error(
-                "E031",
+            b.unknown(
                 file.at(raw.kind.span()),
-                format!("unknown source kind `{}`", raw.kind.get_ref().escape_debug()),
-            )
-            .help = Some("a source kind is source-section, upstream or assessment".into());
+                "source kind",
+                raw.kind.get_ref(),
+                "a source kind is source-section, upstream or assessment",
+            );
             continue;
         };
         let title = raw.title.get_ref().trim().to_string();
@@ -304,12 +304,12 @@ pub(super) fn build_risks(b: &mut Builder, file: Loaded<load::RawRisks>, refs: &
             };
             let r = rating.get_ref();
             let Some(level) = Level::parse(r.level.get_ref()) else {
-                b.error(
-                    "E031",
+                b.unknown(
                     file.at(r.level.span()),
-                    format!("unknown rating level `{}`", r.level.get_ref().escape_debug()),
-                )
-                .help = Some("a level is critical, high, medium, low or none".into());
+                    "rating level",
+                    r.level.get_ref(),
+                    "a level is critical, high, medium, low or none",
+                );
                 continue;
             };
             let basis = refs.basis(b, &file, 0, &r.basis);

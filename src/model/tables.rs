@@ -107,12 +107,12 @@ fn build_columns(b: &mut Builder, file: &TableFile) -> (Vec<Column>, BTreeSet<St
             "rating" => ColumnKind::Rating,
             "platform" => ColumnKind::Platform,
             other => {
-                b.error(
-                    "E031",
+                b.unknown(
                     file.at(c.kind.span()),
-                    format!("unknown column kind `{}`", other.escape_debug()),
-                )
-                .help = Some("a column kind is text, rating or platform".into());
+                    "column kind",
+                    other,
+                    "a column kind is text, rating or platform",
+                );
                 ColumnKind::Text
             }
         };
@@ -232,12 +232,12 @@ pub(super) fn rating_cell(
     let stated = match r.level.as_deref().map(|l| (l, Level::parse(l))) {
         Some((_, Some(level))) => Some(level),
         Some((word, None)) => {
-            b.error(
-                "E031",
+            b.unknown(
                 location,
-                format!("unknown rating level `{}`", word.escape_debug()),
-            )
-            .help = Some("a level is critical, high, medium, low or none".into());
+                "rating level",
+                word,
+                "a level is critical, high, medium, low or none",
+            );
             return None;
         }
         None => None,
