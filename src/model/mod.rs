@@ -99,6 +99,14 @@ impl Builder {
             .help = Some(help.into());
     }
 
+    /// `parsed` when the word was one of those allowed for `what`; otherwise reports it.
+    fn known<T>(&mut self, parsed: Option<T>, location: Location, (what, word): (&str, &str), help: &str) -> Option<T> {
+        if parsed.is_none() {
+            self.unknown(location, what, word, help);
+        }
+        parsed
+    }
+
     fn check_id(&mut self, id: &str, location: Location, what: &str) -> bool {
         if is_valid_id(id) {
             return true;

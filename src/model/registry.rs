@@ -207,13 +207,10 @@ pub(super) fn build_sources(b: &mut Builder, file: Loaded<load::RawSources>) -> 
         if !ids.claim(b, raw.id.get_ref(), &location) {
             continue;
         }
-        let Some(kind) = SourceKind::parse(raw.kind.get_ref()) else {
-            b.unknown(
-                file.at(raw.kind.span()),
-                "source kind",
-                raw.kind.get_ref(),
-                "a source kind is source-section, upstream or assessment",
-            );
+        let word = raw.kind.get_ref();
+        let help = "a source kind is source-section, upstream or assessment";
+        let kind = SourceKind::parse(word);
+        let Some(kind) = b.known(kind, file.at(raw.kind.span()), ("source kind", word), help) else {
             continue;
         };
         let title = raw.title.get_ref().trim().to_string();
@@ -303,13 +300,14 @@ pub(super) fn build_risks(b: &mut Builder, file: Loaded<load::RawRisks>, refs: &
                 continue;
             };
             let r = rating.get_ref();
-            let Some(level) = Level::parse(r.level.get_ref()) else {
-                b.unknown(
-                    file.at(r.level.span()),
-                    "rating level",
-                    r.level.get_ref(),
-                    "a level is critical, high, medium, low or none",
-                );
+            let (word, help) = (r.level.get_ref(), "a level is critical, high, medium, low or none");
+            let level = b.known(
+                Level::parse(word),
+                file.at(r.level.span()),
+                ("rating level", word),
+                help,
+            );
+            let Some(level) = level else {
                 continue;
             };
             let basis = refs.basis(b, &file, 0, &r.basis);
