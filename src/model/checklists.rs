@@ -104,28 +104,7 @@ pub(super) fn build_checklists(
                 if !item_ids.claim(b, it.id.get_ref(), &location) {
                     continue;
                 }
-                let mut steps = Vec::new();
-                let mut step_ids = Ids::new("step id").within(format!("item `{}`", it.id.get_ref()));
-                for s in &it.step {
-                    if !step_ids.claim(b, s.id.get_ref(), &file.at(s.id.span())) {
-                        continue;
-                    }
-                    steps.push(Step {
-                        id: StepId(s.id.get_ref().clone()),
-                        text: Builder::text(&file, s.text.get_ref(), s.text.span()),
-                        audits: b.audits(&file, &s.audit),
-                    });
-                }
-                let item_platforms = b.platforms(&file, &it.platforms);
-                items.push(Item {
-                    id: ItemId(it.id.get_ref().clone()),
-                    text: Builder::text(&file, it.text.get_ref(), it.text.span()),
-                    detail: Builder::text(&file, it.detail.get_ref(), it.detail.span()),
-                    code: it.code.clone(),
-                    platforms: item_platforms,
-                    steps,
-                    audits: b.audits(&file, &it.audit),
-                });
+                items.push(build_item(b, &file, it));
             }
             if items.is_empty() {
                 b.problems.push(Diagnostic::warning(
@@ -161,4 +140,30 @@ pub(super) fn build_checklists(
         );
     }
     checklists
+}
+
+/// One item with its steps; step ids are unique within the item.
+fn build_item(b: &mut Builder, file: &Loaded<load::RawChecklist>, it: &load::RawItem) -> Item {
+    let mut steps = Vec::new();
+    let mut step_ids = Ids::new("step id").within(format!("item `{}`", it.id.get_ref()));
+    for s in &it.step {
+        if !step_ids.claim(b, s.id.get_ref(), &file.at(s.id.span())) {
+            continue;
+        }
+        steps.push(Step {
+            id: StepId(s.id.get_ref().clone()),
+            text: Builder::text(file, s.text.get_ref(), s.text.span()),
+            audits: b.audits(file, &s.audit),
+        });
+    }
+    let item_platforms = b.platforms(file, &it.platforms);
+    Item {
+        id: ItemId(it.id.get_ref().clone()),
+        text: Builder::text(file, it.text.get_ref(), it.text.span()),
+        detail: Builder::text(file, it.detail.get_ref(), it.detail.span()),
+        code: it.code.clone(),
+        platforms: item_platforms,
+        steps,
+        audits: b.audits(file, &it.audit),
+    }
 }

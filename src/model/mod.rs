@@ -3,6 +3,11 @@
 //! Owns typed ids, routes, navigation order and every cross-file check (duplicate ids,
 //! dangling references, route collisions). The [`LinkResolver`] answers "does this route and
 //! anchor exist?" for the later steps. No HTML, no I/O.
+//!
+//! This file holds [`Site`], the shared `Builder` and [`build`], which runs the steps in order.
+//! Each kind of entry has its own module: `ids` (typed ids and the one id/duplicate check),
+//! `platforms`, `pages` (routes, pages, navigation), `registry` (sources and risks), `tables`,
+//! `checklists`, `questionnaire`, and `links` (the link resolver).
 
 use crate::audit::{self, Audit};
 use crate::config::Config;
