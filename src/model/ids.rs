@@ -107,3 +107,61 @@ impl Ids {
         self.seen.is_empty()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builder() -> Builder {
+        Builder {
+            problems: Diagnostics::new(),
+            declared: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_claimed_id_is_taken_once_in_its_scope() {
+        let mut b = builder();
+        let mut items = Ids::new("item id")
+            .within("checklist `predeploy`".to_string())
+            .pointing_to_first(Some("item ids keep saved progress, so each must be unique"));
+        let first = Location::at("content/checklists/predeploy.toml", 3, 6);
+        let again = Location::at("content/checklists/predeploy.toml", 9, 6);
+        assert!(items.claim(&mut b, "backups", &first));
+        assert!(items.claim(&mut b, "billing", &again));
+        assert!(!items.claim(&mut b, "backups", &again));
+        let problems: Vec<&Diagnostic> = b.problems.iter().collect();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].code, "E035");
+        assert_eq!(
+            problems[0].message,
+            "duplicate item id `backups` in checklist `predeploy`"
+        );
+        assert_eq!(
+            problems[0].help.as_deref(),
+            Some(&*format!(
+                "first used at {first}; item ids keep saved progress, so each must be unique"
+            ))
+        );
+    }
+
+    #[test]
+    fn an_invalid_id_is_reported_and_not_taken() {
+        let mut b = builder();
+        let mut personas = Ids::new("persona id");
+        let at = Location::at("content/questionnaire.toml", 40, 6);
+        assert!(!personas.claim(&mut b, "Solo Dev", &at));
+        assert!(personas.is_empty());
+        assert!(personas.claim(&mut b, "solo-dev", &at));
+        assert!(!personas.claim(&mut b, "solo-dev", &at));
+        let found: Vec<(&str, &str, Option<&str>)> = b
+            .problems
+            .iter()
+            .map(|d| (d.code, d.message.as_str(), d.help.as_deref()))
+            .collect();
+        assert_eq!(found[0].0, "E030");
+        assert_eq!(found[0].1, "persona id `Solo Dev` is not a valid id");
+        assert_eq!(found[1], ("E035", "duplicate persona id `solo-dev`", None));
+        assert_eq!(found.len(), 2);
+    }
+}
