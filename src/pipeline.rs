@@ -238,36 +238,37 @@ pub fn build_into(
     };
 
     // Each page is rendered once, for its own address; its section of the printable guide is
-    // that HTML moved to the guide's address.
+    // that HTML moved to the guide's address when the guide is written.
     let print_guide = Route::new(routes::PRINT_GUIDE);
     let book = Book::new(&site);
-    // Sections of the printable guide are converted to template values right away, so their
-    // HTML is held once, not as strings and then again as values.
-    let (rendered, (printed, search_entries)): RenderedPages = site
-        .pages
-        .par_iter()
-        .map(|page| {
-            let source = Source {
-                path: &page.source.path,
-                file_text: &page.source.text,
-                offset: page.body_offset,
-                markdown: page.body(),
-            };
-            let mut own = markdown::render(&source, &page.route, &ctx);
-            // In the printable guide, each section ends with its own list of sources.
-            let sources = page_sources(&site, page, &own);
-            let section = if sources.is_empty() {
-                print_section(page, &own.html, &print_guide, &book)
-            } else {
-                print_section(page, &format!("{}{sources}", own.html), &print_guide, &book)
-            };
-            let entry = config
-                .search
-                .then(|| SearchPage::new(page, &std::mem::take(&mut own.search)));
-            let len = section.html.len() + section.title.len();
-            (own, ((Prepared::new(&section), len), entry))
-        })
-        .unzip();
+    // Pages are rendered a batch at a time, and each batch's search entries are folded into the
+    // index in page order before the next, so only one batch's word lists are ever held.
+    let mut rendered: Vec<Rendered> = Vec::with_capacity(site.pages.len());
+    let mut search_index_pages = config.search.then(search::IndexBuilder::default);
+    for batch in site.pages.chunks(RENDER_BATCH) {
+        let done: Vec<(Rendered, Option<SearchPage>)> = batch
+            .par_iter()
+            .map(|page| {
+                let source = Source {
+                    path: &page.source.path,
+                    file_text: &page.source.text,
+                    offset: page.body_offset,
+                    markdown: page.body(),
+                };
+                let mut own = markdown::render(&source, &page.route, &ctx);
+                let entry = config
+                    .search
+                    .then(|| SearchPage::new(page, &std::mem::take(&mut own.search)));
+                (own, entry)
+            })
+            .collect();
+        for (own, entry) in done {
+            rendered.push(own);
+            if let (Some(index), Some(entry)) = (&mut search_index_pages, entry) {
+                index.add(entry);
+            }
+        }
+    }
     progress(Progress::Rendered { pages: rendered.len() });
     problems.extend(compile::check_ratings(&site, &inner));
     let mut used_on: BTreeMap<model::SourceId, Vec<&Page>> = BTreeMap::new();
@@ -362,10 +363,7 @@ pub fn build_into(
     };
 
     let mut manifest = manifest;
-    let search_index = config.search.then(|| {
-        let pages: Vec<SearchPage> = search_entries.into_iter().flatten().collect();
-        search::write_index(&mut manifest, pages)
-    });
+    let search_index = search_index_pages.map(|index| index.write(&mut manifest));
     // The assets (the search index among them) go out first, so they are not held in memory
     // while the pages render.
     for (path, bytes) in std::mem::take(&mut manifest.outputs) {
@@ -391,6 +389,24 @@ pub fn build_into(
             Err(d) => Some(d),
         }
     };
+    // The printable guide's sections, converted to template values right away, so their HTML
+    // is held once, not as strings and then again as values.
+    let printed: Vec<(Prepared, usize)> = site
+        .pages
+        .par_iter()
+        .zip(&rendered)
+        .map(|(page, own)| {
+            // In the printable guide, each section ends with its own list of sources.
+            let sources = page_sources(&site, page, own);
+            let section = if sources.is_empty() {
+                print_section(page, &own.html, &print_guide, &book)
+            } else {
+                print_section(page, &format!("{}{sources}", own.html), &print_guide, &book)
+            };
+            let len = section.html.len() + section.title.len();
+            (Prepared::new(&section), len)
+        })
+        .collect();
     let (print_problem, page_problems): (Option<Diagnostic>, Vec<Option<Diagnostic>>) = rayon::join(
         || {
             // Each section's HTML and a little markup around it, plus the page's chrome.
@@ -689,9 +705,8 @@ fn anchor_index(site: &Site, reserved_ids: &BTreeSet<String>) -> AnchorIndex {
     anchors
 }
 
-/// What rendering the pages' Markdown gives: each page's own HTML and what else it found; its
-/// section of the printable guide with that section's length; its search index entry.
-type RenderedPages = (Vec<Rendered>, (Vec<(Prepared, usize)>, Vec<Option<SearchPage>>));
+/// Pages whose Markdown is rendered side by side before their search entries join the index.
+const RENDER_BATCH: usize = 256;
 
 /// The partial templates that write the sidebar: a section, and one link of an open section.
 const NAV_SECTION_TEMPLATE: &str = "nav-section.html";
