@@ -244,6 +244,7 @@ pub fn build_into(
     // Pages are rendered a batch at a time, and each batch's search entries are folded into the
     // index in page order before the next, so only one batch's word lists are ever held.
     let mut rendered: Vec<Rendered> = Vec::with_capacity(site.pages.len());
+    let mut page_html = PageHtml::new(site.pages.len());
     let mut search_index_pages = config.search.then(search::IndexBuilder::default);
     for batch in site.pages.chunks(RENDER_BATCH) {
         let done: Vec<(Rendered, Option<SearchPage>)> = batch
@@ -262,7 +263,8 @@ pub fn build_into(
                 (own, entry)
             })
             .collect();
-        for (own, entry) in done {
+        for (mut own, entry) in done {
+            page_html.keep(std::mem::take(&mut own.html));
             rendered.push(own);
             if let (Some(index), Some(entry)) = (&mut search_index_pages, entry) {
                 index.add(entry);
@@ -391,24 +393,30 @@ pub fn build_into(
     };
     // The printable guide's sections, converted to template values right away, so their HTML
     // is held once, not as strings and then again as values.
-    let printed: Vec<(Prepared, usize)> = site
+    let printed: Result<Vec<(Prepared, usize)>, Diagnostic> = site
         .pages
         .par_iter()
         .zip(&rendered)
-        .map(|(page, own)| {
+        .enumerate()
+        .map(|(i, (page, own))| {
+            let html = page_html.get(i, &print_guide.output_path())?;
             // In the printable guide, each section ends with its own list of sources.
             let sources = page_sources(&site, page, own);
             let section = if sources.is_empty() {
-                print_section(page, &own.html, &print_guide, &book)
+                print_section(page, &html, &print_guide, &book)
             } else {
-                print_section(page, &format!("{}{sources}", own.html), &print_guide, &book)
+                print_section(page, &format!("{html}{sources}"), &print_guide, &book)
             };
             let len = section.html.len() + section.title.len();
-            (Prepared::new(&section), len)
+            Ok((Prepared::new(&section), len))
         })
-        .collect();
+        .collect::<Result<_, Diagnostic>>();
     let (print_problem, page_problems): (Option<Diagnostic>, Vec<Option<Diagnostic>>) = rayon::join(
         || {
+            let printed = match printed {
+                Ok(printed) => printed,
+                Err(d) => return Some(d),
+            };
             // Each section's HTML and a little markup around it, plus the page's chrome.
             let expected_len = printed.iter().map(|(_, len)| len + 400).sum::<usize>() + 64 * 1024;
             let sections = Prepared::list(printed.into_iter().map(|(section, _)| section).collect());
@@ -461,14 +469,18 @@ pub fn build_into(
                         view.checklists = chrome.checklist_views(&page.route, None);
                     }
                     let (nav_html, nav) = chrome.page_nav(&page.route);
+                    let path = page.route.output_path();
+                    let html = match page_html.get(i, &path) {
+                        Ok(html) => html,
+                        Err(d) => return Some(d),
+                    };
                     // The chrome around a page's own HTML and its sidebar is some kilobytes.
-                    let expected_len = r.html.len() + nav_html.len() + 8 * 1024;
+                    let expected_len = html.len() + nav_html.len() + 8 * 1024;
                     let parts = vec![
-                        ("html", Prepared::html(r.html)),
+                        ("html", Prepared::html(html)),
                         ("nav_html", Prepared::html(nav_html)),
                         ("nav", Prepared::list(nav)),
                     ];
-                    let path = page.route.output_path();
                     let source = (page.source.path.as_str(), page.source.text.as_str());
                     let html = templates
                         .render_with(&view, &chrome.shared(&page.route), parts, expected_len)
@@ -707,6 +719,80 @@ fn anchor_index(site: &Site, reserved_ids: &BTreeSet<String>) -> AnchorIndex {
 
 /// Pages whose Markdown is rendered side by side before their search entries join the index.
 const RENDER_BATCH: usize = 256;
+
+/// Every page's own HTML, from its rendering until its template is applied. The search index,
+/// which every page links by its fingerprint, needs every page rendered first, so the HTML
+/// waits in an unnamed temporary file (the system's file cache, not this process's memory);
+/// in memory only when no temporary file can be made.
+struct PageHtml {
+    file: Option<Mutex<std::fs::File>>,
+    /// False once a write failed (a full disk): later pages stay in memory.
+    writable: bool,
+    written: u64,
+    /// Each page's place in the file, or its HTML itself.
+    pages: Vec<Kept>,
+}
+
+enum Kept {
+    InFile { at: u64, len: usize },
+    InMemory(String),
+}
+
+impl PageHtml {
+    fn new(pages: usize) -> Self {
+        PageHtml {
+            file: tempfile::tempfile().ok().map(Mutex::new),
+            writable: true,
+            written: 0,
+            pages: Vec::with_capacity(pages),
+        }
+    }
+
+    /// Keeps the next page's HTML.
+    fn keep(&mut self, html: String) {
+        use std::io::Write as _;
+        if let Some(file) = self.file.as_ref().filter(|_| self.writable) {
+            let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+            if file.write_all(html.as_bytes()).is_ok() {
+                self.pages.push(Kept::InFile {
+                    at: self.written,
+                    len: html.len(),
+                });
+                self.written += html.len() as u64;
+                return;
+            }
+        }
+        // A full disk: this page and the rest stay in memory; the file's tail is never read.
+        self.writable = false;
+        self.pages.push(Kept::InMemory(html));
+    }
+
+    /// The HTML of page `i`, or E090 at the page's output when the file cannot be read back.
+    fn get(&self, i: usize, output: &str) -> Result<String, Diagnostic> {
+        use std::io::{Read as _, Seek as _, SeekFrom};
+        match &self.pages[i] {
+            Kept::InMemory(html) => Ok(html.clone()),
+            Kept::InFile { at, len } => {
+                let mut bytes = vec![0; *len];
+                let read = self.file.as_ref().is_some_and(|file| {
+                    let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+                    file.seek(SeekFrom::Start(*at)).is_ok() && file.read_exact(&mut bytes).is_ok()
+                });
+                let unreadable = || {
+                    Diagnostic::error(
+                        "E090",
+                        Location::file(output),
+                        "the page's rendered HTML could not be read back from its temporary file",
+                    )
+                };
+                if !read {
+                    return Err(unreadable());
+                }
+                String::from_utf8(bytes).map_err(|_| unreadable())
+            }
+        }
+    }
+}
 
 /// The partial templates that write the sidebar: a section, and one link of an open section.
 const NAV_SECTION_TEMPLATE: &str = "nav-section.html";
