@@ -393,7 +393,7 @@ pub fn build_into(
     };
     // The printable guide's sections, converted to template values right away, so their HTML
     // is held once, not as strings and then again as values.
-    let printed: Result<Vec<(Prepared, usize)>, Diagnostic> = site
+    let printed: Result<Vec<PrintSectionView>, Diagnostic> = site
         .pages
         .par_iter()
         .zip(&rendered)
@@ -407,8 +407,7 @@ pub fn build_into(
             } else {
                 print_section(page, &format!("{html}{sources}"), &print_guide, &book)
             };
-            let len = section.html.len() + section.title.len();
-            Ok((Prepared::new(&section), len))
+            Ok(section)
         })
         .collect::<Result<_, Diagnostic>>();
     let (print_problem, page_problems): (Option<Diagnostic>, Vec<Option<Diagnostic>>) = rayon::join(
@@ -418,14 +417,49 @@ pub fn build_into(
                 Err(d) => return Some(d),
             };
             // Each section's HTML and a little markup around it, plus the page's chrome.
-            let expected_len = printed.iter().map(|(_, len)| len + 400).sum::<usize>() + 64 * 1024;
-            let sections = Prepared::list(printed.into_iter().map(|(section, _)| section).collect());
-            let html = templates.render_with(
-                &print_view,
-                &chrome.shared(&print_guide),
-                vec![("print_sections", sections)],
-                expected_len,
+            let expected_len = printed
+                .iter()
+                .map(|s| s.html.len() + s.title.len() + 400)
+                .sum::<usize>()
+                + 64 * 1024;
+            let render = |sections: Vec<Prepared>, expected_len| {
+                templates.render_with(
+                    &print_view,
+                    &chrome.shared(&print_guide),
+                    vec![("print_sections", Prepared::list(sections))],
+                    expected_len,
+                )
+            };
+            // The template is applied to the sections with a marker for each one's HTML, and
+            // the HTML replaces the markers afterwards: the template's work then does not grow
+            // with the guide's text (a 100,000-page guide is over its budget otherwise). A
+            // template that does not write each section's HTML once, in order, as it is, gets
+            // the sections themselves.
+            let mut bodies = Vec::with_capacity(printed.len());
+            let mut marked = Vec::with_capacity(printed.len());
+            for (i, mut section) in printed.into_iter().enumerate() {
+                bodies.push(std::mem::replace(&mut section.html, print_marker(i)));
+                marked.push(section);
+            }
+            let skeleton = render(
+                marked.iter().map(Prepared::new).collect(),
+                64 * 1024 + marked.len() * 400,
             );
+            let html = match skeleton.map(|skeleton| fill_markers(&skeleton, &bodies, expected_len)) {
+                Ok(Some(html)) => Ok(html),
+                Ok(None) => {
+                    let sections = marked
+                        .into_iter()
+                        .zip(bodies)
+                        .map(|(mut section, html)| {
+                            section.html = html;
+                            Prepared::new(&section)
+                        })
+                        .collect();
+                    render(sections, expected_len)
+                }
+                Err(d) => Err(d),
+            };
             put(print_path, html)
         },
         || {
@@ -715,6 +749,33 @@ fn anchor_index(site: &Site, reserved_ids: &BTreeSet<String>) -> AnchorIndex {
         anchors.insert(Route::new(routes::QUESTIONNAIRE), set);
     }
     anchors
+}
+
+/// What stands for the printable guide's section `i` while its template is applied.
+fn print_marker(i: usize) -> String {
+    format!("{PRINT_MARKER}{i}\u{1}")
+}
+
+const PRINT_MARKER: &str = "\u{1}print-section-";
+
+/// The printable guide with each section's marker replaced by its HTML, or None when the
+/// template did not write every marker exactly once and in order.
+fn fill_markers(skeleton: &[u8], bodies: &[String], expected_len: usize) -> Option<Vec<u8>> {
+    let skeleton = std::str::from_utf8(skeleton).ok()?;
+    if skeleton.matches(PRINT_MARKER).count() != bodies.len() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(expected_len);
+    let mut rest = skeleton;
+    for (i, body) in bodies.iter().enumerate() {
+        let marker = print_marker(i);
+        let at = rest.find(&marker)?;
+        out.extend_from_slice(rest[..at].as_bytes());
+        out.extend_from_slice(body.as_bytes());
+        rest = &rest[at + marker.len()..];
+    }
+    out.extend_from_slice(rest.as_bytes());
+    Some(out)
 }
 
 /// Pages whose Markdown is rendered side by side before their search entries join the index.
