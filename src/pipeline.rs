@@ -1707,8 +1707,25 @@ fn sitemap(site: &Site) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Book, book_numbers, cut_at_markers, link_marker};
+    use super::{Book, book_numbers, cut_at_markers, fill_markers, link_marker, print_marker};
     use std::collections::HashMap;
+
+    #[test]
+    fn print_markers_are_filled_only_when_each_is_written_once_in_order() {
+        let bodies = ["<p>one</p>".to_string(), "<p>two</p>".to_string()];
+        let (m0, m1) = (print_marker(0), print_marker(1));
+        let filled = fill_markers(format!("<a>{m0}</a><b>{m1}</b>").as_bytes(), &bodies, 0);
+        assert_eq!(filled.as_deref(), Some(&b"<a><p>one</p></a><b><p>two</p></b>"[..]));
+        // Left out, written twice, out of order, or changed by a filter: the template is
+        // applied to the sections themselves instead.
+        assert_eq!(fill_markers(m0.as_bytes(), &bodies, 0), None);
+        assert_eq!(fill_markers(format!("{m0}{m1}{m1}").as_bytes(), &bodies, 0), None);
+        assert_eq!(fill_markers(format!("{m1}{m0}").as_bytes(), &bodies, 0), None);
+        assert_eq!(
+            fill_markers(format!("{m0}{}", m1.to_uppercase()).as_bytes(), &bodies, 0),
+            None
+        );
+    }
 
     #[test]
     fn the_book_numbers_chapters_and_the_pages_within_them() {
