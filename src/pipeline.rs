@@ -770,7 +770,7 @@ fn fill_markers(skeleton: &[u8], bodies: &[String], expected_len: usize) -> Opti
     for (i, body) in bodies.iter().enumerate() {
         let marker = print_marker(i);
         let at = rest.find(&marker)?;
-        out.extend_from_slice(rest[..at].as_bytes());
+        out.extend_from_slice(&rest.as_bytes()[..at]);
         out.extend_from_slice(body.as_bytes());
         rest = &rest[at + marker.len()..];
     }
