@@ -13,6 +13,13 @@ use std::process::ExitCode;
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+// Memory a build frees goes back to the system within a tenth of a second (jemalloc's default
+// keeps it for ten seconds): a big site frees its pages' values as it writes them, and would
+// otherwise hold on to their peak all through the build.
+#[cfg(not(target_env = "msvc"))]
+#[unsafe(export_name = "_rjem_malloc_conf")]
+static JEMALLOC_CONF: &[u8; 59] = b"background_thread:true,dirty_decay_ms:100,muzzy_decay_ms:0\0";
+
 /// riskguide turns a security risk guide kept as Markdown and TOML into a fast, hardened
 /// static website with a threat-model questionnaire and printable checklists.
 ///

@@ -211,8 +211,6 @@ pub fn build_into(
     if let Some(t) = &templates {
         problems.extend(t.check_markup());
     }
-    let english = Strings::english();
-    let words = templates.as_ref().map_or(&english, Templates::strings);
     let inner = Context {
         resolver: &resolver,
         highlighter,
@@ -246,36 +244,39 @@ pub fn build_into(
     };
 
     // Each page is rendered once, for its own address; its section of the printable guide is
-    // that HTML moved to the guide's address.
+    // that HTML moved to the guide's address when the guide is written.
     let print_guide = Route::new(routes::PRINT_GUIDE);
     let book = Book::new(&site);
-    // Sections of the printable guide are converted to template values right away, so their
-    // HTML is held once, not as strings and then again as values.
-    let (rendered, (printed, search_entries)): RenderedPages = site
-        .pages
-        .par_iter()
-        .map(|page| {
-            let source = Source {
-                path: &page.source.path,
-                file_text: &page.source.text,
-                offset: page.body_offset,
-                markdown: page.body(),
-            };
-            let mut own = markdown::render(&source, &page.route, &ctx);
-            // In the printable guide, each section ends with its own list of sources.
-            let sources = page_sources(&site, page, &own, templates.as_ref());
-            let section = if sources.is_empty() {
-                print_section(page, &own.html, &print_guide, &book, words)
-            } else {
-                print_section(page, &format!("{}{sources}", own.html), &print_guide, &book, words)
-            };
-            let entry = config
-                .search
-                .then(|| SearchPage::new(page, &std::mem::take(&mut own.search)));
-            let len = section.html.len() + section.title.len();
-            (own, ((Prepared::new(&section), len), entry))
-        })
-        .unzip();
+    // Pages are rendered a batch at a time, and each batch's search entries are folded into the
+    // index in page order before the next, so only one batch's word lists are ever held.
+    let mut rendered: Vec<Rendered> = Vec::with_capacity(site.pages.len());
+    let mut page_html = PageHtml::new(site.pages.len());
+    let mut search_index_pages = config.search.then(search::IndexBuilder::default);
+    for batch in site.pages.chunks(RENDER_BATCH) {
+        let done: Vec<(Rendered, Option<SearchPage>)> = batch
+            .par_iter()
+            .map(|page| {
+                let source = Source {
+                    path: &page.source.path,
+                    file_text: &page.source.text,
+                    offset: page.body_offset,
+                    markdown: page.body(),
+                };
+                let mut own = markdown::render(&source, &page.route, &ctx);
+                let entry = config
+                    .search
+                    .then(|| SearchPage::new(page, &std::mem::take(&mut own.search)));
+                (own, entry)
+            })
+            .collect();
+        for (mut own, entry) in done {
+            page_html.keep(std::mem::take(&mut own.html));
+            rendered.push(own);
+            if let (Some(index), Some(entry)) = (&mut search_index_pages, entry) {
+                index.add(entry);
+            }
+        }
+    }
     progress(Progress::Rendered { pages: rendered.len() });
     problems.extend(compile::check_ratings(&site, &inner));
     let mut used_on: BTreeMap<model::SourceId, Vec<&Page>> = BTreeMap::new();
@@ -377,10 +378,7 @@ pub fn build_into(
     };
 
     let mut manifest = manifest;
-    let search_index = config.search.then(|| {
-        let pages: Vec<SearchPage> = search_entries.into_iter().flatten().collect();
-        search::write_index(&mut manifest, pages)
-    });
+    let search_index = search_index_pages.map(|index| index.write(&mut manifest));
     // The assets (the search index among them) go out first, so they are not held in memory
     // while the pages render.
     for (path, bytes) in std::mem::take(&mut manifest.outputs) {
@@ -407,17 +405,75 @@ pub fn build_into(
             Err(d) => Some(d),
         }
     };
+    // The printable guide's sections, converted to template values right away, so their HTML
+    // is held once, not as strings and then again as values.
+    let printed: Result<Vec<PrintSectionView>, Diagnostic> = site
+        .pages
+        .par_iter()
+        .zip(&rendered)
+        .enumerate()
+        .map(|(i, (page, own))| {
+            let html = page_html.get(i, &print_guide.output_path())?;
+            // In the printable guide, each section ends with its own list of sources.
+            let sources = page_sources(&site, page, own, Some(templates));
+            let section = if sources.is_empty() {
+                print_section(page, &html, &print_guide, &book, words)
+            } else {
+                print_section(page, &format!("{html}{sources}"), &print_guide, &book, words)
+            };
+            Ok(section)
+        })
+        .collect::<Result<_, Diagnostic>>();
     let (print_problem, page_problems): (Option<Diagnostic>, Vec<Option<Diagnostic>>) = rayon::join(
         || {
+            let printed = match printed {
+                Ok(printed) => printed,
+                Err(d) => return Some(d),
+            };
             // Each section's HTML and a little markup around it, plus the page's chrome.
-            let expected_len = printed.iter().map(|(_, len)| len + 400).sum::<usize>() + 64 * 1024;
-            let sections = Prepared::list(printed.into_iter().map(|(section, _)| section).collect());
-            let html = templates.render_with(
-                &print_view,
-                &chrome.shared(&print_guide),
-                vec![("print_sections", sections)],
-                expected_len,
+            let expected_len = printed
+                .iter()
+                .map(|s| s.html.len() + s.title.len() + 400)
+                .sum::<usize>()
+                + 64 * 1024;
+            let render = |sections: Vec<Prepared>, expected_len| {
+                templates.render_with(
+                    &print_view,
+                    &chrome.shared(&print_guide),
+                    vec![("print_sections", Prepared::list(sections))],
+                    expected_len,
+                )
+            };
+            // The template is applied to the sections with a marker for each one's HTML, and
+            // the HTML replaces the markers afterwards: the template's work then does not grow
+            // with the guide's text (a 100,000-page guide is over its budget otherwise). A
+            // template that does not write each section's HTML once, in order, as it is, gets
+            // the sections themselves.
+            let mut bodies = Vec::with_capacity(printed.len());
+            let mut marked = Vec::with_capacity(printed.len());
+            for (i, mut section) in printed.into_iter().enumerate() {
+                bodies.push(std::mem::replace(&mut section.html, print_marker(i)));
+                marked.push(section);
+            }
+            let skeleton = render(
+                marked.iter().map(Prepared::new).collect(),
+                64 * 1024 + marked.len() * 400,
             );
+            let html = match skeleton.map(|skeleton| fill_markers(&skeleton, &bodies, expected_len)) {
+                Ok(Some(html)) => Ok(html),
+                Ok(None) => {
+                    let sections = marked
+                        .into_iter()
+                        .zip(bodies)
+                        .map(|(mut section, html)| {
+                            section.html = html;
+                            Prepared::new(&section)
+                        })
+                        .collect();
+                    render(sections, expected_len)
+                }
+                Err(d) => Err(d),
+            };
             put(print_path, html)
         },
         || {
@@ -467,14 +523,18 @@ pub fn build_into(
                         view.checklists = chrome.checklist_views(&page.route, None);
                     }
                     let (nav_html, nav) = chrome.page_nav(&page.route);
+                    let path = page.route.output_path();
+                    let html = match page_html.get(i, &path) {
+                        Ok(html) => html,
+                        Err(d) => return Some(d),
+                    };
                     // The chrome around a page's own HTML and its sidebar is some kilobytes.
-                    let expected_len = r.html.len() + nav_html.len() + 8 * 1024;
+                    let expected_len = html.len() + nav_html.len() + 8 * 1024;
                     let parts = vec![
-                        ("html", Prepared::html(r.html)),
+                        ("html", Prepared::html(html)),
                         ("nav_html", Prepared::html(nav_html)),
                         ("nav", Prepared::list(nav)),
                     ];
-                    let path = page.route.output_path();
                     let source = (page.source.path.as_str(), page.source.text.as_str());
                     let html = templates
                         .render_with(&view, &chrome.shared(&page.route), parts, expected_len)
@@ -720,9 +780,109 @@ fn anchor_index(site: &Site, reserved_ids: &BTreeSet<String>) -> AnchorIndex {
     anchors
 }
 
-/// What rendering the pages' Markdown gives: each page's own HTML and what else it found; its
-/// section of the printable guide with that section's length; its search index entry.
-type RenderedPages = (Vec<Rendered>, (Vec<(Prepared, usize)>, Vec<Option<SearchPage>>));
+/// What stands for the printable guide's section `i` while its template is applied.
+fn print_marker(i: usize) -> String {
+    format!("{PRINT_MARKER}{i}\u{1}")
+}
+
+const PRINT_MARKER: &str = "\u{1}print-section-";
+
+/// The printable guide with each section's marker replaced by its HTML, or None when the
+/// template did not write every marker exactly once and in order.
+fn fill_markers(skeleton: &[u8], bodies: &[String], expected_len: usize) -> Option<Vec<u8>> {
+    let skeleton = std::str::from_utf8(skeleton).ok()?;
+    if skeleton.matches(PRINT_MARKER).count() != bodies.len() {
+        return None;
+    }
+    let mut out = Vec::with_capacity(expected_len);
+    let mut rest = skeleton;
+    for (i, body) in bodies.iter().enumerate() {
+        let marker = print_marker(i);
+        let at = rest.find(&marker)?;
+        out.extend_from_slice(&rest.as_bytes()[..at]);
+        out.extend_from_slice(body.as_bytes());
+        rest = &rest[at + marker.len()..];
+    }
+    out.extend_from_slice(rest.as_bytes());
+    Some(out)
+}
+
+/// Pages whose Markdown is rendered side by side before their search entries join the index.
+const RENDER_BATCH: usize = 256;
+
+/// Every page's own HTML, from its rendering until its template is applied. The search index,
+/// which every page links by its fingerprint, needs every page rendered first, so the HTML
+/// waits in an unnamed temporary file (the system's file cache, not this process's memory);
+/// in memory only when no temporary file can be made.
+struct PageHtml {
+    file: Option<Mutex<std::fs::File>>,
+    /// False once a write failed (a full disk): later pages stay in memory.
+    writable: bool,
+    written: u64,
+    /// Each page's place in the file, or its HTML itself.
+    pages: Vec<Kept>,
+}
+
+enum Kept {
+    InFile { at: u64, len: usize },
+    InMemory(String),
+}
+
+impl PageHtml {
+    fn new(pages: usize) -> Self {
+        PageHtml {
+            file: tempfile::tempfile().ok().map(Mutex::new),
+            writable: true,
+            written: 0,
+            pages: Vec::with_capacity(pages),
+        }
+    }
+
+    /// Keeps the next page's HTML.
+    fn keep(&mut self, html: String) {
+        use std::io::Write as _;
+        if let Some(file) = self.file.as_ref().filter(|_| self.writable) {
+            let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+            if file.write_all(html.as_bytes()).is_ok() {
+                self.pages.push(Kept::InFile {
+                    at: self.written,
+                    len: html.len(),
+                });
+                self.written += html.len() as u64;
+                return;
+            }
+        }
+        // A full disk: this page and the rest stay in memory; the file's tail is never read.
+        self.writable = false;
+        self.pages.push(Kept::InMemory(html));
+    }
+
+    /// The HTML of page `i`, or E090 at the page's output when the file cannot be read back.
+    fn get(&self, i: usize, output: &str) -> Result<String, Diagnostic> {
+        use std::io::{Read as _, Seek as _, SeekFrom};
+        match &self.pages[i] {
+            Kept::InMemory(html) => Ok(html.clone()),
+            Kept::InFile { at, len } => {
+                let mut bytes = vec![0; *len];
+                let read = self.file.as_ref().is_some_and(|file| {
+                    let mut file = file.lock().unwrap_or_else(|e| e.into_inner());
+                    file.seek(SeekFrom::Start(*at)).is_ok() && file.read_exact(&mut bytes).is_ok()
+                });
+                let unreadable = || {
+                    Diagnostic::error(
+                        "E090",
+                        Location::file(output),
+                        "the page's rendered HTML could not be read back from its temporary file",
+                    )
+                };
+                if !read {
+                    return Err(unreadable());
+                }
+                String::from_utf8(bytes).map_err(|_| unreadable())
+            }
+        }
+    }
+}
 
 /// The partial templates that write the sidebar: a section, and one link of an open section.
 const NAV_SECTION_TEMPLATE: &str = "nav-section.html";
@@ -1611,8 +1771,25 @@ fn sitemap(site: &Site) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Book, book_numbers, cut_at_markers, link_marker};
+    use super::{Book, book_numbers, cut_at_markers, fill_markers, link_marker, print_marker};
     use std::collections::HashMap;
+
+    #[test]
+    fn print_markers_are_filled_only_when_each_is_written_once_in_order() {
+        let bodies = ["<p>one</p>".to_string(), "<p>two</p>".to_string()];
+        let (m0, m1) = (print_marker(0), print_marker(1));
+        let filled = fill_markers(format!("<a>{m0}</a><b>{m1}</b>").as_bytes(), &bodies, 0);
+        assert_eq!(filled.as_deref(), Some(&b"<a><p>one</p></a><b><p>two</p></b>"[..]));
+        // Left out, written twice, out of order, or changed by a filter: the template is
+        // applied to the sections themselves instead.
+        assert_eq!(fill_markers(m0.as_bytes(), &bodies, 0), None);
+        assert_eq!(fill_markers(format!("{m0}{m1}{m1}").as_bytes(), &bodies, 0), None);
+        assert_eq!(fill_markers(format!("{m1}{m0}").as_bytes(), &bodies, 0), None);
+        assert_eq!(
+            fill_markers(format!("{m0}{}", m1.to_uppercase()).as_bytes(), &bodies, 0),
+            None
+        );
+    }
 
     #[test]
     fn the_book_numbers_chapters_and_the_pages_within_them() {

@@ -22,7 +22,7 @@
 use crate::assets::{AssetManifest, Fingerprinted};
 use crate::markdown::SearchSection;
 use crate::model::Page;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Page files listed by one page table.
 pub const PAGES_PER_TABLE: usize = 256;
@@ -135,45 +135,90 @@ const RANK_WITH_TEXT: usize = 60;
 
 /// Writes the index's files into `manifest` and returns the manifest script's name.
 pub fn write_index(manifest: &mut AssetManifest, pages: Vec<SearchPage>) -> Fingerprinted {
-    let changelog = pages.iter().position(|p| p.changelog).map_or(-1, |i| i as i64);
-    let count = pages.len();
-    // Every word → its postings, page by page.
-    let mut postings: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-    let mut last_page: BTreeMap<String, usize> = BTreeMap::new();
-    let mut texts = Vec::with_capacity(count);
-    for (n, page) in pages.into_iter().enumerate() {
-        for (word, sections) in page.words {
-            let previous = last_page.insert(word.clone(), n);
-            let list = postings.entry(word).or_default();
-            let step = previous.map_or(n, |p| n - p);
-            list.push(u32::try_from(step).unwrap_or(u32::MAX));
-            list.push(u32::try_from(sections.len()).unwrap_or(u32::MAX));
-            list.extend(sections);
-        }
-        texts.push(page.json);
+    let mut index = IndexBuilder::default();
+    for page in pages {
+        index.add(page);
     }
-    let words: Vec<(String, Vec<u32>)> = postings.into_iter().collect();
-    let mut shards = BTreeMap::new();
-    split(&words, "", &mut shards);
-    let shard_json: BTreeMap<String, Vec<u8>> = shards
-        .into_iter()
-        .map(|(prefix, words)| (prefix, serde_json::to_vec(&words).unwrap_or_default()))
-        .collect();
-    let size: usize = shard_json.values().chain(&texts).map(Vec::len).sum();
-    let json = if size <= INLINE_LIMIT {
-        let shards = if count <= RANK_WITH_TEXT {
-            BTreeMap::new()
+    index.write(manifest)
+}
+
+/// A word's postings as they are collected, with the last page they name.
+struct Postings {
+    last_page: usize,
+    list: Vec<u32>,
+}
+
+/// The index as it grows, page by page in the site's order: each page's words are folded into
+/// the postings as soon as the page is rendered, so a big site's per-page word lists are never
+/// all held at once.
+#[derive(Default)]
+pub struct IndexBuilder {
+    changelog: Option<usize>,
+    count: usize,
+    /// Every word → its postings, page by page.
+    postings: HashMap<String, Postings>,
+    texts: Vec<Vec<u8>>,
+}
+
+impl IndexBuilder {
+    /// Adds the next page of the site.
+    pub fn add(&mut self, page: SearchPage) {
+        let n = self.count;
+        self.count += 1;
+        if page.changelog && self.changelog.is_none() {
+            self.changelog = Some(n);
+        }
+        for (word, sections) in page.words {
+            let postings = match self.postings.get_mut(&word) {
+                Some(found) => found,
+                None => self.postings.entry(word).or_insert(Postings {
+                    last_page: n,
+                    list: Vec::new(),
+                }),
+            };
+            // The first page of a word is its number; each later one a step from the last.
+            let step = if postings.list.is_empty() {
+                n
+            } else {
+                n - postings.last_page
+            };
+            postings.last_page = n;
+            postings.list.push(u32::try_from(step).unwrap_or(u32::MAX));
+            postings.list.push(u32::try_from(sections.len()).unwrap_or(u32::MAX));
+            postings.list.extend(sections);
+        }
+        self.texts.push(page.json);
+    }
+
+    /// Writes the index's files into `manifest` and returns the manifest script's name.
+    pub fn write(self, manifest: &mut AssetManifest) -> Fingerprinted {
+        let changelog = self.changelog.map_or(-1, |i| i as i64);
+        let count = self.count;
+        let texts = self.texts;
+        let mut words: Vec<(String, Vec<u32>)> = self.postings.into_iter().map(|(w, p)| (w, p.list)).collect();
+        words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut shards = BTreeMap::new();
+        split(&words, "", &mut shards);
+        let shard_json: BTreeMap<String, Vec<u8>> = shards
+            .into_iter()
+            .map(|(prefix, words)| (prefix, serde_json::to_vec(&words).unwrap_or_default()))
+            .collect();
+        let size: usize = shard_json.values().chain(&texts).map(Vec::len).sum();
+        let json = if size <= INLINE_LIMIT {
+            let shards = if count <= RANK_WITH_TEXT {
+                BTreeMap::new()
+            } else {
+                shard_json
+            };
+            inline_manifest(changelog, count, &shards, &texts)
         } else {
-            shard_json
+            split_manifest(manifest, changelog, count, shard_json, texts)
         };
-        inline_manifest(changelog, count, &shards, &texts)
-    } else {
-        split_manifest(manifest, changelog, count, shard_json, texts)
-    };
-    let mut script = b"window.riskguideSearch=".to_vec();
-    script.extend_from_slice(&json);
-    script.extend_from_slice(b";\n");
-    manifest.add_generated("search.js", script)
+        let mut script = b"window.riskguideSearch=".to_vec();
+        script.extend_from_slice(&json);
+        script.extend_from_slice(b";\n");
+        manifest.add_generated("search.js", script)
+    }
 }
 
 /// The manifest of a small site, holding the index itself: `s` maps each prefix to its shard's
