@@ -436,8 +436,10 @@ pub fn build_into(
                 .map(|s| s.html.len() + s.title.len() + 400)
                 .sum::<usize>()
                 + 64 * 1024;
+            let listed = printed.len();
             let render = |sections: Vec<Prepared>, expected_len| {
-                templates.render_with(
+                templates.render_listing(
+                    listed,
                     &print_view,
                     &chrome.shared(&print_guide),
                     vec![("print_sections", Prepared::list(sections))],

@@ -24,6 +24,11 @@ use std::path::Path;
 /// second, and no render can build more than about 256 MiB of strings.
 pub const TEMPLATE_FUEL: u64 = 4_000_000;
 
+/// What a page that lists every page of the guide (the printable guide) may spend per page on
+/// top of [`TEMPLATE_FUEL`]: its loops grow with the guide, so a fixed budget would refuse a big
+/// enough guide however plain its template. The shipped template spends about 200 per page.
+pub const FUEL_PER_LISTED_PAGE: u64 = 1_000;
+
 /// Templates every site needs; other page kinds fall back to `page.html`.
 pub const REQUIRED: [&str; 1] = ["page.html"];
 
@@ -276,6 +281,10 @@ fn syntax() -> minijinja::syntax::SyntaxConfig {
 }
 
 fn template_error(e: &minijinja::Error, fallback: &str) -> Diagnostic {
+    template_error_within(e, fallback, TEMPLATE_FUEL)
+}
+
+fn template_error_within(e: &minijinja::Error, fallback: &str, fuel: u64) -> Diagnostic {
     let name = e.name().unwrap_or(fallback);
     let location = Location::at(
         format!("templates/{name}"),
@@ -286,7 +295,7 @@ fn template_error(e: &minijinja::Error, fallback: &str) -> Diagnostic {
         return Diagnostic::error(
             "E083",
             location,
-            format!("template did more than {TEMPLATE_FUEL} units of work rendering one page"),
+            format!("template did more than {fuel} units of work rendering one page"),
         )
         .with_help("a loop here runs too long or builds too much text");
     }
@@ -467,8 +476,39 @@ impl Templates {
         parts: Vec<(&'static str, Prepared)>,
         expected_len: usize,
     ) -> Result<Vec<u8>, Diagnostic> {
+        self.render_in(&self.env, TEMPLATE_FUEL, view, shared, parts, expected_len)
+    }
+
+    /// [`Templates::render_with`] for a page that lists `listed` pages of the guide: its budget
+    /// grows by [`FUEL_PER_LISTED_PAGE`] for each.
+    pub fn render_listing(
+        &self,
+        listed: usize,
+        view: &PageView,
+        shared: &Prepared,
+        parts: Vec<(&'static str, Prepared)>,
+        expected_len: usize,
+    ) -> Result<Vec<u8>, Diagnostic> {
+        let fuel = TEMPLATE_FUEL.saturating_add(FUEL_PER_LISTED_PAGE.saturating_mul(listed as u64));
+        // Fuel belongs to the environment; one copy with a bigger budget serves this page.
+        let mut env = self.env.clone();
+        env.set_fuel(Some(fuel));
+        self.render_in(&env, fuel, view, shared, parts, expected_len)
+    }
+
+    fn render_in(
+        &self,
+        env: &Environment<'static>,
+        fuel: u64,
+        view: &PageView,
+        shared: &Prepared,
+        parts: Vec<(&'static str, Prepared)>,
+        expected_len: usize,
+    ) -> Result<Vec<u8>, Diagnostic> {
         let name = self.template_for(view.kind);
-        let template = self.env.get_template(&name).map_err(|e| template_error(&e, &name))?;
+        let template = env
+            .get_template(&name)
+            .map_err(|e| template_error_within(&e, &name, fuel))?;
         // The last map wins: `parts` hides the view's fields of the same name.
         let context = minijinja::value::merge_maps([
             shared.0.clone(),
@@ -478,7 +518,7 @@ impl Templates {
         let mut out = Vec::with_capacity(expected_len);
         template
             .render_captured_to(context, &mut out)
-            .map_err(|e| template_error(&e, &name))?;
+            .map_err(|e| template_error_within(&e, &name, fuel))?;
         Ok(out)
     }
 
