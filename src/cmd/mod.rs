@@ -32,32 +32,28 @@ pub const USAGE: Code = 2;
 
 /// Loads `site.toml`, printing what went wrong when it cannot.
 pub fn load_config(root: &Path) -> Result<Config, Code> {
-    match config::load(root) {
-        Ok(c) => Ok(c),
-        Err(Error::Content(list)) => {
-            print_diagnostics(root, &list);
-            Err(CONTENT_ERRORS)
-        }
-        Err(e) => {
-            tell!("error: {e}");
-            Err(USAGE)
-        }
-    }
+    config::load(root).map_err(|e| config_failure(root, e))
 }
 
 /// Loads `site.toml` for a command that checks content too: a usable configuration with the
 /// problems found in it, which the command reports together with the content's. Prints what
 /// went wrong when the file cannot be used at all.
 pub fn load_usable_config(root: &Path) -> Result<(Config, Vec<Diagnostic>), Code> {
-    match config::load_usable(root) {
-        Ok((c, problems)) => Ok((c, problems.into_sorted())),
-        Err(Error::Content(list)) => {
+    config::load_usable(root)
+        .map(|(c, problems)| (c, problems.into_sorted()))
+        .map_err(|e| config_failure(root, e))
+}
+
+/// Prints why `site.toml` could not be used and gives the exit code that says so.
+fn config_failure(root: &Path, e: Error) -> Code {
+    match e {
+        Error::Content(list) => {
             print_diagnostics(root, &list);
-            Err(CONTENT_ERRORS)
+            CONTENT_ERRORS
         }
-        Err(e) => {
+        e => {
             tell!("error: {e}");
-            Err(USAGE)
+            USAGE
         }
     }
 }
