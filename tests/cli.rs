@@ -40,7 +40,11 @@ fn new_creates_a_guide_that_builds_and_checks_clean() {
     assert!(!questionnaire.contains("[platform."), "{questionnaire}");
     let declared = std::fs::read_to_string(dir.join("content/platforms.toml")).unwrap();
     assert_eq!(declared.matches("page = \"/\"").count(), 2, "{declared}");
-    assert_eq!(declared.matches("checklists = [\"predeploy\"]").count(), 2, "{declared}");
+    assert_eq!(
+        declared.matches("checklists = [\"predeploy\"]").count(),
+        2,
+        "{declared}"
+    );
 }
 
 #[test]

@@ -935,7 +935,9 @@ fn a_platform_table_left_in_the_questionnaire_is_told_where_its_keys_went() {
 #[test]
 fn every_platform_of_a_guide_with_a_questionnaire_needs_a_page() {
     let dir = shipped_copy();
-    let declared = edit_file(dir.path(), PLATFORMS, |t| replace_once(&t, "page = \"/moltworker/\"\n", ""));
+    let declared = edit_file(dir.path(), PLATFORMS, |t| {
+        replace_once(&t, "page = \"/moltworker/\"\n", "")
+    });
     let (code, stderr) = check(dir.path());
     assert_eq!(code, 1, "{stderr}");
     assert_located_in(
@@ -962,7 +964,11 @@ fn a_guide_without_a_questionnaire_still_checks_its_platforms_pages_checklists_a
     assert_eq!(code, 1, "{stderr}");
     for (needle, code, message) in [
         ("page = \"/no-guide/\"", "E042", "missing page `/no-guide/`"),
-        ("checklists = [\"after\"]", "E040", "platform `mac` names a missing checklist `after`"),
+        (
+            "checklists = [\"after\"]",
+            "E040",
+            "platform `mac` names a missing checklist `after`",
+        ),
         (
             "cost = { min = 19",
             "E039",
