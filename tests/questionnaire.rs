@@ -925,7 +925,7 @@ fn a_platform_table_left_in_the_questionnaire_is_told_where_its_keys_went() {
     );
     assert!(
         stderr.contains(
-            "help: move `cost`, `page` into the [[platform]] table with id = \"vps\" in content/platforms.toml"
+            "help: move `cost` and `page` into the [[platform]] table with id = \"vps\" in content/platforms.toml"
         ),
         "{stderr}"
     );

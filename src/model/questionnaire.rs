@@ -201,7 +201,16 @@ fn build_tie_break(b: &mut Builder, file: &QuestionnaireFile, all: &[Platform]) 
 fn platforms_with_pages(b: &mut Builder, file: &QuestionnaireFile) -> Vec<PlatformDecl> {
     if let Some(old) = &file.raw.platform {
         for (id, table) in old.get_ref() {
-            let keys: Vec<String> = table.get_ref().keys().map(|k| format!("`{k}`")).collect();
+            let keys: Vec<String> = table
+                .get_ref()
+                .keys()
+                .map(|k| format!("`{}`", k.escape_debug()))
+                .collect();
+            let keys = match keys.split_last() {
+                None => "its keys".to_string(),
+                Some((last, [])) => last.clone(),
+                Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            };
             b.error(
                 "E022",
                 file.at(table.span()),
@@ -211,8 +220,7 @@ fn platforms_with_pages(b: &mut Builder, file: &QuestionnaireFile) -> Vec<Platfo
                 ),
             )
             .help = Some(format!(
-                "move {} into the [[platform]] table with id = \"{}\" in content/platforms.toml",
-                if keys.is_empty() { "its keys".to_string() } else { keys.join(", ") },
+                "move {keys} into the [[platform]] table with id = \"{}\" in content/platforms.toml",
                 id.escape_debug()
             ));
         }
