@@ -279,6 +279,7 @@ pub fn build_into(
     }
     progress(Progress::Rendered { pages: rendered.len() });
     problems.extend(compile::check_ratings(&site, &inner));
+    problems.extend(compile::check_platform_pages(&site, &inner));
     let mut used_on: BTreeMap<model::SourceId, Vec<&Page>> = BTreeMap::new();
     for (page, r) in site.pages.iter().zip(&rendered) {
         for b in compile::page_basis(page, embedded_tables(&site, r)) {
