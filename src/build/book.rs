@@ -1,10 +1,17 @@
 //! The printable guide: its section numbers, its sections, and the markers that stand for
 //! their HTML while its template is applied.
 
-use crate::markdown::{self};
-use crate::model::{Page, Route, Site};
+use crate::build::chrome::Chrome;
+use crate::build::pages::{PageHtml, embedded_checklists, page_sources, put_page};
+use crate::config::Config;
+use crate::diagnostics::Diagnostic;
+use crate::markdown::{self, Rendered};
+use crate::model::{Page, Route, Site, routes};
+use crate::output::Sink;
+use crate::render::{Prepared, Templates};
 use crate::strings::Strings;
 use crate::view::*;
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -168,6 +175,115 @@ pub(crate) fn print_section(page: &Page, html: &str, to: &Route, book: &Book, wo
         anchor,
         severity: page.severity.map(LevelView::from),
     }
+}
+
+/// The printable guide's own view: its title and what all its sections embed.
+pub(crate) fn print_view(chrome: &Chrome, config: &Config, site: &Site, rendered: &[Rendered]) -> PageView {
+    let words = chrome.templates.strings();
+    let print_guide = Route::new(routes::PRINT_GUIDE);
+    let mut print_view = chrome.page_view(
+        "print",
+        &print_guide,
+        &words.fill("print_title", &[("title", &config.title)]),
+        words.get("print_description"),
+    );
+    print_view.embedded_checklists = embedded_checklists(rendered);
+    // The build has no clock: the book is dated by its most recently reviewed page.
+    print_view.reviewed = site.pages.iter().filter_map(|p| p.reviewed.clone()).max();
+    print_view
+}
+
+/// The printable guide's sections, converted to template values right away, so their HTML
+/// is held once, not as strings and then again as values. Each page is rendered once, for its
+/// own address; its section is that HTML moved to the guide's address.
+pub(crate) fn sections(
+    site: &Site,
+    rendered: &[Rendered],
+    page_html: &PageHtml,
+    templates: &Templates,
+) -> Result<Vec<PrintSectionView>, Diagnostic> {
+    let words = templates.strings();
+    let print_guide = Route::new(routes::PRINT_GUIDE);
+    let book = Book::new(site);
+    site.pages
+        .par_iter()
+        .zip(rendered)
+        .enumerate()
+        .map(|(i, (page, own))| {
+            let html = page_html.get(i, &print_guide.output_path())?;
+            // In the printable guide, each section ends with its own list of sources.
+            let sources = page_sources(site, page, own, Some(templates));
+            let section = if sources.is_empty() {
+                print_section(page, &html, &print_guide, &book, words)
+            } else {
+                print_section(page, &format!("{html}{sources}"), &print_guide, &book, words)
+            };
+            Ok(section)
+        })
+        .collect()
+}
+
+/// Writes the printable guide, by far the largest page.
+pub(crate) fn write(
+    printed: Result<Vec<PrintSectionView>, Diagnostic>,
+    print_view: &PageView,
+    chrome: &Chrome,
+    templates: &Templates,
+    sink: &dyn Sink,
+) -> Option<Diagnostic> {
+    let print_guide = Route::new(routes::PRINT_GUIDE);
+    let print_path = print_guide.output_path();
+    let printed = match printed {
+        Ok(printed) => printed,
+        Err(d) => return Some(d),
+    };
+    // Each section's HTML and a little markup around it, plus the page's chrome.
+    let expected_len = printed
+        .iter()
+        .map(|s| s.html.len() + s.title.len() + 400)
+        .sum::<usize>()
+        + 64 * 1024;
+    let listed = printed.len();
+    let render = |sections: Vec<Prepared>, expected_len| {
+        templates.render_listing(
+            listed,
+            print_view,
+            &chrome.shared(&print_guide),
+            vec![("print_sections", Prepared::list(sections))],
+            expected_len,
+        )
+    };
+    // The template is applied to the sections with a marker for each one's HTML, and
+    // the HTML replaces the markers afterwards: the template's work then does not grow
+    // with the guide's text (a 100,000-page guide is over its budget otherwise). A
+    // template that does not write each section's HTML once, in order, as it is, gets
+    // the sections themselves.
+    let mut bodies = Vec::with_capacity(printed.len());
+    let mut marked = Vec::with_capacity(printed.len());
+    for (i, mut section) in printed.into_iter().enumerate() {
+        bodies.push(std::mem::replace(&mut section.html, print_marker(i)));
+        marked.push(section);
+    }
+    let skeleton = render(
+        marked.iter().map(Prepared::new).collect(),
+        64 * 1024 + marked.len() * 400,
+    );
+    let html = match skeleton.map(|skeleton| fill_markers(&skeleton, &bodies, expected_len)) {
+        Ok(Some(html)) => Ok(html),
+        Ok(None) => {
+            let sections = marked
+                .into_iter()
+                .zip(bodies)
+                .map(|(mut section, html)| {
+                    section.html = html;
+                    Prepared::new(&section)
+                })
+                .collect();
+            render(sections, expected_len)
+        }
+        Err(d) => Err(d),
+    };
+    put_page(sink, print_path, html)
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! each page swapping in its own current link.
 
 use crate::assets::{AssetManifest, Fingerprinted};
-use crate::build::special::*;
+use crate::build::special::has_audits;
 use crate::diagnostics::Diagnostic;
 use crate::model::{self, Page, Route, Site, routes};
 use crate::render::{Prepared, Templates};
@@ -40,7 +40,7 @@ pub(crate) type OpenAt = (usize, usize, bool);
 pub(crate) struct Chrome<'a> {
     site: &'a Site,
     manifest: &'a AssetManifest,
-    templates: &'a Templates,
+    pub(crate) templates: &'a Templates,
     search: Option<&'a Fingerprinted>,
     /// The first page at each route.
     page_at: HashMap<&'a Route, usize>,

@@ -1,14 +1,18 @@
 //! The content pages: their Markdown rendered batch by batch, their HTML kept until the
 //! templates run, and the parts of their views (sources, embedded checklists, risk overview).
 
-use crate::compile::{self};
+use crate::build::chrome::Chrome;
+use crate::compile::{self, ChecklistPlace};
+use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use crate::markdown::{self, EmbedKind, Rendered};
+use crate::markdown::{self, Context, EmbedKind, Rendered, Source};
 use crate::model::{self, Page, Platform, Route, Site};
 use crate::output::Sink;
-use crate::render::{self, Templates};
+use crate::render::{self, Prepared, Templates};
+use crate::search::{self, SearchPage};
 use crate::view::*;
-use std::collections::{BTreeSet, HashMap};
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
 /// Pages whose Markdown is rendered side by side before their search entries join the index.
@@ -240,4 +244,178 @@ pub(crate) fn put_file(sink: &dyn Sink, path: String, bytes: Vec<u8>) -> Option<
     sink.put(path, bytes)
         .err()
         .map(|message| Diagnostic::error("E090", location, message))
+}
+
+/// An embedded table or checklist written for the page at `from`; empty for an id whose
+/// file failed to load (reported there).
+pub(crate) fn embed_html(
+    site: &Site,
+    templates: Option<&Templates>,
+    inner: &Context,
+    kind: EmbedKind,
+    id: &str,
+    from: &Route,
+) -> Option<String> {
+    let names = |p: Platform| site.platform_name(p).to_string();
+    let short_names = |p: Platform| site.platform_short(p).to_string();
+    let mut ignored = Diagnostics::new();
+    if site.broken_ids.contains(id) {
+        return Some(String::new());
+    }
+    match kind {
+        EmbedKind::Table => site.tables.iter().find(|(k, _)| k.as_str() == id).map(|(_, t)| {
+            let table = markdown::table_view(t, from, inner, &names, &mut ignored);
+            partial_markup(templates, "partials/table.html", "table", &table, &mut ignored)
+        }),
+        EmbedKind::Checklist => site.checklists.iter().find(|(k, _)| k.as_str() == id).map(|(_, c)| {
+            let list = compile::checklist_view(c, from, inner, ChecklistPlace::Embedded, &short_names, &mut ignored);
+            checklist_markup(templates, &list, &mut ignored)
+        }),
+    }
+}
+
+/// Every page's Markdown rendered: its details, its HTML kept aside, and the search index
+/// when the site has search.
+pub(crate) fn render(
+    config: &Config,
+    site: &Site,
+    ctx: &Context,
+) -> (Vec<Rendered>, PageHtml, Option<search::IndexBuilder>) {
+    // Pages are rendered a batch at a time, and each batch's search entries are folded into the
+    // index in page order before the next, so only one batch's word lists are ever held.
+    let mut rendered: Vec<Rendered> = Vec::with_capacity(site.pages.len());
+    let mut page_html = PageHtml::new(site.pages.len());
+    let mut search_index_pages = config.search.then(search::IndexBuilder::default);
+    for batch in site.pages.chunks(RENDER_BATCH) {
+        let done: Vec<(Rendered, Option<SearchPage>)> = batch
+            .par_iter()
+            .map(|page| {
+                let source = Source {
+                    path: &page.source.path,
+                    file_text: &page.source.text,
+                    offset: page.body_offset,
+                    markdown: page.body(),
+                };
+                let mut own = markdown::render(&source, &page.route, ctx);
+                let entry = config
+                    .search
+                    .then(|| SearchPage::new(page, &std::mem::take(&mut own.search)));
+                (own, entry)
+            })
+            .collect();
+        for (mut own, entry) in done {
+            page_html.keep(std::mem::take(&mut own.html));
+            rendered.push(own);
+            if let (Some(index), Some(entry)) = (&mut search_index_pages, entry) {
+                index.add(entry);
+            }
+        }
+    }
+    (rendered, page_html, search_index_pages)
+}
+
+/// Each checklist's own page's markup, by checklist id.
+pub(crate) fn checklist_pages(
+    site: &Site,
+    templates: Option<&Templates>,
+    inner: &Context,
+    problems: &mut Diagnostics,
+) -> BTreeMap<model::ChecklistId, String> {
+    let short_names = |p: Platform| site.platform_short(p).to_string();
+    site.checklists
+        .values()
+        .map(|c| {
+            (c.id.clone(), {
+                let list = compile::checklist_view(c, &c.route, inner, ChecklistPlace::OwnPage, &short_names, problems);
+                checklist_markup(templates, &list, problems)
+            })
+        })
+        .collect()
+}
+
+/// Writes every content page, its view built and rendered on a worker thread and dropped
+/// right away, so the views of a big site never sit in memory all at once.
+pub(crate) fn write(
+    site: &Site,
+    rendered: Vec<Rendered>,
+    page_html: &PageHtml,
+    chrome: &Chrome,
+    templates: &Templates,
+    reserved_ids: &BTreeSet<String>,
+    sink: &dyn Sink,
+) -> Vec<Option<Diagnostic>> {
+    let short_names = |p: Platform| site.platform_short(p).to_string();
+    site.pages
+        .par_iter()
+        .zip(rendered.into_par_iter())
+        .enumerate()
+        .map(|(i, (page, r))| {
+            let mut view = chrome.bare_page_view(
+                if page.route.as_str() == "/" { "home" } else { "page" },
+                &page.route,
+                &page.title,
+                &page.description,
+            );
+            view.embedded_checklists = embedded_checklists([&r]);
+            view.sources_html = page_sources(site, page, &r, Some(templates));
+            view.toc = r.toc;
+            view.severity = page.severity.map(LevelView::from);
+            if page.severity.is_some() {
+                view.severity_basis = partial_markup(
+                    Some(templates),
+                    "partials/basis.html",
+                    "basis",
+                    &markdown::basis_view(&page.basis),
+                    &mut Diagnostics::new(),
+                );
+            }
+            view.reviewed = page.reviewed.clone();
+            view.platforms = page
+                .platforms
+                .iter()
+                .map(|p| PlatformView::new(*p, &short_names(*p)))
+                .collect();
+            view.prev = i
+                .checked_sub(1)
+                .and_then(|j| site.pages.get(j))
+                .map(|p| chrome.link(p, &page.route));
+            view.next = site.pages.get(i + 1).map(|p| chrome.link(p, &page.route));
+            view.section = page
+                .section
+                .as_ref()
+                .and_then(|s| chrome.page_at(&Route::new(s)))
+                .filter(|p| p.route != page.route)
+                .map(|p| chrome.link(p, &page.route));
+            if view.kind == "home" {
+                (view.risks, view.risk_counts) = risk_overview(site, &page.route, &short_names, reserved_ids);
+                view.checklists = chrome.checklist_views(&page.route, None);
+            }
+            let (nav_html, nav) = chrome.page_nav(&page.route);
+            let path = page.route.output_path();
+            let html = match page_html.get(i, &path) {
+                Ok(html) => html,
+                Err(d) => return Some(d),
+            };
+            // The chrome around a page's own HTML and its sidebar is some kilobytes.
+            let expected_len = html.len() + nav_html.len() + 8 * 1024;
+            let parts = vec![
+                ("html", Prepared::html(html)),
+                ("nav_html", Prepared::html(nav_html)),
+                ("nav", Prepared::list(nav)),
+            ];
+            let source = (page.source.path.as_str(), page.source.text.as_str());
+            let html = templates
+                .render_with(&view, &chrome.shared(&page.route), parts, expected_len)
+                .and_then(|html| unique_ids(html, &path, Some(source)));
+            put_page(sink, path, html)
+        })
+        .collect()
+}
+
+/// Puts a page's HTML into the sink, or the problem that kept it from being written.
+pub(crate) fn put_page(sink: &dyn Sink, path: String, result: Result<Vec<u8>, Diagnostic>) -> Option<Diagnostic> {
+    match result.and_then(|html| unique_ids(html, &path, None)) {
+        Ok(html) => put_file(sink, path, html),
+        Err(d) => Some(d),
+    }
 }

@@ -1,10 +1,15 @@
-//! Which pages and anchors exist: the anchor index links are checked against, the
-//! questionnaire and plan views, and code samples to warm the highlighter with.
+//! Which generated pages exist and their views (checklists, sources, the checklist index and
+//! its printable form, the questionnaire and the plan), the questionnaire's rules, the anchor
+//! index links are checked against, and code samples to warm the highlighter with.
 
-use crate::compile::{self};
+use crate::build::chrome::Chrome;
+use crate::build::pages::{checklist_markup, embed_html};
+use crate::compile::{self, ChecklistPlace};
+use crate::diagnostics::Diagnostics;
 use crate::discover::{FileKind, SourceFile};
-use crate::markdown::{self};
-use crate::model::{self, AnchorIndex, Platform, Route, Site, routes};
+use crate::markdown::{self, Context, EmbedKind};
+use crate::model::{self, AnchorIndex, Page, Platform, Route, Site, routes};
+use crate::render::Templates;
 use crate::view::*;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -134,4 +139,126 @@ pub(crate) fn cost_text(cost: model::Cost) -> String {
     } else {
         format!("${}\u{2013}{} a month", cost.min, cost.max)
     }
+}
+
+/// The questionnaire's rules for the browser, the plan's shorter rules, and its introduction.
+pub(crate) type QuestionnaireRules = (String, String, String);
+
+/// The questionnaire's compiled rules, with the problems its audit finds.
+pub(crate) fn questionnaire_rules(
+    site: &Site,
+    inner: &Context,
+    problems: &mut Diagnostics,
+) -> Option<QuestionnaireRules> {
+    let mut questionnaire_rules = None;
+    if let Some(q) = &site.questionnaire {
+        let titles = site
+            .checklists
+            .values()
+            .map(|c| (c.id.clone(), (c.title.clone(), c.route.clone())))
+            .collect();
+        let rules = compile::rules(q, &Route::new(routes::QUESTIONNAIRE), inner, &titles, problems);
+        let intro = markdown::render_block(&q.intro, &Route::new(routes::QUESTIONNAIRE), inner, problems);
+        problems.extend(compile::audit(q));
+        let plan_json = compile::json_for_html(&rules.for_plan());
+        questionnaire_rules = Some((compile::json_for_html(&rules), plan_json, intro));
+    }
+    questionnaire_rules
+}
+
+/// The generated pages' views, each with its output path: the checklists' own pages, the
+/// sources, the checklist index and its printable form, the questionnaire and the plan.
+pub(crate) fn special_views(
+    site: &Site,
+    chrome: &Chrome,
+    templates: &Templates,
+    inner: &Context,
+    used_on: &BTreeMap<model::SourceId, Vec<&Page>>,
+    checklist_pages: BTreeMap<model::ChecklistId, String>,
+    questionnaire_rules: Option<QuestionnaireRules>,
+) -> Vec<(String, PageView)> {
+    let words = templates.strings();
+    let names = |p: Platform| site.platform_name(p).to_string();
+    let short_names = |p: Platform| site.platform_short(p).to_string();
+    let mut views: Vec<(String, PageView)> = Vec::new();
+    for checklist in site.checklists.values() {
+        let mut view = chrome.page_view("checklist", &checklist.route, &checklist.title, "");
+        let mut card = chrome.card(checklist, &checklist.route);
+        card.href = String::new();
+        view.checklist = Some(ChecklistView {
+            card,
+            html: checklist_pages.get(&checklist.id).cloned().unwrap_or_default(),
+        });
+        views.push((checklist.route.output_path(), view));
+    }
+    if !site.sources.is_empty() {
+        let route = Route::new(routes::SOURCES);
+        let mut view = chrome.page_view(
+            "page",
+            &route,
+            words.get("sources_page_title"),
+            words.get("sources_page_description"),
+        );
+        view.html = templates
+            .partial(
+                "partials/source-index.html",
+                "sources",
+                &compile::source_index_view(site, &route, used_on),
+            )
+            .unwrap_or_default();
+        views.push((route.output_path(), view));
+    }
+    let hub = Route::new(routes::CHECKLISTS);
+    let mut view = chrome.page_view(
+        "checklists",
+        &hub,
+        words.get("checklists_title"),
+        words.get("checklists_description"),
+    );
+    view.checklists = chrome.checklist_views(&hub, None);
+    views.push((hub.output_path(), view));
+    let print_lists = Route::new(routes::PRINT_CHECKLISTS);
+    let mut view = chrome.page_view(
+        "print-checklists",
+        &print_lists,
+        words.get("print_checklists_title"),
+        words.get("print_checklists_description"),
+    );
+    let embedded = |c: &model::Checklist, from: &Route| {
+        embed_html(site, Some(templates), inner, EmbedKind::Checklist, c.id.as_str(), from).unwrap_or_default()
+    };
+    view.checklists = chrome.checklist_views(&print_lists, Some(&embedded));
+    views.push((print_lists.output_path(), view));
+    if let (Some(q), Some((rules_json, plan_json, intro_html))) = (&site.questionnaire, questionnaire_rules) {
+        let qroute = Route::new(routes::QUESTIONNAIRE);
+        let qview = questionnaire_view(q, rules_json, intro_html, &names);
+        let mut view = chrome.page_view(
+            "questionnaire",
+            &qroute,
+            &q.title,
+            words.get("questionnaire_description"),
+        );
+        view.questionnaire = Some(qview.clone());
+        views.push((qroute.output_path(), view));
+        let plan = Route::new(routes::PLAN);
+        let mut view = chrome.page_view("plan", &plan, words.get("plan_title"), words.get("plan_description"));
+        view.questionnaire = Some(QuestionnaireView {
+            rules_json: plan_json,
+            ..qview
+        });
+        let brief = |c: &model::Checklist, from: &Route| {
+            let list = compile::checklist_view(
+                c,
+                from,
+                inner,
+                ChecklistPlace::Plan,
+                &short_names,
+                &mut Diagnostics::new(),
+            );
+            checklist_markup(Some(templates), &list, &mut Diagnostics::new())
+        };
+        view.checklists = chrome.checklist_views(&plan, Some(&brief));
+        views.push((plan.output_path(), view));
+    }
+    views
 }
