@@ -7,8 +7,8 @@
 
 use crate::build::chrome::Chrome;
 use crate::build::plan::{anchor_index, code_samples};
-use crate::build::{self, Loaded, book, pages, plan, special, usage};
 pub use crate::build::quick::{LastBuild, QuickPage};
+use crate::build::{self, Loaded, book, pages, plan, special, usage};
 use crate::compile;
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics};

@@ -129,12 +129,7 @@ impl LastBuild {
 
     /// The `i`th page written with its template and sidebar, as the full build writes it.
     fn write_page(&self, i: usize, mut rendered: Rendered) -> Option<QuickPage> {
-        let chrome = Chrome::new(
-            &self.site,
-            &self.manifest,
-            &self.templates,
-            self.search_index.as_ref(),
-        );
+        let chrome = Chrome::new(&self.site, &self.manifest, &self.templates, self.search_index.as_ref());
         let html = std::mem::take(&mut rendered.html);
         let page = &self.site.pages[i];
         let file = pages::page_file(
@@ -169,8 +164,5 @@ fn same_front_matter(page: &Page, text: &str) -> bool {
         ..page.source.clone()
     };
     let (loaded, problems) = load::parse(vec![file]);
-    problems.is_empty()
-        && loaded.failed.is_empty()
-        && loaded.pages.len() == 1
-        && loaded.pages[0].raw.body_offset == end
+    problems.is_empty() && loaded.failed.is_empty() && loaded.pages.len() == 1 && loaded.pages[0].raw.body_offset == end
 }

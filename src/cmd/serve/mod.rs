@@ -233,13 +233,7 @@ impl State {
 
 /// One full build in memory; publishes the result and prints a one-line summary. Gives back
 /// what rendering one page again needs when the build succeeded.
-fn rebuild(
-    root: &Path,
-    port: u16,
-    highlighter: &Highlighter,
-    state: &State,
-    changed: &[PathBuf],
-) -> Option<LastBuild> {
+fn rebuild(root: &Path, port: u16, highlighter: &Highlighter, state: &State, changed: &[PathBuf]) -> Option<LastBuild> {
     let started = Instant::now();
     let what = describe(root, changed);
     let mut config = match config::load(root) {
@@ -332,16 +326,14 @@ fn show_edited_page(root: &Path, last: &mut LastBuild, highlighter: &Highlighter
     let route = page.route;
     // A page is shown this way only right after a good build, which cleared the overlay: the
     // overlay holds this page alone.
-    state.publish(|old| {
-        Snapshot {
-            output: old.output.clone(),
-            overlay: Some(Arc::new(page.output)),
-            version: old.version + 1,
-            generation: old.generation + 1,
-            ok: true,
-            problems: old.problems.clone(),
-            title: old.title.clone(),
-        }
+    state.publish(|old| Snapshot {
+        output: old.output.clone(),
+        overlay: Some(Arc::new(page.output)),
+        version: old.version + 1,
+        generation: old.generation + 1,
+        ok: true,
+        problems: old.problems.clone(),
+        title: old.title.clone(),
     });
     eprintln!(
         "updated {} in {} ms ({} changed); rebuilding the whole site",
