@@ -324,16 +324,24 @@ fn show_edited_page(root: &Path, last: &mut LastBuild, highlighter: &Highlighter
         return;
     };
     let route = page.route;
-    // A page is shown this way only right after a good build, which cleared the overlay: the
-    // overlay holds this page alone.
-    state.publish(|old| Snapshot {
-        output: old.output.clone(),
-        overlay: Some(Arc::new(page.output)),
-        version: old.version + 1,
-        generation: old.generation + 1,
-        ok: true,
-        problems: old.problems.clone(),
-        title: old.title.clone(),
+    state.publish(|old| {
+        // Pages shown this way earlier stay, unless this page replaces one of them.
+        let mut overlay = page.output.clone();
+        for (path, bytes) in old.overlay.iter().flat_map(|o| o.iter()) {
+            if overlay.get(path).is_none() {
+                let _ = overlay.insert(path.clone(), bytes.clone());
+            }
+        }
+        Snapshot {
+            output: old.output.clone(),
+            overlay: Some(Arc::new(overlay)),
+            quick_updates: old.quick_updates + 1,
+            version: old.version + 1,
+            generation: old.generation + 1,
+            ok: true,
+            problems: old.problems.clone(),
+            title: old.title.clone(),
+        }
     });
     eprintln!(
         "updated {} in {} ms ({} changed); rebuilding the whole site",
@@ -356,6 +364,7 @@ fn failed(state: &State, problems: Vec<Problem>, started: Instant, what: &str, t
         Snapshot {
             output: old.output.clone(),
             overlay: old.overlay.clone(),
+            quick_updates: old.quick_updates,
             version: old.version,
             generation: old.generation + 1,
             ok: false,
