@@ -60,9 +60,9 @@ pub fn run(root: &Path, port: u16) -> Code {
             )
         })
         .ok();
-    let highlighter = Highlighter::new();
+    let highlighter = Arc::new(Highlighter::new());
     let state = Arc::new(State::new());
-    let mut last = rebuild(&root, port, &highlighter, &state, &[]);
+    let last = Arc::new(Mutex::new(rebuild(&root, port, &highlighter, &state, &[])));
     let title = state.snapshot().title.clone();
     println!("Serving {title} at http://127.0.0.1:{port}/");
     let _ = std::io::stdout().flush();
@@ -75,14 +75,30 @@ pub fn run(root: &Path, port: u16) -> Code {
     std::thread::spawn(move || http::keep_streams(&streaming));
     let accepting = std::thread::spawn(move || conn::accept_loop(listener, requests));
     if let Some(watch) = watch {
+        // Full rebuilds run on their own thread, so that an edit made during one is still
+        // shown at once; changes that arrive meanwhile join the next rebuild.
+        let (wanted, rebuilds) = std::sync::mpsc::channel::<Vec<PathBuf>>();
+        let (builder_root, builder_state) = (root.clone(), Arc::clone(&state));
+        let (builder_last, builder_highlighter) = (Arc::clone(&last), Arc::clone(&highlighter));
+        std::thread::spawn(move || {
+            while let Ok(mut changed) = rebuilds.recv() {
+                while let Ok(more) = rebuilds.try_recv() {
+                    changed.extend(more);
+                }
+                changed.sort();
+                changed.dedup();
+                let built = rebuild(&builder_root, port, &builder_highlighter, &builder_state, &changed);
+                // A failed rebuild leaves the last good one to render pages over.
+                if built.is_some() {
+                    *builder_last.lock().unwrap_or_else(PoisonError::into_inner) = built;
+                }
+            }
+        });
         watch.run(|changed| {
-            if let Some(last) = last.as_mut() {
+            if let Some(last) = last.lock().unwrap_or_else(PoisonError::into_inner).as_mut() {
                 show_edited_page(&root, last, &highlighter, &state, changed);
             }
-            // A failed rebuild leaves the last good one to render pages over.
-            if let Some(built) = rebuild(&root, port, &highlighter, &state, changed) {
-                last = Some(built);
-            }
+            let _ = wanted.send(changed.to_vec());
         });
     }
     match accepting.join() {
@@ -101,6 +117,9 @@ pub(crate) struct Snapshot {
     /// Pages rendered again over `output` since it was built, served in its place until the
     /// next good build replaces both.
     pub overlay: Option<Arc<OutputSet>>,
+    /// Counts the pages rendered again: a rebuild that started before the latest of them
+    /// may not hold it, so it keeps the overlay.
+    pub quick_updates: u64,
     /// Counts good builds whose output differed from the one before (0: none yet).
     pub version: u64,
     /// Counts finished rebuilds, good or failed: every change is announced to the pages.
@@ -191,6 +210,7 @@ impl State {
         let empty = Snapshot {
             output: None,
             overlay: None,
+            quick_updates: 0,
             version: 0,
             generation: 0,
             ok: false,
@@ -261,6 +281,7 @@ fn rebuild(root: &Path, port: u16, highlighter: &Highlighter, state: &State, cha
     config.base_url = format!("http://127.0.0.1:{port}/");
     config.base_path = "/".into();
     let title = printable(&config.title);
+    let quick_before = state.snapshot().quick_updates;
     match pipeline::build_keeping(&config, highlighter) {
         Ok((built, last)) => {
             print_diagnostics(root, &built.summary.diagnostics);
@@ -272,14 +293,16 @@ fn rebuild(root: &Path, port: u16, highlighter: &Highlighter, state: &State, cha
                 .collect();
             let mut same = false;
             state.publish(|old| {
-                same = old.output.as_deref() == Some(&built.output);
+                let newer_page = old.quick_updates != quick_before;
+                same = old.overlay.is_none() && old.output.as_deref() == Some(&built.output);
                 Snapshot {
                     output: if same {
                         old.output.clone()
                     } else {
                         Some(Arc::new(built.output))
                     },
-                    overlay: None,
+                    overlay: if newer_page { old.overlay.clone() } else { None },
+                    quick_updates: old.quick_updates,
                     version: if same { old.version } else { old.version + 1 },
                     generation: old.generation + 1,
                     ok: true,
