@@ -850,3 +850,57 @@ fn an_edit_that_breaks_a_link_shows_the_error_overlay() {
     assert!(!terminal.contains("updated /compare/"), "{terminal}");
     assert!(!s.get("/compare/").body.contains("the missing page"));
 }
+
+/// The name of the build's search index script (`assets/search.HASH.js`).
+fn search_index_name(set: &riskguide::output::OutputSet) -> String {
+    set.iter()
+        .map(|(path, _)| path)
+        .find(|p| p.starts_with("assets/search.") && p.ends_with(".js"))
+        .expect("a search index")
+        .clone()
+}
+
+#[test]
+fn a_page_rendered_again_over_the_last_build_is_the_clean_builds_page_but_for_the_search_index() {
+    use riskguide::{config, highlight::Highlighter, pipeline};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = common::repo_root();
+    for sub in ["content", "templates", "static"] {
+        common::copy_tree(&repo.join(sub), &dir.path().join(sub));
+    }
+    std::fs::copy(repo.join("site.toml"), dir.path().join("site.toml")).expect("copy site.toml");
+    let highlighter = Highlighter::new();
+    let config = config::load(dir.path()).expect("site.toml");
+    let (before, mut last) = pipeline::build_keeping(&config, &highlighter).expect("the guide builds");
+
+    let page = dir.path().join("content/compare.md");
+    let text = std::fs::read_to_string(&page).expect("read");
+    std::fs::write(&page, format!("{text}{BODY_EDIT}")).expect("write");
+    let quick = last
+        .render_page("content/compare.md", &highlighter)
+        .expect("a body edit is rendered again");
+    assert_eq!(quick.route, "/compare/");
+    assert_eq!(quick.output.len(), 1);
+    let (after, _) = pipeline::build_keeping(&config, &highlighter).expect("the edited guide builds");
+    let (old_index, new_index) = (search_index_name(&before.output), search_index_name(&after.output));
+    assert_ne!(old_index, new_index, "the new words change the search index");
+    let quick_html =
+        String::from_utf8(quick.output.get("compare/index.html").expect("the page").to_vec()).expect("utf-8");
+    assert!(quick_html.contains("amber quick tokens"));
+    assert!(quick_html.contains(&old_index));
+    let clean_html =
+        String::from_utf8(after.output.get("compare/index.html").expect("the page").to_vec()).expect("utf-8");
+    assert_eq!(quick_html.replace(&old_index, &new_index), clean_html);
+
+    // What other pages read is refused: a new title, a new heading, a link to a missing page.
+    for edit in [
+        text.replacen("title = \"Compare platforms\"", "title = \"Compared\"", 1),
+        format!("{text}\n## A new heading\n"),
+        format!("{text}\nSee [nothing](/no-such-page/).\n"),
+    ] {
+        std::fs::write(&page, &edit).expect("write");
+        assert!(last.render_page("content/compare.md", &highlighter).is_none(), "{edit}");
+    }
+    // Not a page of the build.
+    assert!(last.render_page("content/risks.toml", &highlighter).is_none());
+}
