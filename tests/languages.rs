@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Keys whose words are the same in English and French: they cannot tell the languages apart.
-const SAME_IN_BOTH: [&str; 9] = [
+const SAME_IN_BOTH: [&str; 12] = [
     "footer_sources",
+    "js_plan_no_answers_link",
+    "js_search_pages_one",
+    "js_search_pages_other",
     "nav_questionnaire",
     "plan_back",
     "print_version",
