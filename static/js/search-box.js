@@ -41,11 +41,11 @@
   // The words this script shows, in the site's language (site.js, which loads this script,
   // reads them from the page).
   var W = window.riskguideWords;
-  function words(key, values) { return W("search_" + key, values); }
+  function say(key, values) { return W("search_" + key, values); }
 
   function failed() {
     open(true);
-    count.textContent = words("unavailable");
+    count.textContent = say("unavailable");
     status.textContent = count.textContent;
   }
 
@@ -388,8 +388,8 @@
     var groups = groupByPage(hits);
     var pages = groups.length;
     count.textContent = hits.length
-      ? words("count", { results: W.counted("search_results", { n: hits.length }), pages: W.counted("search_pages", { n: pages }) })
-      : words("none", { query: q });
+      ? say("count", { results: W.counted("search_results", { n: hits.length }), pages: W.counted("search_pages", { n: pages }) })
+      : say("none", { query: q });
     status.textContent = count.textContent;
     var limit = showAll ? hits.length : FIRST;
     var shown = 0;
@@ -429,7 +429,7 @@
     if (shown < hits.length) {
       var button = el("button", "search-more");
       button.type = "button";
-      button.textContent = words("show_all", { n: hits.length });
+      button.textContent = say("show_all", { n: hits.length });
       button.addEventListener("click", function () {
         showAll = true;
         update();
