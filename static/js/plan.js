@@ -62,7 +62,7 @@
       summary.appendChild(box);
       var actions = Q.outcome(rules, answers).follow_up;
       if (actions.length) {
-        summary.appendChild(el("h2", { text: Q.words("evaluator_follow_up") }));
+        summary.appendChild(el("h2", { text: words("follow_up") }));
         summary.appendChild(Q.followUpList(rules, actions));
       }
       var shown = 0;

@@ -13,17 +13,18 @@
   // "<script>_<name>" from the strings file), read once. Shared with the other scripts as
   // window.riskguideWords(key, values): each {name} in the words becomes values[name].
   var WORDS = null;
+  function own(map, key) { return Object.prototype.hasOwnProperty.call(map, key); }
   function words(key, values) {
     if (!WORDS) {
       try { WORDS = JSON.parse(document.getElementById("ui-strings").textContent) || {}; } catch (e) { WORDS = {}; }
     }
-    var text = Object.prototype.hasOwnProperty.call(WORDS, key) ? WORDS[key] : key;
-    for (var name in values || {}) text = text.split("{" + name + "}").join(values[name]);
-    return text;
+    var text = own(WORDS, key) ? WORDS[key] : key;
+    // One pass, so a value that holds "{name}" (a file name, a host) stays as it is.
+    return text.replace(/\{(\w+)\}/g, function (mark, name) { return values && own(values, name) ? values[name] : mark; });
   }
   // The words of "key_one" or "key_other", as the page's language counts values.n.
   words.counted = function (key, values) {
-    return words(key + (new Intl.PluralRules(root.lang).select(values.n) === "one" ? "_one" : "_other"), values);
+    return words(key + (new Intl.PluralRules(root.lang || undefined).select(values.n) === "one" ? "_one" : "_other"), values);
   };
   // The words of `key` split for el(): text, and values[name] (a node, text or a number) for
   // each {name}.
