@@ -337,6 +337,12 @@ pub fn literal_ids(template: &str) -> impl Iterator<Item = &str> {
 /// (attribute values quoted or plain; comments, `<script>` and `<style>` bodies skipped).
 pub fn duplicate_id(html: &str) -> Option<&str> {
     let mut seen = std::collections::HashSet::new();
+    repeated_id(html, |id| seen.insert(id))
+}
+
+/// The first id of `html` that `is_new` says was seen before: [`duplicate_id`] across several
+/// pieces of one page, with `is_new` remembering the ids of the pieces before.
+pub fn repeated_id<'h>(html: &'h str, mut is_new: impl FnMut(&'h str) -> bool) -> Option<&'h str> {
     let bytes = html.as_bytes();
     let mut i = 0;
     while let Some(open) = html[i..].find('<') {
@@ -383,7 +389,7 @@ pub fn duplicate_id(html: &str) -> Option<&str> {
                     value
                 }
             };
-            if attr.eq_ignore_ascii_case("id") && !seen.insert(value) {
+            if attr.eq_ignore_ascii_case("id") && !is_new(value) {
                 return Some(value);
             }
         }

@@ -19,7 +19,7 @@
 //! the shard's words themselves (none at all up to `RANK_WITH_TEXT` pages) and `x` lists the
 //! pages' texts, so a query loads one file.
 
-use crate::assets::{AssetManifest, Fingerprinted};
+use crate::assets::{self, AssetManifest, Fingerprinted};
 use crate::markdown::SearchSection;
 use crate::model::Page;
 use std::collections::{BTreeMap, HashMap};
@@ -157,7 +157,14 @@ pub struct IndexBuilder {
     count: usize,
     /// Every word → its postings, page by page.
     postings: HashMap<String, Postings>,
+    /// The pages' texts, held while the whole index may still fit in one file.
     texts: Vec<Vec<u8>>,
+    /// Bytes of `texts`; past [`INLINE_LIMIT`] the index is split for certain.
+    texts_len: usize,
+    /// Once the index is split for certain: every page text file's path, in page order.
+    text_files: Option<Vec<String>>,
+    /// Page text files made and not yet taken by [`IndexBuilder::take_files`].
+    ready: Vec<(String, Vec<u8>)>,
 }
 
 impl IndexBuilder {
@@ -187,7 +194,39 @@ impl IndexBuilder {
             postings.list.push(u32::try_from(sections.len()).unwrap_or(u32::MAX));
             postings.list.extend(sections);
         }
-        self.texts.push(page.json);
+        self.keep_text(page.json);
+    }
+
+    /// Holds a page's text while the index may fit in one file; once the texts alone are over
+    /// [`INLINE_LIMIT`], each becomes its file right away, so a big site's texts are written
+    /// as the pages render instead of all being held until the end.
+    fn keep_text(&mut self, json: Vec<u8>) {
+        match &mut self.text_files {
+            Some(files) => {
+                let n = files.len();
+                let (path, bytes) = page_text_file(n, &json);
+                files.push(path.clone());
+                self.ready.push((path, bytes));
+            }
+            None => {
+                self.texts_len += json.len();
+                self.texts.push(json);
+                if self.texts_len > INLINE_LIMIT {
+                    let held = std::mem::take(&mut self.texts);
+                    let files = self.text_files.insert(Vec::with_capacity(held.len()));
+                    for (n, json) in held.iter().enumerate() {
+                        let (path, bytes) = page_text_file(n, json);
+                        files.push(path.clone());
+                        self.ready.push((path, bytes));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The page text files made since the last call, to be written out: (path, bytes).
+    pub fn take_files(&mut self) -> Vec<(String, Vec<u8>)> {
+        std::mem::take(&mut self.ready)
     }
 
     /// Writes the index's files into `manifest` and returns the manifest script's name.
@@ -195,6 +234,9 @@ impl IndexBuilder {
         let changelog = self.changelog.map_or(-1, |i| i as i64);
         let count = self.count;
         let texts = self.texts;
+        for (path, bytes) in self.ready {
+            manifest.outputs.insert(path, bytes);
+        }
         let mut words: Vec<(String, Vec<u32>)> = self.postings.into_iter().map(|(w, p)| (w, p.list)).collect();
         words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut shards = BTreeMap::new();
@@ -204,7 +246,9 @@ impl IndexBuilder {
             .map(|(prefix, words)| (prefix, serde_json::to_vec(&words).unwrap_or_default()))
             .collect();
         let size: usize = shard_json.values().chain(&texts).map(Vec::len).sum();
-        let json = if size <= INLINE_LIMIT {
+        let json = if let Some(files) = self.text_files {
+            split_manifest(manifest, changelog, count, shard_json, files)
+        } else if size <= INLINE_LIMIT {
             let shards = if count <= RANK_WITH_TEXT {
                 BTreeMap::new()
             } else {
@@ -212,7 +256,16 @@ impl IndexBuilder {
             };
             inline_manifest(changelog, count, &shards, &texts)
         } else {
-            split_manifest(manifest, changelog, count, shard_json, texts)
+            let files = texts
+                .iter()
+                .enumerate()
+                .map(|(n, json)| {
+                    let (path, bytes) = page_text_file(n, json);
+                    manifest.outputs.insert(path.clone(), bytes);
+                    path
+                })
+                .collect();
+            split_manifest(manifest, changelog, count, shard_json, files)
         };
         let mut script = b"window.riskguideSearch=".to_vec();
         script.extend_from_slice(&json);
@@ -245,24 +298,21 @@ fn inline_manifest(changelog: i64, count: usize, shards: &BTreeMap<String, Vec<u
     out
 }
 
-/// Writes the shards, page tables and page texts as files of their own and returns the
-/// manifest naming them.
+/// Page `n`'s text as a file of its own: (path, bytes).
+fn page_text_file(n: usize, json: &[u8]) -> (String, Vec<u8>) {
+    let bytes = register("riskguideSearchPages", &n.to_string(), json);
+    (assets::fingerprint("search-page.js", &bytes).path, bytes)
+}
+
+/// Writes the shards and page tables as files of their own and returns the manifest naming
+/// them with the page text `files`.
 fn split_manifest(
     manifest: &mut AssetManifest,
     changelog: i64,
     count: usize,
     shards: BTreeMap<String, Vec<u8>>,
-    texts: Vec<Vec<u8>>,
+    files: Vec<String>,
 ) -> Vec<u8> {
-    let files: Vec<String> = texts
-        .iter()
-        .enumerate()
-        .map(|(n, json)| {
-            manifest
-                .add_generated("search-page.js", register("riskguideSearchPages", &n.to_string(), json))
-                .path
-        })
-        .collect();
     let table_files: Vec<String> = files
         .chunks(PAGES_PER_TABLE)
         .enumerate()
@@ -451,6 +501,33 @@ mod tests {
         assert_eq!(large.outputs.len(), 1 + 20 + 1 + 1);
         let script = String::from_utf8(large.outputs[&name.path].clone()).unwrap();
         assert!(!script.contains("\"x\""), "{script}");
+    }
+
+    #[test]
+    fn a_large_index_hands_out_page_texts_as_they_come_and_writes_the_same_files() {
+        let all = pages(40, INLINE_LIMIT / 20 + 1);
+        let mut at_once = AssetManifest::default();
+        let name_at_once = write_index(&mut at_once, pages(40, INLINE_LIMIT / 20 + 1));
+
+        let mut index = IndexBuilder::default();
+        let mut taken = BTreeMap::new();
+        let mut held_after = Vec::new();
+        for page in all {
+            index.add(page);
+            let files = index.take_files();
+            held_after.push(index.texts.len());
+            taken.extend(files);
+        }
+        // Each text is over a twentieth of the limit: 19 are held, the 20th passes the limit
+        // and from then on every text is handed out.
+        assert_eq!(held_after[..19], (1..20).collect::<Vec<_>>());
+        assert!(held_after[19..].iter().all(|&n| n == 0), "{held_after:?}");
+        assert_eq!(taken.len(), 40);
+        let mut streamed = AssetManifest::default();
+        let name = index.write(&mut streamed);
+        assert_eq!(name.path, name_at_once.path);
+        streamed.outputs.extend(taken);
+        assert_eq!(streamed.outputs, at_once.outputs);
     }
 
     #[test]

@@ -225,18 +225,55 @@ pub(crate) fn unique_ids(html: Vec<u8>, page: &str, source: Option<(&str, &str)>
     let Some(id) = std::str::from_utf8(&html).ok().and_then(render::duplicate_id) else {
         return Ok(html);
     };
+    Err(duplicate_id_error(page, id, source))
+}
+
+/// E091: `page` would hold the id `id` twice; located in the page's source when it has one.
+fn duplicate_id_error(page: &str, id: &str, source: Option<(&str, &str)>) -> Diagnostic {
     let location = match source {
         Some((path, text)) => text
             .find(id)
             .map_or_else(|| Location::file(path), |at| Location::of_offset(path, text, at)),
         None => Location::file(page),
     };
-    Err(Diagnostic::error(
+    Diagnostic::error(
         "E091",
         location,
         format!("`{page}` would hold the id `{}` twice", id.escape_debug()),
     )
-    .with_help("every id of a page must be unique; rename the heading, footnote or template element"))
+    .with_help("every id of a page must be unique; rename the heading, footnote or template element")
+}
+
+/// Writes a page given in pieces (see [`Sink::put_pieces`]).
+pub(crate) fn put_file_pieces(
+    sink: &dyn Sink,
+    path: String,
+    pieces: &mut dyn Iterator<Item = Vec<u8>>,
+) -> Option<Diagnostic> {
+    let location = Location::file(&path);
+    sink.put_pieces(path, pieces)
+        .err()
+        .map(|message| Diagnostic::error("E090", location, message))
+}
+
+/// The ids of a page written in pieces, each piece ending between tags: E091 at the first id
+/// given twice, as [`unique_ids`] reports it for a page written whole.
+#[derive(Default)]
+pub(crate) struct IdCheck {
+    seen: std::collections::HashSet<String>,
+}
+
+impl IdCheck {
+    /// The next piece of the page, or E091 when it gives an id the page already has.
+    pub(crate) fn check(&mut self, piece: Vec<u8>, page: &str) -> Result<Vec<u8>, Diagnostic> {
+        let text = String::from_utf8_lossy(&piece);
+        let seen = &mut self.seen;
+        let repeated = render::repeated_id(&text, |id| !seen.contains(id) && seen.insert(id.to_string()));
+        match repeated {
+            None => Ok(piece),
+            Some(id) => Err(duplicate_id_error(page, id, None)),
+        }
+    }
 }
 
 pub(crate) fn put_file(sink: &dyn Sink, path: String, bytes: Vec<u8>) -> Option<Diagnostic> {
@@ -275,11 +312,14 @@ pub(crate) fn embed_html(
 }
 
 /// Every page's Markdown rendered: its details, its HTML kept aside, and the search index
-/// when the site has search.
+/// when the site has search. A big site's search page texts go to `sink` as they are made (a
+/// failed build's output is discarded whole, so writing before the checks is safe).
 pub(crate) fn render(
     config: &Config,
     site: &Site,
     ctx: &Context,
+    sink: &dyn Sink,
+    problems: &mut Diagnostics,
 ) -> (Vec<Rendered>, PageHtml, Option<search::IndexBuilder>) {
     // Pages are rendered a batch at a time, and each batch's search entries are folded into the
     // index in page order before the next, so only one batch's word lists are ever held.
@@ -310,6 +350,9 @@ pub(crate) fn render(
                 index.add(entry);
             }
         }
+        for (path, bytes) in search_index_pages.iter_mut().flat_map(search::IndexBuilder::take_files) {
+            problems.extend(put_file(sink, path, bytes));
+        }
     }
     (rendered, page_html, search_index_pages)
 }
@@ -337,7 +380,7 @@ pub(crate) fn checklist_pages(
 /// right away, so the views of a big site never sit in memory all at once.
 pub(crate) fn write(
     site: &Site,
-    rendered: Vec<Rendered>,
+    rendered: &[Rendered],
     page_html: &PageHtml,
     chrome: &Chrome,
     templates: &Templates,
@@ -347,7 +390,7 @@ pub(crate) fn write(
     let short_names = |p: Platform| site.platform_short(p).to_string();
     site.pages
         .par_iter()
-        .zip(rendered.into_par_iter())
+        .zip(rendered)
         .enumerate()
         .map(|(i, (page, r))| {
             let mut view = chrome.bare_page_view(
@@ -356,9 +399,9 @@ pub(crate) fn write(
                 &page.title,
                 &page.description,
             );
-            view.embedded_checklists = embedded_checklists([&r]);
-            view.sources_html = page_sources(site, page, &r, Some(templates));
-            view.toc = r.toc;
+            view.embedded_checklists = embedded_checklists([r]);
+            view.sources_html = page_sources(site, page, r, Some(templates));
+            view.toc = r.toc.clone();
             view.severity = page.severity.map(LevelView::from);
             if page.severity.is_some() {
                 view.severity_basis = partial_markup(
