@@ -391,7 +391,9 @@ fn split_manifest(
 
 /// Rough size of a word's entry in a shard, in bytes of JSON.
 fn entry_len(word: &str, postings: &[u32]) -> usize {
-    word.len() + 6 + postings.iter().map(|p| p.to_string().len() + 1).sum::<usize>()
+    // Each number's digits and a comma, counted without writing the number out.
+    let digits = |p: &u32| p.checked_ilog10().map_or(1, |d| d as usize + 1);
+    word.len() + 6 + postings.iter().map(|p| digits(p) + 1).sum::<usize>()
 }
 
 /// Groups sorted `words` (all starting with `prefix`) into shards: by the next character of
@@ -614,6 +616,13 @@ mod tests {
         assert_eq!(large.outputs.len(), 1 + 20 + 1 + 1);
         let script = String::from_utf8(large.outputs[&name.path].clone()).unwrap();
         assert!(!script.contains("\"x\""), "{script}");
+    }
+
+    #[test]
+    fn an_entrys_length_counts_the_digits_of_each_number() {
+        let postings = [0, 9, 10, 99, 100, 65_535, u32::MAX];
+        let written: usize = postings.iter().map(|p| p.to_string().len() + 1).sum();
+        assert_eq!(entry_len("word", &postings), 4 + 6 + written);
     }
 
     #[test]
