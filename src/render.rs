@@ -548,7 +548,7 @@ impl Templates {
         parts: Vec<(&'static str, Prepared)>,
         expected_len: usize,
     ) -> Result<Vec<u8>, Diagnostic> {
-        let name = self.template_for(view.kind);
+        let name = self.template_for(view.core().kind);
         let template = env
             .get_template(&name)
             .map_err(|e| template_error_within(&e, &name, fuel))?;

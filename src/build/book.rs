@@ -170,17 +170,19 @@ fn section_body(page: &Page, html: &str, to: &Route, book: &Book, words: &String
 /// The printable guide's own view: its title and what all its sections embed.
 pub(crate) fn print_view(chrome: &Chrome, config: &Config, site: &Site, rendered: &[Rendered]) -> PageView {
     let words = chrome.templates.strings();
-    let print_guide = Route::new(routes::PRINT_GUIDE);
-    let mut print_view = chrome.page_view(
-        "print",
-        &print_guide,
-        &words.fill("print_title", &[("title", &config.title)]),
-        words.get("print_description"),
-    );
-    print_view.embedded_checklists = embedded_checklists(rendered);
-    // The build has no clock: the book is dated by its most recently reviewed page.
-    print_view.reviewed = site.pages.iter().filter_map(|p| p.reviewed.clone()).max();
-    print_view
+    let embedded = embedded_checklists(rendered);
+    PageView::PrintGuide(PrintGuide {
+        core: chrome.core(
+            "print",
+            &Route::new(routes::PRINT_GUIDE),
+            &words.fill("print_title", &[("title", &config.title)]),
+            words.get("print_description"),
+            !embedded.is_empty(),
+        ),
+        // The build has no clock: the book is dated by its most recently reviewed page.
+        reviewed: site.pages.iter().filter_map(|p| p.reviewed.clone()).max(),
+        embedded_checklists: embedded,
+    })
 }
 
 /// What the printable guide is made from: every page with its rendering and its kept HTML.

@@ -376,6 +376,49 @@ pub(crate) fn checklist_pages(
         .collect()
 }
 
+/// A content page's view, complete but for its own HTML and sidebar, which are moved in as
+/// prepared parts when its template runs.
+fn content_page(site: &Site, i: usize, r: &Rendered, chrome: &Chrome, templates: &Templates) -> ContentPage {
+    let page = &site.pages[i];
+    let short_names = |p: Platform| site.platform_short(p).to_string();
+    let embedded = embedded_checklists([r]);
+    let kind = if page.route.as_str() == "/" { "home" } else { "page" };
+    ContentPage {
+        core: chrome.bare_core(kind, &page.route, &page.title, &page.description, !embedded.is_empty()),
+        sources_html: page_sources(site, page, r, Some(templates)),
+        toc: r.toc.clone(),
+        severity: page.severity.map(LevelView::from),
+        severity_basis: match page.severity {
+            Some(_) => partial_markup(
+                Some(templates),
+                "partials/basis.html",
+                "basis",
+                &markdown::basis_view(&page.basis),
+                &mut Diagnostics::new(),
+            ),
+            None => String::new(),
+        },
+        reviewed: page.reviewed.clone(),
+        platforms: page
+            .platforms
+            .iter()
+            .map(|p| PlatformView::new(*p, &short_names(*p)))
+            .collect(),
+        section: page
+            .section
+            .as_ref()
+            .and_then(|s| chrome.page_at(&Route::new(s)))
+            .filter(|p| p.route != page.route)
+            .map(|p| chrome.link(p, &page.route)),
+        prev: i
+            .checked_sub(1)
+            .and_then(|j| site.pages.get(j))
+            .map(|p| chrome.link(p, &page.route)),
+        next: site.pages.get(i + 1).map(|p| chrome.link(p, &page.route)),
+        embedded_checklists: embedded,
+    }
+}
+
 /// Writes every content page, its view built and rendered on a worker thread and dropped
 /// right away, so the views of a big site never sit in memory all at once.
 pub(crate) fn write(
@@ -393,46 +436,18 @@ pub(crate) fn write(
         .zip(rendered)
         .enumerate()
         .map(|(i, (page, r))| {
-            let mut view = chrome.bare_page_view(
-                if page.route.as_str() == "/" { "home" } else { "page" },
-                &page.route,
-                &page.title,
-                &page.description,
-            );
-            view.embedded_checklists = embedded_checklists([r]);
-            view.sources_html = page_sources(site, page, r, Some(templates));
-            view.toc = r.toc.clone();
-            view.severity = page.severity.map(LevelView::from);
-            if page.severity.is_some() {
-                view.severity_basis = partial_markup(
-                    Some(templates),
-                    "partials/basis.html",
-                    "basis",
-                    &markdown::basis_view(&page.basis),
-                    &mut Diagnostics::new(),
-                );
-            }
-            view.reviewed = page.reviewed.clone();
-            view.platforms = page
-                .platforms
-                .iter()
-                .map(|p| PlatformView::new(*p, &short_names(*p)))
-                .collect();
-            view.prev = i
-                .checked_sub(1)
-                .and_then(|j| site.pages.get(j))
-                .map(|p| chrome.link(p, &page.route));
-            view.next = site.pages.get(i + 1).map(|p| chrome.link(p, &page.route));
-            view.section = page
-                .section
-                .as_ref()
-                .and_then(|s| chrome.page_at(&Route::new(s)))
-                .filter(|p| p.route != page.route)
-                .map(|p| chrome.link(p, &page.route));
-            if view.kind == "home" {
-                (view.risks, view.risk_counts) = risk_overview(site, &page.route, &short_names, reserved_ids);
-                view.checklists = chrome.checklist_views(&page.route, None);
-            }
+            let content = content_page(site, i, r, chrome, templates);
+            let view = if content.core.kind == "home" {
+                let (risks, risk_counts) = risk_overview(site, &page.route, &short_names, reserved_ids);
+                PageView::Home(Home {
+                    page: content,
+                    risks,
+                    risk_counts,
+                    checklists: chrome.checklist_views(&page.route, None),
+                })
+            } else {
+                PageView::Content(content)
+            };
             let (nav_html, nav) = chrome.page_nav(&page.route);
             let path = page.route.output_path();
             let html = match page_html.get(i, &path) {
