@@ -22,6 +22,16 @@ pub trait Sink: Sync {
     /// Takes one file. A path that is not plain names joined by `/`, or that another file
     /// already has (ignoring case, as some file systems do), is refused with a message.
     fn put(&self, path: String, bytes: Vec<u8>) -> Result<(), String>;
+
+    /// Takes one file given as pieces in order, for a file too big to hold whole (the printable
+    /// guide of a big site). The pieces are all taken, whatever happens to the file.
+    fn put_pieces(&self, path: String, pieces: &mut dyn Iterator<Item = Vec<u8>>) -> Result<(), String> {
+        let bytes = pieces.fold(Vec::new(), |mut all, piece| {
+            all.extend_from_slice(&piece);
+            all
+        });
+        self.put(path, bytes)
+    }
 }
 
 /// The paths a build has produced so far, folded to lowercase.
@@ -117,6 +127,11 @@ impl Discard {
 
 impl Sink for Discard {
     fn put(&self, path: String, _bytes: Vec<u8>) -> Result<(), String> {
+        self.claim(&path)
+    }
+
+    fn put_pieces(&self, path: String, pieces: &mut dyn Iterator<Item = Vec<u8>>) -> Result<(), String> {
+        pieces.for_each(drop);
         self.claim(&path)
     }
 }
@@ -295,11 +310,36 @@ impl Staging {
     }
 
     fn write(&self, path: &str, bytes: &[u8]) -> Result<(), Error> {
+        self.write_pieces(path, &mut std::iter::once(bytes)).map(drop)
+    }
+
+    /// Writes the pieces into the file at `path` one after another; the bytes written.
+    fn write_pieces<B: AsRef<[u8]>>(&self, path: &str, pieces: &mut dyn Iterator<Item = B>) -> Result<usize, Error> {
+        use std::io::Write as _;
         let target: PathBuf = path.split('/').fold(self.dir.clone(), |p, s| p.join(s));
         if let Some(dir) = target.parent().filter(|d| !d.is_dir()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
         }
-        std::fs::write(&target, bytes).map_err(|e| Error::io("write", &target, e))
+        let mut file = std::fs::File::create(&target).map_err(|e| Error::io("write", &target, e))?;
+        let mut written = 0;
+        for piece in pieces {
+            let piece = piece.as_ref();
+            file.write_all(piece).map_err(|e| Error::io("write", &target, e))?;
+            written += piece.len();
+        }
+        Ok(written)
+    }
+
+    fn record(&self, written: Result<usize, Error>) {
+        match written {
+            Ok(bytes) => {
+                self.files.fetch_add(1, Ordering::Relaxed);
+                self.bytes.fetch_add(bytes, Ordering::Relaxed);
+            }
+            Err(e) => {
+                lock(&self.failure).get_or_insert(e);
+            }
+        }
     }
 }
 
@@ -309,15 +349,22 @@ impl Sink for Staging {
         if lock(&self.failure).is_some() {
             return Ok(());
         }
-        match self.write(&path, &bytes) {
-            Ok(()) => {
-                self.files.fetch_add(1, Ordering::Relaxed);
-                self.bytes.fetch_add(bytes.len(), Ordering::Relaxed);
-            }
-            Err(e) => {
-                lock(&self.failure).get_or_insert(e);
-            }
+        self.record(self.write(&path, &bytes).map(|()| bytes.len()));
+        Ok(())
+    }
+
+    fn put_pieces(&self, path: String, pieces: &mut dyn Iterator<Item = Vec<u8>>) -> Result<(), String> {
+        if let Err(e) = self.paths.claim(&path) {
+            pieces.for_each(drop);
+            return Err(e);
         }
+        if lock(&self.failure).is_some() {
+            pieces.for_each(drop);
+            return Ok(());
+        }
+        let written = self.write_pieces(&path, pieces);
+        pieces.for_each(drop);
+        self.record(written);
         Ok(())
     }
 }

@@ -128,7 +128,7 @@ fn build_steps(
         reserved_ids: &reserved_ids,
     };
 
-    let (rendered, page_html, search_index_pages) = pages::render(config, &site, &ctx);
+    let (rendered, page_html, search_index_pages) = pages::render(config, &site, &ctx, sink, &mut problems);
     progress(Progress::Rendered { pages: rendered.len() });
     problems.extend(compile::check_ratings(&site, &inner));
     problems.extend(compile::check_platform_pages(&site, &inner));
@@ -143,11 +143,16 @@ fn build_steps(
     let (manifest, search_index) = special::write_assets(manifest, search_index_pages, sink, &mut problems);
     let chrome = Chrome::new(&site, &manifest, templates, search_index.as_ref());
     let print_view = book::print_view(&chrome, config, &site, &rendered);
-    let printed = book::sections(&site, &rendered, &page_html, templates);
+    let sections = book::Sections {
+        site: &site,
+        rendered: &rendered,
+        page_html: &page_html,
+        templates,
+    };
     // The printable guide is rendered beside the content pages.
     let (print_problem, page_problems) = rayon::join(
-        || book::write(printed, &print_view, &chrome, templates, sink),
-        || pages::write(&site, rendered, &page_html, &chrome, templates, &reserved_ids, sink),
+        || book::write(&sections, &print_view, &chrome, sink),
+        || pages::write(&site, &rendered, &page_html, &chrome, templates, &reserved_ids, sink),
     );
     let views = plan::special_views(
         &site,

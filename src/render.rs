@@ -328,61 +328,104 @@ pub fn literal_ids(template: &str) -> impl Iterator<Item = &str> {
 /// in for the element a script looks up. Reads tags as the HTML of a build is written
 /// (attribute values quoted or plain; comments, `<script>` and `<style>` bodies skipped).
 pub fn duplicate_id(html: &str) -> Option<&str> {
-    let mut seen = std::collections::HashSet::new();
+    // Reading every tag costs far more than looking for `id=`; almost every page has no
+    // duplicate, and a page whose `id=` values all differ has none (see `id_values_repeat`).
+    if id_values_repeat(html) {
+        duplicate_id_in_tags(html)
+    } else {
+        None
+    }
+}
+
+/// Whether any two `id=` in `html` that follow a space, a slash or a quote have one value.
+/// Every id attribute [`duplicate_id_in_tags`] reads is such an `id=` with the value read the
+/// same way, so when this is false no id is given twice. It may be true without a duplicate
+/// id (`id=` in a comment or a script), and then the tags are read.
+fn id_values_repeat(html: &str) -> bool {
     let bytes = html.as_bytes();
+    let mut seen = foldhash::HashSet::default();
+    memchr::memchr_iter(b'=', bytes).any(|at| {
+        let attribute_start = at >= 3
+            && bytes[at - 2..at].eq_ignore_ascii_case(b"id")
+            && (matches!(bytes[at - 3], b'/' | b'"' | b'\'') || bytes[at - 3].is_ascii_whitespace());
+        attribute_start && !seen.insert(attribute_value(html, at + 1).0)
+    })
+}
+
+/// The value of an attribute whose `=` ends just before `start`, quoted or plain, and where
+/// the tag goes on after it. An unclosed quote runs to the end of `html`.
+fn attribute_value(html: &str, start: usize) -> (&str, usize) {
+    let bytes = html.as_bytes();
+    match bytes.get(start) {
+        Some(&quote @ (b'"' | b'\'')) => {
+            let end = memchr::memchr(quote, &bytes[start + 1..]).map_or(html.len(), |e| start + 1 + e);
+            (&html[start + 1..end], (end + 1).min(html.len()))
+        }
+        _ => {
+            let end = bytes[start..]
+                .iter()
+                .position(|&b| b.is_ascii_whitespace() || b == b'>')
+                .map_or(html.len(), |e| start + e);
+            (&html[start..end], end)
+        }
+    }
+}
+
+/// [`duplicate_id`] reading every tag: the ids of elements, not `id=` in comments, scripts,
+/// styles or text.
+fn duplicate_id_in_tags(html: &str) -> Option<&str> {
+    let mut seen = foldhash::HashSet::default();
+    repeated_id(html, |id| seen.insert(id))
+}
+
+/// The first id of `html`'s tags that `is_new` says was seen before: [`duplicate_id`] across
+/// several pieces of one page, with `is_new` remembering the ids of the pieces before.
+pub fn repeated_id<'h>(html: &'h str, mut is_new: impl FnMut(&'h str) -> bool) -> Option<&'h str> {
+    let bytes = html.as_bytes();
+    // The end of the run of bytes from `from` that `stop` does not match.
+    let run_end = |from: usize, stop: fn(u8) -> bool| {
+        bytes[from..]
+            .iter()
+            .position(|&b| stop(b))
+            .map_or(bytes.len(), |e| from + e)
+    };
     let mut i = 0;
-    while let Some(open) = html[i..].find('<') {
+    while let Some(open) = memchr::memchr(b'<', &bytes[i..]) {
         i += open + 1;
-        if html[i..].starts_with("!--") {
-            i += html[i..].find("-->").map_or(html.len() - i, |end| end + 3);
+        if bytes[i..].starts_with(b"!--") {
+            i = memchr::memmem::find(&bytes[i..], b"-->").map_or(bytes.len(), |end| i + end + 3);
             continue;
         }
-        let name_len = html[i..]
-            .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
-            .unwrap_or(html.len() - i);
-        let name = html[i..i + name_len].to_ascii_lowercase();
-        i += name_len;
+        let name_end = run_end(i, |b| b.is_ascii_whitespace() || b == b'>' || b == b'/');
+        let name = &bytes[i..name_end];
+        i = name_end;
         // Attributes up to the end of the tag.
         loop {
-            while i < bytes.len() && (bytes[i].is_ascii_whitespace() || bytes[i] == b'/') {
-                i += 1;
-            }
+            i = run_end(i, |b| !(b.is_ascii_whitespace() || b == b'/'));
             if i >= bytes.len() || bytes[i] == b'>' {
                 break;
             }
-            let attr_len = html[i..]
-                .find(|c: char| c.is_ascii_whitespace() || c == '=' || c == '>')
-                .unwrap_or(html.len() - i);
-            let attr = &html[i..i + attr_len];
-            i += attr_len;
+            let attr_end = run_end(i, |b| b.is_ascii_whitespace() || b == b'=' || b == b'>');
+            let attr = &bytes[i..attr_end];
+            i = attr_end;
             if bytes.get(i) != Some(&b'=') {
                 continue;
             }
-            i += 1;
-            let value = match bytes.get(i) {
-                Some(&q @ (b'"' | b'\'')) => {
-                    let end = html[i + 1..].find(q as char).map_or(html.len(), |e| i + 1 + e);
-                    let value = &html[i + 1..end];
-                    i = (end + 1).min(html.len());
-                    value
-                }
-                _ => {
-                    let len = html[i..]
-                        .find(|c: char| c.is_ascii_whitespace() || c == '>')
-                        .unwrap_or(html.len() - i);
-                    let value = &html[i..i + len];
-                    i += len;
-                    value
-                }
-            };
-            if attr.eq_ignore_ascii_case("id") && !seen.insert(value) {
+            let (value, after) = attribute_value(html, i + 1);
+            i = after;
+            if attr.eq_ignore_ascii_case(b"id") && !is_new(value) {
                 return Some(value);
             }
         }
-        if matches!(name.as_str(), "script" | "style") {
-            let close = format!("</{name}");
-            i += html[i..].find(&close).unwrap_or(html.len() - i);
-        }
+        // A script or style runs to its closing tag, written in lower case.
+        let close: &[u8] = if name.eq_ignore_ascii_case(b"script") {
+            b"</script"
+        } else if name.eq_ignore_ascii_case(b"style") {
+            b"</style"
+        } else {
+            continue;
+        };
+        i = memchr::memmem::find(&bytes[i..], close).map_or(bytes.len(), |at| i + at);
     }
     None
 }
@@ -505,7 +548,7 @@ impl Templates {
         parts: Vec<(&'static str, Prepared)>,
         expected_len: usize,
     ) -> Result<Vec<u8>, Diagnostic> {
-        let name = self.template_for(view.kind);
+        let name = self.template_for(view.core().kind);
         let template = env
             .get_template(&name)
             .map_err(|e| template_error_within(&e, &name, fuel))?;
@@ -576,6 +619,37 @@ mod tests {
             <pre><code>id=\"x\"</code></pre><input id=\"y\" disabled><b id=\"z\"/>";
         assert_eq!(duplicate_id(clean), None);
         assert_eq!(duplicate_id("<p id=\"\"><p id=\"b\"><p id=\"b\">"), Some("b"));
+    }
+
+    #[test]
+    fn ids_in_text_comments_and_scripts_are_read_only_when_an_id_value_repeats() {
+        // Each `id=` value differs: no tag needs reading.
+        assert!(!id_values_repeat("<p id=a><p Id='b' data-id=a><p/id=c>id=d"));
+        // `data-id` and `aid` are other attributes; values end at a space or `>` unless quoted.
+        assert!(!id_values_repeat("<p id=a data-id=a aid=a><p id=\"a b\"><p id=c>a>"));
+        assert!(id_values_repeat("<p id=a><!-- id=a -->"));
+        assert_eq!(duplicate_id("<p id=a><!-- id=a -->"), None);
+        assert!(id_values_repeat("<p id=\"a\"><p class=x\tID='a'>"));
+        assert_eq!(duplicate_id("<p id=\"a\"><p class=x\tID='a'>"), Some("a"));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Any id the tag reader finds twice is found by the quick look for repeated `id=`
+        /// values, so the quick look never hides a duplicate.
+        #[test]
+        fn the_quick_look_for_ids_never_misses_a_duplicate(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "<p", "<script", "</script>", "<STYLE", "</style>", ">", "/", " ", "\t", "\n", "=",
+                    "'", "\"", "a", "id=a", "ID='a'", "Id=\"a\"", "iD=a b", "data-id=a", "<!--", "-->",
+                ][..]),
+                0..16,
+            )
+        ) {
+            let html = pieces.concat();
+            proptest::prop_assert_eq!(duplicate_id(&html), duplicate_id_in_tags(&html));
+        }
     }
 
     /// The shipped templates, with the words of `language`.

@@ -19,10 +19,12 @@
 //! the shard's words themselves (none at all up to `RANK_WITH_TEXT` pages) and `x` lists the
 //! pages' texts, so a query loads one file.
 
-use crate::assets::{AssetManifest, Fingerprinted};
+use crate::assets::{self, AssetManifest, Fingerprinted};
 use crate::markdown::SearchSection;
 use crate::model::Page;
-use std::collections::{BTreeMap, HashMap};
+use foldhash::HashMap;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 /// Page files listed by one page table.
 pub const PAGES_PER_TABLE: usize = 256;
@@ -43,16 +45,118 @@ pub struct SearchPage {
     json: Vec<u8>,
     /// The change log, ranked after every other page.
     changelog: bool,
-    /// Each word on the page → each section it is in, as `index × 16 + parts`.
-    words: BTreeMap<String, Vec<u32>>,
+    /// Each word on the page → each section it is in.
+    words: PageWords,
+}
+
+/// A page's words, each once, with each section it is in as `index × 16 + parts`. The words
+/// are written one after another in one string, and their sections in one list, rather than
+/// one string and one list a word: far fewer allocations on a big site.
+#[derive(Debug, Default)]
+struct PageWords {
+    text: String,
+    /// Each word in turn: where it ends in `text` and where its sections end in `sections`.
+    ends: Vec<(usize, usize)>,
+    sections: Vec<u32>,
 }
 
 /// The words of a text as the search box matches them: lowercased, split at every character
 /// that is neither a letter nor a digit (a query word matches at the start of such a word).
-fn words_of(text: &str) -> impl Iterator<Item = String> + '_ {
+/// A word already in lower case is borrowed, not copied.
+fn words_of(text: &str) -> impl Iterator<Item = Cow<'_, str>> {
     text.split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+        .map(|w| {
+            if !w.is_ascii() {
+                Cow::Owned(w.to_lowercase())
+            } else if w.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(w.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(w)
+            }
+        })
+}
+
+/// A word met while a page's words are gathered.
+struct Met {
+    /// The word's number on the page, in the order words were first met.
+    number: usize,
+    /// The last section it was met in, and where that section's entry is.
+    section: usize,
+    entry: usize,
+}
+
+impl PageWords {
+    /// The words of a page with this title and these sections. Each section holds the words of
+    /// the title as well as its own.
+    fn new(title: &str, search: &[SearchSection]) -> Self {
+        let title: Vec<Cow<str>> = words_of(title).collect();
+        // Each word → where it was last met; each section's entries in the order met, as
+        // (word number, index × 16 + parts).
+        let mut met: HashMap<Cow<str>, Met> = HashMap::default();
+        let mut entries: Vec<(usize, u32)> = Vec::new();
+        for (index, section) in search.iter().enumerate() {
+            let at = u32::try_from(index).unwrap_or(u32::MAX >> 4) << 4;
+            for (word, part) in title
+                .iter()
+                .map(|w| (Cow::Borrowed(w.as_ref()), IN_TITLE))
+                .chain(words_of(&section.heading).map(|w| (w, IN_HEADING)))
+                .chain(words_of(&section.text).map(|w| (w, IN_PROSE)))
+                .chain(words_of(&section.table_text).map(|w| (w, IN_TABLE)))
+            {
+                let next = met.len();
+                let seen = met.entry(word).or_insert(Met {
+                    number: next,
+                    section: usize::MAX,
+                    entry: 0,
+                });
+                if seen.section == index {
+                    entries[seen.entry].1 |= part;
+                } else {
+                    seen.section = index;
+                    seen.entry = entries.len();
+                    entries.push((seen.number, at | part));
+                }
+            }
+        }
+        // The words in the order first met, each with its sections in order.
+        let mut by_number: Vec<&str> = vec![""; met.len()];
+        for (word, seen) in &met {
+            by_number[seen.number] = word;
+        }
+        let mut counts = vec![0usize; met.len()];
+        for (number, _) in &entries {
+            counts[*number] += 1;
+        }
+        let mut text = String::with_capacity(by_number.iter().map(|w| w.len()).sum());
+        let mut ends = Vec::with_capacity(met.len());
+        let mut starts = Vec::with_capacity(met.len());
+        let mut end = 0;
+        for (word, count) in by_number.iter().zip(&counts) {
+            text.push_str(word);
+            starts.push(end);
+            end += count;
+            ends.push((text.len(), end));
+        }
+        let mut sections = vec![0; entries.len()];
+        for (number, section) in entries {
+            sections[starts[number]] = section;
+            starts[number] += 1;
+        }
+        PageWords { text, ends, sections }
+    }
+
+    /// Each word with each section it is in.
+    fn iter(&self) -> impl Iterator<Item = (&str, &[u32])> {
+        let mut text_start = 0;
+        let mut sections_start = 0;
+        self.ends.iter().map(move |&(text_end, sections_end)| {
+            let word = &self.text[text_start..text_end];
+            let sections = &self.sections[sections_start..sections_end];
+            (text_start, sections_start) = (text_end, sections_end);
+            (word, sections)
+        })
+    }
 }
 
 impl SearchPage {
@@ -88,28 +192,11 @@ impl SearchPage {
             t: &page.title,
             u: page.route.as_str().trim_start_matches('/'),
         };
-        let title: Vec<String> = words_of(&page.title).collect();
-        let mut words: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-        for (index, section) in search.iter().enumerate() {
-            let mut parts: BTreeMap<String, u32> = title.iter().map(|w| (w.clone(), IN_TITLE)).collect();
-            let mut add = |text: &str, part: u32| {
-                for w in words_of(text) {
-                    *parts.entry(w).or_default() |= part;
-                }
-            };
-            add(&section.heading, IN_HEADING);
-            add(&section.text, IN_PROSE);
-            add(&section.table_text, IN_TABLE);
-            let at = u32::try_from(index).unwrap_or(u32::MAX >> 4) << 4;
-            for (w, p) in parts {
-                words.entry(w).or_default().push(at | p);
-            }
-        }
         SearchPage {
             // Writing strings and arrays into a Vec cannot fail.
             json: serde_json::to_vec(&entry).unwrap_or_default(),
             changelog,
-            words,
+            words: PageWords::new(&page.title, search),
         }
     }
 }
@@ -157,7 +244,14 @@ pub struct IndexBuilder {
     count: usize,
     /// Every word → its postings, page by page.
     postings: HashMap<String, Postings>,
+    /// The pages' texts, held while the whole index may still fit in one file.
     texts: Vec<Vec<u8>>,
+    /// Bytes of `texts`; past [`INLINE_LIMIT`] the index is split for certain.
+    texts_len: usize,
+    /// Once the index is split for certain: every page text file's path, in page order.
+    text_files: Option<Vec<String>>,
+    /// Page text files made and not yet taken by [`IndexBuilder::take_files`].
+    ready: Vec<(String, Vec<u8>)>,
 }
 
 impl IndexBuilder {
@@ -168,10 +262,10 @@ impl IndexBuilder {
         if page.changelog && self.changelog.is_none() {
             self.changelog = Some(n);
         }
-        for (word, sections) in page.words {
-            let postings = match self.postings.get_mut(&word) {
+        for (word, sections) in page.words.iter() {
+            let postings = match self.postings.get_mut(word) {
                 Some(found) => found,
-                None => self.postings.entry(word).or_insert(Postings {
+                None => self.postings.entry(word.to_string()).or_insert(Postings {
                     last_page: n,
                     list: Vec::new(),
                 }),
@@ -185,9 +279,41 @@ impl IndexBuilder {
             postings.last_page = n;
             postings.list.push(u32::try_from(step).unwrap_or(u32::MAX));
             postings.list.push(u32::try_from(sections.len()).unwrap_or(u32::MAX));
-            postings.list.extend(sections);
+            postings.list.extend_from_slice(sections);
         }
-        self.texts.push(page.json);
+        self.keep_text(page.json);
+    }
+
+    /// Holds a page's text while the index may fit in one file; once the texts alone are over
+    /// [`INLINE_LIMIT`], each becomes its file right away, so a big site's texts are written
+    /// as the pages render instead of all being held until the end.
+    fn keep_text(&mut self, json: Vec<u8>) {
+        match &mut self.text_files {
+            Some(files) => {
+                let n = files.len();
+                let (path, bytes) = page_text_file(n, &json);
+                files.push(path.clone());
+                self.ready.push((path, bytes));
+            }
+            None => {
+                self.texts_len += json.len();
+                self.texts.push(json);
+                if self.texts_len > INLINE_LIMIT {
+                    let held = std::mem::take(&mut self.texts);
+                    let files = self.text_files.insert(Vec::with_capacity(held.len()));
+                    for (n, json) in held.iter().enumerate() {
+                        let (path, bytes) = page_text_file(n, json);
+                        files.push(path.clone());
+                        self.ready.push((path, bytes));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The page text files made since the last call, to be written out: (path, bytes).
+    pub fn take_files(&mut self) -> Vec<(String, Vec<u8>)> {
+        std::mem::take(&mut self.ready)
     }
 
     /// Writes the index's files into `manifest` and returns the manifest script's name.
@@ -195,6 +321,9 @@ impl IndexBuilder {
         let changelog = self.changelog.map_or(-1, |i| i as i64);
         let count = self.count;
         let texts = self.texts;
+        for (path, bytes) in self.ready {
+            manifest.outputs.insert(path, bytes);
+        }
         let mut words: Vec<(String, Vec<u32>)> = self.postings.into_iter().map(|(w, p)| (w, p.list)).collect();
         words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut shards = BTreeMap::new();
@@ -204,7 +333,9 @@ impl IndexBuilder {
             .map(|(prefix, words)| (prefix, serde_json::to_vec(&words).unwrap_or_default()))
             .collect();
         let size: usize = shard_json.values().chain(&texts).map(Vec::len).sum();
-        let json = if size <= INLINE_LIMIT {
+        let json = if let Some(files) = self.text_files {
+            split_manifest(manifest, changelog, count, shard_json, files)
+        } else if size <= INLINE_LIMIT {
             let shards = if count <= RANK_WITH_TEXT {
                 BTreeMap::new()
             } else {
@@ -212,7 +343,16 @@ impl IndexBuilder {
             };
             inline_manifest(changelog, count, &shards, &texts)
         } else {
-            split_manifest(manifest, changelog, count, shard_json, texts)
+            let files = texts
+                .iter()
+                .enumerate()
+                .map(|(n, json)| {
+                    let (path, bytes) = page_text_file(n, json);
+                    manifest.outputs.insert(path.clone(), bytes);
+                    path
+                })
+                .collect();
+            split_manifest(manifest, changelog, count, shard_json, files)
         };
         let mut script = b"window.riskguideSearch=".to_vec();
         script.extend_from_slice(&json);
@@ -245,24 +385,21 @@ fn inline_manifest(changelog: i64, count: usize, shards: &BTreeMap<String, Vec<u
     out
 }
 
-/// Writes the shards, page tables and page texts as files of their own and returns the
-/// manifest naming them.
+/// Page `n`'s text as a file of its own: (path, bytes).
+fn page_text_file(n: usize, json: &[u8]) -> (String, Vec<u8>) {
+    let bytes = register("riskguideSearchPages", &n.to_string(), json);
+    (assets::fingerprint("search-page.js", &bytes).path, bytes)
+}
+
+/// Writes the shards and page tables as files of their own and returns the manifest naming
+/// them with the page text `files`.
 fn split_manifest(
     manifest: &mut AssetManifest,
     changelog: i64,
     count: usize,
     shards: BTreeMap<String, Vec<u8>>,
-    texts: Vec<Vec<u8>>,
+    files: Vec<String>,
 ) -> Vec<u8> {
-    let files: Vec<String> = texts
-        .iter()
-        .enumerate()
-        .map(|(n, json)| {
-            manifest
-                .add_generated("search-page.js", register("riskguideSearchPages", &n.to_string(), json))
-                .path
-        })
-        .collect();
     let table_files: Vec<String> = files
         .chunks(PAGES_PER_TABLE)
         .enumerate()
@@ -304,7 +441,9 @@ fn split_manifest(
 
 /// Rough size of a word's entry in a shard, in bytes of JSON.
 fn entry_len(word: &str, postings: &[u32]) -> usize {
-    word.len() + 6 + postings.iter().map(|p| p.to_string().len() + 1).sum::<usize>()
+    // Each number's digits and a comma, counted without writing the number out.
+    let digits = |p: &u32| p.checked_ilog10().map_or(1, |d| d as usize + 1);
+    word.len() + 6 + postings.iter().map(|p| digits(p) + 1).sum::<usize>()
 }
 
 /// Groups sorted `words` (all starting with `prefix`) into shards: by the next character of
@@ -350,10 +489,82 @@ mod tests {
 
     #[test]
     fn words_are_lowercased_and_split_at_every_other_character() {
-        let words: Vec<String> = words_of("Rotate the API-key (e.g. weekly); Ünïcode 2FA").collect();
+        let words: Vec<Cow<str>> = words_of("Rotate the API-key (e.g. weekly); Ünïcode 2FA ΟΔΟΣ").collect();
         assert_eq!(
             words,
-            ["rotate", "the", "api", "key", "e", "g", "weekly", "ünïcode", "2fa"]
+            [
+                "rotate",
+                "the",
+                "api",
+                "key",
+                "e",
+                "g",
+                "weekly",
+                "ünïcode",
+                "2fa",
+                "οδος"
+            ]
+        );
+    }
+
+    /// Each word of a page → each section it is in, as `index × 16 + parts`, gathered the
+    /// plain way: a sorted map of words per section.
+    fn words_by_section(title: &str, search: &[SearchSection]) -> BTreeMap<String, Vec<u32>> {
+        let title: Vec<String> = words_of(title).map(Cow::into_owned).collect();
+        let mut words: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+        for (index, section) in search.iter().enumerate() {
+            let mut parts: BTreeMap<String, u32> = title.iter().map(|w| (w.clone(), IN_TITLE)).collect();
+            for (text, part) in [
+                (&section.heading, IN_HEADING),
+                (&section.text, IN_PROSE),
+                (&section.table_text, IN_TABLE),
+            ] {
+                for w in words_of(text) {
+                    *parts.entry(w.into_owned()).or_default() |= part;
+                }
+            }
+            for (w, p) in parts {
+                words.entry(w).or_default().push((index as u32) << 4 | p);
+            }
+        }
+        words
+    }
+
+    #[test]
+    fn a_pages_words_name_each_section_they_are_in_with_the_parts_they_are_in() {
+        let section = |heading: &str, text: &str, table_text: &str| SearchSection {
+            anchor: String::new(),
+            heading: heading.to_string(),
+            text: text.to_string(),
+            table_text: table_text.to_string(),
+        };
+        let search = [
+            section("", "Rotate the key; rotate it weekly.", ""),
+            section("Rotate keys", "Keys leak: the KEY of Ünïcode", "key rotation ünïcode"),
+            section("Empty", "", ""),
+            section("Ünïcode", "Straße STRASSE straße", "rotate"),
+        ];
+        for (title, search) in [
+            ("Key rotation", &search[..]),
+            ("", &search[..]),
+            ("Only a title", &[][..]),
+            ("Rotate", &search[2..3]),
+        ] {
+            let words = PageWords::new(title, search);
+            let got: BTreeMap<String, Vec<u32>> = words.iter().map(|(w, s)| (w.to_string(), s.to_vec())).collect();
+            assert_eq!(got.len(), words.ends.len(), "each word is listed once");
+            assert_eq!(got, words_by_section(title, search), "{title}");
+        }
+        let words = PageWords::new("Key rotation", &search);
+        let key: Vec<u32> = words.iter().find(|(w, _)| *w == "key").unwrap().1.to_vec();
+        assert_eq!(
+            key,
+            [
+                IN_TITLE | IN_PROSE,
+                1 << 4 | IN_TITLE | IN_PROSE | IN_TABLE,
+                2 << 4 | IN_TITLE,
+                3 << 4 | IN_TITLE
+            ]
         );
     }
 
@@ -398,7 +609,11 @@ mod tests {
                 json: serde_json::to_vec(&serde_json::json!({"t": format!("Note {n}"), "x": "a".repeat(text_len)}))
                     .unwrap(),
                 changelog: false,
-                words: [("zephyr".to_string(), vec![IN_PROSE])].into_iter().collect(),
+                words: PageWords {
+                    text: "zephyr".to_string(),
+                    ends: vec![(6, 1)],
+                    sections: vec![IN_PROSE],
+                },
             })
             .collect()
     }
@@ -451,6 +666,40 @@ mod tests {
         assert_eq!(large.outputs.len(), 1 + 20 + 1 + 1);
         let script = String::from_utf8(large.outputs[&name.path].clone()).unwrap();
         assert!(!script.contains("\"x\""), "{script}");
+    }
+
+    #[test]
+    fn a_large_index_hands_out_page_texts_as_they_come_and_writes_the_same_files() {
+        let all = pages(40, INLINE_LIMIT / 20 + 1);
+        let mut at_once = AssetManifest::default();
+        let name_at_once = write_index(&mut at_once, pages(40, INLINE_LIMIT / 20 + 1));
+
+        let mut index = IndexBuilder::default();
+        let mut taken = BTreeMap::new();
+        let mut held_after = Vec::new();
+        for page in all {
+            index.add(page);
+            let files = index.take_files();
+            held_after.push(index.texts.len());
+            taken.extend(files);
+        }
+        // Each text is over a twentieth of the limit: 19 are held, the 20th passes the limit
+        // and from then on every text is handed out.
+        assert_eq!(held_after[..19], (1..20).collect::<Vec<_>>());
+        assert!(held_after[19..].iter().all(|&n| n == 0), "{held_after:?}");
+        assert_eq!(taken.len(), 40);
+        let mut streamed = AssetManifest::default();
+        let name = index.write(&mut streamed);
+        assert_eq!(name.path, name_at_once.path);
+        streamed.outputs.extend(taken);
+        assert_eq!(streamed.outputs, at_once.outputs);
+    }
+
+    #[test]
+    fn an_entrys_length_counts_the_digits_of_each_number() {
+        let postings = [0, 9, 10, 99, 100, 65_535, u32::MAX];
+        let written: usize = postings.iter().map(|p| p.to_string().len() + 1).sum();
+        assert_eq!(entry_len("word", &postings), 4 + 6 + written);
     }
 
     #[test]

@@ -244,9 +244,10 @@ pub struct PrintSectionView {
     pub html: String,
 }
 
-/// Everything a template can see for one page.
+/// What every page has, whatever its kind: `base.html` reads only these (and the shared
+/// `site`, `links`, `assets` and `strings`). Each kind's view adds its own fields beside them.
 #[derive(Debug, Clone, Serialize)]
-pub struct PageView {
+pub struct PageCore {
     /// Which template family: home, page, checklist, checklists, questionnaire, plan, print, print-checklists, not-found.
     pub kind: &'static str,
     pub title: String,
@@ -255,40 +256,173 @@ pub struct PageView {
     pub canonical: String,
     /// Relative path from this page to the site root (`../../`).
     pub root: String,
-    pub html: String,
-    pub toc: Vec<Heading>,
-    pub severity: Option<LevelView>,
-    pub reviewed: Option<String>,
-    pub platforms: Vec<PlatformView>,
-    pub prev: Option<LinkView>,
-    pub next: Option<LinkView>,
-    pub section: Option<LinkView>,
+    /// True when the page shows a checklist (its own page, the printable checklists, the
+    /// plan, a page that embeds one), so the checklist stylesheet and script are linked only
+    /// where they are needed.
+    pub shows_checklists: bool,
     /// The sidebar's sections as data, for templates that lay them out themselves.
     pub nav: Vec<NavSectionView>,
     /// The sidebar: every section written by `nav-section.html`.
     pub nav_html: String,
-    /// The home page's risks, worst first, then in guide order.
-    pub risks: Vec<RiskCardView>,
-    /// The home page's count of risks per worst level, worst first, levels with none left out.
-    pub risk_counts: Vec<RiskCountView>,
-    /// A content page's list of the sources its ratings rest on (`id="sources"`), written
-    /// after the page's own HTML; empty when it has no rating.
-    pub sources_html: String,
+}
+
+/// A page of the guide written in Markdown (`page.html`); its own HTML is given to the
+/// template as `html`, moved in at render time rather than copied into the view.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContentPage {
+    #[serde(flatten)]
+    pub core: PageCore,
+    pub toc: Vec<Heading>,
+    pub severity: Option<LevelView>,
     /// Markers linking the page's severity to the sources it rests on (HTML).
     pub severity_basis: String,
-    pub checklists: Vec<ChecklistView>,
-    pub checklist: Option<ChecklistView>,
-    /// Ids of the checklists embedded in `html` (for the printable guide: in any section), so a
-    /// template links the checklist stylesheet and script only where they are needed.
+    pub reviewed: Option<String>,
+    pub platforms: Vec<PlatformView>,
+    /// The page's section, when it is not the section's own page.
+    pub section: Option<LinkView>,
+    pub prev: Option<LinkView>,
+    pub next: Option<LinkView>,
+    /// The page's list of the sources its ratings rest on (`id="sources"`), written after the
+    /// page's own HTML; empty when it has no rating.
+    pub sources_html: String,
+    /// Ids of the checklists embedded in `html`.
     pub embedded_checklists: Vec<String>,
-    pub questionnaire: Option<QuestionnaireView>,
-    pub print_sections: Vec<PrintSectionView>,
+}
+
+/// The guide's first page (`home.html`): a content page with the risk overview and the
+/// checklists' cards.
+#[derive(Debug, Clone, Serialize)]
+pub struct Home {
+    #[serde(flatten)]
+    pub page: ContentPage,
+    /// The registry's risks, worst first, then in guide order.
+    pub risks: Vec<RiskCardView>,
+    /// The count of risks per worst level, worst first, levels with none left out.
+    pub risk_counts: Vec<RiskCountView>,
+    /// Every checklist as a card (`html` empty).
+    pub checklists: Vec<ChecklistView>,
+}
+
+/// The page of all sources, written with `page.html` as a content page with no rating,
+/// contents or neighbours; `html` is the list of sources.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourcesPage {
+    #[serde(flatten)]
+    pub page: ContentPage,
+    pub html: String,
+}
+
+/// A checklist's own page (`checklist.html`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ChecklistPage {
+    #[serde(flatten)]
+    pub core: PageCore,
+    pub checklist: ChecklistView,
+}
+
+/// The index of checklists (`checklists.html`): every checklist as a card (`html` empty).
+#[derive(Debug, Clone, Serialize)]
+pub struct ChecklistIndex {
+    #[serde(flatten)]
+    pub core: PageCore,
+    pub checklists: Vec<ChecklistView>,
+}
+
+/// Every checklist on one page for printing (`print-checklists.html`).
+#[derive(Debug, Clone, Serialize)]
+pub struct PrintChecklists {
+    #[serde(flatten)]
+    pub core: PageCore,
+    pub checklists: Vec<ChecklistView>,
+}
+
+/// The questionnaire (`questionnaire.html`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Questionnaire {
+    #[serde(flatten)]
+    pub core: PageCore,
+    pub questionnaire: QuestionnaireView,
+}
+
+/// The plan (`plan.html`): the questionnaire's data with the plan's rules, and every
+/// checklist in its short form.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    #[serde(flatten)]
+    pub core: PageCore,
+    pub questionnaire: QuestionnaireView,
+    pub checklists: Vec<ChecklistView>,
+}
+
+/// The whole guide on one page (`print.html`); its sections are given to the template as
+/// `print_sections` at render time.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrintGuide {
+    #[serde(flatten)]
+    pub core: PageCore,
+    /// The date of the most recently reviewed page: the build has no clock.
+    pub reviewed: Option<String>,
+    /// Ids of the checklists embedded in any section.
+    pub embedded_checklists: Vec<String>,
+}
+
+/// The page served for an unknown address (`not-found.html`).
+#[derive(Debug, Clone, Serialize)]
+pub struct NotFound {
+    #[serde(flatten)]
+    pub core: PageCore,
+}
+
+/// One page's view, of whichever kind: templates see the kind's fields as they are.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum PageView {
+    Content(ContentPage),
+    Home(Home),
+    Sources(SourcesPage),
+    Checklist(ChecklistPage),
+    ChecklistIndex(ChecklistIndex),
+    PrintChecklists(PrintChecklists),
+    Questionnaire(Questionnaire),
+    Plan(Plan),
+    PrintGuide(PrintGuide),
+    NotFound(NotFound),
+}
+
+impl PageView {
+    pub fn core(&self) -> &PageCore {
+        match self {
+            PageView::Content(v) => &v.core,
+            PageView::Home(v) => &v.page.core,
+            PageView::Sources(v) => &v.page.core,
+            PageView::Checklist(v) => &v.core,
+            PageView::ChecklistIndex(v) => &v.core,
+            PageView::PrintChecklists(v) => &v.core,
+            PageView::Questionnaire(v) => &v.core,
+            PageView::Plan(v) => &v.core,
+            PageView::PrintGuide(v) => &v.core,
+            PageView::NotFound(v) => &v.core,
+        }
+    }
+}
+
+/// Names every page had while one view served all kinds, which templates written then read
+/// on any page (their `base.html` tested `checklist`, `checklists` and `embedded_checklists`
+/// to decide on the checklist stylesheet). They stay defined, empty, under each page's own
+/// fields, so those templates keep working; new templates read `shows_checklists`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EarlierNames {
+    pub checklist: Option<ChecklistView>,
+    pub checklists: Vec<ChecklistView>,
+    pub embedded_checklists: Vec<String>,
 }
 
 /// What the pages at one depth share, converted for templates once: they see its fields
 /// beside the page's own.
 #[derive(Debug, Clone, Serialize)]
 pub struct SharedView {
+    #[serde(flatten)]
+    pub earlier: EarlierNames,
     pub site: SiteView,
     pub links: SiteLinksView,
     pub assets: AssetsView,

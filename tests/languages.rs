@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Keys whose words are the same in English and French: they cannot tell the languages apart.
-const SAME_IN_BOTH: [&str; 9] = [
+const SAME_IN_BOTH: [&str; 12] = [
     "footer_sources",
+    "js_plan_no_answers_link",
+    "js_search_pages_one",
+    "js_search_pages_other",
     "nav_questionnaire",
     "plan_back",
     "print_version",
@@ -84,31 +87,36 @@ fn visible_text(html: &str) -> String {
     common::html::decode_entities(&text)
 }
 
+/// The text of some words outside tags and `{placeholders}`, one line per stretch.
+fn plain_text(words: &str) -> String {
+    let mut plain = String::new();
+    let mut depth = 0;
+    for c in words.chars() {
+        match c {
+            '<' | '{' => depth += 1,
+            '>' | '}' => {
+                depth -= 1;
+                plain.push('\n');
+            }
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    plain
+}
+
 /// The English words of each key (its text between tags and `{placeholders}`) that its French
 /// words do not also hold, with the key.
 fn english_fragments() -> Vec<(String, String)> {
     let (en, fr) = (strings("en"), strings("fr"));
     let mut fragments = Vec::new();
     for (key, words) in &en {
-        let french = &fr[key];
-        if words == french {
+        if words == &fr[key] {
             continue;
         }
-        let mut plain = String::new();
-        let mut depth = 0;
-        for c in words.chars() {
-            match c {
-                '<' | '{' => depth += 1,
-                '>' | '}' => {
-                    depth -= 1;
-                    plain.push('\n');
-                }
-                _ if depth == 0 => plain.push(c),
-                _ => {}
-            }
-        }
-        for part in plain.split('\n') {
-            let part = part.trim_matches(|c: char| c.is_whitespace() || ".,:;()".contains(c));
+        let french = plain_text(&fr[key]);
+        for part in plain_text(words).split('\n') {
+            let part = part.trim_matches(|c: char| c.is_whitespace() || ".,:;()“”«»".contains(c));
             if part.chars().filter(|c| c.is_alphabetic()).count() >= 3 && !french.contains(part) {
                 fragments.push((key.clone(), part.to_string()));
             }
@@ -206,6 +214,133 @@ fn the_same_guide_in_english_shows_the_english_words_the_check_looks_for() {
         assert!(
             left.iter().any(|l| l.contains(expected)),
             "{expected} not found: {left:?}"
+        );
+    }
+}
+
+/// What a reader sees of the page open in `browser` once its scripts ran: its rendered text,
+/// what status regions read out, and the labels, placeholders and titles read out or shown.
+fn text_in_browser(browser: &common::Browser) -> String {
+    browser
+        .exec(
+            "var out = [document.body.innerText]; \
+             document.querySelectorAll('[role=status]').forEach(function (e) { out.push(e.textContent); }); \
+             document.querySelectorAll('[aria-label], [placeholder], [title], [alt]').forEach(function (e) { \
+               ['aria-label', 'placeholder', 'title', 'alt'].forEach(function (a) { if (e.hasAttribute(a)) out.push(e.getAttribute(a)); }); }); \
+             return out.join('\\n');",
+            serde_json::json!([]),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The English fragments of `strings/en.toml` in `text`, with their keys.
+fn english_in(text: &str) -> Vec<String> {
+    english_fragments()
+        .into_iter()
+        .filter(|(_, part)| has_words(text, part))
+        .map(|(key, part)| format!("{key}: {part:?}"))
+        .collect()
+}
+
+/// Opens each page of the guide built in `language` in Chromium, works its scripts (the theme
+/// button, a tick and a reset on the checklist, the copy button, a search with no hit, the plan
+/// without answers) and returns, per step, what the reader sees then.
+fn what_the_scripts_show(language: &str) -> Vec<(String, String)> {
+    let (tmp, _) = build_fixture(language);
+    let server = common::StaticServer::start(&tmp.path().join("public"));
+    let browser = common::Browser::start();
+    let mut seen = Vec::new();
+    let mut look = |step: &str| seen.push((step.to_string(), text_in_browser(&browser)));
+
+    browser.goto(&server.url("/checklists/predeploy/"));
+    browser.wait_for(
+        "return document.querySelector('section.checklist.is-live') && !document.querySelector('.theme-toggle').hidden;",
+        "the checklist and theme scripts",
+    );
+    look("checklist opened");
+    browser.click(".item-label input[type=checkbox]");
+    browser.wait_for(
+        "return document.querySelector('[data-progress]').getAttribute('data-progress').indexOf('1/') === 0;",
+        "a tick counted",
+    );
+    look("checklist after a tick");
+    browser.click("[data-action=reset]");
+    browser.wait_for(
+        "return !document.querySelector('.checklist-confirm').hidden;",
+        "the reset question",
+    );
+    look("checklist asking before a reset");
+    browser.click("[data-action=confirm]");
+    browser.wait_for(
+        "return document.querySelector('.checklist-status.is-ok');",
+        "the reset done",
+    );
+    look("checklist after a reset");
+    browser.click(".theme-toggle");
+    look("after the theme button");
+
+    browser.goto(&server.url("/risks/exposure/"));
+    browser.wait_for("return document.querySelector('.copy-code');", "the copy button");
+    look("page with a code block");
+    browser.exec(
+        "var i = document.getElementById('search-input'); i.focus(); i.value = 'zzqxj'; i.dispatchEvent(new Event('input'));",
+        serde_json::json!([]),
+    );
+    browser.wait_for(
+        "var c = document.querySelector('.search-count'); return c && c.textContent;",
+        "the search answer",
+    );
+    look("search without a hit");
+
+    browser.goto(&server.url("/plan/"));
+    browser.wait_for(
+        "return document.readyState === 'complete' && window.riskguideQuestionnaire;",
+        "the plan script",
+    );
+    look("plan without answers");
+    seen
+}
+
+#[test]
+#[ignore = "browser test: run with --include-ignored (tests/run does)"]
+fn in_the_browser_the_scripts_of_a_french_guide_show_no_english_words() {
+    let mut left = Vec::new();
+    for (step, text) in what_the_scripts_show("fr") {
+        left.extend(english_in(&text).into_iter().map(|l| format!("{step}: {l}")));
+    }
+    assert!(
+        left.is_empty(),
+        "English the scripts show in the French guide:\n{}",
+        left.join("\n")
+    );
+}
+
+#[test]
+#[ignore = "browser test: run with --include-ignored (tests/run does)"]
+fn in_the_browser_the_same_guide_in_english_shows_the_scripts_english_words() {
+    let found: Vec<String> = what_the_scripts_show("en")
+        .into_iter()
+        .flat_map(|(step, text)| english_in(&text).into_iter().map(move |l| format!("{step}: {l}")))
+        .collect();
+    // The French check above looks at every step where the scripts write words.
+    for (step, key) in [
+        ("checklist opened", "js_checklist_not_applicable"),
+        ("checklist opened", "js_site_theme_dark"),
+        ("checklist opened", "js_site_to_dark"),
+        ("checklist after a tick", "js_checklist_progress"),
+        ("checklist asking before a reset", "js_checklist_reset_question"),
+        ("checklist asking before a reset", "js_checklist_cancel"),
+        ("checklist after a reset", "js_checklist_reset_done"),
+        ("after the theme button", "js_site_theme_light"),
+        ("page with a code block", "js_site_copy"),
+        ("search without a hit", "js_search_none"),
+        ("plan without answers", "js_plan_no_answers"),
+    ] {
+        assert!(
+            found.iter().any(|f| f.starts_with(&format!("{step}: {key}:"))),
+            "{step}: {key} not seen: {found:#?}"
         );
     }
 }

@@ -2,7 +2,7 @@
 //! their HTML while its template is applied.
 
 use crate::build::chrome::Chrome;
-use crate::build::pages::{PageHtml, embedded_checklists, page_sources, put_page};
+use crate::build::pages::{IdCheck, PageHtml, embedded_checklists, page_sources, put_file_pieces, put_page};
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 use crate::markdown::{self, Rendered};
@@ -21,26 +21,6 @@ pub(crate) fn print_marker(i: usize) -> String {
 }
 
 pub(crate) const PRINT_MARKER: &str = "\u{1}print-section-";
-
-/// The printable guide with each section's marker replaced by its HTML, or None when the
-/// template did not write every marker exactly once and in order.
-pub(crate) fn fill_markers(skeleton: &[u8], bodies: &[String], expected_len: usize) -> Option<Vec<u8>> {
-    let skeleton = std::str::from_utf8(skeleton).ok()?;
-    if skeleton.matches(PRINT_MARKER).count() != bodies.len() {
-        return None;
-    }
-    let mut out = Vec::with_capacity(expected_len);
-    let mut rest = skeleton;
-    for (i, body) in bodies.iter().enumerate() {
-        let marker = print_marker(i);
-        let at = rest.find(&marker)?;
-        out.extend_from_slice(&rest.as_bytes()[..at]);
-        out.extend_from_slice(body.as_bytes());
-        rest = &rest[at + marker.len()..];
-    }
-    out.extend_from_slice(rest.as_bytes());
-    Some(out)
-}
 
 /// The printable guide as a book: each page's anchor on the combined page and its section
 /// number. A top-level page, or the first page of a section, opens a chapter ("3"); the other
@@ -148,9 +128,8 @@ pub(crate) fn book_numbers<'s>(pages: impl Iterator<Item = (Option<&'s str>, boo
         .collect()
 }
 
-/// One page as a section of the printable guide: its own HTML with links pointing into the book
-/// (see [`Book::link`]), and its ids prefixed so they stay unique on the combined page.
-pub(crate) fn print_section(page: &Page, html: &str, to: &Route, book: &Book, words: &Strings) -> PrintSectionView {
+/// A page's section of the printable guide without its HTML: its title, anchor and number.
+fn section_head(page: &Page, book: &Book) -> PrintSectionView {
     let (anchor, number, chapter) = book.sections.get(page.route.as_str()).cloned().unwrap_or_else(|| {
         (
             format!("page-{}", page.id.as_str().replace('/', "-")),
@@ -158,94 +137,108 @@ pub(crate) fn print_section(page: &Page, html: &str, to: &Route, book: &Book, wo
             true,
         )
     });
+    PrintSectionView {
+        title: page.title.clone(),
+        number,
+        chapter,
+        html: String::new(),
+        anchor,
+        severity: page.severity.map(LevelView::from),
+    }
+}
+
+/// A page's own HTML as its section of the printable guide: links point into the book (see
+/// [`Book::link`]), and ids are prefixed so they stay unique on the combined page.
+fn section_body(page: &Page, html: &str, to: &Route, book: &Book, words: &Strings) -> String {
+    let (anchor, number) = book
+        .sections
+        .get(page.route.as_str())
+        .map(|(anchor, number, _)| (anchor.clone(), number.as_str()))
+        .unwrap_or_else(|| (format!("page-{}", page.id.as_str().replace('/', "-")), ""));
     let mut moved = markdown::relocate(html, &page.route, to, &format!("{anchor}-"));
     // A page names its scrollable tables "Table 1", "Table 2"…; on the combined page those
     // names repeat, so each gets its section's number. (Author text cannot hold this attribute:
     // its quotes are escaped.)
     let table = format!("aria-label=\"{}", words.fill("table_label", &[("number", "")]));
     if moved.contains(&table) {
-        let in_section = words.fill("table_label_in_section", &[("section", &number), ("number", "")]);
+        let in_section = words.fill("table_label_in_section", &[("section", number), ("number", "")]);
         moved = moved.replace(&table, &format!("aria-label=\"{in_section}"));
     }
-    PrintSectionView {
-        title: page.title.clone(),
-        number,
-        chapter,
-        html: book.link(&moved),
-        anchor,
-        severity: page.severity.map(LevelView::from),
-    }
+    book.link(&moved)
 }
 
 /// The printable guide's own view: its title and what all its sections embed.
 pub(crate) fn print_view(chrome: &Chrome, config: &Config, site: &Site, rendered: &[Rendered]) -> PageView {
     let words = chrome.templates.strings();
-    let print_guide = Route::new(routes::PRINT_GUIDE);
-    let mut print_view = chrome.page_view(
-        "print",
-        &print_guide,
-        &words.fill("print_title", &[("title", &config.title)]),
-        words.get("print_description"),
-    );
-    print_view.embedded_checklists = embedded_checklists(rendered);
-    // The build has no clock: the book is dated by its most recently reviewed page.
-    print_view.reviewed = site.pages.iter().filter_map(|p| p.reviewed.clone()).max();
-    print_view
+    let embedded = embedded_checklists(rendered);
+    PageView::PrintGuide(PrintGuide {
+        core: chrome.core(
+            "print",
+            &Route::new(routes::PRINT_GUIDE),
+            &words.fill("print_title", &[("title", &config.title)]),
+            words.get("print_description"),
+            !embedded.is_empty(),
+        ),
+        // The build has no clock: the book is dated by its most recently reviewed page.
+        reviewed: site.pages.iter().filter_map(|p| p.reviewed.clone()).max(),
+        embedded_checklists: embedded,
+    })
 }
 
-/// The printable guide's sections, converted to template values right away, so their HTML
-/// is held once, not as strings and then again as values. Each page is rendered once, for its
-/// own address; its section is that HTML moved to the guide's address.
-pub(crate) fn sections(
-    site: &Site,
-    rendered: &[Rendered],
-    page_html: &PageHtml,
-    templates: &Templates,
-) -> Result<Vec<PrintSectionView>, Diagnostic> {
-    let words = templates.strings();
-    let print_guide = Route::new(routes::PRINT_GUIDE);
-    let book = Book::new(site);
-    site.pages
-        .par_iter()
-        .zip(rendered)
-        .enumerate()
-        .map(|(i, (page, own))| {
-            let html = page_html.get(i, &print_guide.output_path())?;
-            // In the printable guide, each section ends with its own list of sources.
-            let sources = page_sources(site, page, own, Some(templates));
-            let section = if sources.is_empty() {
-                print_section(page, &html, &print_guide, &book, words)
-            } else {
-                print_section(page, &format!("{html}{sources}"), &print_guide, &book, words)
-            };
-            Ok(section)
-        })
-        .collect()
+/// What the printable guide is made from: every page with its rendering and its kept HTML.
+pub(crate) struct Sections<'a> {
+    pub site: &'a Site,
+    pub rendered: &'a [Rendered],
+    pub page_html: &'a PageHtml,
+    pub templates: &'a Templates,
+}
+
+/// Sections whose HTML is made side by side before they are written out in order.
+const SECTIONS_AT_ONCE: usize = 64;
+
+impl Sections<'_> {
+    /// The HTML of the sections of pages `range`, in order. Each page is rendered once, for its
+    /// own address; its section is that HTML moved to the guide's address, followed by the
+    /// page's own list of sources.
+    fn bodies(&self, range: std::ops::Range<usize>, book: &Book) -> Result<Vec<String>, Diagnostic> {
+        let words = self.templates.strings();
+        let print_guide = Route::new(routes::PRINT_GUIDE);
+        range
+            .into_par_iter()
+            .map(|i| {
+                let page = &self.site.pages[i];
+                let html = self.page_html.get(i, &print_guide.output_path())?;
+                let sources = page_sources(self.site, page, &self.rendered[i], Some(self.templates));
+                Ok(if sources.is_empty() {
+                    section_body(page, &html, &print_guide, book, words)
+                } else {
+                    section_body(page, &format!("{html}{sources}"), &print_guide, book, words)
+                })
+            })
+            .collect()
+    }
 }
 
 /// Writes the printable guide, by far the largest page.
+///
+/// The template is applied to the sections with a marker for each one's HTML: its work then
+/// does not grow with the guide's text (a 100,000-page guide is over its budget otherwise).
+/// The page is then written piece by piece, each section's HTML made when its turn comes, so
+/// the guide is never held whole. A template that does not write each section's HTML once, in
+/// order, as it is, gets the sections themselves.
 pub(crate) fn write(
-    printed: Result<Vec<PrintSectionView>, Diagnostic>,
+    sections: &Sections,
     print_view: &PageView,
     chrome: &Chrome,
-    templates: &Templates,
     sink: &dyn Sink,
 ) -> Option<Diagnostic> {
     let print_guide = Route::new(routes::PRINT_GUIDE);
     let print_path = print_guide.output_path();
-    let printed = match printed {
-        Ok(printed) => printed,
-        Err(d) => return Some(d),
-    };
-    // Each section's HTML and a little markup around it, plus the page's chrome.
-    let expected_len = printed
-        .iter()
-        .map(|s| s.html.len() + s.title.len() + 400)
-        .sum::<usize>()
-        + 64 * 1024;
-    let listed = printed.len();
+    let book = Book::new(sections.site);
+    let pages = &sections.site.pages;
+    let listed = pages.len();
     let render = |sections: Vec<Prepared>, expected_len| {
-        templates.render_listing(
+        chrome.templates.render_listing(
             listed,
             print_view,
             &chrome.shared(&print_guide),
@@ -253,59 +246,138 @@ pub(crate) fn write(
             expected_len,
         )
     };
-    // The template is applied to the sections with a marker for each one's HTML, and
-    // the HTML replaces the markers afterwards: the template's work then does not grow
-    // with the guide's text (a 100,000-page guide is over its budget otherwise). A
-    // template that does not write each section's HTML once, in order, as it is, gets
-    // the sections themselves.
-    let mut bodies = Vec::with_capacity(printed.len());
-    let mut marked = Vec::with_capacity(printed.len());
-    for (i, mut section) in printed.into_iter().enumerate() {
-        bodies.push(std::mem::replace(&mut section.html, print_marker(i)));
-        marked.push(section);
-    }
-    let skeleton = render(
-        marked.iter().map(Prepared::new).collect(),
-        64 * 1024 + marked.len() * 400,
-    );
-    let html = match skeleton.map(|skeleton| fill_markers(&skeleton, &bodies, expected_len)) {
-        Ok(Some(html)) => Ok(html),
-        Ok(None) => {
-            let sections = marked
-                .into_iter()
-                .zip(bodies)
-                .map(|(mut section, html)| {
-                    section.html = html;
-                    Prepared::new(&section)
-                })
-                .collect();
-            render(sections, expected_len)
-        }
-        Err(d) => Err(d),
+    let heads: Vec<PrintSectionView> = pages
+        .iter()
+        .enumerate()
+        .map(|(i, page)| PrintSectionView {
+            html: print_marker(i),
+            ..section_head(page, &book)
+        })
+        .collect();
+    let skeleton = match render(heads.iter().map(Prepared::new).collect(), 64 * 1024 + listed * 400) {
+        Ok(skeleton) => skeleton,
+        Err(d) => return Some(d),
     };
-    put_page(sink, print_path, html)
+    let Some(between) = cut_at_markers(&skeleton, listed) else {
+        let bodies = match sections.bodies(0..listed, &book) {
+            Ok(bodies) => bodies,
+            Err(d) => return Some(d),
+        };
+        let expected_len = bodies.iter().map(String::len).sum::<usize>() + 64 * 1024 + listed * 400;
+        let whole = heads
+            .into_iter()
+            .zip(bodies)
+            .map(|(head, html)| Prepared::new(&PrintSectionView { html, ..head }))
+            .collect();
+        return put_page(sink, print_path, render(whole, expected_len));
+    };
+    drop(heads);
+    let mut ids = IdCheck::default();
+    let mut problem = None;
+    let mut make = |range: std::ops::Range<usize>| sections.bodies(range, &book);
+    // A section that cannot be made, or an id given twice, ends the file there; the build then
+    // fails with that problem, so the cut file is never kept.
+    let mut pieces = PrintPieces {
+        between: &between,
+        next: 0,
+        ready: std::collections::VecDeque::new(),
+        make: &mut make,
+    }
+    .map_while(|piece| match piece.and_then(|piece| ids.check(piece, &print_path)) {
+        Ok(piece) => Some(piece),
+        Err(d) => {
+            problem = Some(d);
+            None
+        }
+    });
+    let written = put_file_pieces(sink, print_path.clone(), &mut pieces);
+    drop(pieces);
+    problem.or(written)
+}
+
+/// The skeleton cut at each of the `count` markers, in order: `count + 1` pieces, or None when
+/// the template did not write every marker exactly once and in order.
+fn cut_at_markers(skeleton: &[u8], count: usize) -> Option<Vec<&[u8]>> {
+    let text = std::str::from_utf8(skeleton).ok()?;
+    if text.matches(PRINT_MARKER).count() != count {
+        return None;
+    }
+    let mut pieces = Vec::with_capacity(count + 1);
+    let mut rest = text;
+    for i in 0..count {
+        let marker = print_marker(i);
+        let at = rest.find(&marker)?;
+        pieces.push(&rest.as_bytes()[..at]);
+        rest = &rest[at + marker.len()..];
+    }
+    pieces.push(rest.as_bytes());
+    Some(pieces)
+}
+
+/// The printable guide's bytes in order: the skeleton's pieces with each section's HTML
+/// between them, the sections made [`SECTIONS_AT_ONCE`] at a time.
+struct PrintPieces<'a, 'm> {
+    between: &'a [&'a [u8]],
+    /// The next section to hand out.
+    next: usize,
+    ready: std::collections::VecDeque<String>,
+    make: &'m mut dyn FnMut(std::ops::Range<usize>) -> Result<Vec<String>, Diagnostic>,
+}
+
+impl Iterator for PrintPieces<'_, '_> {
+    type Item = Result<Vec<u8>, Diagnostic>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let sections = self.between.len() - 1;
+        if self.next > sections {
+            return None;
+        }
+        let i = self.next;
+        self.next += 1;
+        let mut piece = self.between[i].to_vec();
+        if i == sections {
+            return Some(Ok(piece));
+        }
+        if self.ready.is_empty() {
+            match (self.make)(i..(i + SECTIONS_AT_ONCE).min(sections)) {
+                Ok(bodies) => self.ready.extend(bodies),
+                Err(d) => return Some(Err(d)),
+            }
+        }
+        piece.extend_from_slice(self.ready.pop_front().unwrap_or_default().as_bytes());
+        Some(Ok(piece))
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Book, book_numbers, fill_markers, print_marker};
+    use super::{Book, IdCheck, book_numbers, cut_at_markers, print_marker};
     use std::collections::HashMap;
 
     #[test]
-    fn print_markers_are_filled_only_when_each_is_written_once_in_order() {
-        let bodies = ["<p>one</p>".to_string(), "<p>two</p>".to_string()];
+    fn an_id_given_in_two_pieces_of_the_guide_is_found() {
+        let mut ids = IdCheck::default();
+        let first = ids.check(b"<h2 id=\"page-a-b-c\">A</h2>".to_vec(), "print/index.html");
+        assert!(first.is_ok());
+        assert!(ids.check(b"<p id=\"other\">".to_vec(), "print/index.html").is_ok());
+        let again = ids.check(b"<h3 id='page-a-b-c'>C</h3>".to_vec(), "print/index.html");
+        let d = again.expect_err("the second piece repeats an id of the first");
+        assert_eq!(d.code, "E091");
+        assert!(d.message.contains("page-a-b-c"), "{}", d.message);
+    }
+
+    #[test]
+    fn the_skeleton_is_cut_only_when_each_marker_is_written_once_in_order() {
         let (m0, m1) = (print_marker(0), print_marker(1));
-        let filled = fill_markers(format!("<a>{m0}</a><b>{m1}</b>").as_bytes(), &bodies, 0);
-        assert_eq!(filled.as_deref(), Some(&b"<a><p>one</p></a><b><p>two</p></b>"[..]));
+        let skeleton = format!("<a>{m0}</a><b>{m1}</b>");
+        let cut = cut_at_markers(skeleton.as_bytes(), 2);
+        assert_eq!(cut, Some(vec![&b"<a>"[..], &b"</a><b>"[..], &b"</b>"[..]]));
         // Left out, written twice, out of order, or changed by a filter: the template is
         // applied to the sections themselves instead.
-        assert_eq!(fill_markers(m0.as_bytes(), &bodies, 0), None);
-        assert_eq!(fill_markers(format!("{m0}{m1}{m1}").as_bytes(), &bodies, 0), None);
-        assert_eq!(fill_markers(format!("{m1}{m0}").as_bytes(), &bodies, 0), None);
-        assert_eq!(
-            fill_markers(format!("{m0}{}", m1.to_uppercase()).as_bytes(), &bodies, 0),
-            None
-        );
+        assert_eq!(cut_at_markers(m0.as_bytes(), 2), None);
+        assert_eq!(cut_at_markers(format!("{m0}{m1}{m1}").as_bytes(), 2), None);
+        assert_eq!(cut_at_markers(format!("{m1}{m0}").as_bytes(), 2), None);
+        assert_eq!(cut_at_markers(format!("{m0}{}", m1.to_uppercase()).as_bytes(), 2), None);
     }
 
     #[test]

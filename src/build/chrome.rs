@@ -360,11 +360,19 @@ impl<'a> Chrome<'a> {
         }
     }
 
-    pub(crate) fn page_view(&self, kind: &'static str, route: &Route, title: &str, description: &str) -> PageView {
-        let mut view = self.bare_page_view(kind, route, title, description);
-        view.nav = self.nav_sections(route);
-        view.nav_html = self.write_nav(&view.nav);
-        view
+    /// What every page has, with its sidebar.
+    pub(crate) fn core(
+        &self,
+        kind: &'static str,
+        route: &Route,
+        title: &str,
+        description: &str,
+        shows_checklists: bool,
+    ) -> PageCore {
+        let mut core = self.bare_core(kind, route, title, description, shows_checklists);
+        core.nav = self.nav_sections(route);
+        core.nav_html = self.write_nav(&core.nav);
+        core
     }
 
     /// What the pages at the depth of `route` share, as a template value made once per depth.
@@ -380,6 +388,7 @@ impl<'a> Chrome<'a> {
                 .then(|| Self::href(route, &Route::new(r)))
         };
         SharedView {
+            earlier: EarlierNames::default(),
             site: SiteView::new(&site.config),
             links: SiteLinksView {
                 home: route.to_root(),
@@ -396,10 +405,18 @@ impl<'a> Chrome<'a> {
         }
     }
 
-    /// A page view without its sidebar, for [`Chrome::page_nav`] to supply.
-    pub(crate) fn bare_page_view(&self, kind: &'static str, route: &Route, title: &str, description: &str) -> PageView {
+    /// What every page has, without its sidebar: the caller gives it as a prepared part
+    /// ([`Chrome::page_nav`]) or writes its own.
+    pub(crate) fn bare_core(
+        &self,
+        kind: &'static str,
+        route: &Route,
+        title: &str,
+        description: &str,
+        shows_checklists: bool,
+    ) -> PageCore {
         let config = &self.site.config;
-        PageView {
+        PageCore {
             kind,
             title: title.to_string(),
             description: if description.is_empty() {
@@ -410,25 +427,9 @@ impl<'a> Chrome<'a> {
             route: route.to_string(),
             canonical: format!("{}{}", config.base_url, route.as_str().trim_start_matches('/')),
             root: route.to_root(),
-            html: String::new(),
-            toc: Vec::new(),
-            severity: None,
-            reviewed: None,
-            platforms: Vec::new(),
-            prev: None,
-            next: None,
-            section: None,
+            shows_checklists,
             nav: Vec::new(),
             nav_html: String::new(),
-            risks: Vec::new(),
-            risk_counts: Vec::new(),
-            sources_html: String::new(),
-            severity_basis: String::new(),
-            checklists: Vec::new(),
-            checklist: None,
-            embedded_checklists: Vec::new(),
-            questionnaire: None,
-            print_sections: Vec::new(),
         }
     }
 

@@ -225,18 +225,55 @@ pub(crate) fn unique_ids(html: Vec<u8>, page: &str, source: Option<(&str, &str)>
     let Some(id) = std::str::from_utf8(&html).ok().and_then(render::duplicate_id) else {
         return Ok(html);
     };
+    Err(duplicate_id_error(page, id, source))
+}
+
+/// E091: `page` would hold the id `id` twice; located in the page's source when it has one.
+fn duplicate_id_error(page: &str, id: &str, source: Option<(&str, &str)>) -> Diagnostic {
     let location = match source {
         Some((path, text)) => text
             .find(id)
             .map_or_else(|| Location::file(path), |at| Location::of_offset(path, text, at)),
         None => Location::file(page),
     };
-    Err(Diagnostic::error(
+    Diagnostic::error(
         "E091",
         location,
         format!("`{page}` would hold the id `{}` twice", id.escape_debug()),
     )
-    .with_help("every id of a page must be unique; rename the heading, footnote or template element"))
+    .with_help("every id of a page must be unique; rename the heading, footnote or template element")
+}
+
+/// Writes a page given in pieces (see [`Sink::put_pieces`]).
+pub(crate) fn put_file_pieces(
+    sink: &dyn Sink,
+    path: String,
+    pieces: &mut dyn Iterator<Item = Vec<u8>>,
+) -> Option<Diagnostic> {
+    let location = Location::file(&path);
+    sink.put_pieces(path, pieces)
+        .err()
+        .map(|message| Diagnostic::error("E090", location, message))
+}
+
+/// The ids of a page written in pieces, each piece ending between tags: E091 at the first id
+/// given twice, as [`unique_ids`] reports it for a page written whole.
+#[derive(Default)]
+pub(crate) struct IdCheck {
+    seen: std::collections::HashSet<String>,
+}
+
+impl IdCheck {
+    /// The next piece of the page, or E091 when it gives an id the page already has.
+    pub(crate) fn check(&mut self, piece: Vec<u8>, page: &str) -> Result<Vec<u8>, Diagnostic> {
+        let text = String::from_utf8_lossy(&piece);
+        let seen = &mut self.seen;
+        let repeated = render::repeated_id(&text, |id| !seen.contains(id) && seen.insert(id.to_string()));
+        match repeated {
+            None => Ok(piece),
+            Some(id) => Err(duplicate_id_error(page, id, None)),
+        }
+    }
 }
 
 pub(crate) fn put_file(sink: &dyn Sink, path: String, bytes: Vec<u8>) -> Option<Diagnostic> {
@@ -275,11 +312,14 @@ pub(crate) fn embed_html(
 }
 
 /// Every page's Markdown rendered: its details, its HTML kept aside, and the search index
-/// when the site has search.
+/// when the site has search. A big site's search page texts go to `sink` as they are made (a
+/// failed build's output is discarded whole, so writing before the checks is safe).
 pub(crate) fn render(
     config: &Config,
     site: &Site,
     ctx: &Context,
+    sink: &dyn Sink,
+    problems: &mut Diagnostics,
 ) -> (Vec<Rendered>, PageHtml, Option<search::IndexBuilder>) {
     // Pages are rendered a batch at a time, and each batch's search entries are folded into the
     // index in page order before the next, so only one batch's word lists are ever held.
@@ -310,6 +350,9 @@ pub(crate) fn render(
                 index.add(entry);
             }
         }
+        for (path, bytes) in search_index_pages.iter_mut().flat_map(search::IndexBuilder::take_files) {
+            problems.extend(put_file(sink, path, bytes));
+        }
     }
     (rendered, page_html, search_index_pages)
 }
@@ -333,11 +376,54 @@ pub(crate) fn checklist_pages(
         .collect()
 }
 
+/// A content page's view, complete but for its own HTML and sidebar, which are moved in as
+/// prepared parts when its template runs.
+fn content_page(site: &Site, i: usize, r: &Rendered, chrome: &Chrome, templates: &Templates) -> ContentPage {
+    let page = &site.pages[i];
+    let short_names = |p: Platform| site.platform_short(p).to_string();
+    let embedded = embedded_checklists([r]);
+    let kind = if page.route.as_str() == "/" { "home" } else { "page" };
+    ContentPage {
+        core: chrome.bare_core(kind, &page.route, &page.title, &page.description, !embedded.is_empty()),
+        sources_html: page_sources(site, page, r, Some(templates)),
+        toc: r.toc.clone(),
+        severity: page.severity.map(LevelView::from),
+        severity_basis: match page.severity {
+            Some(_) => partial_markup(
+                Some(templates),
+                "partials/basis.html",
+                "basis",
+                &markdown::basis_view(&page.basis),
+                &mut Diagnostics::new(),
+            ),
+            None => String::new(),
+        },
+        reviewed: page.reviewed.clone(),
+        platforms: page
+            .platforms
+            .iter()
+            .map(|p| PlatformView::new(*p, &short_names(*p)))
+            .collect(),
+        section: page
+            .section
+            .as_ref()
+            .and_then(|s| chrome.page_at(&Route::new(s)))
+            .filter(|p| p.route != page.route)
+            .map(|p| chrome.link(p, &page.route)),
+        prev: i
+            .checked_sub(1)
+            .and_then(|j| site.pages.get(j))
+            .map(|p| chrome.link(p, &page.route)),
+        next: site.pages.get(i + 1).map(|p| chrome.link(p, &page.route)),
+        embedded_checklists: embedded,
+    }
+}
+
 /// Writes every content page, its view built and rendered on a worker thread and dropped
 /// right away, so the views of a big site never sit in memory all at once.
 pub(crate) fn write(
     site: &Site,
-    rendered: Vec<Rendered>,
+    rendered: &[Rendered],
     page_html: &PageHtml,
     chrome: &Chrome,
     templates: &Templates,
@@ -346,7 +432,7 @@ pub(crate) fn write(
 ) -> Vec<Option<Diagnostic>> {
     site.pages
         .par_iter()
-        .zip(rendered.into_par_iter())
+        .zip(rendered)
         .enumerate()
         .map(|(i, (page, r))| {
             let path = page.route.output_path();
@@ -364,7 +450,7 @@ pub(crate) fn write(
 pub(crate) fn page_file(
     site: &Site,
     i: usize,
-    r: Rendered,
+    r: &Rendered,
     html: String,
     chrome: &Chrome,
     templates: &Templates,
@@ -372,46 +458,18 @@ pub(crate) fn page_file(
 ) -> Result<Vec<u8>, Diagnostic> {
     let short_names = |p: Platform| site.platform_short(p).to_string();
     let page = &site.pages[i];
-    let mut view = chrome.bare_page_view(
-        if page.route.as_str() == "/" { "home" } else { "page" },
-        &page.route,
-        &page.title,
-        &page.description,
-    );
-    view.embedded_checklists = embedded_checklists([&r]);
-    view.sources_html = page_sources(site, page, &r, Some(templates));
-    view.toc = r.toc;
-    view.severity = page.severity.map(LevelView::from);
-    if page.severity.is_some() {
-        view.severity_basis = partial_markup(
-            Some(templates),
-            "partials/basis.html",
-            "basis",
-            &markdown::basis_view(&page.basis),
-            &mut Diagnostics::new(),
-        );
-    }
-    view.reviewed = page.reviewed.clone();
-    view.platforms = page
-        .platforms
-        .iter()
-        .map(|p| PlatformView::new(*p, &short_names(*p)))
-        .collect();
-    view.prev = i
-        .checked_sub(1)
-        .and_then(|j| site.pages.get(j))
-        .map(|p| chrome.link(p, &page.route));
-    view.next = site.pages.get(i + 1).map(|p| chrome.link(p, &page.route));
-    view.section = page
-        .section
-        .as_ref()
-        .and_then(|s| chrome.page_at(&Route::new(s)))
-        .filter(|p| p.route != page.route)
-        .map(|p| chrome.link(p, &page.route));
-    if view.kind == "home" {
-        (view.risks, view.risk_counts) = risk_overview(site, &page.route, &short_names, reserved_ids);
-        view.checklists = chrome.checklist_views(&page.route, None);
-    }
+    let content = content_page(site, i, r, chrome, templates);
+    let view = if content.core.kind == "home" {
+        let (risks, risk_counts) = risk_overview(site, &page.route, &short_names, reserved_ids);
+        PageView::Home(Home {
+            page: content,
+            risks,
+            risk_counts,
+            checklists: chrome.checklist_views(&page.route, None),
+        })
+    } else {
+        PageView::Content(content)
+    };
     let (nav_html, nav) = chrome.page_nav(&page.route);
     let path = page.route.output_path();
     // The chrome around a page's own HTML and its sidebar is some kilobytes.

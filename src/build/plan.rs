@@ -182,70 +182,78 @@ pub(crate) fn special_views(
     let short_names = |p: Platform| site.platform_short(p).to_string();
     let mut views: Vec<(String, PageView)> = Vec::new();
     for checklist in site.checklists.values() {
-        let mut view = chrome.page_view("checklist", &checklist.route, &checklist.title, "");
         let mut card = chrome.card(checklist, &checklist.route);
         card.href = String::new();
-        view.checklist = Some(ChecklistView {
-            card,
-            html: checklist_pages.get(&checklist.id).cloned().unwrap_or_default(),
-        });
-        views.push((checklist.route.output_path(), view));
+        let view = ChecklistPage {
+            core: chrome.core("checklist", &checklist.route, &checklist.title, "", true),
+            checklist: ChecklistView {
+                card,
+                html: checklist_pages.get(&checklist.id).cloned().unwrap_or_default(),
+            },
+        };
+        views.push((checklist.route.output_path(), PageView::Checklist(view)));
     }
     if !site.sources.is_empty() {
         let route = Route::new(routes::SOURCES);
-        let mut view = chrome.page_view(
+        let core = chrome.core(
             "page",
             &route,
             words.get("sources_page_title"),
             words.get("sources_page_description"),
+            false,
         );
-        view.html = templates
+        let html = templates
             .partial(
                 "partials/source-index.html",
                 "sources",
                 &compile::source_index_view(site, &route, used_on),
             )
             .unwrap_or_default();
-        views.push((route.output_path(), view));
+        views.push((route.output_path(), PageView::Sources(sources_page(core, html))));
     }
     let hub = Route::new(routes::CHECKLISTS);
-    let mut view = chrome.page_view(
-        "checklists",
-        &hub,
-        words.get("checklists_title"),
-        words.get("checklists_description"),
-    );
-    view.checklists = chrome.checklist_views(&hub, None);
-    views.push((hub.output_path(), view));
+    let view = ChecklistIndex {
+        core: chrome.core(
+            "checklists",
+            &hub,
+            words.get("checklists_title"),
+            words.get("checklists_description"),
+            false,
+        ),
+        checklists: chrome.checklist_views(&hub, None),
+    };
+    views.push((hub.output_path(), PageView::ChecklistIndex(view)));
     let print_lists = Route::new(routes::PRINT_CHECKLISTS);
-    let mut view = chrome.page_view(
-        "print-checklists",
-        &print_lists,
-        words.get("print_checklists_title"),
-        words.get("print_checklists_description"),
-    );
     let embedded = |c: &model::Checklist, from: &Route| {
         embed_html(site, Some(templates), inner, EmbedKind::Checklist, c.id.as_str(), from).unwrap_or_default()
     };
-    view.checklists = chrome.checklist_views(&print_lists, Some(&embedded));
-    views.push((print_lists.output_path(), view));
+    let checklists = chrome.checklist_views(&print_lists, Some(&embedded));
+    let view = PrintChecklists {
+        core: chrome.core(
+            "print-checklists",
+            &print_lists,
+            words.get("print_checklists_title"),
+            words.get("print_checklists_description"),
+            any_html(&checklists),
+        ),
+        checklists,
+    };
+    views.push((print_lists.output_path(), PageView::PrintChecklists(view)));
     if let (Some(q), Some((rules_json, plan_json, intro_html))) = (&site.questionnaire, questionnaire_rules) {
         let qroute = Route::new(routes::QUESTIONNAIRE);
         let qview = questionnaire_view(q, rules_json, intro_html, &names);
-        let mut view = chrome.page_view(
-            "questionnaire",
-            &qroute,
-            &q.title,
-            words.get("questionnaire_description"),
-        );
-        view.questionnaire = Some(qview.clone());
-        views.push((qroute.output_path(), view));
+        let view = Questionnaire {
+            core: chrome.core(
+                "questionnaire",
+                &qroute,
+                &q.title,
+                words.get("questionnaire_description"),
+                false,
+            ),
+            questionnaire: qview.clone(),
+        };
+        views.push((qroute.output_path(), PageView::Questionnaire(view)));
         let plan = Route::new(routes::PLAN);
-        let mut view = chrome.page_view("plan", &plan, words.get("plan_title"), words.get("plan_description"));
-        view.questionnaire = Some(QuestionnaireView {
-            rules_json: plan_json,
-            ..qview
-        });
         let brief = |c: &model::Checklist, from: &Route| {
             let list = compile::checklist_view(
                 c,
@@ -257,8 +265,47 @@ pub(crate) fn special_views(
             );
             checklist_markup(Some(templates), &list, &mut Diagnostics::new())
         };
-        view.checklists = chrome.checklist_views(&plan, Some(&brief));
-        views.push((plan.output_path(), view));
+        let checklists = chrome.checklist_views(&plan, Some(&brief));
+        let view = Plan {
+            core: chrome.core(
+                "plan",
+                &plan,
+                words.get("plan_title"),
+                words.get("plan_description"),
+                any_html(&checklists),
+            ),
+            questionnaire: QuestionnaireView {
+                rules_json: plan_json,
+                ..qview
+            },
+            checklists,
+        };
+        views.push((plan.output_path(), PageView::Plan(view)));
     }
     views
+}
+
+/// Whether any of the checklists is written out on the page, not only its card.
+fn any_html(checklists: &[ChecklistView]) -> bool {
+    checklists.iter().any(|c| !c.html.is_empty())
+}
+
+/// The page of all sources: a content page with no rating, contents or neighbours.
+fn sources_page(core: PageCore, html: String) -> SourcesPage {
+    SourcesPage {
+        page: ContentPage {
+            core,
+            toc: Vec::new(),
+            severity: None,
+            severity_basis: String::new(),
+            reviewed: None,
+            platforms: Vec::new(),
+            section: None,
+            prev: None,
+            next: None,
+            sources_html: String::new(),
+            embedded_checklists: Vec::new(),
+        },
+        html,
+    }
 }

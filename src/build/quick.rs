@@ -135,7 +135,7 @@ impl LastBuild {
         let file = pages::page_file(
             &self.site,
             i,
-            rendered,
+            &rendered,
             html,
             &chrome,
             &self.templates,

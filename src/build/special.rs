@@ -124,19 +124,19 @@ pub(crate) fn sitemap(site: &Site) -> String {
 pub(crate) fn not_found(chrome: &Chrome, config: &Config) -> (PageView, SharedView) {
     let words = chrome.templates.strings();
     let home = Route::new("/");
-    let mut not_found = chrome.bare_page_view("not-found", &home, words.get("not_found_title"), "");
-    not_found.root = config.base_path.clone();
+    let mut core = chrome.bare_core("not-found", &home, words.get("not_found_title"), "", false);
+    core.root = config.base_path.clone();
     let mut not_found_shared = chrome.shared_view(&home);
     absolutize_shared(&mut not_found_shared, &config.base_path);
-    not_found.nav = chrome.nav_sections(&home);
-    for section in &mut not_found.nav {
+    core.nav = chrome.nav_sections(&home);
+    for section in &mut core.nav {
         absolutize(&mut section.link.href, &config.base_path);
         for child in &mut section.children {
             absolutize(&mut child.href, &config.base_path);
         }
     }
-    not_found.nav_html = chrome.write_nav(&not_found.nav);
-    (not_found, not_found_shared)
+    core.nav_html = chrome.write_nav(&core.nav);
+    (PageView::NotFound(NotFound { core }), not_found_shared)
 }
 
 /// Writes the generated pages' views and the 404 page, then reports the sidebar's problem.
@@ -153,7 +153,7 @@ pub(crate) fn write_views(
             put_page(
                 sink,
                 path,
-                templates.render_with(&view, &chrome.shared(&Route::new(&view.route)), Vec::new(), 0),
+                templates.render_with(&view, &chrome.shared(&Route::new(&view.core().route)), Vec::new(), 0),
             )
         })
         .collect();

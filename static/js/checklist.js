@@ -10,17 +10,11 @@
   var storageOk = true;
   var lists = [];
 
-  // The words this script shows, in the site's language: the page's JSON block of them (from
-  // the site's strings file). {name} in them is replaced by values[name].
-  var WORDS = (function () {
-    try { return JSON.parse(document.getElementById("ui-strings").textContent); } catch (e) { return {}; }
-  })();
-  function words(key, values) {
-    var text = WORDS[key] || key;
-    for (var name in values || {}) text = text.split("{" + name + "}").join(values[name]);
-    return text;
-  }
-  var NO_STORAGE = "This browser is not letting the page save anything, so ticks last only while the page is open. Export your progress to keep it.";
+  // The words this script shows, in the site's language (site.js reads them from the page).
+  // Without site.js the checklists stay as they are without JavaScript.
+  var W = window.riskguideWords;
+  if (!W) return;
+  function words(key, values) { return W("checklist_" + key, values); }
 
   function own(o, k) { return Object.prototype.hasOwnProperty.call(o, k); }
   function isObj(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
@@ -70,6 +64,13 @@
     } catch (e) { storageFailed(); }
   }
 
+  // "Import failed: <why>. Nothing was changed.", why being the words of key "import_<why>".
+  function importFailed(why, file, values) {
+    var v = { file: file };
+    for (var k in values || {}) v[k] = values[k];
+    return words("import_failed", { why: words("import_" + why, v) });
+  }
+
   function Checklist(section) {
     var self = this;
     var id = section.getAttribute("data-checklist") || "";
@@ -96,10 +97,10 @@
         byBox[sfull] = step;
       });
       var label = li.querySelector(".item-label");
-      it.na = el("button", "na-toggle", words("checklist_not_applicable"));
+      it.na = el("button", "na-toggle", words("not_applicable"));
       it.na.type = "button";
       it.na.setAttribute("aria-pressed", "false");
-      it.na.setAttribute("aria-label", words("checklist_not_applicable_item", { item: clip(label.textContent.trim(), 120) }));
+      it.na.setAttribute("aria-label", words("not_applicable_item", { item: clip(label.textContent.trim(), 120) }));
       label.parentNode.insertBefore(it.na, label.nextSibling);
       items.push(it);
       byItem[it.id] = it;
@@ -143,7 +144,7 @@
       if (raw === null) return blank();
       try { data = JSON.parse(raw); } catch (e) { data = null; }
       if (!isObj(data) || data.version !== VERSION || !isObj(data.items) || (data.steps !== undefined && !isObj(data.steps))) {
-        self.say("The progress saved for this checklist could not be read, so it starts empty.", "warn");
+        self.say(words("unreadable"), "warn");
         return blank();
       }
       var t = tidy({ items: data.items, steps: data.steps || {}, audits: data.audits });
@@ -171,7 +172,7 @@
     }
     function summary() {
       var c = counts();
-      return words("checklist_progress", { done: c.done, total: c.applicable });
+      return words("progress", { done: c.done, total: c.applicable });
     }
     function render() {
       items.forEach(function (it) {
@@ -202,18 +203,17 @@
       section.classList.toggle("is-complete", c.applicable > 0 && c.done === c.applicable);
     }
 
-    // "Checked by audit on <date> on <host>: …" beside an item or step, as text only.
+    // "Checked by audit on <date> UTC on <host>: …" beside an item or step, as text only.
     function showAudit(target) {
       var rec = state.audits[target.id], note = target.note || (target.note = target.li.appendChild(el("span", "audit-mark")));
       note.hidden = !rec;
-      if (rec) note.textContent = "Checked by audit on " + rec.date.slice(0, 16).replace("T", " ") + " UTC on " + rec.host + ": " + rec.status +
-        (rec.status === "failed" ? "; saw \u201c" + clip(rec.seen, 300) + "\u201d." : ".");
+      if (rec) note.textContent = words(rec.status === "failed" ? "audit_failed" : "audit_passed", { date: rec.date.slice(0, 16).replace("T", " "), host: rec.host, seen: clip(rec.seen, 300) });
     }
 
     self.say = function (message, kind) {
       if (!status) return;
-      if (!storageOk && !message) { message = NO_STORAGE; kind = "warn"; }
-      else if (!storageOk && kind !== "warn") message += " This browser is not saving ticks: export to keep them.";
+      if (!storageOk && !message) { message = words("no_storage"); kind = "warn"; }
+      else if (!storageOk && kind !== "warn") message = words("not_saving", { message: message });
       status.textContent = message;
       status.hidden = !message;
       status.className = "checklist-status" + (kind ? " is-" + kind : "");
@@ -244,7 +244,7 @@
     var tools = section.querySelector(".checklist-tools");
     var ask = el("div", "checklist-confirm no-print");
     var yes = el("button", "button-danger");
-    var no = el("button", "", "Cancel");
+    var no = el("button", "", words("cancel"));
     yes.type = no.type = "button";
     yes.setAttribute("data-action", "confirm");
     no.setAttribute("data-action", "cancel");
@@ -280,19 +280,19 @@
       section.appendChild(a);
       a.click();
       setTimeout(function () { URL.revokeObjectURL(url); a.remove(); }, 30000);
-      self.say("Exported " + summary() + " to " + name + ".", "ok");
+      self.say(words("exported", { progress: summary(), file: name }), "ok");
     }
 
     function importText(raw, name) {
-      var fail = function (why) { self.say("Import failed: " + name + " " + why + ". Nothing was changed.", "error"); };
+      var fail = function (why, values) { self.say(importFailed(why, name, values), "error"); };
       var data;
-      try { data = JSON.parse(raw); } catch (e) { return fail("is not valid JSON"); }
-      if (!isObj(data) || data.format !== FORMAT) return fail("is not a riskguide checklist export");
-      if (data.version !== VERSION) return fail("uses an export format version this page does not read");
-      if (data.checklist !== id) return fail("holds progress for another checklist" + (typeof data.checklist === "string" ? " (\u201c" + clip(data.checklist, 60) + "\u201d)" : ""));
+      try { data = JSON.parse(raw); } catch (e) { return fail("not_json"); }
+      if (!isObj(data) || data.format !== FORMAT) return fail("not_export");
+      if (data.version !== VERSION) return fail("other_version");
+      if (data.checklist !== id) return typeof data.checklist === "string" ? fail("other_checklist_named", { id: clip(data.checklist, 60) }) : fail("other_checklist");
       if (data.audit !== undefined) return importAudit(data.audit, fail);
       var its = data.items === undefined ? {} : data.items, sts = data.steps === undefined ? {} : data.steps;
-      if (!isObj(its) || !isObj(sts)) return fail("has its entries in an unexpected shape");
+      if (!isObj(its) || !isObj(sts)) return fail("entries_shape");
       var next = blank(), unknown = [], bad = false;
       Object.keys(its).forEach(function (k) {
         var v = its[k];
@@ -305,25 +305,26 @@
         else if (!own(bySteps, k)) unknown.push(k);
         else if (sts[k]) next.steps[k] = true;
       });
-      if (bad) return fail("has entries in an unexpected shape");
+      if (bad) return fail("bad_entries");
       var apply = function () {
         state = tidy(next).state;
         save();
         render();
-        self.say("Imported " + name + ": " + summary() + ".", "ok");
+        self.say(words("imported", { file: name, progress: summary() }), "ok");
       };
       if (!unknown.length) return apply();
-      var list = unknown.slice(0, 5).map(function (k) { return clip(k, 40); }).join(", ") + (unknown.length > 5 ? " and " + (unknown.length - 5) + " more" : "");
+      var list = unknown.slice(0, 5).map(function (k) { return clip(k, 40); }).join(", ");
+      if (unknown.length > 5) list = words("and_more", { list: list, n: unknown.length - 5 });
       var known = size(next.items) + size(next.steps);
-      if (!known) return fail("has no entries for this checklist; unknown ids: " + list);
-      confirmFirst(name + " has " + unknown.length + (unknown.length === 1 ? " entry" : " entries") + " that this checklist does not have: " + list + ". Import the other " + known + "?", "Import the rest", apply);
+      if (!known) return fail("none_known", { ids: list });
+      confirmFirst(W.counted("checklist_unknown_entries", { file: name, n: unknown.length, ids: list, known: known }), words("import_rest"), apply);
     }
     // An audit file: its results are merged into the ticks. Passed checks are ticked, failed
     // ones unticked (the message names each tick that goes); every other item keeps its manual
     // tick or mark.
     function importAudit(a, fail) {
       var res = isObj(a) && a.results, gone = [], n = [0, 0, 0], next = tidy(state).state;
-      if (!isObj(res) || !auditRecord({ status: "passed", seen: "", date: a.date, host: a.host })) return fail("has entries in an unexpected shape");
+      if (!isObj(res) || !auditRecord({ status: "passed", seen: "", date: a.date, host: a.host })) return fail("bad_entries");
       Object.keys(res).forEach(function (k) {
         var r = isObj(res[k]) ? res[k] : {}, st = bySteps[k], it = st ? st.item : byItem[k], ok = r.status === "passed";
         var rec = { status: r.status, seen: r.seen, date: a.date, host: a.host };
@@ -344,16 +345,17 @@
       state = next;
       save();
       render();
-      self.say("Imported the audit of " + a.date.slice(0, 10) + " on " + a.host + ": " + n[0] + " passed, " + n[1] + " failed, " + n[2] + " not checked there; " + summary() + "." +
-        (gone.length ? " Unticked " + gone.length + " that now fail: " + gone.join(", ") + "." : ""), gone.length ? "warn" : "ok");
+      var said = words("audit_imported", { date: a.date.slice(0, 10), host: a.host, passed: n[0], failed: n[1], unchecked: n[2], progress: summary() });
+      if (gone.length) said = words("audit_unticked", { message: said, n: gone.length, ids: gone.join(", ") });
+      self.say(said, gone.length ? "warn" : "ok");
     }
 
     function importFile(file) {
-      var name = "\u201c" + clip(file.name || "the file", 80) + "\u201d";
-      if (file.size > MAX_IMPORT) return self.say("Import failed: " + name + " is " + Math.ceil(file.size / 1024) + " KB; a progress export is never over 100 KB. Nothing was changed.", "error");
+      var name = words("file", { name: clip(file.name || words("unnamed_file"), 80) });
+      if (file.size > MAX_IMPORT) return self.say(importFailed("too_big", name, { size: Math.ceil(file.size / 1024), limit: MAX_IMPORT / 1024 }), "error");
       var reader = new FileReader();
       reader.onload = function () { importText(String(reader.result), name); };
-      reader.onerror = function () { self.say("Import failed: " + name + " could not be read. Nothing was changed.", "error"); };
+      reader.onerror = function () { self.say(importFailed("not_read", name), "error"); };
       reader.readAsText(file);
     }
 
@@ -370,11 +372,11 @@
         render();
       } else if (action === "print") window.print();
       else if (action === "export") exportFile();
-      else if (action === "reset") confirmFirst("Clear every tick and \u201cnot applicable\u201d mark on this checklist?", "Reset checklist", function () {
+      else if (action === "reset") confirmFirst(words("reset_question"), words("reset_confirm"), function () {
         state = blank();
         save();
         render();
-        self.say("Checklist reset: " + summary() + ".", "ok");
+        self.say(words("reset_done", { progress: summary() }), "ok");
       });
       else if (action === "confirm") settle(true);
       else if (action === "cancel") settle(false);

@@ -215,15 +215,20 @@
     return out;
   }
 
+  // The words shown, in the site's language (site.js reads them from the page). Without
+  // site.js the page stays as it is without JavaScript.
+  var words = window.riskguideWords;
+  if (!words) return;
+
   // A platform's monthly cost as shown beside its score, or "" when the guide gives none.
   function costText(rules, p) {
     var info = own(rules.platforms, p) ? rules.platforms[p] : null;
     if (!info || !info.cost) return "";
-    return info.cost.min === info.cost.max ? "$" + info.cost.min + " a month" : "$" + info.cost.min + "–" + info.cost.max + " a month";
+    return words(info.cost.min === info.cost.max ? "evaluator_cost" : "evaluator_cost_range", info.cost);
   }
 
   function answerNote(number, option) {
-    return "Your answer to question " + number + ": " + option.label;
+    return words("evaluator_your_answer", { number: number, answer: option.label });
   }
 
   // ------------------------------------------------------------------ page helpers
@@ -242,7 +247,7 @@
     if (p.attrs) Object.keys(p.attrs).forEach(function (k) { node.setAttribute(k, p.attrs[k]); });
     (children || []).forEach(function (c) {
       if (c == null) return;
-      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+      node.appendChild(typeof c === "object" ? c : document.createTextNode(c));
     });
     return node;
   }
@@ -278,7 +283,7 @@
     actions.forEach(function (a) {
       var d = actionDetails(rules, a);
       var li = el("li", { className: a.fix_first ? "follow-up follow-up-warning" : "follow-up" });
-      if (a.fix_first) li.appendChild(el("strong", { className: "warning-tag", text: "Fix first: " }));
+      if (a.fix_first) li.appendChild(el("strong", { className: "warning-tag", text: words("evaluator_fix_first") }));
       li.appendChild(link(d.href, a.text));
       if (a.fix_first && d.option) li.appendChild(el("span", { className: "reason-answer", text: answerNote(d.number, d.option) }));
       list.appendChild(li);
@@ -321,6 +326,7 @@
     siteHref: siteHref,
     clear: clear,
     nameOf: nameOf,
+    words: words,
     withRules: withRules
   };
 })();

@@ -6,6 +6,10 @@
   if (!Q) return;
   var el = Q.el, link = Q.link;
 
+  // The words of this page, keys "plan_…" of the page's JSON block.
+  function words(key, values) { return Q.words("plan_" + key, values); }
+  function parts(key, values) { return Q.words.parts("plan_" + key, values); }
+
   function setupPlan(rules, page) {
     var summary = document.getElementById("plan-summary");
     if (!(summary instanceof HTMLElement) || summary.tagName !== "SECTION") return;
@@ -38,49 +42,51 @@
       }
       if (!w) {
         summary.appendChild(el("p", { className: "plan-waiting" }, done === 0
-          ? ["Your plan is built from the answers in this page's address, and there are none yet. Answer the ", link(qhref, "questionnaire"), " and follow its link to your plan; until then every checklist is shown below."]
-          : ["The address answers " + done + " of " + total + " questions. ", link(qhref, "Finish the questionnaire"), " to narrow this page to one platform; until then every checklist is shown below."]));
+          ? parts("no_answers", { questionnaire: link(qhref, words("no_answers_link")) })
+          : parts("some_answers", { done: done, total: total, finish: link(qhref, words("some_answers_link")) })));
         return;
       }
       var info = rules.platforms[w] || { name: w, href: "" };
       var box = el("div", { className: "plan-recommendation", data: { platform: w } });
-      box.appendChild(el("p", { className: "recommendation-label", text: "Your answers point to" }));
+      box.appendChild(el("p", { className: "recommendation-label", text: words("point_to") }));
       box.appendChild(el("p", { className: "recommendation-name" }, [link(info.href, info.name)]));
       if (result.close_call && result.runner_up) {
-        box.appendChild(el("p", { className: "close-call" }, [
-          el("strong", { text: "Close call: " }),
-          Q.nameOf(rules, result.runner_up) + " scored " + result.scores[result.runner_up] + " against " + result.scores[w] + ". The questionnaire shows what would tip it."
-        ]));
+        box.appendChild(el("p", { className: "close-call" }, parts("close_call", {
+          label: el("strong", { text: words("close_call_label") }),
+          runner_up: Q.nameOf(rules, result.runner_up),
+          runner_up_score: result.scores[result.runner_up],
+          score: result.scores[w]
+        })));
       }
-      box.appendChild(el("p", null, [link(qhref, "Review or change your answers"), " (the questionnaire opens with them filled in)."]));
+      box.appendChild(el("p", null, parts("review", { review: link(qhref, words("review_link")) })));
       summary.appendChild(box);
       var actions = Q.outcome(rules, answers).follow_up;
       if (actions.length) {
-        summary.appendChild(el("h2", { text: "Follow-up actions" }));
+        summary.appendChild(el("h2", { text: words("follow_up") }));
         summary.appendChild(Q.followUpList(rules, actions));
       }
       var shown = 0;
       for (var j = 0; j < sections.length; j++) if (!sections[j].hidden) shown++;
-      var toggle = el("button", { type: "button", className: "button plan-toggle no-print", text: showAll ? "Show only the " + info.name + " checklists" : "Show every checklist" });
+      var toggle = el("button", { type: "button", className: "button plan-toggle no-print", text: showAll ? words("show_platform", { platform: info.name }) : words("show_every") });
       toggle.addEventListener("click", function () {
         showAll = !showAll;
         render();
         var again = summary.querySelector(".plan-toggle");
         if (again) again.focus();
       });
-      summary.appendChild(el("p", { className: "plan-note" }, [
-        showAll ? "Showing every checklist. " : "Showing the " + shown + " " + (shown === 1 ? "checklist" : "checklists") + " for " + info.name + ". ", toggle
-      ]));
+      summary.appendChild(el("p", { className: "plan-note" }, showAll
+        ? parts("showing_every", { toggle: toggle })
+        : [Q.words.counted("plan_showing", { n: shown, platform: info.name }), " ", toggle]));
     }
 
     // The same outcome as the questionnaire's; every checklist stays shown.
     function renderNone(qhref) {
       var box = el("div", { className: "plan-recommendation", data: { platform: "none" } });
-      box.appendChild(el("p", { className: "recommendation-label", text: "Your answers point to" }));
-      box.appendChild(el("p", { className: "recommendation-name", text: "No platform yet" }));
-      box.appendChild(el("p", null, ["Your answers rule every platform out or leave each below the score it needs. ", link(qhref, "The questionnaire"), " shows what blocks each one and which single answers would let one fit."]));
+      box.appendChild(el("p", { className: "recommendation-label", text: words("point_to") }));
+      box.appendChild(el("p", { className: "recommendation-name", text: words("no_platform") }));
+      box.appendChild(el("p", null, parts("none_fits", { questionnaire: link(qhref, words("none_fits_link")) })));
       summary.appendChild(box);
-      summary.appendChild(el("p", { className: "plan-note", text: "Every checklist is shown below until a platform fits." }));
+      summary.appendChild(el("p", { className: "plan-note", text: words("every_until_fit") }));
     }
 
     window.addEventListener("hashchange", render);

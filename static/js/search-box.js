@@ -38,9 +38,14 @@
   // Script path → true once loaded, or the callbacks waiting for it.
   var scripts = {};
 
+  // The words this script shows, in the site's language (site.js, which loads this script,
+  // reads them from the page).
+  var W = window.riskguideWords;
+  function say(key, values) { return W("search_" + key, values); }
+
   function failed() {
     open(true);
-    count.textContent = "The search index could not be loaded.";
+    count.textContent = say("unavailable");
     status.textContent = count.textContent;
   }
 
@@ -383,8 +388,8 @@
     var groups = groupByPage(hits);
     var pages = groups.length;
     count.textContent = hits.length
-      ? hits.length + (hits.length === 1 ? " result" : " results") + " on " + pages + (pages === 1 ? " page" : " pages")
-      : "No results for \u201c" + q + "\u201d.";
+      ? say("count", { results: W.counted("search_results", { n: hits.length }), pages: W.counted("search_pages", { n: pages }) })
+      : say("none", { query: q });
     status.textContent = count.textContent;
     var limit = showAll ? hits.length : FIRST;
     var shown = 0;
@@ -424,7 +429,7 @@
     if (shown < hits.length) {
       var button = el("button", "search-more");
       button.type = "button";
-      button.textContent = "Show all " + hits.length + " results";
+      button.textContent = say("show_all", { n: hits.length });
       button.addEventListener("click", function () {
         showAll = true;
         update();

@@ -9,6 +9,30 @@
   // Lets stylesheets show the parts that only work with scripts (.needs-js).
   root.classList.add("js");
 
+  // The words the scripts show, in the site's language: the page's JSON block of them (keys
+  // "<script>_<name>" from the strings file), read once. Shared with the other scripts as
+  // window.riskguideWords(key, values): each {name} in the words becomes values[name].
+  var WORDS = null;
+  function own(map, key) { return Object.prototype.hasOwnProperty.call(map, key); }
+  function words(key, values) {
+    if (!WORDS) {
+      try { WORDS = JSON.parse(document.getElementById("ui-strings").textContent) || {}; } catch (e) { WORDS = {}; }
+    }
+    var text = own(WORDS, key) ? WORDS[key] : key;
+    // One pass, so a value that holds "{name}" (a file name, a host) stays as it is.
+    return text.replace(/\{(\w+)\}/g, function (mark, name) { return values && own(values, name) ? values[name] : mark; });
+  }
+  // The words of "key_one" or "key_other", as the page's language counts values.n.
+  words.counted = function (key, values) {
+    return words(key + (new Intl.PluralRules(root.lang || undefined).select(values.n) === "one" ? "_one" : "_other"), values);
+  };
+  // The words of `key` split for el(): text, and values[name] (a node, text or a number) for
+  // each {name}.
+  words.parts = function (key, values) {
+    return words(key).split(/\{(\w+)\}/).map(function (piece, i) { return i % 2 ? values[piece] : piece; });
+  };
+  window.riskguideWords = words;
+
   function storedTheme() {
     try { return localStorage.getItem(THEME_KEY); } catch (e) { return null; }
   }
@@ -27,8 +51,9 @@
     var label = button.querySelector(".theme-label");
     function other() { return currentTheme() === "dark" ? "light" : "dark"; }
     function show() {
-      if (label) label.textContent = other() === "dark" ? "Dark" : "Light";
-      button.setAttribute("aria-label", "Switch to the " + other() + " theme");
+      var dark = other() === "dark";
+      if (label) label.textContent = words(dark ? "site_theme_dark" : "site_theme_light");
+      button.setAttribute("aria-label", words(dark ? "site_to_dark" : "site_to_light"));
       button.setAttribute("data-current", currentTheme());
     }
     button.hidden = false;
@@ -89,7 +114,7 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "copy-code";
-      button.textContent = "Copy";
+      button.textContent = words("site_copy");
       wrap.appendChild(button);
       button.addEventListener("click", copyFrom(blocks[i], button));
     }
@@ -100,7 +125,7 @@
       var text = code.textContent.replace(/\n$/, "");
       function said(word) {
         button.textContent = word;
-        setTimeout(function () { button.textContent = "Copy"; }, 2000);
+        setTimeout(function () { button.textContent = words("site_copy"); }, 2000);
       }
       function select() {
         var range = document.createRange();
@@ -108,10 +133,10 @@
         var sel = window.getSelection();
         sel.removeAllRanges();
         sel.addRange(range);
-        said("Press Ctrl+C");
+        said(words("site_copy_keys"));
       }
       if (navigator.clipboard && window.isSecureContext) {
-        navigator.clipboard.writeText(text).then(function () { said("Copied"); }, select);
+        navigator.clipboard.writeText(text).then(function () { said(words("site_copied")); }, select);
       } else {
         select();
       }
