@@ -177,26 +177,34 @@ pub fn load(dir: &Path, root: &Path, language: &str) -> Result<(Templates, Diagn
                 .collect::<std::collections::BTreeMap<_, _>>(),
         ),
     );
-    // `script_strings("site", "checklist")`: the words those scripts show (the keys starting
-    // with `js_site_` and `js_checklist_`, without `js_`), as JSON for
-    // `<script type="application/json">`.
+    // `script_strings("site", "checklist")` or `script_strings(["site", "checklist"])`: the words
+    // those scripts show (the keys starting with `js_site_` and `js_checklist_`, without `js_`),
+    // as compact JSON for `<script type="application/json">`. A page gets only the words of the
+    // scripts it loads.
     let for_scripts: Vec<(String, String)> = strings
         .words()
         .iter()
         .filter(|(key, _)| key.starts_with("js_"))
         .map(|(key, words)| (key.clone(), words.clone()))
         .collect();
-    env.add_function("script_strings", move |scripts: minijinja::value::Rest<String>| {
+    env.add_function("script_strings", move |scripts: minijinja::value::Rest<Value>| {
+        let mut names = Vec::new();
+        for value in scripts.iter() {
+            match value.as_str() {
+                Some(name) => names.push(name.to_string()),
+                None => names.extend(value.try_iter()?.filter_map(|v| v.as_str().map(str::to_string))),
+            }
+        }
         let chosen: std::collections::BTreeMap<&str, &str> = for_scripts
             .iter()
             .filter(|(key, _)| {
-                scripts
+                names
                     .iter()
                     .any(|s| key[3..].strip_prefix(s.as_str()).is_some_and(|r| r.starts_with('_')))
             })
             .map(|(key, words)| (&key[3..], words.as_str()))
             .collect();
-        Value::from_safe_string(crate::compile::json_for_html(&chosen))
+        Ok(Value::from_safe_string(crate::compile::json_for_html(&chosen)))
     });
     let mut ids = std::collections::BTreeSet::new();
     if !dir.is_dir() {
