@@ -11,7 +11,7 @@
 //! partial existed still builds. Every template is parsed once, when the site is loaded.
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use crate::discover::{read_limited, readable_file, relative, resolves_inside};
+use crate::discover::{outside_root, read_limited, readable_file, relative};
 use crate::markdown::write_escaped_attr;
 use crate::strings::Strings;
 use crate::view::PageView;
@@ -245,12 +245,8 @@ fn add_templates(
         );
         return None;
     }
-    if !resolves_inside(root, dir) {
-        problems.push(Diagnostic::error(
-            "E012",
-            Location::file("templates"),
-            "templates/ leads outside the site root",
-        ));
+    if let Some(outside) = outside_root(root, dir, "templates") {
+        problems.push(outside);
         return None;
     }
     for entry in walkdir::WalkDir::new(dir)
@@ -262,13 +258,8 @@ fn add_templates(
     {
         let name = relative(dir, entry.path());
         let location = Location::file(format!("templates/{name}"));
-        match readable_file(root, &entry, location.clone()) {
-            Ok(true) => {}
-            Ok(false) => continue,
-            Err(refused) => {
-                problems.push(refused);
-                continue;
-            }
+        if !readable_file(root, &entry, location.clone(), problems) {
+            continue;
         }
         let text = read_limited(root, entry.path())
             .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "template is not UTF-8".to_string()));

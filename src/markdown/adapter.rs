@@ -2,6 +2,7 @@
 //! the part that rewrites it (headings, links, code, tables) or rewrites it here (callouts,
 //! raw HTML, footnotes, task markers, the search index's words).
 
+use super::events::find_end;
 use super::ids::{Ids, slug, unique_id};
 use super::{CONTENT, Context, Markup, Rendered, SearchSection, Source};
 use crate::diagnostics::{Diagnostic, LineIndex, Location};
@@ -117,16 +118,15 @@ impl<'b> Adapter<'_, 'b> {
             let (event, range) = &events[i];
             match event {
                 // Headings, images and code blocks are rewritten whole: on from their end.
-                Event::Start(Tag::Heading { .. }) => {
-                    i = self.heading(events, i, top, &mut out) + 1;
-                    continue;
-                }
-                Event::Start(Tag::Image { .. }) => {
-                    i = self.image(events, i, &mut out) + 1;
-                    continue;
-                }
-                Event::Start(Tag::CodeBlock(_)) => {
-                    i = self.code(events, i, &mut out) + 1;
+                Event::Start(tag @ (Tag::Heading { .. } | Tag::Image { .. } | Tag::CodeBlock(_))) => {
+                    let end = find_end(events, i);
+                    let inner = &events[i + 1..end];
+                    match tag {
+                        Tag::Image { dest_url, .. } => self.image(dest_url, inner, range, &mut out),
+                        Tag::CodeBlock(kind) => self.code(kind, inner, range, &mut out),
+                        _ => self.heading(tag, inner, range, top, &mut out),
+                    }
+                    i = end + 1;
                     continue;
                 }
                 Event::Start(link @ Tag::Link { .. }) => match self.link(link, range) {

@@ -2,7 +2,6 @@
 //! highlighted within its budgets, and the code samples the highlighter warms up with.
 
 use super::adapter::Adapter;
-use super::events::find_end;
 use super::limits::{MAX_HIGHLIGHTED_PER_PAGE, refuse};
 use super::{EmbedKind, Markup, escape_text, options};
 use crate::highlight;
@@ -40,19 +39,15 @@ pub fn code_samples(markdown: &str, samples: &mut BTreeMap<String, String>) {
 }
 
 impl Adapter<'_, '_> {
-    /// Writes the code block that starts at `i`: an embed, highlighted code or plain text.
-    /// Returns the index of its end.
-    pub(super) fn code<'e>(
+    /// Writes a code block (`inner` holds its text): an embed, highlighted code or plain text.
+    pub(super) fn code(
         &mut self,
-        events: &[(Event<'e>, Range<usize>)],
-        i: usize,
-        out: &mut Vec<Event<'e>>,
-    ) -> usize {
-        let (Event::Start(Tag::CodeBlock(kind)), range) = &events[i] else {
-            return i;
-        };
-        let end = find_end(events, i);
-        let code: String = events[i + 1..end]
+        kind: &CodeBlockKind,
+        inner: &[(Event, Range<usize>)],
+        range: &Range<usize>,
+        out: &mut Vec<Event>,
+    ) {
+        let code: String = inner
             .iter()
             .filter_map(|(e, _)| if let Event::Text(t) = e { Some(t.as_ref()) } else { None })
             .collect();
@@ -61,7 +56,6 @@ impl Adapter<'_, '_> {
             CodeBlockKind::Indented => String::new(),
         };
         out.push(Event::Html(self.code_block(&lang, &code, range).into()));
-        end
     }
 
     fn code_block(&mut self, lang: &str, code: &str, range: &Range<usize>) -> String {

@@ -96,30 +96,26 @@ pub(super) fn level_number(level: HeadingLevel) -> u8 {
 }
 
 impl Adapter<'_, '_> {
-    /// Writes the heading that starts at `i` through `partials/heading.html`, with its id, and
-    /// records it for the table of contents and the search index when `top`. Returns the index
-    /// of its end.
+    /// Writes a heading (`inner` is what it holds) through `partials/heading.html`, with its
+    /// id, and records it for the table of contents and the search index when `top`.
     pub(super) fn heading<'e>(
         &mut self,
-        events: &[(Event<'e>, Range<usize>)],
-        i: usize,
+        heading: &Tag<'e>,
+        inner: &[(Event<'e>, Range<usize>)],
+        range: &Range<usize>,
         top: bool,
         out: &mut Vec<Event<'e>>,
-    ) -> usize {
-        let (
-            Event::Start(Tag::Heading {
-                level,
-                id,
-                classes,
-                attrs,
-            }),
-            range,
-        ) = &events[i]
+    ) {
+        let Tag::Heading {
+            level,
+            id,
+            classes,
+            attrs,
+        } = heading
         else {
-            return i;
+            return;
         };
-        let end = find_end(events, i);
-        let text = plain_text(&events[i + 1..end]);
+        let text = plain_text(inner);
         let explicit = id.as_deref().filter(|id| {
             if !is_safe_anchor(id) {
                 self.error(
@@ -169,7 +165,7 @@ impl Adapter<'_, '_> {
         }
         // The heading's own text links to it (as on MDN), so a screen reader reads
         // it once; a heading that holds a link of its own gets no self-link.
-        let self_link = !events[i + 1..end]
+        let self_link = !inner
             .iter()
             .any(|(e, _)| matches!(e, Event::Start(Tag::Link { .. }) | Event::FootnoteReference(_)));
         let (open, close) = (self.ctx.markup)(&Markup::Heading {
@@ -180,8 +176,7 @@ impl Adapter<'_, '_> {
             html: CONTENT,
         });
         out.push(Event::Html(open.into()));
-        out.extend(self.process(&events[i + 1..end], false));
+        out.extend(self.process(inner, false));
         out.push(Event::Html(close.into()));
-        end
     }
 }

@@ -3,7 +3,7 @@
 
 use super::Markup;
 use super::adapter::Adapter;
-use super::events::{find_end, plain_text};
+use super::events::plain_text;
 use crate::model::{LinkError, Resolved};
 use pulldown_cmark::{Event, LinkType, Tag};
 use std::ops::Range;
@@ -49,19 +49,16 @@ impl Adapter<'_, '_> {
         }
     }
 
-    /// Writes the image that starts at `i` through `partials/image.html` when it is a file of
-    /// the site. Returns the index of its end.
-    pub(super) fn image<'e>(
+    /// Writes an image (`inner` is its alt text) through `partials/image.html` when it is a
+    /// file of the site.
+    pub(super) fn image(
         &mut self,
-        events: &[(Event<'e>, Range<usize>)],
-        i: usize,
-        out: &mut Vec<Event<'e>>,
-    ) -> usize {
-        let (Event::Start(Tag::Image { dest_url, .. }), range) = &events[i] else {
-            return i;
-        };
-        let end = find_end(events, i);
-        let alt = plain_text(&events[i + 1..end]);
+        dest_url: &str,
+        inner: &[(Event, Range<usize>)],
+        range: &Range<usize>,
+        out: &mut Vec<Event>,
+    ) {
+        let alt = plain_text(inner);
         if alt.trim().is_empty() {
             self.warn("W030", range, "image has no alt text".into());
         }
@@ -79,7 +76,6 @@ impl Adapter<'_, '_> {
             ),
             Err(e) => self.link_error(range, &e),
         }
-        end
     }
 
     pub(super) fn link_error(&mut self, range: &Range<usize>, error: &LinkError) {
