@@ -1034,35 +1034,30 @@ mod tests {
 
     #[test]
     fn read_only_commands_are_rewritten_with_every_word_quoted() {
-        assert_eq!(check("fdesetup status").unwrap(), "'fdesetup' 'status'");
-        assert_eq!(
-            check("lsof -nP -iTCP:18789 -sTCP:LISTEN | grep -v 'x y'").unwrap(),
-            "'lsof' '-nP' '-iTCP:18789' '-sTCP:LISTEN' | 'grep' '-v' 'x y'"
-        );
-        assert_eq!(
-            check("readlink ~/.openclaw").unwrap(),
-            "'readlink' \"$HOME\"'/.openclaw'"
-        );
-        assert_eq!(
-            check("stat \"$HOME/.openclaw\"").unwrap(),
-            "'stat' \"$HOME\"'/.openclaw'"
-        );
-        assert_eq!(
-            check("grep -q \"it's\" /etc/hosts").unwrap(),
-            "'grep' '-q' 'it'\\''s' '/etc/hosts'"
-        );
-        assert_eq!(
-            check("id -u openclaw && ! id -u nobody; ls").unwrap(),
-            "'id' '-u' 'openclaw' && ! 'id' '-u' 'nobody'; 'ls'"
-        );
-        assert_eq!(
-            check("find ~/.openclaw '(' -perm -g=r -o -perm -o=r ')'").unwrap(),
-            "'find' \"$HOME\"'/.openclaw' '(' '-perm' '-g=r' '-o' '-perm' '-o=r' ')'"
-        );
-        assert_eq!(
-            check("openclaw config get gateway.bind").unwrap(),
-            "'openclaw' 'config' 'get' 'gateway.bind'"
-        );
+        for (command, script) in [
+            ("fdesetup status", "'fdesetup' 'status'"),
+            (
+                "lsof -nP -iTCP:18789 -sTCP:LISTEN | grep -v 'x y'",
+                "'lsof' '-nP' '-iTCP:18789' '-sTCP:LISTEN' | 'grep' '-v' 'x y'",
+            ),
+            ("readlink ~/.openclaw", "'readlink' \"$HOME\"'/.openclaw'"),
+            ("stat \"$HOME/.openclaw\"", "'stat' \"$HOME\"'/.openclaw'"),
+            ("grep -q \"it's\" /etc/hosts", "'grep' '-q' 'it'\\''s' '/etc/hosts'"),
+            (
+                "id -u openclaw && ! id -u nobody; ls",
+                "'id' '-u' 'openclaw' && ! 'id' '-u' 'nobody'; 'ls'",
+            ),
+            (
+                "find ~/.openclaw '(' -perm -g=r -o -perm -o=r ')'",
+                "'find' \"$HOME\"'/.openclaw' '(' '-perm' '-g=r' '-o' '-perm' '-o=r' ')'",
+            ),
+            (
+                "openclaw config get gateway.bind",
+                "'openclaw' 'config' 'get' 'gateway.bind'",
+            ),
+        ] {
+            assert_eq!(check(command).unwrap(), script, "{command}");
+        }
     }
 
     #[test]

@@ -5,6 +5,11 @@ use super::*;
 use crate::model::AnchorIndex;
 use std::collections::BTreeMap;
 
+/// Fails with the whole HTML when `wanted` is not in it.
+fn assert_has(html: &str, wanted: &str) {
+    assert!(html.contains(wanted), "{wanted} missing from {html}");
+}
+
 fn with_ctx<T>(f: impl FnOnce(&Context) -> T) -> T {
     let routes = [Route::new("/"), Route::new("/a/")].into_iter().collect();
     let mut anchors = AnchorIndex::new();
@@ -107,11 +112,9 @@ fn relocated_html_keeps_its_links_and_prefixes_its_ids() {
 fn headings_get_ids_anchor_links_and_a_toc() {
     let r = page("## Bad fits\n\n## Bad fits\n\n### Why {#why}\n");
     // The heading's text is its own link: read once, not "Bad fits, link to Bad fits".
-    assert!(
-        r.html
-            .contains("<h2 id=\"bad-fits\"><a class=\"heading-link\" href=\"#bad-fits\">Bad fits</a></h2>"),
-        "{}",
-        r.html
+    assert_has(
+        &r.html,
+        "<h2 id=\"bad-fits\"><a class=\"heading-link\" href=\"#bad-fits\">Bad fits</a></h2>",
     );
     // A heading holding a link (or a footnote mark, also a link) gets no self-link: links
     // do not nest.
@@ -141,8 +144,8 @@ fn content_never_takes_an_id_of_the_templates_or_scripts() {
     let errors: Vec<_> = r.diagnostics.iter().filter(|d| d.code == "E051").collect();
     assert_eq!(errors.len(), 1, "{:?}", r.diagnostics);
     assert_eq!(errors[0].location.line, 3);
-    assert!(r.html.contains("<h2 id=\"main-1\">"), "{}", r.html);
-    assert!(r.html.contains("<h2 id=\"rules\">"), "{}", r.html);
+    assert_has(&r.html, "<h2 id=\"main-1\">");
+    assert_has(&r.html, "<h2 id=\"rules\">");
     assert!(
         !r.html.contains("id=\"main\"") && !r.html.contains("id=\"questionnaire-rules\""),
         "{}",
@@ -174,7 +177,7 @@ fn raw_html_becomes_text_with_a_warning() {
 #[test]
 fn links_are_checked_and_made_relative() {
     let r = page("[ok](/a/#x) [bad](/a/#y)\n\n[js](JavaScript:alert(1))\n");
-    assert!(r.html.contains("href=\"a/#x\""), "{}", r.html);
+    assert_has(&r.html, "href=\"a/#x\"");
     let errors: Vec<_> = r
         .diagnostics
         .iter()
@@ -304,17 +307,11 @@ fn unique_ids_match_a_plain_search_in_linear_time() {
 fn aligned_table_cells_get_classes_not_style_attributes() {
     let r = page("| l | c | r | n |\n|:--|:-:|--:|---|\n| 1 | 2 | 3 | 4 |\n");
     assert!(!r.html.contains("style="), "{}", r.html);
-    assert!(
-        r.html
-            .contains("<th class=\"align-left\">l</th><th class=\"align-center\">c</th>"),
-        "{}",
-        r.html
+    assert_has(
+        &r.html,
+        "<th class=\"align-left\">l</th><th class=\"align-center\">c</th>",
     );
-    assert!(
-        r.html.contains("<td class=\"align-right\">3</td><td>4</td>"),
-        "{}",
-        r.html
-    );
+    assert_has(&r.html, "<td class=\"align-right\">3</td><td>4</td>");
 }
 
 #[test]
