@@ -10,7 +10,7 @@
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use crate::discover::{outside_root, read_limited, readable_file, relative};
+use crate::discover::{outside_root, read_limited, readable_file, relative, walk};
 use crate::highlight;
 use lightningcss::bundler::{Bundler, ResolveResult, SourceProvider};
 use lightningcss::stylesheet::{MinifyOptions, ParserOptions, PrinterOptions};
@@ -177,11 +177,7 @@ fn read_static(config: &Config, dir: &Path, problems: &mut Diagnostics) -> Vec<(
         problems.push(outside);
         return out;
     }
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-        .max_depth(8)
-    {
+    for entry in walk(dir, 8) {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {

@@ -775,22 +775,14 @@ impl Vetter<'_> {
                         .help = Some("only `~` and `$HOME` are expanded in an audit".into());
                     ok = false;
                 }
-                WordPiece::CommandSubstitution(_) => {
-                    self.error(
-                        "E104",
-                        at,
-                        format!("audit command uses command substitution `$(…)` in `{word}`"),
-                    )
-                    .help = Some("the script cannot vet a command that another command's output builds".into());
-                    ok = false;
-                }
-                WordPiece::BackquotedCommandSubstitution(_) => {
-                    self.error(
-                        "E104",
-                        at,
-                        format!("audit command uses backtick command substitution: {word}"),
-                    )
-                    .help = Some("the script cannot vet a command that another command's output builds".into());
+                WordPiece::CommandSubstitution(_) | WordPiece::BackquotedCommandSubstitution(_) => {
+                    let message = if matches!(piece.piece, WordPiece::CommandSubstitution(_)) {
+                        format!("audit command uses command substitution `$(…)` in `{word}`")
+                    } else {
+                        format!("audit command uses backtick command substitution: {word}")
+                    };
+                    self.error("E104", at, message).help =
+                        Some("the script cannot vet a command that another command's output builds".into());
                     ok = false;
                 }
                 WordPiece::ArithmeticExpression(_) => {

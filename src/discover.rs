@@ -59,10 +59,7 @@ pub fn scan(config: &Config) -> (Vec<SourceFile>, Diagnostics) {
     }
     let mut found = Vec::new();
     // One level past the limit is walked so that what lies there is reported, not dropped.
-    let walker = walkdir::WalkDir::new(&content)
-        .follow_links(false)
-        .sort_by_file_name()
-        .max_depth(MAX_DEPTH + 1);
+    let walker = walk(&content, MAX_DEPTH + 1);
     for entry in walker
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()))
@@ -127,6 +124,15 @@ pub fn scan(config: &Config) -> (Vec<SourceFile>, Diagnostics) {
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     (files, problems)
+}
+
+/// How a directory of the site is walked: in name order, `max_depth` levels deep, links seen as
+/// links (each is checked where it leads, see [`readable_file`]).
+pub fn walk(dir: &Path, max_depth: usize) -> walkdir::WalkDir {
+    walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .max_depth(max_depth)
 }
 
 /// The error for a directory of the site (`content`, `templates`, `static`) that, its links

@@ -11,7 +11,7 @@
 //! partial existed still builds. Every template is parsed once, when the site is loaded.
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use crate::discover::{outside_root, read_limited, readable_file, relative};
+use crate::discover::{outside_root, read_limited, readable_file, relative, walk};
 use crate::markdown::write_escaped_attr;
 use crate::strings::Strings;
 use crate::view::PageView;
@@ -249,13 +249,7 @@ fn add_templates(
         problems.push(outside);
         return None;
     }
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-        .max_depth(4)
-        .into_iter()
-        .flatten()
-    {
+    for entry in walk(dir, 4).into_iter().flatten() {
         let name = relative(dir, entry.path());
         let location = Location::file(format!("templates/{name}"));
         if !readable_file(root, &entry, location.clone(), problems) {
