@@ -72,13 +72,14 @@ macro_rules! partial {
 }
 
 /// The partials riskguide writes its markup with, and its own copy of each.
-pub const PARTIALS: [(&str, &str); 12] = [
+pub const PARTIALS: [(&str, &str); 13] = [
     partial!("image.html"),
     partial!("code.html"),
     partial!("heading.html"),
     partial!("callout.html"),
     partial!("task.html"),
     partial!("markdown-table.html"),
+    partial!("markdown-table-cell.html"),
     partial!("basis.html"),
     partial!("table.html"),
     partial!("checklist.html"),
@@ -437,6 +438,11 @@ impl Templates {
             Markup::Code { lang: "", html: "" },
             Markup::Table {
                 number: 1,
+                html: CONTENT,
+            },
+            Markup::TableCell {
+                tag: "th",
+                align: "left",
                 html: CONTENT,
             },
         ];

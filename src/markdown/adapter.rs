@@ -39,6 +39,8 @@ pub(super) struct Adapter<'a, 'b> {
     pub(super) table_align: Vec<Alignment>,
     pub(super) table_head: bool,
     pub(super) table_column: usize,
+    /// What each kind of table cell opens and closes with (see `cell_markup`), written once.
+    pub(super) cell_markups: [Option<(String, String)>; 8],
 }
 
 impl<'a, 'b> Adapter<'a, 'b> {
@@ -63,6 +65,7 @@ impl<'a, 'b> Adapter<'a, 'b> {
             table_align: Vec::new(),
             table_head: false,
             table_column: 0,
+            cell_markups: Default::default(),
         }
     }
 }

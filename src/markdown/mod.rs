@@ -110,6 +110,14 @@ pub enum Markup<'a> {
         number: usize,
         html: &'a str,
     },
+    /// A cell of a Markdown table.
+    TableCell {
+        /// `th` or `td`.
+        tag: &'static str,
+        /// left, center or right; empty when the column sets none.
+        align: &'static str,
+        html: &'a str,
+    },
     Image {
         /// Relative to the page.
         src: &'a str,
@@ -136,6 +144,7 @@ impl Markup<'_> {
             Markup::Callout { .. } => ("partials/callout.html", "callout"),
             Markup::Task { .. } => ("partials/task.html", "task"),
             Markup::Table { .. } => ("partials/markdown-table.html", "table"),
+            Markup::TableCell { .. } => ("partials/markdown-table-cell.html", "cell"),
             Markup::Image { .. } => ("partials/image.html", "image"),
             Markup::Code { .. } => ("partials/code.html", "code"),
         }

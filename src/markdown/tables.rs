@@ -10,7 +10,8 @@ use pulldown_cmark::{Alignment, Event, Tag, TagEnd};
 
 impl Adapter<'_, '_> {
     /// Rewrites an event of a Markdown table: the table framed by `partials/markdown-table.html`,
-    /// its cells written with a class for their alignment.
+    /// its cells written by `partials/markdown-table-cell.html` with a class for their alignment
+    /// (pulldown-cmark would write a style attribute, which the content security policy refuses).
     pub(super) fn table<'e>(&mut self, event: &Event<'e>, out: &mut Vec<Event<'e>>) {
         match event {
             Event::Start(Tag::Table(align)) => {
@@ -24,8 +25,6 @@ impl Adapter<'_, '_> {
                 self.closings.push(close);
                 out.push(event.clone());
             }
-            // Cells are written here, with a class for their alignment: pulldown-cmark would
-            // write a style attribute, which the content security policy refuses.
             Event::Start(Tag::TableHead) | Event::End(TagEnd::TableHead) => {
                 self.table_head = matches!(event, Event::Start(_));
                 self.table_column = 0;
@@ -36,18 +35,13 @@ impl Adapter<'_, '_> {
                 out.push(event.clone());
             }
             Event::Start(Tag::TableCell) => {
-                let tag = if self.table_head { "th" } else { "td" };
-                let class = match self.table_align.get(self.table_column) {
-                    Some(Alignment::Left) => " class=\"align-left\"",
-                    Some(Alignment::Center) => " class=\"align-center\"",
-                    Some(Alignment::Right) => " class=\"align-right\"",
-                    Some(Alignment::None) | None => "",
-                };
+                let open = self.cell_markup(self.table_column).0.clone();
                 self.table_column += 1;
-                out.push(Event::Html(format!("<{tag}{class}>").into()));
+                out.push(Event::Html(open.into()));
             }
             Event::End(TagEnd::TableCell) => {
-                out.push(Event::Html(if self.table_head { "</th>" } else { "</td>" }.into()));
+                let close = self.cell_markup(self.table_column.saturating_sub(1)).1.clone();
+                out.push(Event::Html(close.into()));
             }
             Event::End(TagEnd::Table) => {
                 self.table_align.clear();
@@ -56,6 +50,27 @@ impl Adapter<'_, '_> {
             }
             _ => out.push(event.clone()),
         }
+    }
+
+    /// What a cell of the current table's `column` opens and closes with. Its partial writes
+    /// each kind of cell (header or body, and alignment) once per page: a partial per cell
+    /// would cost a template render for each of a wide table's hundred thousand cells.
+    fn cell_markup(&mut self, column: usize) -> &(String, String) {
+        let (align, slot) = match self.table_align.get(column) {
+            Some(Alignment::Left) => ("left", 1),
+            Some(Alignment::Center) => ("center", 2),
+            Some(Alignment::Right) => ("right", 3),
+            Some(Alignment::None) | None => ("", 0),
+        };
+        let tag = if self.table_head { "th" } else { "td" };
+        let markup = self.ctx.markup;
+        self.cell_markups[usize::from(self.table_head) * 4 + slot].get_or_insert_with(|| {
+            markup(&Markup::TableCell {
+                tag,
+                align,
+                html: CONTENT,
+            })
+        })
     }
 }
 
