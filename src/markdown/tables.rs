@@ -6,7 +6,7 @@ use super::{CONTENT, Markup};
 use super::{Context, escape_text, render_inline};
 use crate::diagnostics::Diagnostics;
 use crate::model::{Cell, ColumnKind, Route, Table};
-use pulldown_cmark::{Alignment, Event, Tag, TagEnd};
+use pulldown_cmark::{Alignment, CowStr, Event, InlineStr, Tag, TagEnd};
 
 impl Adapter<'_, '_> {
     /// Rewrites an event of a Markdown table: the table framed by `partials/markdown-table.html`,
@@ -35,13 +35,13 @@ impl Adapter<'_, '_> {
                 out.push(event.clone());
             }
             Event::Start(Tag::TableCell) => {
-                let open = self.cell_markup(self.table_column).0.clone();
+                let open = html(&self.cell_markup(self.table_column).0);
                 self.table_column += 1;
-                out.push(Event::Html(open.into()));
+                out.push(open);
             }
             Event::End(TagEnd::TableCell) => {
-                let close = self.cell_markup(self.table_column.saturating_sub(1)).1.clone();
-                out.push(Event::Html(close.into()));
+                let close = html(&self.cell_markup(self.table_column.saturating_sub(1)).1);
+                out.push(close);
             }
             Event::End(TagEnd::Table) => {
                 self.table_align.clear();
@@ -71,6 +71,15 @@ impl Adapter<'_, '_> {
                 html: CONTENT,
             })
         })
+    }
+}
+
+/// An HTML event for a short piece of markup, held inline when it fits (a cell's tags without
+/// a class do), so the cells of a wide table cost no allocation each.
+fn html<'e>(markup: &str) -> Event<'e> {
+    match InlineStr::try_from(markup) {
+        Ok(inline) => Event::Html(CowStr::Inlined(inline)),
+        Err(_) => Event::Html(markup.to_string().into()),
     }
 }
 
