@@ -655,14 +655,7 @@ fn a_guide_with_four_declared_platforms_recommends_each_in_the_browser() {
     let made = common::riskguide(&["new", root.to_str().unwrap(), "--platforms", "mac,vps,mw,pi"]);
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     let out = tmp.path().join("out");
-    let built = common::riskguide(&[
-        "build",
-        "--root",
-        root.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    common::build(&root, &out);
     let server = StaticServer::start(&out);
     let (_lock, b) = browser();
     b.goto(&server.url("/questionnaire/"));

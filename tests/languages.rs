@@ -43,14 +43,7 @@ fn build_fixture(language: &str) -> (tempfile::TempDir, std::process::Output) {
     )
     .unwrap();
     let out = tmp.path().join("public");
-    let result = common::riskguide(&[
-        "build",
-        "--root",
-        site.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    let result = common::build(&site, &out);
     (tmp, result)
 }
 
