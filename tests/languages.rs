@@ -6,9 +6,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Keys whose words are the same in English and French: they cannot tell the languages apart.
-const SAME_IN_BOTH: [&str; 12] = [
+const SAME_IN_BOTH: [&str; 16] = [
     "footer_sources",
     "js_plan_no_answers_link",
+    "js_questionnaire_list_comma",
+    "js_questionnaire_points_one",
+    "js_questionnaire_points_other",
+    "js_questionnaire_scores",
     "js_search_pages_one",
     "js_search_pages_other",
     "nav_questionnaire",
@@ -245,8 +249,8 @@ fn english_in(text: &str) -> Vec<String> {
 }
 
 /// Opens each page of the guide built in `language` in Chromium, works its scripts (the theme
-/// button, a tick and a reset on the checklist, the copy button, a search with no hit, the plan
-/// without answers) and returns, per step, what the reader sees then.
+/// button, a tick and a reset on the checklist, the copy button, a search with no hit, the
+/// questionnaire before and after an example's answers, the plan without answers) and returns, per step, what the reader sees then.
 fn what_the_scripts_show(language: &str) -> Vec<(String, String)> {
     let (tmp, _) = build_fixture(language);
     let server = common::StaticServer::start(&tmp.path().join("public"));
@@ -294,6 +298,16 @@ fn what_the_scripts_show(language: &str) -> Vec<(String, String)> {
     );
     look("search without a hit");
 
+    browser.goto(&server.url("/questionnaire/"));
+    browser.wait_for(
+        "return document.querySelector('#result .result-waiting');",
+        "the questionnaire script",
+    );
+    look("questionnaire without answers");
+    browser.click("a.persona");
+    browser.wait_for("return document.getElementById('recommendation');", "a recommendation");
+    look("questionnaire result");
+
     browser.goto(&server.url("/plan/"));
     browser.wait_for(
         "return document.readyState === 'complete' && window.riskguideQuestionnaire;",
@@ -336,6 +350,11 @@ fn in_the_browser_the_same_guide_in_english_shows_the_scripts_english_words() {
         ("after the theme button", "js_site_theme_light"),
         ("page with a code block", "js_site_copy"),
         ("search without a hit", "js_search_none"),
+        ("questionnaire without answers", "js_questionnaire_waiting"),
+        ("questionnaire without answers", "js_questionnaire_progress"),
+        ("questionnaire result", "js_questionnaire_scores_note"),
+        ("questionnaire result", "js_questionnaire_share_copy"),
+        ("questionnaire result", "js_evaluator_your_answer"),
         ("plan without answers", "js_plan_no_answers"),
     ] {
         assert!(
