@@ -7,6 +7,7 @@
 
 pub mod assets;
 pub mod audit;
+pub(crate) mod build;
 pub mod compile;
 pub mod config;
 pub mod diagnostics;

@@ -36,6 +36,15 @@ fn new_creates_a_guide_that_builds_and_checks_clean() {
     }
     let questionnaire = std::fs::read_to_string(dir.join("content/questionnaire.toml")).unwrap();
     assert_eq!(questionnaire.matches("[[question]]").count(), 2);
+    // Each platform's page and checklists are declared with it, not in the questionnaire.
+    assert!(!questionnaire.contains("[platform."), "{questionnaire}");
+    let declared = std::fs::read_to_string(dir.join("content/platforms.toml")).unwrap();
+    assert_eq!(declared.matches("page = \"/\"").count(), 2, "{declared}");
+    assert_eq!(
+        declared.matches("checklists = [\"predeploy\"]").count(),
+        2,
+        "{declared}"
+    );
 }
 
 #[test]
@@ -183,10 +192,14 @@ fn content_file_names_and_paths_never_reach_the_terminal_raw() {
     // An escape sequence, a terminal title change (OSC) and a right-to-left override, as TOML
     // escapes, in the questionnaire's platform names, option labels and reason texts.
     let hostile = r"\u001b[31m\u001b]0;pwned\u0007\u202e";
+    let declared = site.join("content/platforms.toml");
+    let platforms = std::fs::read_to_string(&declared)
+        .expect("read")
+        .replace("name = \"VPS\"", &format!("name = \"VPS{hostile}\""));
+    std::fs::write(&declared, platforms).expect("write");
     let path = site.join("content/questionnaire.toml");
     let questionnaire = std::fs::read_to_string(&path)
         .expect("read")
-        .replace("name = \"VPS\"", &format!("name = \"VPS{hostile}\""))
         .replace("label = \"", &format!("label = \"{hostile}"))
         .replace("text = \"", &format!("text = \"{hostile}"));
     std::fs::write(&path, questionnaire).expect("write");

@@ -591,25 +591,36 @@ fn the_human_report_explains_the_result() {
 // ---------------------------------------------------------------- `check` on broken questionnaires
 
 /// A copy of the shipped guide in a temp dir, with `content/questionnaire.toml` edited.
+const QUESTIONNAIRE: &str = "content/questionnaire.toml";
+const PLATFORMS: &str = "content/platforms.toml";
+
+/// A copy of the shipped guide with its questionnaire edited; returns the edited text.
 fn broken_site(edit: impl Fn(String) -> String) -> (tempfile::TempDir, String) {
+    let dir = shipped_copy();
+    let text = edit_file(dir.path(), QUESTIONNAIRE, edit);
+    (dir, text)
+}
+
+fn shipped_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let root = common::repo_root();
     for sub in ["content", "templates", "static"] {
         common::copy_tree(&root.join(sub), &dir.path().join(sub));
     }
     std::fs::copy(root.join("site.toml"), dir.path().join("site.toml")).expect("copy site.toml");
-    let path = dir.path().join("content/questionnaire.toml");
-    let text = edit(std::fs::read_to_string(&path).expect("read questionnaire"));
-    std::fs::write(&path, &text).expect("write questionnaire");
-    (dir, text)
+    dir
+}
+
+/// Edits one file of a site copy and returns its new text.
+fn edit_file(root: &Path, file: &str, edit: impl Fn(String) -> String) -> String {
+    let path = root.join(file);
+    let text = edit(std::fs::read_to_string(&path).expect("read"));
+    std::fs::write(&path, &text).expect("write");
+    text
 }
 
 fn replace_once(text: &str, from: &str, to: &str) -> String {
-    assert_eq!(
-        text.matches(from).count(),
-        1,
-        "`{from}` must occur once in the questionnaire"
-    );
+    assert_eq!(text.matches(from).count(), 1, "`{from}` must occur once in the file");
     text.replacen(from, to, 1)
 }
 
@@ -634,8 +645,14 @@ fn check(dir: &Path) -> (i32, String) {
 /// Asserts an error line `content/questionnaire.toml:LINE:COL: error[CODE]: …message…` whose
 /// line is the one holding `needle`.
 fn assert_located(stderr: &str, text: &str, needle: &str, code: &str, message: &str) {
+    assert_located_in(QUESTIONNAIRE, stderr, text, needle, code, message);
+}
+
+/// Asserts an error line `FILE:LINE:COL: error[CODE]: …message…` whose line is the one holding
+/// `needle` in `text`, the file's content.
+fn assert_located_in(file: &str, stderr: &str, text: &str, needle: &str, code: &str, message: &str) {
     let (line, _) = location_of(text, needle);
-    let prefix = format!("content/questionnaire.toml:{line}:");
+    let prefix = format!("{file}:{line}:");
     let found = stderr
         .lines()
         .any(|l| l.starts_with(&prefix) && l.contains(&format!("error[{code}]")) && l.contains(message));
@@ -655,11 +672,13 @@ fn check_reports_answers_and_effects_naming_what_does_not_exist() {
             "answers = { data = \"public\", purpose = \"try\", cf_trust = \"yes\", audit = \"no\", egress = \"monitor\", incident = \"rotate_ok\", place = \"private\"",
             "answers = { colour = \"blue\", data = \"public\", purpose = \"try\", cf_trust = \"yes\", audit = \"no\", egress = \"monitor\", incident = \"rotate_ok\", place = \"private\"",
         );
-        let t = replace_once(
+        replace_once(
             &t,
             "effects = { mw = 2 }\nreasons = [\n  { platform = \"mw\", text = \"Trust boundary: with only public data",
             "effects = { mw = 2, pi = 1 }\nreasons = [\n  { platform = \"mw\", text = \"Trust boundary: with only public data",
-        );
+        )
+    });
+    let declared = edit_file(dir.path(), PLATFORMS, |t| {
         replace_once(
             &t,
             "checklists = [\"vps-predeploy\", \"vps-recovery\"]",
@@ -691,12 +710,13 @@ fn check_reports_answers_and_effects_naming_what_does_not_exist() {
         "E031",
         "unknown platform `pi`",
     );
-    assert_located(
+    assert_located_in(
+        PLATFORMS,
         &stderr,
-        &text,
+        &declared,
         "\"vps-recover\"",
         "E040",
-        "missing checklist `vps-recover`",
+        "platform `vps` names a missing checklist `vps-recover`",
     );
     assert!(stderr.contains("4 error(s)"), "{stderr}");
 }
@@ -709,11 +729,13 @@ fn check_reports_dangling_reason_follow_up_and_platform_links() {
             "works well.\", link = \"/moltworker/when-it-fits/#good-fits\"",
             "works well.\", link = \"/moltworker/when-it-fits/#no-such-section\"",
         );
-        let t = replace_once(
+        replace_once(
             &t,
             "link = \"/moltworker/ai-gateway-logging/\"",
             "link = \"/moltworker/no-such-page/\"",
-        );
+        )
+    });
+    let declared = edit_file(dir.path(), PLATFORMS, |t| {
         replace_once(&t, "page = \"/vps/\"", "page = \"/vps-guide/\"")
     });
     let (code, stderr) = check(dir.path());
@@ -732,13 +754,16 @@ fn check_reports_dangling_reason_follow_up_and_platform_links() {
         "E042",
         "missing page `/moltworker/no-such-page/`",
     );
-    assert_located(
+    assert_located_in(
+        PLATFORMS,
         &stderr,
-        &text,
+        &declared,
         "page = \"/vps-guide/\"",
         "E042",
         "missing page `/vps-guide/`",
     );
+    // Reported once: the questionnaire's rules leave a platform's page to the platform check.
+    assert_eq!(stderr.matches("missing page `/vps-guide/`").count(), 1, "{stderr}");
     // The build refuses too, and writes nothing.
     let out = dir.path().join("public");
     let built = common::riskguide(&[
@@ -878,4 +903,79 @@ fn a_guide_with_two_platforms_scores_only_those_two() {
     let o = serde_json::to_value(outcome(&q, &[Some(1), Some(0)])).expect("serialize");
     assert_eq!(o["platform"], json!("cloud"));
     assert_eq!(o["scores"], json!({"home": 0, "cloud": 3}));
+}
+
+#[test]
+fn a_platform_table_left_in_the_questionnaire_is_told_where_its_keys_went() {
+    let (dir, text) = broken_site(|t| {
+        replace_once(
+            &t,
+            "costs_link = \"/compare/#monthly-cost\"\n",
+            "costs_link = \"/compare/#monthly-cost\"\n\n[platform.vps]\npage = \"/vps/\"\ncost = { min = 5, max = 24 }\n",
+        )
+    });
+    let (code, stderr) = check(dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert_located(
+        &stderr,
+        &text,
+        "[platform.vps]",
+        "E022",
+        "[platform.vps] no longer belongs in the questionnaire",
+    );
+    assert!(
+        stderr.contains(
+            "help: move `cost` and `page` into the [[platform]] table with id = \"vps\" in content/platforms.toml"
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 error(s)"), "{stderr}");
+}
+
+#[test]
+fn every_platform_of_a_guide_with_a_questionnaire_needs_a_page() {
+    let dir = shipped_copy();
+    let declared = edit_file(dir.path(), PLATFORMS, |t| {
+        replace_once(&t, "page = \"/moltworker/\"\n", "")
+    });
+    let (code, stderr) = check(dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    assert_located_in(
+        PLATFORMS,
+        &stderr,
+        &declared,
+        "id = \"mw\"",
+        "E039",
+        "platform `mw` has no `page`",
+    );
+    assert!(stderr.contains("1 error(s)"), "{stderr}");
+}
+
+#[test]
+fn a_guide_without_a_questionnaire_still_checks_its_platforms_pages_checklists_and_costs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::copy_tree(&common::repo_root().join("tests/fixtures/ok/minimal"), dir.path());
+    let declared = edit_file(dir.path(), PLATFORMS, |t| {
+        let t = replace_once(&t, "page = \"/guide/\"", "page = \"/no-guide/\"");
+        let t = replace_once(&t, "checklists = [\"before\"]", "checklists = [\"after\"]");
+        replace_once(&t, "cost = { min = 11, max = 19 }", "cost = { min = 19, max = 11 }")
+    });
+    let (code, stderr) = check(dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    for (needle, code, message) in [
+        ("page = \"/no-guide/\"", "E042", "missing page `/no-guide/`"),
+        (
+            "checklists = [\"after\"]",
+            "E040",
+            "platform `mac` names a missing checklist `after`",
+        ),
+        (
+            "cost = { min = 19",
+            "E039",
+            "platform `mac`: a cost needs 0 <= min <= max <= 100000",
+        ),
+    ] {
+        assert_located_in(PLATFORMS, &stderr, &declared, needle, code, message);
+    }
+    assert!(stderr.contains("3 error(s)"), "{stderr}");
 }

@@ -87,21 +87,40 @@ fn quoted_list(ids: &[String]) -> String {
 /// platform carries the example risk, so the table shows both a rated risk and an assessment.
 fn content_files(ids: &[String]) -> Vec<(&'static str, String)> {
     let all = quoted_list(ids);
-    let (first, exposed, last) = (&ids[0], &ids[1], &ids[ids.len() - 1]);
+    let exposed = &ids[1];
+    vec![
+        ("site.toml", SITE.to_string()),
+        ("content/platforms.toml", platforms_file(ids)),
+        ("content/index.md", home_page(&all)),
+        ("content/risks/index.md", RISKS_INDEX.to_string()),
+        ("content/risks/exposure.md", risk_page(exposed)),
+        ("content/tables/platforms.toml", platforms_table(ids, exposed)),
+        ("content/sources.toml", SOURCES.to_string()),
+        ("content/risks.toml", risks_file(exposed)),
+        ("content/checklists/predeploy.toml", checklist_file(&all)),
+        ("content/questionnaire.toml", questionnaire_file(ids)),
+    ]
+}
 
+/// Each platform with a starting name, the home page as its section and the one checklist.
+fn platforms_file(ids: &[String]) -> String {
     let mut platforms = String::from(
         "# The platforms this guide compares, in the order tables, chips and scores show them.\n\
-         # `name` is shown on pages and links, `short` on chips.\n",
+         # `name` is shown on pages and links, `short` on chips; the questionnaire links the name\n\
+         # to `page` and offers `checklists` with its recommendation.\n",
     );
     for id in ids {
         let name = starting_name(id);
         let _ = write!(
             platforms,
-            "\n[[platform]]\nid = \"{id}\"\nname = \"{name}\"\nshort = \"{name}\"\n"
+            "\n[[platform]]\nid = \"{id}\"\nname = \"{name}\"\nshort = \"{name}\"\npage = \"/\"\nchecklists = [\"predeploy\"]\n"
         );
     }
+    platforms
+}
 
-    let home = format!(
+fn home_page(all: &str) -> String {
+    format!(
         r#"+++
 title = "My risk guide"
 description = "Start here: the platforms, their risks, and how to choose."
@@ -120,9 +139,11 @@ platforms
 Read about [the main risk](/risks/exposure/), answer the [questionnaire](/questionnaire/), then
 work through the [pre-deploy checklist](/checklists/predeploy/).
 "#
-    );
+    )
+}
 
-    let risk_page = format!(
+fn risk_page(exposed: &str) -> String {
+    format!(
         r#"+++
 title = "Exposed admin port"
 description = "A management port reachable from the internet."
@@ -144,8 +165,11 @@ Bind it to loopback and check from another machine:
 curl --max-time 5 http://YOUR_SERVER:8080/health
 ```
 "#
-    );
+    )
+}
 
+/// One row per platform: the exposed one rated from the risk register, the others assessed.
+fn platforms_table(ids: &[String], exposed: &str) -> String {
     let mut table = String::from(
         "caption = \"Platforms at a glance\"\n\n[[column]]\nkey = \"platform\"\nlabel = \"Platform\"\nkind = \"platform\"\n\n\
          [[column]]\nkey = \"exposure\"\nlabel = \"Network exposure\"\nkind = \"rating\"\n",
@@ -158,8 +182,11 @@ curl --max-time 5 http://YOUR_SERVER:8080/health
         };
         let _ = write!(table, "\n[[row]]\nplatform = \"{id}\"\nexposure = {exposure}\n");
     }
+    table
+}
 
-    let risks = format!(
+fn risks_file(exposed: &str) -> String {
+    format!(
         r#"# Each risk, rated once per platform; tables and pages take their levels from here.
 
 [[risk]]
@@ -168,9 +195,11 @@ title = "Exposed admin port"
 page = "/risks/exposure/#what-happens"
 rating.{exposed} = {{ level = "high", basis = ["vendor-docs"], note = "Public address" }}
 "#
-    );
+    )
+}
 
-    let checklist = format!(
+fn checklist_file(all: &str) -> String {
+    format!(
         r#"id = "predeploy"
 title = "Before you deploy"
 kind = "predeploy"
@@ -193,22 +222,25 @@ text = "A long random token protects the admin API"
 id = "generated"
 text = "Generated with a password manager or `openssl rand -hex 32`"
 "#
-    );
+    )
+}
 
+/// Two questions: where to run it (each option favours its platform) and how sensitive the
+/// data is (private data rules out the last platform, so every outcome stays reachable).
+fn questionnaire_file(ids: &[String]) -> String {
+    let (first, last) = (&ids[0], &ids[ids.len() - 1]);
     let mut questionnaire = format!(
         r#"title = "Which platform fits?"
 intro = "Two questions; the answer is worked out in your browser and nothing is sent anywhere."
 tie_break = {all}
 close_call_gap = 1
-"#
+
+[[question]]
+id = "hosting"
+prompt = "Where would you rather run it?"
+"#,
+        all = quoted_list(ids)
     );
-    for id in ids {
-        let _ = write!(
-            questionnaire,
-            "\n[platform.{id}]\npage = \"/\"\nchecklists = [\"predeploy\"]\n"
-        );
-    }
-    questionnaire.push_str("\n[[question]]\nid = \"hosting\"\nprompt = \"Where would you rather run it?\"\n");
     for id in ids {
         let name = starting_name(id);
         let _ = write!(
@@ -261,19 +293,7 @@ expect = "{first}"
 "#,
         effects = private_effects.join(", ")
     );
-
-    vec![
-        ("site.toml", SITE.to_string()),
-        ("content/platforms.toml", platforms),
-        ("content/index.md", home),
-        ("content/risks/index.md", RISKS_INDEX.to_string()),
-        ("content/risks/exposure.md", risk_page),
-        ("content/tables/platforms.toml", table),
-        ("content/sources.toml", SOURCES.to_string()),
-        ("content/risks.toml", risks),
-        ("content/checklists/predeploy.toml", checklist),
-        ("content/questionnaire.toml", questionnaire),
-    ]
+    questionnaire
 }
 
 pub fn run(dir: &Path, platforms: &str) -> Code {

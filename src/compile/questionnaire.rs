@@ -5,7 +5,7 @@
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
 use crate::markdown::Context;
-use crate::model::{ChecklistId, Cost, Effect, LinkRef, Platform, Questionnaire, Route, routes};
+use crate::model::{ChecklistId, Cost, Effect, LinkRef, Platform, Questionnaire, Resolved, Route, Site, routes};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -705,6 +705,28 @@ impl Rules {
     }
 }
 
+/// Each declared platform's `page` must be a page of the site, whether or not a questionnaire
+/// links to it yet.
+pub fn check_platform_pages(site: &Site, ctx: &Context) -> Diagnostics {
+    let mut problems = Diagnostics::new();
+    let root = Route::new("/");
+    for page in site.platforms.iter().filter_map(|d| d.page.as_ref()) {
+        match ctx.resolver.resolve(&root, &page.target) {
+            Ok(Resolved::Internal { .. }) => {}
+            Ok(_) => problems.push(
+                Diagnostic::error(
+                    "E042",
+                    page.location.clone(),
+                    "a platform's page must be a page of the site",
+                )
+                .with_help("write the route of the guide's section about it, e.g. /vps/"),
+            ),
+            Err(e) => problems.push(Diagnostic::error("E042", page.location.clone(), e.to_string())),
+        }
+    }
+    problems
+}
+
 /// The rules for the browser, with every link made relative to `from`.
 pub fn rules(
     q: &Questionnaire,
@@ -737,7 +759,13 @@ pub fn rules(
                 .collect();
             let info = PlatformRules {
                 name: p.name.clone(),
-                href: href(&p.page),
+                // Every platform of a questionnaire has a page; a broken one is reported by
+                // [`check_platform_pages`].
+                href: p
+                    .page
+                    .as_ref()
+                    .and_then(|page| ctx.resolver.href(from, &page.target).ok())
+                    .unwrap_or_default(),
                 checklists,
                 cost: p.cost,
             };

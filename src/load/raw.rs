@@ -218,8 +218,9 @@ pub struct RawQuestionnaire {
     pub min_score: Option<Spanned<i64>>,
     /// Where the guide explains the monthly costs.
     pub costs_link: Option<Spanned<String>>,
-    #[serde(default = "empty_spanned")]
-    pub platform: Spanned<BTreeMap<String, RawPlatform>>,
+    /// A `[platform.X]` table, where a platform's page, checklists and cost were once given:
+    /// read only to tell the author they now belong in `content/platforms.toml`.
+    pub platform: Option<Spanned<BTreeMap<String, Spanned<toml::Table>>>>,
     #[serde(default)]
     pub question: Vec<RawQuestion>,
     #[serde(default)]
@@ -246,13 +247,9 @@ pub struct RawPlatformDecl {
     pub name: String,
     /// On chips, where space is short.
     pub short: String,
-}
-
-/// What the questionnaire says about one declared platform.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPlatform {
-    pub page: Spanned<String>,
+    /// The guide's section about the platform: the questionnaire links its name there.
+    pub page: Option<Spanned<String>>,
+    /// The checklists the questionnaire offers when it recommends the platform.
     #[serde(default)]
     pub checklists: Vec<Spanned<String>>,
     pub cost: Option<Spanned<RawCost>>,

@@ -179,7 +179,7 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
         problems: Diagnostics::new(),
         declared: Vec::new(),
     };
-    if let Some(file) = loaded.platforms {
+    if let Some(file) = &loaded.platforms {
         b.declared = build_platforms(&mut b, file);
     }
     let has_questionnaire =
@@ -190,6 +190,9 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
     let tables = build_tables(&mut b, loaded.tables, &refs);
     warn_unused_sources(&mut b, &sources, &risks, &pages, &tables);
     let checklists = build_checklists(&mut b, loaded.checklists);
+    if let Some(file) = &loaded.platforms {
+        attach_checklists(&mut b, file, &checklists);
+    }
     let questionnaire = loaded
         .questionnaire
         .and_then(|q| build_questionnaire(&mut b, q, &pages, &checklists));

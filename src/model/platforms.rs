@@ -49,21 +49,40 @@ pub(super) fn intern(id: &str) -> &'static str {
     leaked
 }
 
-/// A declared platform: its id, the name pages and links use, and the short name on chips.
+/// A declared platform: its id, the names pages and chips show, and what the guide says about
+/// it as a whole: its section, its checklists and its cost.
 #[derive(Debug, Clone)]
 pub struct PlatformDecl {
     pub platform: Platform,
     pub name: String,
     pub short: String,
+    /// Where its `id` is declared: problems with the platform as a whole are reported there.
+    pub location: Location,
+    /// The guide's section about it; the questionnaire links the platform's name there.
+    pub page: Option<LinkRef>,
+    /// The checklists the questionnaire offers when it recommends the platform.
+    pub checklists: Vec<ChecklistId>,
+    /// Its monthly hosting cost, where the guide gives one.
+    pub cost: Option<Cost>,
+}
+
+/// A platform's monthly hosting cost range, whole US dollars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cost {
+    pub min: i64,
+    pub max: i64,
 }
 
 /// How many platforms a guide compares: a comparison needs two; more than six no longer fits
 /// the questionnaire's matrix or a chip row.
 pub const PLATFORM_COUNT: std::ops::RangeInclusive<usize> = 2..=6;
 
-/// The declared platforms, in file order. A list outside [`PLATFORM_COUNT`] is reported but
-/// kept, so references to its platforms are still checked.
-pub(super) fn build_platforms(b: &mut Builder, file: Loaded<load::RawPlatforms>) -> Vec<PlatformDecl> {
+type PlatformsFile = Loaded<load::RawPlatforms>;
+
+/// The declared platforms, in file order, without their checklists (those are known later:
+/// [`attach_checklists`]). A list outside [`PLATFORM_COUNT`] is reported but kept, so
+/// references to its platforms are still checked.
+pub(super) fn build_platforms(b: &mut Builder, file: &PlatformsFile) -> Vec<PlatformDecl> {
     let raw = &file.raw.platform;
     let mut declared: Vec<PlatformDecl> = Vec::new();
     let mut ids = Ids::new("platform id").pointing_to_first(None);
@@ -86,6 +105,13 @@ pub(super) fn build_platforms(b: &mut Builder, file: Loaded<load::RawPlatforms>)
             platform: Platform::new(declared.len(), id),
             name: decl.name.clone(),
             short: decl.short.clone(),
+            location,
+            page: decl.page.as_ref().map(|page| LinkRef {
+                target: page.get_ref().clone(),
+                location: file.at(page.span()),
+            }),
+            checklists: Vec::new(),
+            cost: decl.cost.as_ref().and_then(|cost| build_cost(b, file, id, cost)),
         });
     }
     if !PLATFORM_COUNT.contains(&raw.get_ref().len()) {
@@ -106,4 +132,47 @@ pub(super) fn build_platforms(b: &mut Builder, file: Loaded<load::RawPlatforms>)
         });
     }
     declared
+}
+
+fn build_cost(b: &mut Builder, file: &PlatformsFile, id: &str, cost: &Spanned<load::RawCost>) -> Option<Cost> {
+    let (min, max) = (cost.get_ref().min, cost.get_ref().max);
+    if (0..=100_000).contains(&min) && (min..=100_000).contains(&max) {
+        return Some(Cost { min, max });
+    }
+    b.error(
+        "E039",
+        file.at(cost.span()),
+        format!("platform `{id}`: a cost needs 0 <= min <= max <= 100000"),
+    );
+    None
+}
+
+/// Gives each declared platform the checklists its table names, once the checklists are built;
+/// a name that is not a checklist is reported where it is written.
+pub(super) fn attach_checklists(b: &mut Builder, file: &PlatformsFile, checklists: &BTreeMap<ChecklistId, Checklist>) {
+    for decl in file.raw.platform.get_ref() {
+        // A platform declared twice was left out at its second place; its checklists go with it.
+        let location = file.at(decl.id.span());
+        let Some(index) = b.declared.iter().position(|d| d.location == location) else {
+            continue;
+        };
+        let mut found = Vec::new();
+        for name in &decl.checklists {
+            let id = ChecklistId(name.get_ref().clone());
+            if checklists.contains_key(&id) {
+                found.push(id);
+            } else {
+                b.error(
+                    "E040",
+                    file.at(name.span()),
+                    format!(
+                        "platform `{}` names a missing checklist `{}`",
+                        decl.id.get_ref(),
+                        name.get_ref().escape_debug()
+                    ),
+                );
+            }
+        }
+        b.declared[index].checklists = found;
+    }
 }

@@ -1,4 +1,4 @@
-//! The questionnaire: platforms' facts, questions with their effects, and personas.
+//! The questionnaire: questions with their effects, the scoring's settings, and personas.
 
 use super::*;
 
@@ -67,22 +67,6 @@ pub struct Question {
 }
 
 #[derive(Debug, Clone)]
-pub struct PlatformInfo {
-    pub platform: Platform,
-    pub name: String,
-    pub page: LinkRef,
-    pub checklists: Vec<ChecklistId>,
-    pub cost: Option<Cost>,
-}
-
-/// A platform's monthly hosting cost range, whole US dollars.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Cost {
-    pub min: i64,
-    pub max: i64,
-}
-
-#[derive(Debug, Clone)]
 pub struct Persona {
     pub id: PersonaId,
     pub name: String,
@@ -104,13 +88,15 @@ pub struct Questionnaire {
     /// A platform scoring below this is not recommended.
     pub min_score: Option<i64>,
     pub costs_link: Option<LinkRef>,
-    pub platforms: Vec<PlatformInfo>,
+    /// The declared platforms it compares, in declared order (the site's list, kept here so
+    /// the evaluator needs only the questionnaire); each has a `page`.
+    pub platforms: Vec<PlatformDecl>,
     pub questions: Vec<Question>,
     pub personas: Vec<Persona>,
 }
 
 impl Questionnaire {
-    pub fn platform(&self, platform: Platform) -> Option<&PlatformInfo> {
+    pub fn platform(&self, platform: Platform) -> Option<&PlatformDecl> {
         self.platforms.iter().find(|p| p.platform == platform)
     }
     pub fn platform_name(&self, platform: Platform) -> &str {
@@ -146,7 +132,7 @@ pub(super) fn build_questionnaire(
     {
         b.error("E039", file.at(m.span()), "min_score must be between -1000 and 1000");
     }
-    let platforms = build_platform_infos(b, &file, checklists, &all);
+    let platforms = platforms_with_pages(b, &file);
     let questions = build_questions(b, &file, (checklists, &all), &platforms);
     let personas = build_personas(b, &file, &questions);
     check_link_coverage(b, &questions, pages, checklists, &all);
@@ -209,72 +195,56 @@ fn build_tie_break(b: &mut Builder, file: &QuestionnaireFile, all: &[Platform]) 
     tie_break
 }
 
-/// Each platform's page, checklists and cost, in the declared order; every platform needs one.
-fn build_platform_infos(
-    b: &mut Builder,
-    file: &QuestionnaireFile,
-    checklists: &BTreeMap<ChecklistId, Checklist>,
-    all: &[Platform],
-) -> Vec<PlatformInfo> {
-    let raw = &file.raw;
-    let mut platforms = Vec::new();
-    for (key, info) in raw.platform.get_ref() {
-        let Some(platform) = b.platform(file.at(raw.platform.span()), key, "unknown platform section") else {
-            continue;
-        };
-        let name = b
-            .declared
-            .iter()
-            .find(|d| d.platform == platform)
-            .map_or_else(String::new, |d| d.name.clone());
-        let mut lists = Vec::new();
-        for c in &info.checklists {
-            let id = ChecklistId(c.get_ref().clone());
-            if checklists.contains_key(&id) {
-                lists.push(id);
-            } else {
-                b.error(
-                    "E040",
-                    file.at(c.span()),
-                    format!(
-                        "platform `{key}` names a missing checklist `{}`",
-                        c.get_ref().escape_debug()
-                    ),
-                );
-            }
-        }
-        let cost = info.cost.as_ref().and_then(|c| {
-            let (min, max) = (c.get_ref().min, c.get_ref().max);
-            if (0..=100_000).contains(&min) && (min..=100_000).contains(&max) {
-                Some(Cost { min, max })
-            } else {
-                b.error(
-                    "E039",
-                    file.at(c.span()),
-                    format!("platform `{key}`: a cost needs 0 <= min <= max <= 100000"),
-                );
-                None
-            }
-        });
-        platforms.push(PlatformInfo {
-            platform,
-            name,
-            page: link_ref(file, &info.page),
-            checklists: lists,
-            cost,
-        });
-    }
-    for p in all.iter().copied() {
-        if !platforms.iter().any(|i| i.platform == p) {
+/// The declared platforms, each of which needs a `page` for the questionnaire to link its name
+/// to. A `[platform.X]` table left in the questionnaire from before these moved to
+/// `content/platforms.toml` is reported with where its keys now go.
+fn platforms_with_pages(b: &mut Builder, file: &QuestionnaireFile) -> Vec<PlatformDecl> {
+    if let Some(old) = &file.raw.platform {
+        for (id, table) in old.get_ref() {
+            let keys: Vec<String> = table
+                .get_ref()
+                .keys()
+                .map(|k| format!("`{}`", k.escape_debug()))
+                .collect();
+            let keys = match keys.split_last() {
+                None => "its keys".to_string(),
+                Some((last, [])) => last.clone(),
+                Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            };
             b.error(
-                "E039",
-                file.at(raw.platform.span()),
-                format!("[platform.{}] is missing", p.id()),
-            );
+                "E022",
+                file.at(table.span()),
+                format!(
+                    "[platform.{}] no longer belongs in the questionnaire: a platform's page, checklists and cost are declared with it in content/platforms.toml",
+                    id.escape_debug()
+                ),
+            )
+            .help = Some(format!(
+                "move {keys} into the [[platform]] table with id = \"{}\" in content/platforms.toml",
+                id.escape_debug()
+            ));
         }
+        // Its keys are reported as misplaced; saying each platform lacks a page would repeat it.
+        return b.declared.clone();
     }
-    platforms.sort_by_key(|p| p.platform);
-    platforms
+    let without_page: Vec<(Platform, Location)> = b
+        .declared
+        .iter()
+        .filter(|d| d.page.is_none())
+        .map(|d| (d.platform, d.location.clone()))
+        .collect();
+    for (platform, location) in without_page {
+        b.error(
+            "E039",
+            location,
+            format!(
+                "platform `{}` has no `page`; the questionnaire links its name to the guide's section about it",
+                platform.id()
+            ),
+        )
+        .help = Some("add page = \"/…/\" to its [[platform]] table in content/platforms.toml".into());
+    }
+    b.declared.clone()
 }
 
 /// The questions with their options; a question needs at least two options.
@@ -282,7 +252,7 @@ fn build_questions(
     b: &mut Builder,
     file: &QuestionnaireFile,
     lists: (&BTreeMap<ChecklistId, Checklist>, &[Platform]),
-    platforms: &[PlatformInfo],
+    platforms: &[PlatformDecl],
 ) -> Vec<Question> {
     let mut questions = Vec::new();
     let mut question_ids = Ids::new("question id");
@@ -332,7 +302,7 @@ fn build_option(
     (q, o): (&load::RawQuestion, &load::RawOption),
     oloc: Location,
     lists: (&BTreeMap<ChecklistId, Checklist>, &[Platform]),
-    platforms: &[PlatformInfo],
+    platforms: &[PlatformDecl],
 ) -> AnswerOption {
     let effects = build_effects(b, file, o);
     let reasons = build_reasons(b, file, o, &effects, &oloc);
@@ -616,7 +586,7 @@ pub(super) fn check_budget(
     (question, option): (&str, &str),
     budget: i64,
     effects: &BTreeMap<Platform, Effect>,
-    platforms: &[PlatformInfo],
+    platforms: &[PlatformDecl],
 ) {
     for info in platforms {
         let Some(cost) = info.cost else { continue };

@@ -1,0 +1,63 @@
+//! The build's steps beyond the ordering in `pipeline`: what pages exist, their views, the
+//! sidebar, the printable guide and the files beside the pages; and loading, which reads the
+//! content beside the assets and templates.
+
+pub(crate) mod book;
+pub(crate) mod chrome;
+pub(crate) mod pages;
+pub(crate) mod plan;
+pub(crate) mod special;
+pub(crate) mod usage;
+
+use crate::assets::{self, AssetManifest};
+use crate::config::Config;
+use crate::diagnostics::Diagnostics;
+use crate::discover::SourceFile;
+use crate::load;
+use crate::model::{self, Site};
+use crate::render::{self, Templates};
+
+/// The site, its assets and its templates (none when they could not be read).
+pub(crate) struct Loaded {
+    pub(crate) site: Site,
+    pub(crate) manifest: AssetManifest,
+    pub(crate) templates: Option<Templates>,
+}
+
+/// The content loaded into the site model, beside the assets and templates.
+pub(crate) fn load(config: &Config, files: Vec<SourceFile>, problems: &mut Diagnostics) -> Loaded {
+    // Loading the content and preparing assets and templates do not depend on each other, so
+    // they run side by side; their problems are still reported in this order.
+    // No gate after loading: files that failed to load are left out, and the rest is still
+    // checked, so one run reports every problem of the site.
+    let ((load_found, (site, model_found)), ((manifest, assets_found), templates)) = rayon::join(
+        || {
+            let (loaded, found) = load::parse(files);
+            (found, model::build(config, loaded))
+        },
+        || {
+            rayon::join(
+                || assets::bundle(config),
+                || render::load(&config.templates_dir(), &config.root, &config.language),
+            )
+        },
+    );
+    problems.extend(load_found);
+    problems.extend(assets_found);
+    let templates = match templates {
+        Ok((t, warnings)) => {
+            problems.extend(warnings);
+            Some(t)
+        }
+        Err(found) => {
+            problems.extend(found);
+            None
+        }
+    };
+    problems.extend(model_found);
+    Loaded {
+        site,
+        manifest,
+        templates,
+    }
+}
