@@ -7,8 +7,6 @@
   var chosen = Q.chosen, el = Q.el, link = Q.link, nameOf = Q.nameOf;
   var root = document.documentElement;
 
-  var flips = Q.flips;
-
   // The words of this page, keys "questionnaire_…" of the page's JSON block.
   function words(key, values) { return Q.words("questionnaire_" + key, values); }
   function parts(key, values) { return Q.words.parts("questionnaire_" + key, values); }
@@ -22,10 +20,6 @@
 
   function points(n) {
     return counted("points", { n: n, score: n < 0 ? "\u2212" + Math.abs(n) : n });
-  }
-
-  function isAnswerHash(hash) {
-    return hash.indexOf("=") >= 0;
   }
 
   // Changes the address without a new history entry and without scrolling.
@@ -95,20 +89,22 @@
     return head;
   }
 
-  // Score bars for every platform, in tie-break order; excluded platforms say so and why.
-  function scoreList(rules, answers, result, final) {
+  // Every platform in tie-break order: a score bar, or for an excluded platform why it is out.
+  // With `blockers` (no platform fits) each one says what stands in its way, without a bar.
+  function scoreList(rules, answers, result, winner, blockers) {
     var max = scale(rules);
     var list = el("ul", { className: "scores" });
     rules.tie_break.forEach(function (p) {
       var isOut = Q.own(result.excluded, p);
-      var row = el("li", { className: "score" + (isOut ? " score-excluded" : "") + (final && p === result.winner ? " score-winner" : ""), data: { platform: p } });
-      row.appendChild(scoreHead(rules, result, p, final && p === result.winner));
-      if (isOut) {
+      var row = el("li", { className: "score" + (isOut ? " score-excluded" : "") + (p === winner ? " score-winner" : ""), data: { platform: p } });
+      row.appendChild(scoreHead(rules, result, p, p === winner));
+      if (isOut || blockers) {
+        row.appendChild(el("p", { className: "score-note", text: words(isOut ? "ruled_out_because" : "too_low_because") }));
         var why = el("ul", { className: "reasons exclusions" });
         firedReasons(rules, answers, p).forEach(function (item) {
-          if (item.effect === "exclude") why.appendChild(reasonItem(item));
+          // An exclusion, or (for a blocker still in the running) points taken away.
+          if (isOut ? item.effect === "exclude" : item.effect < 0) why.appendChild(reasonItem(item));
         });
-        row.appendChild(el("p", { className: "score-note", text: words("ruled_out_because") }));
         row.appendChild(why);
       } else {
         var fill = el("span", { className: "score-fill" + (result.scores[p] < 0 ? " score-negative" : "") });
@@ -137,11 +133,7 @@
       for (var i = 0; i < radios.length; i++) {
         if (radios[i].checked) out[radios[i].name] = radios[i].value;
       }
-      return Q.parseFragment(rules, fragmentOf(out));
-    }
-
-    function fragmentOf(map) {
-      return Q.fragment(rules, map);
+      return Q.parseFragment(rules, Q.fragment(rules, out));
     }
 
     function writeForm() {
@@ -167,8 +159,14 @@
       clearButton.hidden = done === 0;
       root.classList.toggle("quiz-complete", complete);
       Q.clear(body);
-      if (complete) renderResult(result, Q.outcome(rules, answers));
-      else renderPartial(result, done);
+      if (complete) {
+        (result.winner ? renderResult : renderNone)(result, Q.outcome(rules, answers));
+        nextSteps(result.winner && (rules.platforms[result.winner] || { name: result.winner, href: "" }));
+        body.appendChild(shareBlock());
+        body.appendChild(answerSummary());
+      } else {
+        renderPartial(result, done);
+      }
       markPersona();
     }
 
@@ -197,7 +195,7 @@
     }
 
     function markPersona() {
-      var current = fragmentOf(answers);
+      var current = Q.fragment(rules, answers);
       var cards = document.querySelectorAll("a.persona");
       for (var i = 0; i < cards.length; i++) {
         var hash = cards[i].getAttribute("href").replace(/^#/, "");
@@ -220,13 +218,12 @@
       body.appendChild(el("p", { className: "result-note", text: result.ranking.length === 1
         ? words("only_one_left", { platform: nameOf(rules, result.ranking[0]) })
         : words("scores_change") }));
-      body.appendChild(scoreList(rules, answers, result, false));
+      body.appendChild(scoreList(rules, answers, result, null));
     }
 
     // No platform fits yet: what stands in the way of each, and the smallest changes that would
     // let one fit.
     function renderNone(result, outcome) {
-      var frag = fragmentOf(answers);
       var card = el("div", { id: "recommendation", className: "recommendation recommendation-none", data: { platform: "none" } });
       card.appendChild(el("p", { className: "recommendation-label", text: words("recommendation") }));
       card.appendChild(el("p", { className: "recommendation-name", text: words("none_fits") }));
@@ -237,36 +234,22 @@
       var note = unansweredNote(outcome);
       if (note) body.appendChild(note);
 
-      body.appendChild(el("h3", { text: words("what_would_fit") }));
-      if (!outcome.flips.length) {
-        body.appendChild(el("p", { text: words("no_single_fit") }));
-      } else {
-        body.appendChild(el("p", { className: "result-note", text: words("each_would_fit") }));
-        body.appendChild(flipList(outcome.flips));
-      }
+      changes(outcome, "fit");
 
       body.appendChild(el("h3", { text: words("in_the_way") }));
-      var blockers = el("ul", { className: "scores" });
-      rules.tie_break.forEach(function (p) {
-        var isOut = Q.own(result.excluded, p);
-        var row = el("li", { className: "score" + (isOut ? " score-excluded" : ""), data: { platform: p } });
-        row.appendChild(scoreHead(rules, result, p, false));
-        row.appendChild(el("p", { className: "score-note", text: words(isOut ? "ruled_out_because" : "too_low_because") }));
-        var why = el("ul", { className: "reasons exclusions" });
-        firedReasons(rules, answers, p).forEach(function (item) {
-          if (isOut ? item.effect === "exclude" : typeof item.effect === "number" && item.effect < 0) why.appendChild(reasonItem(item));
-        });
-        row.appendChild(why);
-        blockers.appendChild(row);
-      });
-      body.appendChild(blockers);
+      body.appendChild(scoreList(rules, answers, result, null, true));
+    }
 
-      body.appendChild(el("h3", { text: words("checklists_and_plan") }));
-      body.appendChild(el("ul", { className: "next-steps" }, [el("li", null, parts("plan_none", {
-        plan: link(Q.siteHref("plan/") + "#" + frag, words("your_plan"))
-      }))]));
-      body.appendChild(shareBlock());
-      body.appendChild(answerSummary());
+    // The answer changes that would change the result (`what`: "fit" when no platform fits yet,
+    // "change" otherwise).
+    function changes(outcome, what, platform) {
+      body.appendChild(el("h3", { text: words("what_would_" + what) }));
+      if (!outcome.flips.length) {
+        body.appendChild(el("p", { text: words("no_single_" + what, { platform: platform }) }));
+      } else {
+        body.appendChild(el("p", { className: "result-note", text: words("each_would_" + what) }));
+        body.appendChild(flipList(outcome.flips));
+      }
     }
 
     // Flips grouped into sentences: "If you answered … to …, the recommendation would be …".
@@ -288,35 +271,24 @@
     }
 
     function renderResult(result, outcome) {
-      if (!result.winner) {
-        renderNone(result, outcome);
-        return;
-      }
       var w = result.winner;
       var r = result.runner_up;
       var info = rules.platforms[w] || { name: w, href: "", checklists: [] };
-      var frag = fragmentOf(answers);
 
       var card = el("div", { id: "recommendation", className: "recommendation", data: { platform: w } });
       card.appendChild(el("p", { className: "recommendation-label", text: words("recommended_platform") }));
       card.appendChild(el("p", { className: "recommendation-name" }, [link(info.href, info.name)]));
       var gap = r ? result.scores[w] - result.scores[r] : 0;
-      if (r && result.close_call && gap === 0) {
-        card.appendChild(el("p", { className: "close-call" }, parts("tie", {
-          label: el("strong", { text: words("tie_label") }),
+      if (r && result.close_call) {
+        // A tie (both score the same) or a close call; either way the runner-up's score.
+        var kind = gap === 0 ? "tie" : "close_call";
+        card.appendChild(el("p", { className: "close-call" }, parts(kind, {
+          label: el("strong", { text: words(kind + "_label") }),
           winner: nameOf(rules, w),
-          runner_up: nameOf(rules, r),
-          score: result.scores[w],
-          order: rules.tie_break.map(function (p) { return nameOf(rules, p); }).join(words("then")),
-          winner_link: link(info.href, info.name),
-          runner_up_link: link(rules.platforms[r] && rules.platforms[r].href, nameOf(rules, r))
-        })));
-      } else if (r && result.close_call) {
-        card.appendChild(el("p", { className: "close-call" }, parts("close_call", {
-          label: el("strong", { text: words("close_call_label") }),
           runner_up: nameOf(rules, r),
           score: result.scores[r],
           gap: points(gap),
+          order: rules.tie_break.map(function (p) { return nameOf(rules, p); }).join(words("then")),
           winner_link: link(info.href, info.name),
           runner_up_link: link(rules.platforms[r] && rules.platforms[r].href, nameOf(rules, r))
         })));
@@ -331,7 +303,7 @@
 
       body.appendChild(el("h3", { text: words("scores") }));
       body.appendChild(el("p", { className: "result-note", text: words("scores_note") }));
-      body.appendChild(scoreList(rules, answers, result, true));
+      body.appendChild(scoreList(rules, answers, result, result.winner));
 
       [w, r].forEach(function (p) {
         if (!p) return;
@@ -347,14 +319,7 @@
         body.appendChild(list);
       });
 
-      body.appendChild(el("h3", { text: words("what_would_change") }));
-      var changes = outcome.flips;
-      if (!changes.length) {
-        body.appendChild(el("p", { text: words("no_single_change", { platform: nameOf(rules, w) }) }));
-      } else {
-        body.appendChild(el("p", { className: "result-note", text: words("each_would_change") }));
-        body.appendChild(flipList(changes));
-      }
+      changes(outcome, "change", nameOf(rules, w));
 
       var actions = outcome.follow_up;
       if (actions.length) {
@@ -363,18 +328,20 @@
         body.appendChild(Q.followUpList(rules, actions));
       }
 
-      body.appendChild(el("h3", { text: words("checklists_and_plan") }));
-      var next = el("ul", { className: "next-steps" });
-      next.appendChild(el("li", null, parts("plan_winner", {
-        plan: link(Q.siteHref("plan/") + "#" + frag, words("your_plan")),
-        platform: info.name
-      })));
-      (info.checklists || []).forEach(function (c) { next.appendChild(el("li", null, [link(c.href, c.title)])); });
-      next.appendChild(el("li", null, [link(info.href, words("platform_section", { platform: info.name }))]));
-      body.appendChild(next);
+    }
 
-      body.appendChild(shareBlock());
-      body.appendChild(answerSummary());
+    // The plan, and the recommended platform's checklists and section (`info`, when one fits).
+    function nextSteps(info) {
+      body.appendChild(el("h3", { text: words("checklists_and_plan") }));
+      var next = el("ul", { className: "next-steps" }, [el("li", null, parts(info ? "plan_winner" : "plan_none", {
+        plan: link(Q.siteHref("plan/") + "#" + Q.fragment(rules, answers), words("your_plan")),
+        platform: info && info.name
+      }))]);
+      if (info) {
+        (info.checklists || []).forEach(function (c) { next.appendChild(el("li", null, [link(c.href, c.title)])); });
+        next.appendChild(el("li", null, [link(info.href, words("platform_section", { platform: info.name }))]));
+      }
+      body.appendChild(next);
     }
 
     // Flips of one question that lead to the same platform read as one sentence.
@@ -451,7 +418,7 @@
     form.addEventListener("submit", function (e) { e.preventDefault(); });
     form.addEventListener("change", function () {
       answers = readForm();
-      setFragment(fragmentOf(answers), false);
+      setFragment(Q.fragment(rules, answers), false);
       render();
     });
     clearButton.addEventListener("click", function () {
@@ -463,11 +430,11 @@
     });
     window.addEventListener("hashchange", function () {
       var hash = location.hash.replace(/^#/, "");
-      if (!hash || isAnswerHash(hash)) {
+      if (!hash || hash.indexOf("=") >= 0) {
         applyHash(hash);
       } else if (Q.answeredCount(rules, answers) > 0) {
         // An in-page jump (#main, #matrix, …): keep the answers in the address.
-        setFragment(fragmentOf(answers), false);
+        setFragment(Q.fragment(rules, answers), false);
       }
     });
     var personas = document.querySelectorAll("a.persona");
@@ -486,13 +453,23 @@
     var matrix = document.querySelector(".matrix-details");
     if (matrix) matrix.open = false;
     var start = location.hash.replace(/^#/, "");
-    applyHash(isAnswerHash(start) ? start : "");
+    applyHash(start.indexOf("=") >= 0 ? start : "");
     // An opened shared link shows its result first.
     if (Q.answeredCount(rules, answers) > 0 && Q.complete(rules, answers)) showResult();
   }
 
   Q.withRules(function (rules) {
     var form = document.getElementById("questionnaire");
-    if (form instanceof HTMLFormElement) setupQuestionnaire(rules, form);
+    if (!(form instanceof HTMLFormElement)) return;
+    // The page's rules leave out the prompts and labels its form shows: they are read there.
+    function textOf(css) {
+      var node = form.querySelector(css);
+      return node ? node.textContent : "";
+    }
+    rules.questions.forEach(function (q) {
+      q.prompt = textOf("#q-" + q.id + " .question-prompt");
+      q.options.forEach(function (o) { o.label = textOf('[for="' + q.id + "--" + o.id + '"]'); });
+    });
+    setupQuestionnaire(rules, form);
   });
 })();
