@@ -363,3 +363,65 @@ fn in_the_browser_the_same_guide_in_english_shows_the_scripts_english_words() {
         );
     }
 }
+
+/// The class names the stylesheets style: a script's string made only of them is markup.
+fn stylesheet_classes() -> std::collections::BTreeSet<String> {
+    let mut classes = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(common::repo_root().join("static/css")).expect("static/css") {
+        let css = std::fs::read_to_string(entry.expect("entry").path()).expect("a stylesheet");
+        for piece in css.split('.').skip(1) {
+            let name: String = piece
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                classes.insert(name);
+            }
+        }
+    }
+    classes
+}
+
+/// The string literals of a script that read as words for people: one holding a capitalised
+/// word ("Excluded"), or several words that are not a class list ("not answered").
+fn words_in_script(source: &str, classes: &std::collections::BTreeSet<String>) -> Vec<String> {
+    let tokens = minifier::js::tokenize(source).expect("the script tokenizes");
+    tokens
+        .iter()
+        .filter_map(|t| t.get_string())
+        .map(|quoted| quoted[1..quoted.len() - 1].to_string())
+        .filter(|text| {
+            let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+            let capitalised = text.split(|c: char| !c.is_ascii_alphabetic()).any(|w| {
+                w.len() > 1
+                    && w[..1].chars().all(|c| c.is_ascii_uppercase())
+                    && w[1..].chars().all(|c| c.is_ascii_lowercase())
+            });
+            // A class list or a selector: lowercase names, at least one of them a styled class.
+            let class_list = words.iter().all(|w| {
+                w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.#".contains(c))
+            }) && words.iter().any(|w| classes.contains(w.trim_start_matches(['.', '#'])));
+            let prose = words.len() > 1 && text != "use strict" && !class_list;
+            capitalised || prose
+        })
+        .collect()
+}
+
+#[test]
+fn the_questionnaire_and_plan_scripts_write_no_words_of_their_own() {
+    let classes = stylesheet_classes();
+    // The check finds words where there are some.
+    let sample =
+        r#"el("p", { className: "result-note", text: "Not answered" }); x("score  score-winner"); y("not answered");"#;
+    assert_eq!(words_in_script(sample, &classes), ["Not answered", "not answered"]);
+    for script in ["questionnaire", "evaluator", "plan"] {
+        let path = common::repo_root().join(format!("static/js/{script}.js"));
+        let source = std::fs::read_to_string(&path).expect("a script");
+        assert_eq!(
+            words_in_script(&source, &classes),
+            Vec::<String>::new(),
+            "{script}.js: words belong in strings/<lang>.toml (keys js_{script}_…)"
+        );
+    }
+}

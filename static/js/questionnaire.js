@@ -128,6 +128,11 @@
     var total = rules.questions.length;
     var answers = {};
 
+    // Appends a node (none: nothing) to the result.
+    function add(node) {
+      if (node) body.appendChild(node);
+    }
+
     function readForm() {
       var out = {};
       for (var i = 0; i < radios.length; i++) {
@@ -162,8 +167,8 @@
       if (complete) {
         (result.winner ? renderResult : renderNone)(result, Q.outcome(rules, answers));
         nextSteps(result.winner && (rules.platforms[result.winner] || { name: result.winner, href: "" }));
-        body.appendChild(shareBlock());
-        body.appendChild(answerSummary());
+        add(shareBlock());
+        add(answerSummary());
       } else {
         renderPartial(result, done);
       }
@@ -207,18 +212,18 @@
     function renderPartial(result, done) {
       var left = total - done;
       if (done === 0) {
-        body.appendChild(el("p", { className: "result-waiting", text: words("waiting", { total: total }) }));
+        add(el("p", { className: "result-waiting", text: words("waiting", { total: total }) }));
         return;
       }
       var needed = rules.questions.filter(function (q) { return !q.optional && !chosen(q, answers); }).length;
-      body.appendChild(el("p", { className: "result-waiting", text: counted("needed", { n: needed, wait: needed < left ? words("can_wait") : "" }) }));
-      body.appendChild(el("h3", { className: "small-heading", text: words("still_to_answer") }));
-      body.appendChild(questionLinks(function (question) { return !chosen(question, answers) && !question.optional; }));
-      body.appendChild(el("h3", { className: "small-heading", text: words("scores_so_far") }));
-      body.appendChild(el("p", { className: "result-note", text: result.ranking.length === 1
+      add(el("p", { className: "result-waiting", text: counted("needed", { n: needed, wait: needed < left ? words("can_wait") : "" }) }));
+      add(el("h3", { className: "small-heading", text: words("still_to_answer") }));
+      add(questionLinks(function (question) { return !chosen(question, answers) && !question.optional; }));
+      add(el("h3", { className: "small-heading", text: words("scores_so_far") }));
+      add(el("p", { className: "result-note", text: result.ranking.length === 1
         ? words("only_one_left", { platform: nameOf(rules, result.ranking[0]) })
         : words("scores_change") }));
-      body.appendChild(scoreList(rules, answers, result, null));
+      add(scoreList(rules, answers, result, null));
     }
 
     // No platform fits yet: what stands in the way of each, and the smallest changes that would
@@ -230,25 +235,25 @@
       card.appendChild(el("p", { className: "runner-up", text: typeof rules.min_score === "number"
         ? words("none_fits_min_score", { min: rules.min_score })
         : words("none_fits_why") }));
-      body.appendChild(card);
+      add(card);
       var note = unansweredNote(outcome);
-      if (note) body.appendChild(note);
+      add(note);
 
       changes(outcome, "fit");
 
-      body.appendChild(el("h3", { text: words("in_the_way") }));
-      body.appendChild(scoreList(rules, answers, result, null, true));
+      add(el("h3", { text: words("in_the_way") }));
+      add(scoreList(rules, answers, result, null, true));
     }
 
     // The answer changes that would change the result (`what`: "fit" when no platform fits yet,
     // "change" otherwise).
     function changes(outcome, what, platform) {
-      body.appendChild(el("h3", { text: words("what_would_" + what) }));
+      add(el("h3", { text: words("what_would_" + what) }));
       if (!outcome.flips.length) {
-        body.appendChild(el("p", { text: words("no_single_" + what, { platform: platform }) }));
+        add(el("p", { text: words("no_single_" + what, { platform: platform }) }));
       } else {
-        body.appendChild(el("p", { className: "result-note", text: words("each_would_" + what) }));
-        body.appendChild(flipList(outcome.flips));
+        add(el("p", { className: "result-note", text: words("each_would_" + what) }));
+        add(flipList(outcome.flips));
       }
     }
 
@@ -297,42 +302,42 @@
       } else {
         card.appendChild(el("p", { className: "runner-up", text: words("only_left") }));
       }
-      body.appendChild(card);
+      add(card);
       var note = unansweredNote(outcome);
-      if (note) body.appendChild(note);
+      add(note);
 
-      body.appendChild(el("h3", { text: words("scores") }));
-      body.appendChild(el("p", { className: "result-note", text: words("scores_note") }));
-      body.appendChild(scoreList(rules, answers, result, result.winner));
+      add(el("h3", { text: words("scores") }));
+      add(el("p", { className: "result-note", text: words("scores_note") }));
+      add(scoreList(rules, answers, result, result.winner));
 
       [w, r].forEach(function (p) {
         if (!p) return;
         var items = firedReasons(rules, answers, p);
         var title = words(p === w ? "why_winner" : "why_runner_up", { platform: nameOf(rules, p), score: result.scores[p] });
-        body.appendChild(el("h3", { text: title }));
+        add(el("h3", { text: title }));
         if (!items.length) {
-          body.appendChild(el("p", { text: words("no_reasons") }));
+          add(el("p", { text: words("no_reasons") }));
           return;
         }
         var list = el("ul", { className: "reasons" });
         items.forEach(function (item) { list.appendChild(reasonItem(item)); });
-        body.appendChild(list);
+        add(list);
       });
 
       changes(outcome, "change", nameOf(rules, w));
 
       var actions = outcome.follow_up;
       if (actions.length) {
-        body.appendChild(el("h3", { text: words("follow_up") }));
-        body.appendChild(el("p", { className: "result-note", text: words(actions.some(function (a) { return a.fix_first; }) ? "follow_up_fix_first" : "follow_up_note", { platform: info.name }) }));
-        body.appendChild(Q.followUpList(rules, actions));
+        add(el("h3", { text: words("follow_up") }));
+        add(el("p", { className: "result-note", text: words(actions.some(function (a) { return a.fix_first; }) ? "follow_up_fix_first" : "follow_up_note", { platform: info.name }) }));
+        add(Q.followUpList(rules, actions));
       }
 
     }
 
     // The plan, and the recommended platform's checklists and section (`info`, when one fits).
     function nextSteps(info) {
-      body.appendChild(el("h3", { text: words("checklists_and_plan") }));
+      add(el("h3", { text: words("checklists_and_plan") }));
       var next = el("ul", { className: "next-steps" }, [el("li", null, parts(info ? "plan_winner" : "plan_none", {
         plan: link(Q.siteHref("plan/") + "#" + Q.fragment(rules, answers), words("your_plan")),
         platform: info && info.name
@@ -341,7 +346,7 @@
         (info.checklists || []).forEach(function (c) { next.appendChild(el("li", null, [link(c.href, c.title)])); });
         next.appendChild(el("li", null, [link(info.href, words("platform_section", { platform: info.name }))]));
       }
-      body.appendChild(next);
+      add(next);
     }
 
     // Flips of one question that lead to the same platform read as one sentence.
@@ -468,7 +473,7 @@
     }
     rules.questions.forEach(function (q) {
       q.prompt = textOf("#q-" + q.id + " .question-prompt");
-      q.options.forEach(function (o) { o.label = textOf('[for="' + q.id + "--" + o.id + '"]'); });
+      q.options.forEach(function (o) { o.label = textOf('[name="' + q.id + '"][value="' + o.id + '"]+span'); });
     });
     setupQuestionnaire(rules, form);
   });
