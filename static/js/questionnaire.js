@@ -35,7 +35,6 @@
   }
 
   // Reasons that fired for one platform, in question order, with the answer behind each.
-
   function firedReasons(rules, answers, platform) {
     var out = [];
     rules.questions.forEach(function (question, n) {
@@ -48,9 +47,7 @@
     return out;
   }
 
-  // Follow-up actions for the winner: those for every platform and those for the winner.
-  // One is a warning when the answer behind it lowered the winner's score.
-
+  // The most points any platform can get: a score bar's full width.
   function scale(rules) {
     var best = 1;
     rules.tie_break.forEach(function (p) {
@@ -236,8 +233,7 @@
         ? words("none_fits_min_score", { min: rules.min_score })
         : words("none_fits_why") }));
       add(card);
-      var note = unansweredNote(outcome);
-      add(note);
+      add(unansweredNote(outcome));
 
       changes(outcome, "fit");
 
@@ -303,8 +299,7 @@
         card.appendChild(el("p", { className: "runner-up", text: words("only_left") }));
       }
       add(card);
-      var note = unansweredNote(outcome);
-      add(note);
+      add(unansweredNote(outcome));
 
       add(el("h3", { text: words("scores") }));
       add(el("p", { className: "result-note", text: words("scores_note") }));
@@ -332,7 +327,6 @@
         add(el("p", { className: "result-note", text: words(actions.some(function (a) { return a.fix_first; }) ? "follow_up_fix_first" : "follow_up_note", { platform: info.name }) }));
         add(Q.followUpList(rules, actions));
       }
-
     }
 
     // The plan, and the recommended platform's checklists and section (`info`, when one fits).
