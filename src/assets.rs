@@ -10,7 +10,7 @@
 
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use crate::discover::{read_limited, readable_file, relative, resolves_inside};
+use crate::discover::{outside_root, read_limited, readable_file, relative, walk};
 use crate::highlight;
 use lightningcss::bundler::{Bundler, ResolveResult, SourceProvider};
 use lightningcss::stylesheet::{MinifyOptions, ParserOptions, PrinterOptions};
@@ -173,19 +173,11 @@ fn read_static(config: &Config, dir: &Path, problems: &mut Diagnostics) -> Vec<(
     if !dir.is_dir() {
         return out;
     }
-    if !resolves_inside(&config.root, dir) {
-        problems.push(Diagnostic::error(
-            "E012",
-            Location::file("static"),
-            "static/ leads outside the site root",
-        ));
+    if let Some(outside) = outside_root(&config.root, dir, "static") {
+        problems.push(outside);
         return out;
     }
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-        .max_depth(8)
-    {
+    for entry in walk(dir, 8) {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
@@ -202,13 +194,8 @@ fn read_static(config: &Config, dir: &Path, problems: &mut Diagnostics) -> Vec<(
         if rel.split('/').any(|s| s.starts_with('.')) {
             continue;
         }
-        match readable_file(&config.root, &entry, location.clone()) {
-            Ok(true) => {}
-            Ok(false) => continue,
-            Err(refused) => {
-                problems.push(refused);
-                continue;
-            }
+        if !readable_file(&config.root, &entry, location.clone(), problems) {
+            continue;
         }
         let read = read_limited(&config.root, entry.path());
         match read {

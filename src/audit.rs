@@ -775,22 +775,14 @@ impl Vetter<'_> {
                         .help = Some("only `~` and `$HOME` are expanded in an audit".into());
                     ok = false;
                 }
-                WordPiece::CommandSubstitution(_) => {
-                    self.error(
-                        "E104",
-                        at,
-                        format!("audit command uses command substitution `$(…)` in `{word}`"),
-                    )
-                    .help = Some("the script cannot vet a command that another command's output builds".into());
-                    ok = false;
-                }
-                WordPiece::BackquotedCommandSubstitution(_) => {
-                    self.error(
-                        "E104",
-                        at,
-                        format!("audit command uses backtick command substitution: {word}"),
-                    )
-                    .help = Some("the script cannot vet a command that another command's output builds".into());
+                WordPiece::CommandSubstitution(_) | WordPiece::BackquotedCommandSubstitution(_) => {
+                    let message = if matches!(piece.piece, WordPiece::CommandSubstitution(_)) {
+                        format!("audit command uses command substitution `$(…)` in `{word}`")
+                    } else {
+                        format!("audit command uses backtick command substitution: {word}")
+                    };
+                    self.error("E104", at, message).help =
+                        Some("the script cannot vet a command that another command's output builds".into());
                     ok = false;
                 }
                 WordPiece::ArithmeticExpression(_) => {
@@ -1034,35 +1026,30 @@ mod tests {
 
     #[test]
     fn read_only_commands_are_rewritten_with_every_word_quoted() {
-        assert_eq!(check("fdesetup status").unwrap(), "'fdesetup' 'status'");
-        assert_eq!(
-            check("lsof -nP -iTCP:18789 -sTCP:LISTEN | grep -v 'x y'").unwrap(),
-            "'lsof' '-nP' '-iTCP:18789' '-sTCP:LISTEN' | 'grep' '-v' 'x y'"
-        );
-        assert_eq!(
-            check("readlink ~/.openclaw").unwrap(),
-            "'readlink' \"$HOME\"'/.openclaw'"
-        );
-        assert_eq!(
-            check("stat \"$HOME/.openclaw\"").unwrap(),
-            "'stat' \"$HOME\"'/.openclaw'"
-        );
-        assert_eq!(
-            check("grep -q \"it's\" /etc/hosts").unwrap(),
-            "'grep' '-q' 'it'\\''s' '/etc/hosts'"
-        );
-        assert_eq!(
-            check("id -u openclaw && ! id -u nobody; ls").unwrap(),
-            "'id' '-u' 'openclaw' && ! 'id' '-u' 'nobody'; 'ls'"
-        );
-        assert_eq!(
-            check("find ~/.openclaw '(' -perm -g=r -o -perm -o=r ')'").unwrap(),
-            "'find' \"$HOME\"'/.openclaw' '(' '-perm' '-g=r' '-o' '-perm' '-o=r' ')'"
-        );
-        assert_eq!(
-            check("openclaw config get gateway.bind").unwrap(),
-            "'openclaw' 'config' 'get' 'gateway.bind'"
-        );
+        for (command, script) in [
+            ("fdesetup status", "'fdesetup' 'status'"),
+            (
+                "lsof -nP -iTCP:18789 -sTCP:LISTEN | grep -v 'x y'",
+                "'lsof' '-nP' '-iTCP:18789' '-sTCP:LISTEN' | 'grep' '-v' 'x y'",
+            ),
+            ("readlink ~/.openclaw", "'readlink' \"$HOME\"'/.openclaw'"),
+            ("stat \"$HOME/.openclaw\"", "'stat' \"$HOME\"'/.openclaw'"),
+            ("grep -q \"it's\" /etc/hosts", "'grep' '-q' 'it'\\''s' '/etc/hosts'"),
+            (
+                "id -u openclaw && ! id -u nobody; ls",
+                "'id' '-u' 'openclaw' && ! 'id' '-u' 'nobody'; 'ls'",
+            ),
+            (
+                "find ~/.openclaw '(' -perm -g=r -o -perm -o=r ')'",
+                "'find' \"$HOME\"'/.openclaw' '(' '-perm' '-g=r' '-o' '-perm' '-o=r' ')'",
+            ),
+            (
+                "openclaw config get gateway.bind",
+                "'openclaw' 'config' 'get' 'gateway.bind'",
+            ),
+        ] {
+            assert_eq!(check(command).unwrap(), script, "{command}");
+        }
     }
 
     #[test]

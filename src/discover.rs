@@ -53,23 +53,13 @@ pub fn scan(config: &Config) -> (Vec<SourceFile>, Diagnostics) {
         ));
         return (files, problems);
     }
-    if !resolves_inside(&config.root, &content) {
-        problems.push(
-            Diagnostic::error(
-                "E012",
-                Location::file("content"),
-                "content/ leads outside the site root",
-            )
-            .with_help("make content/ a directory of the site, not a link to somewhere else"),
-        );
+    if let Some(outside) = outside_root(&config.root, &content, "content") {
+        problems.push(outside.with_help("make content/ a directory of the site, not a link to somewhere else"));
         return (files, problems);
     }
     let mut found = Vec::new();
     // One level past the limit is walked so that what lies there is reported, not dropped.
-    let walker = walkdir::WalkDir::new(&content)
-        .follow_links(false)
-        .sort_by_file_name()
-        .max_depth(MAX_DEPTH + 1);
+    let walker = walk(&content, MAX_DEPTH + 1);
     for entry in walker
         .into_iter()
         .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()))
@@ -101,13 +91,8 @@ pub fn scan(config: &Config) -> (Vec<SourceFile>, Diagnostics) {
             );
             continue;
         }
-        match readable_file(&config.root, &entry, Location::file(&path)) {
-            Ok(true) => {}
-            Ok(false) => continue,
-            Err(refused) => {
-                problems.push(refused);
-                continue;
-            }
+        if !readable_file(&config.root, &entry, Location::file(&path), &mut problems) {
+            continue;
         }
         let rel = relative(&content, entry.path());
         let Some(kind) = classify(&rel) else {
@@ -139,6 +124,27 @@ pub fn scan(config: &Config) -> (Vec<SourceFile>, Diagnostics) {
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     (files, problems)
+}
+
+/// How a directory of the site is walked: in name order, `max_depth` levels deep, links seen as
+/// links (each is checked where it leads, see [`readable_file`]).
+pub fn walk(dir: &Path, max_depth: usize) -> walkdir::WalkDir {
+    walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .max_depth(max_depth)
+}
+
+/// The error for a directory of the site (`content`, `templates`, `static`) that, its links
+/// resolved, lies outside the root; `None` when it is inside.
+pub fn outside_root(root: &Path, dir: &Path, name: &str) -> Option<Diagnostic> {
+    (!resolves_inside(root, dir)).then(|| {
+        Diagnostic::error(
+            "E012",
+            Location::file(name),
+            format!("{name}/ leads outside the site root"),
+        )
+    })
 }
 
 /// True when `path`, with every symbolic link resolved, is inside the (canonical) site root.
@@ -190,11 +196,24 @@ pub(crate) fn read_text(root: &Path, path: &Path) -> Result<String, Refusal> {
     })
 }
 
+/// Whether a walked entry is read: a regular file, or a symbolic link to a file inside `root`.
+/// A directory is skipped quietly; a link leading out, and a special file, are reported in
+/// `problems` at `location` (see [`refused_file`]).
+pub fn readable_file(root: &Path, entry: &walkdir::DirEntry, location: Location, problems: &mut Diagnostics) -> bool {
+    match refused_file(root, entry, location) {
+        Ok(readable) => readable,
+        Err(refused) => {
+            problems.push(refused);
+            false
+        }
+    }
+}
+
 /// Whether a walked entry may be read: a regular file, or a symbolic link to a file inside
 /// `root`. `Ok(false)` means "not a file, skip it" (a directory); a link leading out, and a
 /// special file (a named pipe, a socket, a device), are located errors. The read itself checks
 /// again on the open file ([`read_inside`]), since the tree may change after this look.
-pub fn readable_file(root: &Path, entry: &walkdir::DirEntry, location: Location) -> Result<bool, Diagnostic> {
+fn refused_file(root: &Path, entry: &walkdir::DirEntry, location: Location) -> Result<bool, Diagnostic> {
     if !entry.path_is_symlink() {
         let kind = entry.file_type();
         if kind.is_file() {

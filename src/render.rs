@@ -11,7 +11,7 @@
 //! partial existed still builds. Every template is parsed once, when the site is loaded.
 
 use crate::diagnostics::{Diagnostic, Diagnostics, Location};
-use crate::discover::{read_limited, readable_file, relative, resolves_inside};
+use crate::discover::{outside_root, read_limited, readable_file, relative, walk};
 use crate::markdown::write_escaped_attr;
 use crate::strings::Strings;
 use crate::view::PageView;
@@ -61,41 +61,31 @@ impl Prepared {
     }
 }
 
+/// A partial's name and riskguide's own copy of it.
+macro_rules! partial {
+    ($file:literal) => {
+        (
+            concat!("partials/", $file),
+            include_str!(concat!("../templates/partials/", $file)),
+        )
+    };
+}
+
 /// The partials riskguide writes its markup with, and its own copy of each.
-pub const PARTIALS: [(&str, &str); 12] = [
-    ("partials/image.html", include_str!("../templates/partials/image.html")),
-    ("partials/code.html", include_str!("../templates/partials/code.html")),
-    (
-        "partials/heading.html",
-        include_str!("../templates/partials/heading.html"),
-    ),
-    (
-        "partials/callout.html",
-        include_str!("../templates/partials/callout.html"),
-    ),
-    ("partials/task.html", include_str!("../templates/partials/task.html")),
-    (
-        "partials/markdown-table.html",
-        include_str!("../templates/partials/markdown-table.html"),
-    ),
-    ("partials/basis.html", include_str!("../templates/partials/basis.html")),
-    ("partials/table.html", include_str!("../templates/partials/table.html")),
-    (
-        "partials/checklist.html",
-        include_str!("../templates/partials/checklist.html"),
-    ),
-    (
-        "partials/sources.html",
-        include_str!("../templates/partials/sources.html"),
-    ),
-    (
-        "partials/source-item.html",
-        include_str!("../templates/partials/source-item.html"),
-    ),
-    (
-        "partials/source-index.html",
-        include_str!("../templates/partials/source-index.html"),
-    ),
+pub const PARTIALS: [(&str, &str); 13] = [
+    partial!("image.html"),
+    partial!("code.html"),
+    partial!("heading.html"),
+    partial!("callout.html"),
+    partial!("task.html"),
+    partial!("markdown-table.html"),
+    partial!("markdown-table-cell.html"),
+    partial!("basis.html"),
+    partial!("table.html"),
+    partial!("checklist.html"),
+    partial!("sources.html"),
+    partial!("source-item.html"),
+    partial!("source-index.html"),
 ];
 
 pub struct Templates {
@@ -109,6 +99,38 @@ pub struct Templates {
 /// the templates and the warnings about them.
 pub fn load(dir: &Path, root: &Path, language: &str) -> Result<(Templates, Diagnostics), Diagnostics> {
     let (strings, mut problems) = crate::strings::load(root, language);
+    let mut env = environment();
+    let strings = strings.unwrap_or_else(Strings::english);
+    add_words(&mut env, &strings);
+    let Some(mut ids) = add_templates(&mut env, dir, root, &mut problems) else {
+        return Err(problems);
+    };
+    for (name, fallback) in PARTIALS {
+        if env.get_template(name).is_err() {
+            ids.extend(literal_ids(fallback).map(str::to_string));
+            if let Err(e) = env.add_template(name, fallback) {
+                problems.push(template_error(&e, name));
+            }
+        }
+    }
+    for required in REQUIRED {
+        if env.get_template(required).is_err() && !problems.has_errors() {
+            problems.push(Diagnostic::error(
+                "E081",
+                Location::file(format!("templates/{required}")),
+                "required template is missing",
+            ));
+        }
+    }
+    if problems.has_errors() {
+        Err(problems)
+    } else {
+        Ok((Templates { env, strings, ids }, problems))
+    }
+}
+
+/// An environment with riskguide's settings, filters and formatter, and no templates yet.
+fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_fuel(Some(TEMPLATE_FUEL));
@@ -165,7 +187,11 @@ pub fn load(dir: &Path, root: &Path, language: &str) -> Result<(Templates, Diagn
         }
         Ok(Value::from_safe_string(out))
     });
-    let strings = strings.unwrap_or_else(Strings::english);
+    env
+}
+
+/// The site's words as the `strings` global, and `script_strings` for the scripts' words.
+fn add_words(env: &mut Environment<'static>, strings: &Strings) {
     // The words are written like template text: markup in them is kept.
     env.add_global(
         "strings",
@@ -177,27 +203,45 @@ pub fn load(dir: &Path, root: &Path, language: &str) -> Result<(Templates, Diagn
                 .collect::<std::collections::BTreeMap<_, _>>(),
         ),
     );
-    // `script_strings("site", "checklist")`: the words those scripts show (the keys starting
-    // with `js_site_` and `js_checklist_`, without `js_`), as JSON for
-    // `<script type="application/json">`.
+    // `script_strings("site", "checklist")` or `script_strings(["site", "checklist"])`: the words
+    // those scripts show (the keys starting with `js_site_` and `js_checklist_`, without `js_`),
+    // as compact JSON for `<script type="application/json">`. A page gets only the words of the
+    // scripts it loads.
     let for_scripts: Vec<(String, String)> = strings
         .words()
         .iter()
         .filter(|(key, _)| key.starts_with("js_"))
         .map(|(key, words)| (key.clone(), words.clone()))
         .collect();
-    env.add_function("script_strings", move |scripts: minijinja::value::Rest<String>| {
+    env.add_function("script_strings", move |scripts: minijinja::value::Rest<Value>| {
+        let mut names = Vec::new();
+        for value in scripts.iter() {
+            match value.as_str() {
+                Some(name) => names.push(name.to_string()),
+                None => names.extend(value.try_iter()?.filter_map(|v| v.as_str().map(str::to_string))),
+            }
+        }
         let chosen: std::collections::BTreeMap<&str, &str> = for_scripts
             .iter()
             .filter(|(key, _)| {
-                scripts
+                names
                     .iter()
                     .any(|s| key[3..].strip_prefix(s.as_str()).is_some_and(|r| r.starts_with('_')))
             })
             .map(|(key, words)| (&key[3..], words.as_str()))
             .collect();
-        Value::from_safe_string(crate::compile::json_for_html(&chosen))
+        Ok(Value::from_safe_string(crate::compile::json_for_html(&chosen)))
     });
+}
+
+/// Compiles every template under `dir` into `env`, reporting those that cannot be read or
+/// parsed, and returns the fixed ids they write; `None` when `dir` cannot hold the templates.
+fn add_templates(
+    env: &mut Environment<'static>,
+    dir: &Path,
+    root: &Path,
+    problems: &mut Diagnostics,
+) -> Option<std::collections::BTreeSet<String>> {
     let mut ids = std::collections::BTreeSet::new();
     if !dir.is_dir() {
         problems.push(
@@ -208,32 +252,17 @@ pub fn load(dir: &Path, root: &Path, language: &str) -> Result<(Templates, Diagn
             )
             .with_help("`riskguide new DIR` writes a complete set of templates"),
         );
-        return Err(problems);
+        return None;
     }
-    if !resolves_inside(root, dir) {
-        problems.push(Diagnostic::error(
-            "E012",
-            Location::file("templates"),
-            "templates/ leads outside the site root",
-        ));
-        return Err(problems);
+    if let Some(outside) = outside_root(root, dir, "templates") {
+        problems.push(outside);
+        return None;
     }
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-        .max_depth(4)
-        .into_iter()
-        .flatten()
-    {
+    for entry in walk(dir, 4).into_iter().flatten() {
         let name = relative(dir, entry.path());
         let location = Location::file(format!("templates/{name}"));
-        match readable_file(root, &entry, location.clone()) {
-            Ok(true) => {}
-            Ok(false) => continue,
-            Err(refused) => {
-                problems.push(refused);
-                continue;
-            }
+        if !readable_file(root, &entry, location.clone(), problems) {
+            continue;
         }
         let text = read_limited(root, entry.path())
             .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "template is not UTF-8".to_string()));
@@ -247,28 +276,7 @@ pub fn load(dir: &Path, root: &Path, language: &str) -> Result<(Templates, Diagn
             Err(e) => problems.push(Diagnostic::error("E011", location, e)),
         }
     }
-    for (name, fallback) in PARTIALS {
-        if env.get_template(name).is_err() {
-            ids.extend(literal_ids(fallback).map(str::to_string));
-            if let Err(e) = env.add_template(name, fallback) {
-                problems.push(template_error(&e, name));
-            }
-        }
-    }
-    for required in REQUIRED {
-        if env.get_template(required).is_err() && !problems.has_errors() {
-            problems.push(Diagnostic::error(
-                "E081",
-                Location::file(format!("templates/{required}")),
-                "required template is missing",
-            ));
-        }
-    }
-    if problems.has_errors() {
-        Err(problems)
-    } else {
-        Ok((Templates { env, strings, ids }, problems))
-    }
+    Some(ids)
 }
 
 /// A block tag on a line of its own leaves no blank line or indentation in the output.
@@ -481,6 +489,11 @@ impl Templates {
             Markup::Code { lang: "", html: "" },
             Markup::Table {
                 number: 1,
+                html: CONTENT,
+            },
+            Markup::TableCell {
+                tag: "th",
+                align: "left",
                 html: CONTENT,
             },
         ];

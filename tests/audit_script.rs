@@ -19,14 +19,7 @@ fn audited_site() -> (tempfile::TempDir, PathBuf) {
     common::copy_tree(&common::repo_root().join("templates"), &root.join("templates"));
     common::copy_tree(&common::repo_root().join("static"), &root.join("static"));
     let out = dir.path().join("public");
-    let built = common::riskguide(&[
-        "build",
-        "--root",
-        root.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    common::build(&root, &out);
     (dir, out)
 }
 

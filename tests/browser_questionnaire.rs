@@ -62,6 +62,20 @@ fn click(b: &Browser, css: &str) {
     b.cmd("POST", &format!("/element/{id}/click"), json!({}));
 }
 
+/// The label of one answer: clicking it anywhere picks its radio button.
+fn option(question: &str, answer: &str) -> String {
+    format!("label.option:has(> input[name=\"{question}\"][value=\"{answer}\"])")
+}
+
+/// The example card of a persona: the page lists them in the order of `questionnaire.toml`.
+fn persona_card(id: &str) -> String {
+    let n = shipped_personas()
+        .iter()
+        .position(|p| p.id == id)
+        .unwrap_or_else(|| panic!("no persona `{id}`"));
+    format!(".persona-list > li:nth-child({}) > a.persona", n + 1)
+}
+
 /// Waits for `#recommendation` and returns its data-platform.
 fn wait_recommendation(b: &Browser) -> String {
     b.wait_for(
@@ -120,7 +134,7 @@ fn personas_by_clicking_each_answer() {
                     "{id}: #recommendation exists after only {i} answers"
                 );
             }
-            click(&b, &format!("label[for=\"{q}--{o}\"]"));
+            click(&b, &option(q, o));
         }
         b.wait_for(
             "return document.querySelector('.quiz-progress-text').textContent.indexOf('15 of 15') === 0;",
@@ -171,7 +185,7 @@ fn personas_from_a_shared_link_and_after_reload() {
         "{}",
         b.text("#result .result-body")
     );
-    click(&b, "label[for=\"account--separate_provider\"]");
+    click(&b, &option("account", "separate_provider"));
     assert_eq!(wait_recommendation(&b), "mac");
     assert_eq!(
         current_fragment(&b),
@@ -210,7 +224,7 @@ fn a_link_from_before_the_optional_questions_opens_with_a_result_and_names_what_
     // The cost range sits next to each score.
     assert!(body.contains("$11\u{2013}19 a month"), "{body}");
     // Answering one of them changes the list and keeps the result.
-    click(&b, "label[for=\"audience--only_me\"]");
+    click(&b, &option("audience", "only_me"));
     b.wait_for(
         "return document.querySelector('.quiz-progress-text').textContent.indexOf('12 of 15') === 0;",
         "12 of 15",
@@ -242,7 +256,7 @@ fn when_no_platform_fits_the_page_says_so_with_the_blockers_and_what_to_change()
     );
     assert!(b.text(".quiz-progress-text").ends_with("no platform fits yet"));
     // Someone to look after the server is one of the smallest changes.
-    click(&b, "label[for=\"upkeep--monthly\"]");
+    click(&b, &option("upkeep", "monthly"));
     b.wait_for(
         "var r = document.getElementById('recommendation'); return r && r.getAttribute('data-platform') === 'vps';",
         "VPS once someone looks after it",
@@ -269,7 +283,7 @@ fn a_persona_link_fills_the_form_and_answers_stay_changeable() {
     let (_lock, b) = browser();
     b.goto(&url("/questionnaire/"));
     wait_ready(&b);
-    click(&b, "a.persona[data-persona=\"small-clinic\"]");
+    click(&b, &persona_card("small-clinic"));
     assert_eq!(wait_recommendation(&b), "mac");
     let clinic = persona("small-clinic");
     assert_eq!(current_fragment(&b), fragment_of(&clinic.answers));
@@ -279,7 +293,7 @@ fn a_persona_link_fills_the_form_and_answers_stay_changeable() {
     assert!(body.contains("If you answered"), "flips are explained: {body}");
 
     // One answer changed: the result and the address follow.
-    click(&b, "label[for=\"place--none\"]");
+    click(&b, &option("place", "none"));
     b.wait_for(
         "var r = document.getElementById('recommendation'); return r && r.getAttribute('data-platform') === 'vps';",
         "VPS after place=none",
@@ -289,7 +303,7 @@ fn a_persona_link_fills_the_form_and_answers_stay_changeable() {
     assert!(b.text("#result .result-body").contains("Excluded"));
 
     // Another persona replaces every answer; the browser's back button returns to the clinic.
-    click(&b, "a.persona[data-persona=\"weekend-experiment\"]");
+    click(&b, &persona_card("weekend-experiment"));
     b.wait_for(
         "var r = document.getElementById('recommendation'); return r && r.getAttribute('data-platform') === 'mw';",
         "Moltworker",
@@ -339,13 +353,17 @@ fn keyboard_only() {
     b.goto(&url("/questionnaire/"));
     wait_ready(&b);
     let focused = || {
-        b.exec("return document.activeElement && document.activeElement.id;", json!([]))
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        // An answer as `question=answer`, anything else by its id.
+        b.exec(
+            "var a = document.activeElement; return a && (a.name ? a.name + '=' + a.value : a.id);",
+            json!([]),
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
     };
     let mut tabs = 0;
-    while focused() != "data--public" {
+    while focused() != "data=public" {
         b.keys(TAB);
         tabs += 1;
         assert!(
@@ -358,12 +376,12 @@ fn keyboard_only() {
     assert_eq!(b.text(".quiz-progress-text"), "1 of 15 answered");
     assert_eq!(current_fragment(&b), "data=public");
     b.keys(DOWN);
-    assert_eq!(focused(), "data--private");
+    assert_eq!(focused(), "data=private");
     assert_eq!(b.text(".quiz-progress-text"), "1 of 15 answered");
     assert_eq!(current_fragment(&b), "data=private");
     // Tab leaves the group for the next question; Space answers it, arrows change the answer.
     b.keys(TAB);
-    assert_eq!(focused(), "purpose--try");
+    assert_eq!(focused(), "purpose=try");
     b.keys(SPACE);
     b.keys(DOWN);
     assert_eq!(b.text(".quiz-progress-text"), "2 of 15 answered");
@@ -480,8 +498,8 @@ fn no_console_errors_or_csp_violations() {
         wait_ready(&b);
         if path.contains('#') && path.starts_with("/questionnaire/") {
             wait_recommendation(&b);
-            click(&b, "label[for=\"place--none\"]");
-            click(&b, "a.persona[data-persona=\"startup-support\"]");
+            click(&b, &option("place", "none"));
+            click(&b, &persona_card("startup-support"));
             wait_recommendation(&b);
         }
         let logs = b.severe_logs();
@@ -655,14 +673,7 @@ fn a_guide_with_four_declared_platforms_recommends_each_in_the_browser() {
     let made = common::riskguide(&["new", root.to_str().unwrap(), "--platforms", "mac,vps,mw,pi"]);
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     let out = tmp.path().join("out");
-    let built = common::riskguide(&[
-        "build",
-        "--root",
-        root.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    common::build(&root, &out);
     let server = StaticServer::start(&out);
     let (_lock, b) = browser();
     b.goto(&server.url("/questionnaire/"));

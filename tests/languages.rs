@@ -6,9 +6,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Keys whose words are the same in English and French: they cannot tell the languages apart.
-const SAME_IN_BOTH: [&str; 12] = [
+const SAME_IN_BOTH: [&str; 16] = [
     "footer_sources",
     "js_plan_no_answers_link",
+    "js_questionnaire_list_comma",
+    "js_questionnaire_points_one",
+    "js_questionnaire_points_other",
+    "js_questionnaire_scores",
     "js_search_pages_one",
     "js_search_pages_other",
     "nav_questionnaire",
@@ -43,14 +47,7 @@ fn build_fixture(language: &str) -> (tempfile::TempDir, std::process::Output) {
     )
     .unwrap();
     let out = tmp.path().join("public");
-    let result = common::riskguide(&[
-        "build",
-        "--root",
-        site.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    let result = common::build(&site, &out);
     (tmp, result)
 }
 
@@ -245,8 +242,8 @@ fn english_in(text: &str) -> Vec<String> {
 }
 
 /// Opens each page of the guide built in `language` in Chromium, works its scripts (the theme
-/// button, a tick and a reset on the checklist, the copy button, a search with no hit, the plan
-/// without answers) and returns, per step, what the reader sees then.
+/// button, a tick and a reset on the checklist, the copy button, a search with no hit, the
+/// questionnaire before and after an example's answers, the plan without answers) and returns, per step, what the reader sees then.
 fn what_the_scripts_show(language: &str) -> Vec<(String, String)> {
     let (tmp, _) = build_fixture(language);
     let server = common::StaticServer::start(&tmp.path().join("public"));
@@ -294,6 +291,16 @@ fn what_the_scripts_show(language: &str) -> Vec<(String, String)> {
     );
     look("search without a hit");
 
+    browser.goto(&server.url("/questionnaire/"));
+    browser.wait_for(
+        "return document.querySelector('#result .result-waiting');",
+        "the questionnaire script",
+    );
+    look("questionnaire without answers");
+    browser.click("a.persona");
+    browser.wait_for("return document.getElementById('recommendation');", "a recommendation");
+    look("questionnaire result");
+
     browser.goto(&server.url("/plan/"));
     browser.wait_for(
         "return document.readyState === 'complete' && window.riskguideQuestionnaire;",
@@ -336,11 +343,78 @@ fn in_the_browser_the_same_guide_in_english_shows_the_scripts_english_words() {
         ("after the theme button", "js_site_theme_light"),
         ("page with a code block", "js_site_copy"),
         ("search without a hit", "js_search_none"),
+        ("questionnaire without answers", "js_questionnaire_waiting"),
+        ("questionnaire without answers", "js_questionnaire_progress"),
+        ("questionnaire result", "js_questionnaire_scores_note"),
+        ("questionnaire result", "js_questionnaire_share_copy"),
+        ("questionnaire result", "js_evaluator_your_answer"),
         ("plan without answers", "js_plan_no_answers"),
     ] {
         assert!(
             found.iter().any(|f| f.starts_with(&format!("{step}: {key}:"))),
             "{step}: {key} not seen: {found:#?}"
+        );
+    }
+}
+
+/// The class names the stylesheets style: a script's string made only of them is markup.
+fn stylesheet_classes() -> std::collections::BTreeSet<String> {
+    let mut classes = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(common::repo_root().join("static/css")).expect("static/css") {
+        let css = std::fs::read_to_string(entry.expect("entry").path()).expect("a stylesheet");
+        for piece in css.split('.').skip(1) {
+            let name: String = piece
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                classes.insert(name);
+            }
+        }
+    }
+    classes
+}
+
+/// The string literals of a script that read as words for people: one holding a capitalised
+/// word ("Excluded"), or several words that are not a class list ("not answered").
+fn words_in_script(source: &str, classes: &std::collections::BTreeSet<String>) -> Vec<String> {
+    let tokens = minifier::js::tokenize(source).expect("the script tokenizes");
+    tokens
+        .iter()
+        .filter_map(|t| t.get_string())
+        .map(|quoted| quoted[1..quoted.len() - 1].to_string())
+        .filter(|text| {
+            let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+            let capitalised = text.split(|c: char| !c.is_ascii_alphabetic()).any(|w| {
+                w.len() > 1
+                    && w[..1].chars().all(|c| c.is_ascii_uppercase())
+                    && w[1..].chars().all(|c| c.is_ascii_lowercase())
+            });
+            // A class list or a selector: lowercase names, at least one of them a styled class.
+            let class_list = words.iter().all(|w| {
+                w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.#".contains(c))
+            }) && words.iter().any(|w| classes.contains(w.trim_start_matches(['.', '#'])));
+            let prose = words.len() > 1 && text != "use strict" && !class_list;
+            capitalised || prose
+        })
+        .collect()
+}
+
+#[test]
+fn the_questionnaire_and_plan_scripts_write_no_words_of_their_own() {
+    let classes = stylesheet_classes();
+    // The check finds words where there are some.
+    let sample =
+        r#"el("p", { className: "result-note", text: "Not answered" }); x("score  score-winner"); y("not answered");"#;
+    assert_eq!(words_in_script(sample, &classes), ["Not answered", "not answered"]);
+    for script in ["questionnaire", "evaluator", "plan"] {
+        let path = common::repo_root().join(format!("static/js/{script}.js"));
+        let source = std::fs::read_to_string(&path).expect("a script");
+        assert_eq!(
+            words_in_script(&source, &classes),
+            Vec::<String>::new(),
+            "{script}.js: words belong in strings/<lang>.toml (keys js_{script}_…)"
         );
     }
 }

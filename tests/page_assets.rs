@@ -86,14 +86,7 @@ fn a_page_that_embeds_a_checklist_links_the_checklist_stylesheet_and_script() {
     )
     .expect("write");
     let out = tmp.path().join("out");
-    let built = common::riskguide(&[
-        "build",
-        "--root",
-        site.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    common::build(&site, &out);
     let read = |page: &str| std::fs::read_to_string(out.join(page)).expect(page);
     let with_list = set(&["main.css", "site.js", "checklist.css", "checklist.js"]);
     assert_eq!(linked(&read("embedded/index.html"), "embedded"), with_list);

@@ -161,7 +161,7 @@ pub(crate) fn questionnaire_rules(
         let intro = markdown::render_block(&q.intro, &Route::new(routes::QUESTIONNAIRE), inner, problems);
         problems.extend(compile::audit(q));
         let plan_json = compile::json_for_html(&rules.for_plan());
-        questionnaire_rules = Some((compile::json_for_html(&rules), plan_json, intro));
+        questionnaire_rules = Some((compile::json_for_html(&rules.for_questionnaire()), plan_json, intro));
     }
     questionnaire_rules
 }

@@ -599,8 +599,8 @@ pub fn fragment(q: &Questionnaire, answers: &[Option<usize>]) -> String {
 
 // ------------------------------------------------------------------ the browser's rules
 
-/// The rules the browser's evaluator reads. The plan page gets a trimmed copy ([`Rules::for_plan`]):
-/// fields left empty there are left out of its JSON.
+/// The rules the browser's evaluator reads. Each page gets a trimmed copy ([`Rules::for_plan`],
+/// [`Rules::for_questionnaire`]): fields left empty there are left out of its JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rules {
     pub tie_break: Vec<Platform>,
@@ -702,6 +702,23 @@ impl Rules {
             }
         }
         plan
+    }
+
+    /// What the questionnaire page's script reads: its form already shows every prompt and
+    /// label (the script reads them there, by id), and a checklist item's link is its `href`,
+    /// so neither is repeated in the page's JSON.
+    pub fn for_questionnaire(&self) -> Rules {
+        let mut page = self.clone();
+        for question in &mut page.questions {
+            question.prompt.clear();
+            for option in &mut question.options {
+                option.label.clear();
+                for f in option.follow_up.iter_mut().filter(|f| f.href.is_some()) {
+                    f.item = None;
+                }
+            }
+        }
+        page
     }
 }
 

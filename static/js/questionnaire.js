@@ -7,7 +7,10 @@
   var chosen = Q.chosen, el = Q.el, link = Q.link, nameOf = Q.nameOf;
   var root = document.documentElement;
 
-  var flips = Q.flips;
+  // The words of this page, keys "questionnaire_…" of the page's JSON block.
+  function words(key, values) { return Q.words("questionnaire_" + key, values); }
+  function parts(key, values) { return Q.words.parts("questionnaire_" + key, values); }
+  function counted(key, values) { return Q.words.counted("questionnaire_" + key, values); }
 
   function signed(n) {
     if (n > 0) return "+" + n;
@@ -16,15 +19,7 @@
   }
 
   function points(n) {
-    return (n < 0 ? "\u2212" + Math.abs(n) : String(n)) + (Math.abs(n) === 1 ? " point" : " points");
-  }
-
-  function quoted(text) {
-    return "\u201c" + text + "\u201d";
-  }
-
-  function isAnswerHash(hash) {
-    return hash.indexOf("=") >= 0;
+    return counted("points", { n: n, score: n < 0 ? "\u2212" + Math.abs(n) : n });
   }
 
   // Changes the address without a new history entry and without scrolling.
@@ -40,7 +35,6 @@
   }
 
   // Reasons that fired for one platform, in question order, with the answer behind each.
-
   function firedReasons(rules, answers, platform) {
     var out = [];
     rules.questions.forEach(function (question, n) {
@@ -53,9 +47,7 @@
     return out;
   }
 
-  // Follow-up actions for the winner: those for every platform and those for the winner.
-  // One is a warning when the answer behind it lowered the winner's score.
-
+  // The most points any platform can get: a score bar's full width.
   function scale(rules) {
     var best = 1;
     rules.tie_break.forEach(function (p) {
@@ -84,25 +76,32 @@
     return li;
   }
 
-  // Score bars for every platform, in tie-break order; excluded platforms say so and why.
-  function scoreList(rules, answers, result, final) {
+  // A platform's name, its tag when it is recommended, its score or "Excluded", and its cost.
+  function scoreHead(rules, result, p, recommended) {
+    var head = el("div", { className: "score-head" }, [el("span", { className: "score-name", text: nameOf(rules, p) })]);
+    if (recommended) head.appendChild(el("span", { className: "score-tag", text: words("recommended") }));
+    head.appendChild(el("span", { className: "score-value", text: Q.own(result.excluded, p) ? words("excluded") : points(result.scores[p]) }));
+    var cost = Q.costText(rules, p);
+    if (cost) head.appendChild(link(rules.costs_href, cost, "score-cost"));
+    return head;
+  }
+
+  // Every platform in tie-break order: a score bar, or for an excluded platform why it is out.
+  // With `blockers` (no platform fits) each one says what stands in its way, without a bar.
+  function scoreList(rules, answers, result, winner, blockers) {
     var max = scale(rules);
     var list = el("ul", { className: "scores" });
     rules.tie_break.forEach(function (p) {
       var isOut = Q.own(result.excluded, p);
-      var row = el("li", { className: "score" + (isOut ? " score-excluded" : "") + (final && p === result.winner ? " score-winner" : ""), data: { platform: p } });
-      var head = el("div", { className: "score-head" }, [el("span", { className: "score-name", text: nameOf(rules, p) })]);
-      if (final && p === result.winner) head.appendChild(el("span", { className: "score-tag", text: "Recommended" }));
-      head.appendChild(el("span", { className: "score-value", text: isOut ? "Excluded" : points(result.scores[p]) }));
-      var cost = Q.costText(rules, p);
-      if (cost) head.appendChild(link(rules.costs_href, cost, "score-cost"));
-      row.appendChild(head);
-      if (isOut) {
+      var row = el("li", { className: "score" + (isOut ? " score-excluded" : "") + (p === winner ? " score-winner" : ""), data: { platform: p } });
+      row.appendChild(scoreHead(rules, result, p, p === winner));
+      if (isOut || blockers) {
+        row.appendChild(el("p", { className: "score-note", text: words(isOut ? "ruled_out_because" : "too_low_because") }));
         var why = el("ul", { className: "reasons exclusions" });
         firedReasons(rules, answers, p).forEach(function (item) {
-          if (item.effect === "exclude") why.appendChild(reasonItem(item));
+          // An exclusion, or (for a blocker still in the running) points taken away.
+          if (isOut ? item.effect === "exclude" : item.effect < 0) why.appendChild(reasonItem(item));
         });
-        row.appendChild(el("p", { className: "score-note", text: "Ruled out, whatever its score, because:" }));
         row.appendChild(why);
       } else {
         var fill = el("span", { className: "score-fill" + (result.scores[p] < 0 ? " score-negative" : "") });
@@ -126,16 +125,17 @@
     var total = rules.questions.length;
     var answers = {};
 
+    // Appends a node (none: nothing) to the result.
+    function add(node) {
+      if (node) body.appendChild(node);
+    }
+
     function readForm() {
       var out = {};
       for (var i = 0; i < radios.length; i++) {
         if (radios[i].checked) out[radios[i].name] = radios[i].value;
       }
-      return Q.parseFragment(rules, fragmentOf(out));
-    }
-
-    function fragmentOf(map) {
-      return Q.fragment(rules, map);
+      return Q.parseFragment(rules, Q.fragment(rules, out));
     }
 
     function writeForm() {
@@ -156,14 +156,19 @@
       var result = Q.evaluate(rules, answers);
       var complete = Q.complete(rules, answers);
       progressBar.value = done;
-      progressText.textContent = !complete
-        ? done + " of " + total + " answered"
-        : done + " of " + total + " answered \u2014 " + (result.winner ? "recommendation: " + nameOf(rules, result.winner) : "no platform fits yet");
+      var counts = { done: done, total: total, platform: result.winner ? nameOf(rules, result.winner) : "" };
+      progressText.textContent = words(!complete ? "progress" : result.winner ? "progress_recommended" : "progress_none", counts);
       clearButton.hidden = done === 0;
       root.classList.toggle("quiz-complete", complete);
       Q.clear(body);
-      if (complete) renderResult(result, Q.outcome(rules, answers));
-      else renderPartial(result, done);
+      if (complete) {
+        (result.winner ? renderResult : renderNone)(result, Q.outcome(rules, answers));
+        nextSteps(result.winner && (rules.platforms[result.winner] || { name: result.winner, href: "" }));
+        add(shareBlock());
+        add(answerSummary());
+      } else {
+        renderPartial(result, done);
+      }
       markPersona();
     }
 
@@ -171,10 +176,16 @@
     function unansweredNote(outcome) {
       if (!outcome.unanswered.length) return null;
       var box = el("div", { className: "unanswered" });
-      box.appendChild(el("p", { className: "result-note", text: "Not answered yet, so counted as neutral: answering " + (outcome.unanswered.length === 1 ? "it" : "them") + " sharpens the result." }));
+      box.appendChild(el("p", { className: "result-note", text: counted("unanswered", { n: outcome.unanswered.length }) }));
+      box.appendChild(questionLinks(function (question) { return outcome.unanswered.indexOf(question.id) >= 0; }));
+      return box;
+    }
+
+    // Links to the questions that `wanted` picks; each moves focus to its question.
+    function questionLinks(wanted) {
       var list = el("ul", { className: "todo-list" });
       rules.questions.forEach(function (question, n) {
-        if (outcome.unanswered.indexOf(question.id) < 0) return;
+        if (!wanted(question)) return;
         var a = el("a", { href: "#q-" + question.id, text: (n + 1) + ". " + question.prompt });
         a.addEventListener("click", function (e) {
           e.preventDefault();
@@ -182,12 +193,11 @@
         });
         list.appendChild(el("li", null, [a]));
       });
-      box.appendChild(list);
-      return box;
+      return list;
     }
 
     function markPersona() {
-      var current = fragmentOf(answers);
+      var current = Q.fragment(rules, answers);
       var cards = document.querySelectorAll("a.persona");
       for (var i = 0; i < cards.length; i++) {
         var hash = cards[i].getAttribute("href").replace(/^#/, "");
@@ -199,180 +209,138 @@
     function renderPartial(result, done) {
       var left = total - done;
       if (done === 0) {
-        body.appendChild(el("p", { className: "result-waiting", text: "Answer the " + total + " questions above, or start from one of the examples. The recommendation appears here once every question not marked optional has an answer." }));
+        add(el("p", { className: "result-waiting", text: words("waiting", { total: total }) }));
         return;
       }
       var needed = rules.questions.filter(function (q) { return !q.optional && !chosen(q, answers); }).length;
-      body.appendChild(el("p", { className: "result-waiting", text: "Answer " + needed + " more " + (needed === 1 ? "question" : "questions") + " to see the recommendation" + (needed < left ? " (the optional ones can wait)." : ".") }));
-      var todo = el("ul", { className: "todo-list" });
-      rules.questions.forEach(function (question, n) {
-        if (chosen(question, answers) || question.optional) return;
-        var a = el("a", { href: "#q-" + question.id, text: (n + 1) + ". " + question.prompt });
-        a.addEventListener("click", function (e) {
-          e.preventDefault();
-          focusQuestion(question.id);
-        });
-        todo.appendChild(el("li", null, [a]));
-      });
-      body.appendChild(el("h3", { className: "small-heading", text: "Still to answer" }));
-      body.appendChild(todo);
-      body.appendChild(el("h3", { className: "small-heading", text: "Scores so far" }));
-      body.appendChild(el("p", { className: "result-note", text: result.ranking.length === 1
-        ? "Only " + nameOf(rules, result.ranking[0]) + " is still in the running: the other platforms are ruled out, whatever the remaining answers."
-        : "These change as you answer; a platform ruled out now stays ruled out." }));
-      body.appendChild(scoreList(rules, answers, result, false));
+      add(el("p", { className: "result-waiting", text: counted("needed", { n: needed, wait: needed < left ? words("can_wait") : "" }) }));
+      add(el("h3", { className: "small-heading", text: words("still_to_answer") }));
+      add(questionLinks(function (question) { return !chosen(question, answers) && !question.optional; }));
+      add(el("h3", { className: "small-heading", text: words("scores_so_far") }));
+      add(el("p", { className: "result-note", text: result.ranking.length === 1
+        ? words("only_one_left", { platform: nameOf(rules, result.ranking[0]) })
+        : words("scores_change") }));
+      add(scoreList(rules, answers, result, null));
     }
 
     // No platform fits yet: what stands in the way of each, and the smallest changes that would
     // let one fit.
     function renderNone(result, outcome) {
-      var frag = fragmentOf(answers);
       var card = el("div", { id: "recommendation", className: "recommendation recommendation-none", data: { platform: "none" } });
-      card.appendChild(el("p", { className: "recommendation-label", text: "Recommendation" }));
-      card.appendChild(el("p", { className: "recommendation-name", text: "None of the platforms fits yet" }));
+      card.appendChild(el("p", { className: "recommendation-label", text: words("recommendation") }));
+      card.appendChild(el("p", { className: "recommendation-name", text: words("none_fits") }));
       card.appendChild(el("p", { className: "runner-up", text: typeof rules.min_score === "number"
-        ? "Every platform is ruled out by your answers or scores below " + rules.min_score + ". Change one of the answers below first, or read the blockers of each platform."
-        : "Every platform is ruled out by your answers. Change one of the answers below first, or read the blockers of each platform." }));
-      body.appendChild(card);
-      var note = unansweredNote(outcome);
-      if (note) body.appendChild(note);
+        ? words("none_fits_min_score", { min: rules.min_score })
+        : words("none_fits_why") }));
+      add(card);
+      add(unansweredNote(outcome));
 
-      body.appendChild(el("h3", { text: "What would let a platform fit" }));
+      changes(outcome, "fit");
+
+      add(el("h3", { text: words("in_the_way") }));
+      add(scoreList(rules, answers, result, null, true));
+    }
+
+    // The answer changes that would change the result (`what`: "fit" when no platform fits yet,
+    // "change" otherwise).
+    function changes(outcome, what, platform) {
+      add(el("h3", { text: words("what_would_" + what) }));
       if (!outcome.flips.length) {
-        body.appendChild(el("p", { text: "No single change of answer is enough. Start with the blockers below: each links to what the guide says about it." }));
+        add(el("p", { text: words("no_single_" + what, { platform: platform }) }));
       } else {
-        body.appendChild(el("p", { className: "result-note", text: "Each of these changes, on its own, would let a platform fit:" }));
-        body.appendChild(flipList(outcome.flips));
+        add(el("p", { className: "result-note", text: words("each_would_" + what) }));
+        add(flipList(outcome.flips));
       }
-
-      body.appendChild(el("h3", { text: "What stands in the way" }));
-      var blockers = el("ul", { className: "scores" });
-      rules.tie_break.forEach(function (p) {
-        var isOut = Q.own(result.excluded, p);
-        var row = el("li", { className: "score" + (isOut ? " score-excluded" : ""), data: { platform: p } });
-        var head = el("div", { className: "score-head" }, [el("span", { className: "score-name", text: nameOf(rules, p) })]);
-        head.appendChild(el("span", { className: "score-value", text: isOut ? "Excluded" : points(result.scores[p]) }));
-        var cost = Q.costText(rules, p);
-        if (cost) head.appendChild(link(rules.costs_href, cost, "score-cost"));
-        row.appendChild(head);
-        row.appendChild(el("p", { className: "score-note", text: isOut ? "Ruled out, whatever its score, because:" : "Scores too low, because:" }));
-        var why = el("ul", { className: "reasons exclusions" });
-        firedReasons(rules, answers, p).forEach(function (item) {
-          if (isOut ? item.effect === "exclude" : typeof item.effect === "number" && item.effect < 0) why.appendChild(reasonItem(item));
-        });
-        row.appendChild(why);
-        blockers.appendChild(row);
-      });
-      body.appendChild(blockers);
-
-      body.appendChild(el("h3", { text: "Checklists and your plan" }));
-      body.appendChild(el("ul", { className: "next-steps" }, [el("li", null, [
-        link(Q.siteHref("plan/") + "#" + frag, "Your plan"), ": every checklist, with these answers and what stands in the way."
-      ])]));
-      body.appendChild(shareBlock());
-      body.appendChild(answerSummary());
     }
 
     // Flips grouped into sentences: "If you answered … to …, the recommendation would be …".
     function flipList(changes) {
       var list = el("ul", { className: "flips" });
       groupFlips(changes).forEach(function (g) {
-        var item = el("li", null, ["If you answered "]);
+        var options = document.createDocumentFragment();
         g.options.forEach(function (option, i) {
-          if (i > 0) item.appendChild(document.createTextNode(i === g.options.length - 1 ? " or " : ", "));
-          item.appendChild(el("strong", { text: quoted(option.label) }));
+          if (i > 0) options.appendChild(document.createTextNode(words(i === g.options.length - 1 ? "last_or" : "list_comma")));
+          options.appendChild(el("strong", { text: words("quoted", { text: option.label }) }));
         });
-        item.appendChild(document.createTextNode(" to "));
-        item.appendChild(el("em", { text: quoted(g.question.prompt) }));
-        item.appendChild(document.createTextNode(g.platform ? ", the recommendation would be " + nameOf(rules, g.platform) + "." : ", no platform would fit."));
-        list.appendChild(item);
+        list.appendChild(el("li", null, parts(g.platform ? "flip" : "flip_none", {
+          answers: options,
+          question: el("em", { text: words("quoted", { text: g.question.prompt }) }),
+          platform: g.platform ? nameOf(rules, g.platform) : ""
+        })));
       });
       return list;
     }
 
     function renderResult(result, outcome) {
-      if (!result.winner) {
-        renderNone(result, outcome);
-        return;
-      }
       var w = result.winner;
       var r = result.runner_up;
       var info = rules.platforms[w] || { name: w, href: "", checklists: [] };
-      var frag = fragmentOf(answers);
 
       var card = el("div", { id: "recommendation", className: "recommendation", data: { platform: w } });
-      card.appendChild(el("p", { className: "recommendation-label", text: "Recommended platform" }));
+      card.appendChild(el("p", { className: "recommendation-label", text: words("recommended_platform") }));
       card.appendChild(el("p", { className: "recommendation-name" }, [link(info.href, info.name)]));
       var gap = r ? result.scores[w] - result.scores[r] : 0;
-      if (r && result.close_call && gap === 0) {
-        card.appendChild(el("p", { className: "close-call" }, [
-          el("strong", { text: "Tie. " }),
-          nameOf(rules, w) + " and " + nameOf(rules, r) + " both scored " + result.scores[w] + ". A tie goes to the platform listed first in this order: " +
-            rules.tie_break.map(function (p) { return nameOf(rules, p); }).join(", then ") + ". Read both before you decide: ",
-          link(info.href, info.name), ", ", link(rules.platforms[r] && rules.platforms[r].href, nameOf(rules, r)), "."
-        ]));
-      } else if (r && result.close_call) {
-        card.appendChild(el("p", { className: "close-call" }, [
-          el("strong", { text: "Close call. " }),
-          "The runner-up, " + nameOf(rules, r) + ", scored " + result.scores[r] + ", only " + points(gap) + " behind. Read both before you decide: ",
-          link(info.href, info.name), ", ", link(rules.platforms[r] && rules.platforms[r].href, nameOf(rules, r)), "."
-        ]));
+      if (r && result.close_call) {
+        // A tie (both score the same) or a close call; either way the runner-up's score.
+        var kind = gap === 0 ? "tie" : "close_call";
+        card.appendChild(el("p", { className: "close-call" }, parts(kind, {
+          label: el("strong", { text: words(kind + "_label") }),
+          winner: nameOf(rules, w),
+          runner_up: nameOf(rules, r),
+          score: result.scores[r],
+          gap: points(gap),
+          order: rules.tie_break.map(function (p) { return nameOf(rules, p); }).join(words("then")),
+          winner_link: link(info.href, info.name),
+          runner_up_link: link(rules.platforms[r] && rules.platforms[r].href, nameOf(rules, r))
+        })));
       } else if (r) {
-        card.appendChild(el("p", { className: "runner-up", text: "Runner-up: " + nameOf(rules, r) + ", " + points(gap) + " behind." }));
+        card.appendChild(el("p", { className: "runner-up", text: words("runner_up", { runner_up: nameOf(rules, r), gap: points(gap) }) }));
       } else {
-        card.appendChild(el("p", { className: "runner-up", text: "Your answers rule out the other platforms, so this is the only one left." }));
+        card.appendChild(el("p", { className: "runner-up", text: words("only_left") }));
       }
-      body.appendChild(card);
-      var note = unansweredNote(outcome);
-      if (note) body.appendChild(note);
+      add(card);
+      add(unansweredNote(outcome));
 
-      body.appendChild(el("h3", { text: "Scores" }));
-      body.appendChild(el("p", { className: "result-note", text: "Each answer adds or takes away points; the reasons are listed below. Some answers rule a platform out completely." }));
-      body.appendChild(scoreList(rules, answers, result, true));
+      add(el("h3", { text: words("scores") }));
+      add(el("p", { className: "result-note", text: words("scores_note") }));
+      add(scoreList(rules, answers, result, result.winner));
 
       [w, r].forEach(function (p) {
         if (!p) return;
         var items = firedReasons(rules, answers, p);
-        var title = p === w ? "Why " + nameOf(rules, p) + " scored " + result.scores[p] : "Why " + nameOf(rules, p) + ", the runner-up, scored " + result.scores[p];
-        body.appendChild(el("h3", { text: title }));
+        var title = words(p === w ? "why_winner" : "why_runner_up", { platform: nameOf(rules, p), score: result.scores[p] });
+        add(el("h3", { text: title }));
         if (!items.length) {
-          body.appendChild(el("p", { text: "None of your answers moved its score." }));
+          add(el("p", { text: words("no_reasons") }));
           return;
         }
         var list = el("ul", { className: "reasons" });
         items.forEach(function (item) { list.appendChild(reasonItem(item)); });
-        body.appendChild(list);
+        add(list);
       });
 
-      body.appendChild(el("h3", { text: "What would change the recommendation" }));
-      var changes = outcome.flips;
-      if (!changes.length) {
-        body.appendChild(el("p", { text: "No single change of answer would change it: the recommendation is " + nameOf(rules, w) + " whichever one answer you change." }));
-      } else {
-        body.appendChild(el("p", { className: "result-note", text: "Each of these changes, on its own, would give a different result:" }));
-        body.appendChild(flipList(changes));
-      }
+      changes(outcome, "change", nameOf(rules, w));
 
       var actions = outcome.follow_up;
       if (actions.length) {
-        body.appendChild(el("h3", { text: "Follow-up actions" }));
-        body.appendChild(el("p", { className: "result-note", text: actions.some(function (a) { return a.fix_first; })
-          ? "Things to do because of your answers. Those marked \u201cfix first\u201d are problems to solve before " + info.name + " goes live."
-          : "Things to do because of your answers." }));
-        body.appendChild(Q.followUpList(rules, actions));
+        add(el("h3", { text: words("follow_up") }));
+        add(el("p", { className: "result-note", text: words(actions.some(function (a) { return a.fix_first; }) ? "follow_up_fix_first" : "follow_up_note", { platform: info.name }) }));
+        add(Q.followUpList(rules, actions));
       }
+    }
 
-      body.appendChild(el("h3", { text: "Checklists and your plan" }));
-      var next = el("ul", { className: "next-steps" });
-      next.appendChild(el("li", null, [
-        link(Q.siteHref("plan/") + "#" + frag, "Your plan"), ": the follow-up actions and the " + info.name + " checklists on one page, kept with these answers."
-      ]));
-      (info.checklists || []).forEach(function (c) { next.appendChild(el("li", null, [link(c.href, c.title)])); });
-      next.appendChild(el("li", null, [link(info.href, "The " + info.name + " section of the guide")]));
-      body.appendChild(next);
-
-      body.appendChild(shareBlock());
-      body.appendChild(answerSummary());
+    // The plan, and the recommended platform's checklists and section (`info`, when one fits).
+    function nextSteps(info) {
+      add(el("h3", { text: words("checklists_and_plan") }));
+      var next = el("ul", { className: "next-steps" }, [el("li", null, parts(info ? "plan_winner" : "plan_none", {
+        plan: link(Q.siteHref("plan/") + "#" + Q.fragment(rules, answers), words("your_plan")),
+        platform: info && info.name
+      }))]);
+      if (info) {
+        (info.checklists || []).forEach(function (c) { next.appendChild(el("li", null, [link(c.href, c.title)])); });
+        next.appendChild(el("li", null, [link(info.href, words("platform_section", { platform: info.name }))]));
+      }
+      add(next);
     }
 
     // Flips of one question that lead to the same platform read as one sentence.
@@ -393,22 +361,22 @@
 
     function shareBlock() {
       var box = el("div", { className: "share no-print" });
-      box.appendChild(el("h3", { text: "Keep or share these answers" }));
-      box.appendChild(el("p", { className: "result-note", text: "This link holds every answer. Bookmark it, or send it to a colleague to show them the same result." }));
-      var input = el("input", { id: "share-url", className: "share-url", type: "text", attrs: { readonly: "", "aria-label": "Link to these answers" } });
+      box.appendChild(el("h3", { text: words("share") }));
+      box.appendChild(el("p", { className: "result-note", text: words("share_note") }));
+      var input = el("input", { id: "share-url", className: "share-url", type: "text", attrs: { readonly: "", "aria-label": words("share_link") } });
       input.value = location.href;
       var status = el("span", { className: "share-status", attrs: { role: "status" } });
-      var button = el("button", { type: "button", className: "button", text: "Copy link to these answers" });
+      var button = el("button", { type: "button", className: "button", text: words("share_copy") });
       function fallback() {
         input.focus();
         input.select();
-        status.textContent = "The link is selected: press Ctrl+C (\u2318C on a Mac) to copy it.";
+        status.textContent = words("share_selected");
       }
       button.addEventListener("click", function () {
         input.value = location.href;
         if (navigator.clipboard && navigator.clipboard.writeText) {
           navigator.clipboard.writeText(location.href).then(function () {
-            status.textContent = "Link copied.";
+            status.textContent = words("share_copied");
           }, fallback);
         } else {
           fallback();
@@ -423,14 +391,14 @@
     // Shown on paper in place of the form.
     function answerSummary() {
       var box = el("div", { className: "answer-summary print-only" });
-      box.appendChild(el("h3", { text: "Your answers" }));
+      box.appendChild(el("h3", { text: words("your_answers") }));
       var list = el("ol");
       rules.questions.forEach(function (question) {
         var option = chosen(question, answers);
-        list.appendChild(el("li", null, [question.prompt + " ", el("strong", { text: option ? option.label : "not answered" })]));
+        list.appendChild(el("li", null, [question.prompt + " ", el("strong", { text: option ? option.label : words("not_answered") })]));
       });
       box.appendChild(list);
-      box.appendChild(el("p", { className: "share-url-print", text: "Link to these answers: " + location.href }));
+      box.appendChild(el("p", { className: "share-url-print", text: words("share_link_print", { url: location.href }) }));
       return box;
     }
 
@@ -449,7 +417,7 @@
     form.addEventListener("submit", function (e) { e.preventDefault(); });
     form.addEventListener("change", function () {
       answers = readForm();
-      setFragment(fragmentOf(answers), false);
+      setFragment(Q.fragment(rules, answers), false);
       render();
     });
     clearButton.addEventListener("click", function () {
@@ -461,11 +429,11 @@
     });
     window.addEventListener("hashchange", function () {
       var hash = location.hash.replace(/^#/, "");
-      if (!hash || isAnswerHash(hash)) {
+      if (!hash || hash.indexOf("=") >= 0) {
         applyHash(hash);
       } else if (Q.answeredCount(rules, answers) > 0) {
         // An in-page jump (#main, #matrix, …): keep the answers in the address.
-        setFragment(fragmentOf(answers), false);
+        setFragment(Q.fragment(rules, answers), false);
       }
     });
     var personas = document.querySelectorAll("a.persona");
@@ -484,13 +452,23 @@
     var matrix = document.querySelector(".matrix-details");
     if (matrix) matrix.open = false;
     var start = location.hash.replace(/^#/, "");
-    applyHash(isAnswerHash(start) ? start : "");
+    applyHash(start.indexOf("=") >= 0 ? start : "");
     // An opened shared link shows its result first.
     if (Q.answeredCount(rules, answers) > 0 && Q.complete(rules, answers)) showResult();
   }
 
   Q.withRules(function (rules) {
     var form = document.getElementById("questionnaire");
-    if (form instanceof HTMLFormElement) setupQuestionnaire(rules, form);
+    if (!(form instanceof HTMLFormElement)) return;
+    // The page's rules leave out the prompts and labels its form shows: they are read there.
+    function textOf(css) {
+      var node = form.querySelector(css);
+      return node ? node.textContent : "";
+    }
+    rules.questions.forEach(function (q) {
+      q.prompt = textOf("#q-" + q.id + " .question-prompt");
+      q.options.forEach(function (o) { o.label = textOf('[name="' + q.id + '"][value="' + o.id + '"]+span'); });
+    });
+    setupQuestionnaire(rules, form);
   });
 })();

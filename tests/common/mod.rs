@@ -62,11 +62,9 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Builds the shipped guide once per test binary into a temp dir and returns the output dir.
-pub fn shipped_site(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = dir.path().join("public");
-    let root = repo_root();
+/// Builds the site at `root` into `out` with `riskguide build` and any `extra` arguments,
+/// failing the test with riskguide's errors when the build fails.
+pub fn build_with(root: &Path, out: &Path, extra: &[&str]) -> Output {
     let mut args = vec![
         "build",
         "--root",
@@ -81,6 +79,19 @@ pub fn shipped_site(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
         "build failed: {}",
         String::from_utf8_lossy(&result.stderr)
     );
+    result
+}
+
+/// Builds the site at `root` into `out` (see [`build_with`]).
+pub fn build(root: &Path, out: &Path) -> Output {
+    build_with(root, out, &[])
+}
+
+/// Builds the shipped guide once per test binary into a temp dir and returns the output dir.
+pub fn shipped_site(extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("public");
+    build_with(&repo_root(), &out, extra);
     (dir, out)
 }
 
