@@ -181,7 +181,7 @@ fn classify(rel: &str) -> Option<FileKind> {
 }
 
 /// Reads a file as UTF-8 text, refusing huge files and dropping a byte-order mark.
-fn read_text(root: &Path, path: &Path) -> Result<String, Refusal> {
+pub(crate) fn read_text(root: &Path, path: &Path) -> Result<String, Refusal> {
     let bytes = read_inside(root, path, MAX_FILE_BYTES)?;
     let text = String::from_utf8(bytes)
         .map_err(|e| Refusal::Unreadable(format!("file is not UTF-8 (byte {})", e.utf8_error().valid_up_to())))?;

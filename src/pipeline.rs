@@ -7,6 +7,7 @@
 
 use crate::build::chrome::Chrome;
 use crate::build::plan::{anchor_index, code_samples};
+pub use crate::build::quick::{LastBuild, QuickPage};
 use crate::build::{self, Loaded, book, pages, plan, special, usage};
 use crate::compile;
 use crate::config::Config;
@@ -38,12 +39,19 @@ pub struct Built {
 
 /// Builds the whole site in memory.
 pub fn build(config: &Config, highlighter: &Highlighter) -> Result<Built, Vec<Diagnostic>> {
+    build_keeping(config, highlighter).map(|(built, _)| built)
+}
+
+/// Builds the whole site in memory and keeps what rendering one of its pages again needs.
+pub fn build_keeping(config: &Config, highlighter: &Highlighter) -> Result<(Built, LastBuild), Vec<Diagnostic>> {
     let sink = Collect::default();
-    let summary = build_into(config, highlighter, &|_| {}, &sink)?;
-    Ok(Built {
+    let (summary, last) = build_steps(config, highlighter, &|_| {}, &sink)?;
+    let built = Built {
         output: sink.into_set(),
         summary,
-    })
+    };
+    // A build that succeeded had its templates.
+    last.map(|last| (built, last)).ok_or_else(Vec::new)
 }
 
 /// A step of a build, for progress displays on big sites.
@@ -63,6 +71,15 @@ pub fn build_into(
     progress: &(dyn Fn(Progress) + Sync),
     sink: &dyn Sink,
 ) -> Result<Summary, Vec<Diagnostic>> {
+    build_steps(config, highlighter, progress, sink).map(|(summary, _)| summary)
+}
+
+fn build_steps(
+    config: &Config,
+    highlighter: &Highlighter,
+    progress: &(dyn Fn(Progress) + Sync),
+    sink: &dyn Sink,
+) -> Result<(Summary, Option<LastBuild>), Vec<Diagnostic>> {
     let mut problems = Diagnostics::new();
     let (files, found) = discover::scan(config);
     progress(Progress::Discovered { files: files.len() });
@@ -71,8 +88,9 @@ pub fn build_into(
     let Loaded {
         site,
         manifest,
-        templates,
+        templates: template_set,
     } = build::load(config, files, &mut problems);
+    let templates = &template_set;
 
     // Ids the templates and scripts use: no content takes them.
     let mut reserved_ids = manifest.script_names.clone();
@@ -156,11 +174,22 @@ pub fn build_into(
     progress(Progress::Templated { pages });
     problems.extend(special::write_generated(&site, config, sink));
     gate(&problems)?;
-    Ok(Summary {
+    let summary = Summary {
         diagnostics: problems.into_sorted(),
         pages,
         external_links: usage.external_links,
-    })
+    };
+    let last = template_set.map(|templates| LastBuild {
+        config: config.clone(),
+        site,
+        templates,
+        manifest,
+        search_index,
+        reserved_ids,
+        anchors,
+        static_files,
+    });
+    Ok((summary, last))
 }
 
 /// Loads and validates the site model only (no rendering): what `recommend` needs.

@@ -762,3 +762,145 @@ fn browser_shows_the_overlay_and_reloads_after_the_fix() {
         "{severe:?}"
     );
 }
+
+/// A served page with what differs between two servers of the same site taken out: the
+/// server's own address and the live-reload stamp.
+fn comparable(s: &Served, path: &str) -> String {
+    let body = s
+        .get(path)
+        .body
+        .replace(&format!("127.0.0.1:{}", s.port), "127.0.0.1:PORT");
+    body.lines()
+        .filter(|line| !line.contains("/__riskguide/livereload.js"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+const BODY_EDIT: &str = "\nA freshly written paragraph about amber quick tokens.\n";
+
+#[test]
+fn an_edit_to_a_page_body_is_shown_at_once_then_the_rebuild_matches_a_clean_build() {
+    let s = Served::start();
+    s.edit("content/compare.md", |text| format!("{text}{BODY_EDIT}"));
+    s.wait_until("the edited page", |s| {
+        s.get("/compare/").body.contains("amber quick tokens")
+    });
+    s.wait_until("the rebuild after the quick update", |s| {
+        let terminal = s.stderr();
+        terminal
+            .split_once("updated /compare/ in ")
+            .is_some_and(|(_, after)| after.contains("rebuilt 38 pages in "))
+    });
+    let terminal = s.stderr();
+    assert!(
+        terminal.contains("ms (content/compare.md changed); rebuilding the whole site"),
+        "{terminal}"
+    );
+    assert_eq!(s.status_json()["ok"], true);
+
+    // A server started on the edited site builds it from scratch.
+    let clean = Served::start_with(|root| {
+        let path = root.join("content/compare.md");
+        let text = std::fs::read_to_string(&path).expect("read");
+        std::fs::write(&path, format!("{text}{BODY_EDIT}")).expect("write");
+    });
+    for path in ["/compare/", "/", "/print/", "/self-hosting/", "/404.html"] {
+        assert_eq!(comparable(&s, path), comparable(&clean, path), "{path} differs");
+    }
+    assert!(comparable(&clean, "/print/").contains("amber quick tokens"));
+}
+
+#[test]
+fn a_new_title_goes_through_the_full_rebuild_and_reaches_other_pages_sidebars() {
+    let s = Served::start();
+    assert!(!s.get("/").body.contains("Platforms side by side"));
+    s.edit("content/compare.md", |text| {
+        text.replacen("title = \"Compare platforms\"", "title = \"Platforms side by side\"", 1)
+    });
+    s.wait_until("the new title in the home page's sidebar", |s| {
+        s.get("/").body.contains("Platforms side by side")
+    });
+    s.wait_until("the summary line", |s| s.stderr().contains("rebuilt 38 pages in "));
+    let terminal = s.stderr();
+    assert!(!terminal.contains("updated /compare/"), "{terminal}");
+    assert!(s.get("/compare/").body.contains("<h1>Platforms side by side</h1>"));
+}
+
+#[test]
+fn an_edit_that_breaks_a_link_shows_the_error_overlay() {
+    let s = Served::start();
+    s.edit("content/compare.md", |text| {
+        format!("{text}\nSee [the missing page](/no-such-page/).\n")
+    });
+    s.wait_until("the failed rebuild", |s| s.status_json()["ok"] == false);
+    let status = s.status_json();
+    let problems = status["problems"].as_array().expect("problems");
+    let error = problems.iter().find(|p| p["severity"] == "error").expect("an error");
+    assert!(
+        error["location"]
+            .as_str()
+            .expect("location")
+            .starts_with("content/compare.md:"),
+        "{status}"
+    );
+    s.wait_until("the failure summary", |s| {
+        s.stderr().contains("still serving the last good build")
+    });
+    let terminal = s.stderr();
+    assert!(!terminal.contains("updated /compare/"), "{terminal}");
+    assert!(!s.get("/compare/").body.contains("the missing page"));
+}
+
+/// The name of the build's search index script (`assets/search.HASH.js`).
+fn search_index_name(set: &riskguide::output::OutputSet) -> String {
+    set.iter()
+        .map(|(path, _)| path)
+        .find(|p| p.starts_with("assets/search.") && p.ends_with(".js"))
+        .expect("a search index")
+        .clone()
+}
+
+#[test]
+fn a_page_rendered_again_over_the_last_build_is_the_clean_builds_page_but_for_the_search_index() {
+    use riskguide::{config, highlight::Highlighter, pipeline};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let repo = common::repo_root();
+    for sub in ["content", "templates", "static"] {
+        common::copy_tree(&repo.join(sub), &dir.path().join(sub));
+    }
+    std::fs::copy(repo.join("site.toml"), dir.path().join("site.toml")).expect("copy site.toml");
+    let highlighter = Highlighter::new();
+    let config = config::load(dir.path()).expect("site.toml");
+    let (before, mut last) = pipeline::build_keeping(&config, &highlighter).expect("the guide builds");
+
+    let page = dir.path().join("content/compare.md");
+    let text = std::fs::read_to_string(&page).expect("read");
+    std::fs::write(&page, format!("{text}{BODY_EDIT}")).expect("write");
+    let quick = last
+        .render_page("content/compare.md", &highlighter)
+        .expect("a body edit is rendered again");
+    assert_eq!(quick.route, "/compare/");
+    assert_eq!(quick.output.len(), 1);
+    let (after, _) = pipeline::build_keeping(&config, &highlighter).expect("the edited guide builds");
+    let (old_index, new_index) = (search_index_name(&before.output), search_index_name(&after.output));
+    assert_ne!(old_index, new_index, "the new words change the search index");
+    let quick_html =
+        String::from_utf8(quick.output.get("compare/index.html").expect("the page").to_vec()).expect("utf-8");
+    assert!(quick_html.contains("amber quick tokens"));
+    assert!(quick_html.contains(&old_index));
+    let clean_html =
+        String::from_utf8(after.output.get("compare/index.html").expect("the page").to_vec()).expect("utf-8");
+    assert_eq!(quick_html.replace(&old_index, &new_index), clean_html);
+
+    // What other pages read is refused: a new title, a new heading, a link to a missing page.
+    for edit in [
+        text.replacen("title = \"Compare platforms\"", "title = \"Compared\"", 1),
+        format!("{text}\n## A new heading\n"),
+        format!("{text}\nSee [nothing](/no-such-page/).\n"),
+    ] {
+        std::fs::write(&page, &edit).expect("write");
+        assert!(last.render_page("content/compare.md", &highlighter).is_none(), "{edit}");
+    }
+    // Not a page of the build.
+    assert!(last.render_page("content/risks.toml", &highlighter).is_none());
+}

@@ -6,6 +6,7 @@ pub(crate) mod book;
 pub(crate) mod chrome;
 pub(crate) mod pages;
 pub(crate) mod plan;
+pub(crate) mod quick;
 pub(crate) mod special;
 pub(crate) mod usage;
 

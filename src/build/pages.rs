@@ -430,44 +430,59 @@ pub(crate) fn write(
     reserved_ids: &BTreeSet<String>,
     sink: &dyn Sink,
 ) -> Vec<Option<Diagnostic>> {
-    let short_names = |p: Platform| site.platform_short(p).to_string();
     site.pages
         .par_iter()
         .zip(rendered)
         .enumerate()
         .map(|(i, (page, r))| {
-            let content = content_page(site, i, r, chrome, templates);
-            let view = if content.core.kind == "home" {
-                let (risks, risk_counts) = risk_overview(site, &page.route, &short_names, reserved_ids);
-                PageView::Home(Home {
-                    page: content,
-                    risks,
-                    risk_counts,
-                    checklists: chrome.checklist_views(&page.route, None),
-                })
-            } else {
-                PageView::Content(content)
-            };
-            let (nav_html, nav) = chrome.page_nav(&page.route);
             let path = page.route.output_path();
             let html = match page_html.get(i, &path) {
                 Ok(html) => html,
                 Err(d) => return Some(d),
             };
-            // The chrome around a page's own HTML and its sidebar is some kilobytes.
-            let expected_len = html.len() + nav_html.len() + 8 * 1024;
-            let parts = vec![
-                ("html", Prepared::html(html)),
-                ("nav_html", Prepared::html(nav_html)),
-                ("nav", Prepared::list(nav)),
-            ];
-            let source = (page.source.path.as_str(), page.source.text.as_str());
-            let html = templates
-                .render_with(&view, &chrome.shared(&page.route), parts, expected_len)
-                .and_then(|html| unique_ids(html, &path, Some(source)));
-            put_page(sink, path, html)
+            put_page(sink, path, page_file(site, i, r, html, chrome, templates, reserved_ids))
         })
         .collect()
+}
+
+/// The `i`th content page written with its template, from its rendered Markdown `r` and its
+/// own HTML.
+pub(crate) fn page_file(
+    site: &Site,
+    i: usize,
+    r: &Rendered,
+    html: String,
+    chrome: &Chrome,
+    templates: &Templates,
+    reserved_ids: &BTreeSet<String>,
+) -> Result<Vec<u8>, Diagnostic> {
+    let short_names = |p: Platform| site.platform_short(p).to_string();
+    let page = &site.pages[i];
+    let content = content_page(site, i, r, chrome, templates);
+    let view = if content.core.kind == "home" {
+        let (risks, risk_counts) = risk_overview(site, &page.route, &short_names, reserved_ids);
+        PageView::Home(Home {
+            page: content,
+            risks,
+            risk_counts,
+            checklists: chrome.checklist_views(&page.route, None),
+        })
+    } else {
+        PageView::Content(content)
+    };
+    let (nav_html, nav) = chrome.page_nav(&page.route);
+    let path = page.route.output_path();
+    // The chrome around a page's own HTML and its sidebar is some kilobytes.
+    let expected_len = html.len() + nav_html.len() + 8 * 1024;
+    let parts = vec![
+        ("html", Prepared::html(html)),
+        ("nav_html", Prepared::html(nav_html)),
+        ("nav", Prepared::list(nav)),
+    ];
+    let source = (page.source.path.as_str(), page.source.text.as_str());
+    templates
+        .render_with(&view, &chrome.shared(&page.route), parts, expected_len)
+        .and_then(|html| unique_ids(html, &path, Some(source)))
 }
 
 /// Puts a page's HTML into the sink, or the problem that kept it from being written.

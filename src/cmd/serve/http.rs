@@ -13,7 +13,6 @@
 use super::conn::{self, Request};
 use super::{Snapshot, State};
 use riskguide::diagnostics::Severity;
-use riskguide::output::OutputSet;
 use riskguide::pipeline;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -63,7 +62,7 @@ pub fn answer(request: Request, state: &Arc<State>) {
         return reserved(request, name, state, &snapshot);
     }
     let token = state.token(&snapshot);
-    let Some(output) = &snapshot.output else {
+    if snapshot.output.is_none() {
         return send(
             request,
             503,
@@ -71,8 +70,9 @@ pub fn answer(request: Request, state: &Arc<State>) {
             inject(PLACEHOLDER.as_bytes(), &token),
             &[],
         );
-    };
-    match lookup(output, &target.path) {
+    }
+    let output = &*snapshot;
+    match lookup(|key| output.get(key).is_some(), &target.path) {
         Found::File(key) => {
             let body = output.get(&key).unwrap_or_default();
             let kind = content_type(&key);
@@ -386,9 +386,9 @@ enum Found {
     Nothing,
 }
 
-/// Maps a decoded path onto the build's keys: `dir/` is `dir/index.html`. Deployment files
+/// Maps a decoded path onto the keys that `exists`: `dir/` is `dir/index.html`. Deployment files
 /// (`_headers`) are not pages and are not served, as on the hosts that read them.
-fn lookup(output: &OutputSet, path: &str) -> Found {
+fn lookup(exists: impl Fn(&str) -> bool, path: &str) -> Found {
     let key = path.trim_start_matches('/');
     let key = if key.is_empty() || key.ends_with('/') {
         format!("{key}index.html")
@@ -398,9 +398,9 @@ fn lookup(output: &OutputSet, path: &str) -> Found {
     if key.starts_with('_') {
         return Found::Nothing;
     }
-    if output.get(&key).is_some() {
+    if exists(&key) {
         Found::File(key)
-    } else if output.get(&format!("{key}/index.html")).is_some() {
+    } else if exists(&format!("{key}/index.html")) {
         Found::Directory
     } else {
         Found::Nothing
@@ -477,6 +477,7 @@ const PLACEHOLDER: &str = "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta ch
 #[cfg(test)]
 mod tests {
     use super::*;
+    use riskguide::output::OutputSet;
 
     #[test]
     fn loopback_hosts_pass_others_do_not() {
@@ -539,11 +540,12 @@ mod tests {
         set.insert("index.html".into(), b"home".to_vec()).expect("insert");
         set.insert("dir/index.html".into(), b"dir".to_vec()).expect("insert");
         set.insert("_headers".into(), b"x".to_vec()).expect("insert");
-        assert_eq!(lookup(&set, "/"), Found::File("index.html".into()));
-        assert_eq!(lookup(&set, "/dir/"), Found::File("dir/index.html".into()));
-        assert_eq!(lookup(&set, "/dir"), Found::Directory);
-        assert_eq!(lookup(&set, "/_headers"), Found::Nothing);
-        assert_eq!(lookup(&set, "/missing"), Found::Nothing);
+        let lookup = |path| lookup(|key| set.get(key).is_some(), path);
+        assert_eq!(lookup("/"), Found::File("index.html".into()));
+        assert_eq!(lookup("/dir/"), Found::File("dir/index.html".into()));
+        assert_eq!(lookup("/dir"), Found::Directory);
+        assert_eq!(lookup("/_headers"), Found::Nothing);
+        assert_eq!(lookup("/missing"), Found::Nothing);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use riskguide::config::{self, CONFIG_FILE};
 use riskguide::diagnostics::{Diagnostic, Error, Severity, printable, render_with_source};
 use riskguide::highlight::Highlighter;
 use riskguide::output::OutputSet;
-use riskguide::pipeline;
+use riskguide::pipeline::{self, LastBuild};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
@@ -60,9 +60,9 @@ pub fn run(root: &Path, port: u16) -> Code {
             )
         })
         .ok();
-    let highlighter = Highlighter::new();
+    let highlighter = Arc::new(Highlighter::new());
     let state = Arc::new(State::new());
-    rebuild(&root, port, &highlighter, &state, &[]);
+    let last = Arc::new(Mutex::new(rebuild(&root, port, &highlighter, &state, &[])));
     let title = state.snapshot().title.clone();
     println!("Serving {title} at http://127.0.0.1:{port}/");
     let _ = std::io::stdout().flush();
@@ -75,7 +75,31 @@ pub fn run(root: &Path, port: u16) -> Code {
     std::thread::spawn(move || http::keep_streams(&streaming));
     let accepting = std::thread::spawn(move || conn::accept_loop(listener, requests));
     if let Some(watch) = watch {
-        watch.run(|changed| rebuild(&root, port, &highlighter, &state, changed));
+        // Full rebuilds run on their own thread, so that an edit made during one is still
+        // shown at once; changes that arrive meanwhile join the next rebuild.
+        let (wanted, rebuilds) = std::sync::mpsc::channel::<Vec<PathBuf>>();
+        let (builder_root, builder_state) = (root.clone(), Arc::clone(&state));
+        let (builder_last, builder_highlighter) = (Arc::clone(&last), Arc::clone(&highlighter));
+        std::thread::spawn(move || {
+            while let Ok(mut changed) = rebuilds.recv() {
+                while let Ok(more) = rebuilds.try_recv() {
+                    changed.extend(more);
+                }
+                changed.sort();
+                changed.dedup();
+                let built = rebuild(&builder_root, port, &builder_highlighter, &builder_state, &changed);
+                // A failed rebuild leaves the last good one to render pages over.
+                if built.is_some() {
+                    *builder_last.lock().unwrap_or_else(PoisonError::into_inner) = built;
+                }
+            }
+        });
+        watch.run(|changed| {
+            if let Some(last) = last.lock().unwrap_or_else(PoisonError::into_inner).as_mut() {
+                show_edited_page(&root, last, &highlighter, &state, changed);
+            }
+            let _ = wanted.send(changed.to_vec());
+        });
     }
     match accepting.join() {
         Ok(Err(e)) => {
@@ -90,6 +114,12 @@ pub fn run(root: &Path, port: u16) -> Code {
 pub(crate) struct Snapshot {
     /// The last good build, if any build has succeeded yet.
     pub output: Option<Arc<OutputSet>>,
+    /// Pages rendered again over `output` since it was built, served in its place until the
+    /// next good build replaces both.
+    pub overlay: Option<Arc<OutputSet>>,
+    /// Counts the pages rendered again: a rebuild that started before the latest of them
+    /// may not hold it, so it keeps the overlay.
+    pub quick_updates: u64,
     /// Counts good builds whose output differed from the one before (0: none yet).
     pub version: u64,
     /// Counts finished rebuilds, good or failed: every change is announced to the pages.
@@ -101,7 +131,18 @@ pub(crate) struct Snapshot {
     pub title: String,
 }
 
+impl Snapshot {
+    /// The served file at `path`: a page rendered again since the last build, else the build's.
+    pub fn get(&self, path: &str) -> Option<&[u8]> {
+        self.overlay
+            .as_deref()
+            .and_then(|o| o.get(path))
+            .or_else(|| self.output.as_deref()?.get(path))
+    }
+}
+
 /// One problem, ready for the status JSON and the overlay.
+#[derive(Clone)]
 pub(crate) struct Problem {
     pub severity: Severity,
     pub code: Option<&'static str>,
@@ -168,6 +209,8 @@ impl State {
         let instance = format!("{:x}", (nanos as u64) ^ u64::from(std::process::id()));
         let empty = Snapshot {
             output: None,
+            overlay: None,
+            quick_updates: 0,
             version: 0,
             generation: 0,
             ok: false,
@@ -208,8 +251,9 @@ impl State {
     }
 }
 
-/// One full build in memory; publishes the result and prints a one-line summary.
-fn rebuild(root: &Path, port: u16, highlighter: &Highlighter, state: &State, changed: &[PathBuf]) {
+/// One full build in memory; publishes the result and prints a one-line summary. Gives back
+/// what rendering one page again needs when the build succeeded.
+fn rebuild(root: &Path, port: u16, highlighter: &Highlighter, state: &State, changed: &[PathBuf]) -> Option<LastBuild> {
     let started = Instant::now();
     let what = describe(root, changed);
     let mut config = match config::load(root) {
@@ -217,17 +261,19 @@ fn rebuild(root: &Path, port: u16, highlighter: &Highlighter, state: &State, cha
         Err(Error::Content(list)) => {
             print_diagnostics(root, &list);
             let problems = list.iter().map(|d| Problem::from_diagnostic(root, d)).collect();
-            return failed(state, problems, started, &what, None);
+            failed(state, problems, started, &what, None);
+            return None;
         }
         Err(e) => {
             eprintln!("error: {e}");
-            return failed(
+            failed(
                 state,
                 vec![Problem::environment(CONFIG_FILE, e.to_string())],
                 started,
                 &what,
                 None,
             );
+            return None;
         }
     };
     // Pages link relatively; the 404 page and canonical links use the base URL, which here
@@ -235,8 +281,9 @@ fn rebuild(root: &Path, port: u16, highlighter: &Highlighter, state: &State, cha
     config.base_url = format!("http://127.0.0.1:{port}/");
     config.base_path = "/".into();
     let title = printable(&config.title);
-    match pipeline::build(&config, highlighter) {
-        Ok(built) => {
+    let quick_before = state.snapshot().quick_updates;
+    match pipeline::build_keeping(&config, highlighter) {
+        Ok((built, last)) => {
             print_diagnostics(root, &built.summary.diagnostics);
             let problems = built
                 .summary
@@ -246,13 +293,16 @@ fn rebuild(root: &Path, port: u16, highlighter: &Highlighter, state: &State, cha
                 .collect();
             let mut same = false;
             state.publish(|old| {
-                same = old.output.as_deref() == Some(&built.output);
+                let newer_page = old.quick_updates != quick_before;
+                same = old.overlay.is_none() && old.output.as_deref() == Some(&built.output);
                 Snapshot {
                     output: if same {
                         old.output.clone()
                     } else {
                         Some(Arc::new(built.output))
                     },
+                    overlay: if newer_page { old.overlay.clone() } else { None },
+                    quick_updates: old.quick_updates,
                     version: if same { old.version } else { old.version + 1 },
                     generation: old.generation + 1,
                     ok: true,
@@ -267,13 +317,61 @@ fn rebuild(root: &Path, port: u16, highlighter: &Highlighter, state: &State, cha
                 built.summary.pages,
                 started.elapsed().as_millis()
             );
+            Some(last)
         }
         Err(list) => {
             print_diagnostics(root, &list);
             let problems = list.iter().map(|d| Problem::from_diagnostic(root, d)).collect();
             failed(state, problems, started, &what, Some(title));
+            None
         }
     }
+}
+
+/// Shows an edited page at once when the only change is to a content page's Markdown that
+/// leaves every other page as it was: the page alone is rendered over the last good build and
+/// announced to the open pages, before the full rebuild that replaces it.
+fn show_edited_page(root: &Path, last: &mut LastBuild, highlighter: &Highlighter, state: &State, changed: &[PathBuf]) {
+    let started = Instant::now();
+    // After a failed attempt the overlay lists that attempt's problems: only a full
+    // rebuild may clear them.
+    let [path] = changed else { return };
+    if !state.snapshot().ok {
+        return;
+    }
+    let Some(rel) = path.strip_prefix(root).ok().and_then(Path::to_str) else {
+        return;
+    };
+    let rel = rel.replace(std::path::MAIN_SEPARATOR, "/");
+    let Some(page) = last.render_page(&rel, highlighter) else {
+        return;
+    };
+    let route = page.route;
+    state.publish(|old| {
+        // Pages shown this way earlier stay, unless this page replaces one of them.
+        let mut overlay = page.output.clone();
+        for (path, bytes) in old.overlay.iter().flat_map(|o| o.iter()) {
+            if overlay.get(path).is_none() {
+                let _ = overlay.insert(path.clone(), bytes.clone());
+            }
+        }
+        Snapshot {
+            output: old.output.clone(),
+            overlay: Some(Arc::new(overlay)),
+            quick_updates: old.quick_updates + 1,
+            version: old.version + 1,
+            generation: old.generation + 1,
+            ok: true,
+            problems: old.problems.clone(),
+            title: old.title.clone(),
+        }
+    });
+    eprintln!(
+        "updated {} in {} ms ({} changed); rebuilding the whole site",
+        printable(&route),
+        started.elapsed().as_millis(),
+        printable(&rel)
+    );
 }
 
 /// Publishes a failed attempt; `title` is the site's when `site.toml` could be read.
@@ -288,6 +386,8 @@ fn failed(state: &State, problems: Vec<Problem>, started: Instant, what: &str, t
         };
         Snapshot {
             output: old.output.clone(),
+            overlay: old.overlay.clone(),
+            quick_updates: old.quick_updates,
             version: old.version,
             generation: old.generation + 1,
             ok: false,

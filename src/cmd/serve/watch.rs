@@ -12,8 +12,10 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-/// How long the sources must stay quiet before a rebuild starts.
-const QUIET: Duration = Duration::from_millis(150);
+/// How long the sources must stay quiet before a rebuild starts. Editors write a file, or a
+/// temporary file and its rename, within a few milliseconds, so a short pause sees a whole
+/// save; a longer one would be most of the time an edited page takes to show.
+const QUIET: Duration = Duration::from_millis(30);
 /// A rebuild starts after this long even while changes keep coming.
 const LONGEST: Duration = Duration::from_secs(2);
 /// The directories of a site that hold its sources.
