@@ -8,18 +8,18 @@
 use crate::build::chrome::Chrome;
 use crate::build::plan::{anchor_index, code_samples};
 pub use crate::build::quick::{LastBuild, QuickPage};
-use crate::build::{self, Loaded, book, pages, plan, special, usage};
+use crate::build::{self, Loaded, book, gate, pages, plan, special, usage};
 use crate::compile;
 use crate::config::Config;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::discover;
 use crate::highlight::Highlighter;
-use crate::load;
 use crate::markdown::{self, Context, EmbedKind};
-use crate::model::{self, LinkResolver, Route, Site};
+use crate::model::{LinkResolver, Route};
 use crate::output::{Collect, OutputSet, Sink};
 use std::collections::BTreeSet;
 
+pub use crate::build::load_site;
 pub use crate::build::special::security_headers;
 
 /// What a successful build reports: its warnings and what `check` lists besides.
@@ -190,25 +190,4 @@ fn build_steps(
         static_files,
     });
     Ok((summary, last))
-}
-
-/// Loads and validates the site model only (no rendering): what `recommend` needs.
-pub fn load_site(config: &Config) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let mut problems = Diagnostics::new();
-    let (files, found) = discover::scan(config);
-    problems.extend(found);
-    let (loaded, found) = load::parse(files);
-    problems.extend(found);
-    let (site, found) = model::build(config, loaded);
-    problems.extend(found);
-    gate(&problems)?;
-    Ok((site, problems.into_sorted()))
-}
-
-fn gate(problems: &Diagnostics) -> Result<(), Vec<Diagnostic>> {
-    if problems.has_errors() {
-        Err(problems.clone().into_sorted())
-    } else {
-        Ok(())
-    }
 }

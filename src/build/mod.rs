@@ -12,7 +12,8 @@ pub(crate) mod usage;
 
 use crate::assets::{self, AssetManifest};
 use crate::config::Config;
-use crate::diagnostics::Diagnostics;
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::discover;
 use crate::discover::SourceFile;
 use crate::load;
 use crate::model::{self, Site};
@@ -60,5 +61,26 @@ pub(crate) fn load(config: &Config, files: Vec<SourceFile>, problems: &mut Diagn
         site,
         manifest,
         templates,
+    }
+}
+
+/// Loads and validates the site model only (no rendering): what `recommend` needs.
+pub fn load_site(config: &Config) -> Result<(Site, Vec<Diagnostic>), Vec<Diagnostic>> {
+    let mut problems = Diagnostics::new();
+    let (files, found) = discover::scan(config);
+    problems.extend(found);
+    let (loaded, found) = load::parse(files);
+    problems.extend(found);
+    let (site, found) = model::build(config, loaded);
+    problems.extend(found);
+    gate(&problems)?;
+    Ok((site, problems.into_sorted()))
+}
+
+pub(crate) fn gate(problems: &Diagnostics) -> Result<(), Vec<Diagnostic>> {
+    if problems.has_errors() {
+        Err(problems.clone().into_sorted())
+    } else {
+        Ok(())
     }
 }
