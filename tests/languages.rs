@@ -216,7 +216,8 @@ fn the_same_guide_in_english_shows_the_english_words_the_check_looks_for() {
 }
 
 /// What a reader sees of the page open in `browser` once its scripts ran: its rendered text,
-/// what status regions read out, and the labels, placeholders and titles read out or shown.
+/// what status regions read out, the labels, placeholders and titles read out or shown, and the
+/// words stylesheets add before or after elements.
 fn text_in_browser(browser: &common::Browser) -> String {
     browser
         .exec(
@@ -224,6 +225,9 @@ fn text_in_browser(browser: &common::Browser) -> String {
              document.querySelectorAll('[role=status]').forEach(function (e) { out.push(e.textContent); }); \
              document.querySelectorAll('[aria-label], [placeholder], [title], [alt]').forEach(function (e) { \
                ['aria-label', 'placeholder', 'title', 'alt'].forEach(function (a) { if (e.hasAttribute(a)) out.push(e.getAttribute(a)); }); }); \
+             document.querySelectorAll('body *').forEach(function (e) { \
+               ['::before', '::after'].forEach(function (p) { var c = getComputedStyle(e, p).content; \
+                 if (c && c !== 'none' && c !== 'normal') out.push(c); }); }); \
              return out.join('\\n');",
             serde_json::json!([]),
         )
