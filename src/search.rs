@@ -288,27 +288,31 @@ impl IndexBuilder {
     /// [`INLINE_LIMIT`], each becomes its file right away, so a big site's texts are written
     /// as the pages render instead of all being held until the end.
     fn keep_text(&mut self, json: Vec<u8>) {
-        match &mut self.text_files {
-            Some(files) => {
-                let n = files.len();
-                let (path, bytes) = page_text_file(n, &json);
-                files.push(path.clone());
-                self.ready.push((path, bytes));
-            }
-            None => {
-                self.texts_len += json.len();
-                self.texts.push(json);
-                if self.texts_len > INLINE_LIMIT {
-                    let held = std::mem::take(&mut self.texts);
-                    let files = self.text_files.insert(Vec::with_capacity(held.len()));
-                    for (n, json) in held.iter().enumerate() {
-                        let (path, bytes) = page_text_file(n, json);
-                        files.push(path.clone());
-                        self.ready.push((path, bytes));
-                    }
-                }
-            }
+        if self.text_files.is_some() {
+            self.hand_out(&json);
+            return;
         }
+        self.texts_len += json.len();
+        self.texts.push(json);
+        if self.texts_len > INLINE_LIMIT {
+            self.spill();
+        }
+    }
+
+    /// The index is split from now on: every held text becomes its file.
+    fn spill(&mut self) {
+        self.text_files.get_or_insert_with(Vec::new);
+        for json in std::mem::take(&mut self.texts) {
+            self.hand_out(&json);
+        }
+    }
+
+    /// The next page's text as its file, named in `text_files` and ready to be taken.
+    fn hand_out(&mut self, json: &[u8]) {
+        let files = self.text_files.get_or_insert_with(Vec::new);
+        let (path, bytes) = page_text_file(files.len(), json);
+        files.push(path.clone());
+        self.ready.push((path, bytes));
     }
 
     /// The page text files made since the last call, to be written out: (path, bytes).
@@ -317,14 +321,11 @@ impl IndexBuilder {
     }
 
     /// Writes the index's files into `manifest` and returns the manifest script's name.
-    pub fn write(self, manifest: &mut AssetManifest) -> Fingerprinted {
+    pub fn write(mut self, manifest: &mut AssetManifest) -> Fingerprinted {
         let changelog = self.changelog.map_or(-1, |i| i as i64);
         let count = self.count;
-        let texts = self.texts;
-        for (path, bytes) in self.ready {
-            manifest.outputs.insert(path, bytes);
-        }
-        let mut words: Vec<(String, Vec<u32>)> = self.postings.into_iter().map(|(w, p)| (w, p.list)).collect();
+        let postings = std::mem::take(&mut self.postings);
+        let mut words: Vec<(String, Vec<u32>)> = postings.into_iter().map(|(w, p)| (w, p.list)).collect();
         words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut shards = BTreeMap::new();
         split(&words, "", &mut shards);
@@ -332,27 +333,24 @@ impl IndexBuilder {
             .into_iter()
             .map(|(prefix, words)| (prefix, serde_json::to_vec(&words).unwrap_or_default()))
             .collect();
-        let size: usize = shard_json.values().chain(&texts).map(Vec::len).sum();
-        let json = if let Some(files) = self.text_files {
-            split_manifest(manifest, changelog, count, shard_json, files)
-        } else if size <= INLINE_LIMIT {
+        let size: usize = shard_json.values().chain(&self.texts).map(Vec::len).sum();
+        let json = if self.text_files.is_none() && size <= INLINE_LIMIT {
             let shards = if count <= RANK_WITH_TEXT {
                 BTreeMap::new()
             } else {
                 shard_json
             };
-            inline_manifest(changelog, count, &shards, &texts)
+            inline_manifest(changelog, count, &shards, &self.texts)
         } else {
-            let files = texts
-                .iter()
-                .enumerate()
-                .map(|(n, json)| {
-                    let (path, bytes) = page_text_file(n, json);
-                    manifest.outputs.insert(path.clone(), bytes);
-                    path
-                })
-                .collect();
-            split_manifest(manifest, changelog, count, shard_json, files)
+            self.spill();
+            manifest.outputs.extend(std::mem::take(&mut self.ready));
+            split_manifest(
+                manifest,
+                changelog,
+                count,
+                shard_json,
+                self.text_files.unwrap_or_default(),
+            )
         };
         let mut script = b"window.riskguideSearch=".to_vec();
         script.extend_from_slice(&json);

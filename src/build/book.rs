@@ -38,10 +38,7 @@ impl Book {
             .pages
             .iter()
             .zip(numbers)
-            .map(|(page, (number, chapter))| {
-                let anchor = format!("page-{}", page.id.as_str().replace('/', "-"));
-                (page.route.as_str().to_string(), (anchor, number, chapter))
-            })
+            .map(|(page, (number, chapter))| (page.route.as_str().to_string(), (page_anchor(page), number, chapter)))
             .collect();
         Book {
             sections,
@@ -128,15 +125,25 @@ pub(crate) fn book_numbers<'s>(pages: impl Iterator<Item = (Option<&'s str>, boo
         .collect()
 }
 
+/// Where a page's section starts on the combined page.
+fn page_anchor(page: &Page) -> String {
+    format!("page-{}", page.id.as_str().replace('/', "-"))
+}
+
+impl Book {
+    /// A page's (anchor, number, opens a chapter) in the book; a page the book does not list
+    /// opens an unnumbered chapter.
+    fn place(&self, page: &Page) -> (String, String, bool) {
+        self.sections
+            .get(page.route.as_str())
+            .cloned()
+            .unwrap_or_else(|| (page_anchor(page), String::new(), true))
+    }
+}
+
 /// A page's section of the printable guide without its HTML: its title, anchor and number.
 fn section_head(page: &Page, book: &Book) -> PrintSectionView {
-    let (anchor, number, chapter) = book.sections.get(page.route.as_str()).cloned().unwrap_or_else(|| {
-        (
-            format!("page-{}", page.id.as_str().replace('/', "-")),
-            String::new(),
-            true,
-        )
-    });
+    let (anchor, number, chapter) = book.place(page);
     PrintSectionView {
         title: page.title.clone(),
         number,
@@ -150,18 +157,14 @@ fn section_head(page: &Page, book: &Book) -> PrintSectionView {
 /// A page's own HTML as its section of the printable guide: links point into the book (see
 /// [`Book::link`]), and ids are prefixed so they stay unique on the combined page.
 fn section_body(page: &Page, html: &str, to: &Route, book: &Book, words: &Strings) -> String {
-    let (anchor, number) = book
-        .sections
-        .get(page.route.as_str())
-        .map(|(anchor, number, _)| (anchor.clone(), number.as_str()))
-        .unwrap_or_else(|| (format!("page-{}", page.id.as_str().replace('/', "-")), ""));
+    let (anchor, number, _) = book.place(page);
     let mut moved = markdown::relocate(html, &page.route, to, &format!("{anchor}-"));
     // A page names its scrollable tables "Table 1", "Table 2"…; on the combined page those
     // names repeat, so each gets its section's number. (Author text cannot hold this attribute:
     // its quotes are escaped.)
     let table = format!("aria-label=\"{}", words.fill("table_label", &[("number", "")]));
     if moved.contains(&table) {
-        let in_section = words.fill("table_label_in_section", &[("section", number), ("number", "")]);
+        let in_section = words.fill("table_label_in_section", &[("section", &number), ("number", "")]);
         moved = moved.replace(&table, &format!("aria-label=\"{in_section}"));
     }
     book.link(&moved)
