@@ -232,7 +232,61 @@ pub fn write_index(manifest: &mut AssetManifest, pages: Vec<SearchPage>) -> Fing
 /// A word's postings as they are collected, with the last page they name.
 struct Postings {
     last_page: usize,
-    list: Vec<u32>,
+    list: Packed,
+}
+
+/// A list of numbers, each written in as few bytes as it needs (LEB128: seven bits a byte, the
+/// high bit set on all but a number's last byte). The postings' numbers are mostly small
+/// steps, counts and section marks, so a big site's index takes about a quarter of the memory
+/// it would as `u32`s while it grows.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct Packed(Vec<u8>);
+
+impl Packed {
+    fn push(&mut self, mut n: u32) {
+        while n >= 0x80 {
+            self.0.push((n as u8 & 0x7f) | 0x80);
+            n >>= 7;
+        }
+        self.0.push(n as u8);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        let mut bytes = self.0.iter();
+        std::iter::from_fn(move || {
+            let mut n = 0u32;
+            let mut shift = 0;
+            loop {
+                let b = *bytes.next()?;
+                n |= u32::from(b & 0x7f).checked_shl(shift).unwrap_or(0);
+                if b & 0x80 == 0 {
+                    return Some(n);
+                }
+                shift += 7;
+            }
+        })
+    }
+}
+
+impl FromIterator<u32> for Packed {
+    fn from_iter<I: IntoIterator<Item = u32>>(numbers: I) -> Self {
+        let mut packed = Packed::default();
+        for n in numbers {
+            packed.push(n);
+        }
+        packed
+    }
+}
+
+/// Written as the JSON array of its numbers.
+impl serde::Serialize for Packed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.iter())
+    }
 }
 
 /// The index as it grows, page by page in the site's order: each page's words are folded into
@@ -267,7 +321,7 @@ impl IndexBuilder {
                 Some(found) => found,
                 None => self.postings.entry(word.to_string()).or_insert(Postings {
                     last_page: n,
-                    list: Vec::new(),
+                    list: Packed::default(),
                 }),
             };
             // The first page of a word is its number; each later one a step from the last.
@@ -279,7 +333,9 @@ impl IndexBuilder {
             postings.last_page = n;
             postings.list.push(u32::try_from(step).unwrap_or(u32::MAX));
             postings.list.push(u32::try_from(sections.len()).unwrap_or(u32::MAX));
-            postings.list.extend_from_slice(sections);
+            for &section in sections {
+                postings.list.push(section);
+            }
         }
         self.keep_text(page.json);
     }
@@ -325,7 +381,7 @@ impl IndexBuilder {
         let changelog = self.changelog.map_or(-1, |i| i as i64);
         let count = self.count;
         let postings = std::mem::take(&mut self.postings);
-        let mut words: Vec<(String, Vec<u32>)> = postings.into_iter().map(|(w, p)| (w, p.list)).collect();
+        let mut words: Vec<(String, Packed)> = postings.into_iter().map(|(w, p)| (w, p.list)).collect();
         words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut shards = BTreeMap::new();
         split(&words, "", &mut shards);
@@ -438,9 +494,9 @@ fn split_manifest(
 }
 
 /// Rough size of a word's entry in a shard, in bytes of JSON.
-fn entry_len(word: &str, postings: &[u32]) -> usize {
+fn entry_len(word: &str, postings: &Packed) -> usize {
     // Each number's digits and a comma, counted without writing the number out.
-    let digits = |p: &u32| p.checked_ilog10().map_or(1, |d| d as usize + 1);
+    let digits = |p: u32| p.checked_ilog10().map_or(1, |d| d as usize + 1);
     word.len() + 6 + postings.iter().map(|p| digits(p) + 1).sum::<usize>()
 }
 
@@ -449,20 +505,17 @@ fn entry_len(word: &str, postings: &[u32]) -> usize {
 /// start with `p` and are in no longer shard, so the shards a query word needs are those whose
 /// prefix starts with the word or that the word starts with.
 fn split<'a>(
-    words: &'a [(String, Vec<u32>)],
+    words: &'a [(String, Packed)],
     prefix: &str,
-    shards: &mut BTreeMap<String, BTreeMap<&'a str, &'a [u32]>>,
+    shards: &mut BTreeMap<String, BTreeMap<&'a str, &'a Packed>>,
 ) {
     let size: usize = words.iter().map(|(w, p)| entry_len(w, p)).sum();
     let depth = prefix.chars().count();
     if depth >= 2 && (size <= SHARD_BUDGET || depth >= LONGEST_PREFIX) {
-        shards.insert(
-            prefix.to_string(),
-            words.iter().map(|(w, p)| (w.as_str(), p.as_slice())).collect(),
-        );
+        shards.insert(prefix.to_string(), words.iter().map(|(w, p)| (w.as_str(), p)).collect());
         return;
     }
-    let mut here: BTreeMap<&str, &[u32]> = BTreeMap::new();
+    let mut here: BTreeMap<&str, &Packed> = BTreeMap::new();
     let mut start = 0;
     while start < words.len() {
         let Some(next) = words[start].0.chars().nth(depth) else {
@@ -569,11 +622,20 @@ mod tests {
     #[test]
     fn every_word_is_in_one_shard_found_by_its_prefixes() {
         // Enough words under "cr" to pass the budget, a few elsewhere, and one-letter words.
-        let mut words: Vec<(String, Vec<u32>)> = (0..3000)
-            .map(|i| (format!("cr{}{i}", ["a", "e", "o"][i % 3]), vec![1, 1, 4]))
-            .chain(["a", "ab", "abc", "zz"].iter().map(|w| (w.to_string(), vec![0, 1, 2])))
+        let mut words: Vec<(String, Packed)> = (0..3000)
+            .map(|i| {
+                (
+                    format!("cr{}{i}", ["a", "e", "o"][i % 3]),
+                    [1, 1, 4].into_iter().collect(),
+                )
+            })
+            .chain(
+                ["a", "ab", "abc", "zz"]
+                    .iter()
+                    .map(|w| (w.to_string(), [0, 1, 2].into_iter().collect())),
+            )
             .collect();
-        words.sort();
+        words.sort_by(|a, b| a.0.cmp(&b.0));
         let mut shards = BTreeMap::new();
         split(&words, "", &mut shards);
         assert!(!shards.contains_key("cr"), "the large prefix was not split");
@@ -697,7 +759,32 @@ mod tests {
     fn an_entrys_length_counts_the_digits_of_each_number() {
         let postings = [0, 9, 10, 99, 100, 65_535, u32::MAX];
         let written: usize = postings.iter().map(|p| p.to_string().len() + 1).sum();
-        assert_eq!(entry_len("word", &postings), 4 + 6 + written);
+        assert_eq!(entry_len("word", &postings.into_iter().collect()), 4 + 6 + written);
+    }
+
+    #[test]
+    fn packed_numbers_read_back_and_write_as_a_json_array() {
+        let numbers = [
+            0,
+            1,
+            127,
+            128,
+            255,
+            16_383,
+            16_384,
+            2_097_151,
+            2_097_152,
+            u32::MAX - 1,
+            u32::MAX,
+        ];
+        let packed: Packed = numbers.into_iter().collect();
+        assert_eq!(packed.iter().collect::<Vec<u32>>(), numbers);
+        assert_eq!(packed.0.len(), 1 + 1 + 1 + 2 + 2 + 2 + 3 + 3 + 4 + 5 + 5);
+        assert_eq!(
+            serde_json::to_string(&packed).unwrap(),
+            serde_json::to_string(&numbers).unwrap()
+        );
+        assert_eq!(serde_json::to_string(&Packed::default()).unwrap(), "[]");
     }
 
     #[test]
