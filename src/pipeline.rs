@@ -15,8 +15,9 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::discover;
 use crate::highlight::Highlighter;
 use crate::markdown::{self, Context, EmbedKind};
-use crate::model::{LinkResolver, Route};
+use crate::model::{AnchorIndex, LinkResolver, Route, Site};
 use crate::output::{Collect, OutputSet, Sink};
+use crate::render::Templates;
 use std::collections::BTreeSet;
 
 pub use crate::build::load_site;
@@ -45,7 +46,7 @@ pub fn build(config: &Config, highlighter: &Highlighter) -> Result<Built, Vec<Di
 /// Builds the whole site in memory and keeps what rendering one of its pages again needs.
 pub fn build_keeping(config: &Config, highlighter: &Highlighter) -> Result<(Built, LastBuild), Vec<Diagnostic>> {
     let sink = Collect::default();
-    let (summary, last) = build_steps(config, highlighter, &|_| {}, &sink)?;
+    let (summary, last) = build_steps(config, highlighter, &|_| {}, &sink, true)?;
     let built = Built {
         output: sink.into_set(),
         summary,
@@ -71,7 +72,37 @@ pub fn build_into(
     progress: &(dyn Fn(Progress) + Sync),
     sink: &dyn Sink,
 ) -> Result<Summary, Vec<Diagnostic>> {
-    build_steps(config, highlighter, progress, sink).map(|(summary, _)| summary)
+    build_steps(config, highlighter, progress, sink, false).map(|(summary, _)| summary)
+}
+
+/// The checks that read the pages' Markdown again beside rendering it: the severity ratings'
+/// lead-ins and the platform pages.
+fn checks_of_sources(
+    site: &Site,
+    templates: Option<&Templates>,
+    anchors: &AnchorIndex,
+    reserved_ids: &BTreeSet<String>,
+    static_files: &BTreeSet<String>,
+    highlighter: &Highlighter,
+) -> Diagnostics {
+    let resolver = LinkResolver {
+        routes: &site.routes,
+        unchecked: &site.unchecked_routes,
+        anchors,
+        static_files,
+    };
+    let plain_embed = |_: EmbedKind, _: &str, _: &Route| None;
+    let markup = |piece: &markdown::Markup| templates.map(|t| t.markup(piece)).unwrap_or_default();
+    let ctx = Context {
+        resolver: &resolver,
+        highlighter,
+        embed: &plain_embed,
+        markup: &markup,
+        reserved_ids,
+    };
+    let mut problems = compile::check_ratings(site, &ctx);
+    problems.extend(compile::check_platform_pages(site, &ctx));
+    problems
 }
 
 fn build_steps(
@@ -79,6 +110,7 @@ fn build_steps(
     highlighter: &Highlighter,
     progress: &(dyn Fn(Progress) + Sync),
     sink: &dyn Sink,
+    keep_texts: bool,
 ) -> Result<(Summary, Option<LastBuild>), Vec<Diagnostic>> {
     let mut problems = Diagnostics::new();
     let (files, found) = discover::scan(config);
@@ -86,7 +118,7 @@ fn build_steps(
     problems.extend(found);
     highlighter.warm_up(code_samples(&files));
     let Loaded {
-        site,
+        mut site,
         manifest,
         templates: template_set,
     } = build::load(config, files, &mut problems);
@@ -99,6 +131,17 @@ fn build_steps(
     }
     let anchors = anchor_index(&site, &reserved_ids);
     let static_files = manifest.files.clone();
+    // The checks that read pages' Markdown again run before the pages render, which lets each
+    // page's text go once it is rendered (but for a build kept for rendering pages again).
+    problems.extend(checks_of_sources(
+        &site,
+        templates.as_ref(),
+        &anchors,
+        &reserved_ids,
+        &static_files,
+        highlighter,
+    ));
+    let texts = (!keep_texts).then(|| pages::take_texts(&mut site));
     let resolver = LinkResolver {
         routes: &site.routes,
         unchecked: &site.unchecked_routes,
@@ -128,10 +171,8 @@ fn build_steps(
         reserved_ids: &reserved_ids,
     };
 
-    let (rendered, page_html, search_index_pages) = pages::render(config, &site, &ctx, sink, &mut problems);
+    let (rendered, page_html, search_index_pages) = pages::render(config, &site, texts, &ctx, sink, &mut problems);
     progress(Progress::Rendered { pages: rendered.len() });
-    problems.extend(compile::check_ratings(&site, &inner));
-    problems.extend(compile::check_platform_pages(&site, &inner));
     let usage = usage::check(&site, &rendered, &inner, &mut problems);
     let checklist_pages = pages::checklist_pages(&site, templates.as_ref(), &inner, &mut problems);
     let questionnaire_rules = plan::questionnaire_rules(&site, &inner, &mut problems);

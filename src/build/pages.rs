@@ -12,6 +12,7 @@ use crate::render::{self, Prepared, Templates};
 use crate::search::{self, SearchPage};
 use crate::view::*;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
@@ -171,7 +172,9 @@ pub(crate) fn risk_overview(
             .position(|p| p.route == route)
             .map_or((usize::MAX, 0), |i| {
                 let ids = outlines.entry(i).or_insert_with(|| {
-                    markdown::outline(site.pages[i].body(), reserved_ids)
+                    let page = &site.pages[i];
+                    let text = file_text(site, page);
+                    markdown::outline(text.get(page.body_offset..).unwrap_or(""), reserved_ids)
                         .into_iter()
                         .map(|h| h.id)
                         .collect()
@@ -311,12 +314,38 @@ pub(crate) fn embed_html(
     }
 }
 
+/// Every page's file text taken out of the site, in page order, so that rendering can let
+/// each go as soon as its page is rendered: a big site's sources are never all held while
+/// the results of rendering grow. Later readers of a page's text read its file again
+/// ([`file_text`]).
+pub(crate) fn take_texts(site: &mut Site) -> Vec<String> {
+    site.pages
+        .iter_mut()
+        .map(|page| std::mem::take(&mut page.source.text))
+        .collect()
+}
+
+/// A page's file text: as loaded, or read from its file again once rendering let it go (a
+/// page's file is never empty: it starts with its front matter). Empty when the file can no
+/// longer be read; the text only places diagnostics and orders the home page's risks.
+pub(crate) fn file_text<'a>(site: &Site, page: &'a Page) -> Cow<'a, str> {
+    if !page.source.text.is_empty() {
+        return Cow::Borrowed(&page.source.text);
+    }
+    let root = &site.config.root;
+    Cow::Owned(crate::discover::read_text(root, &root.join(&page.source.path)).unwrap_or_default())
+}
+
 /// Every page's Markdown rendered: its details, its HTML kept aside, and the search index
 /// when the site has search. A big site's search page texts go to `sink` as they are made (a
 /// failed build's output is discarded whole, so writing before the checks is safe).
+///
+/// `texts` are the pages' file texts taken out of the site ([`take_texts`]), each dropped
+/// once its page is rendered; without them the texts held by the site are read.
 pub(crate) fn render(
     config: &Config,
     site: &Site,
+    mut texts: Option<Vec<String>>,
     ctx: &Context,
     sink: &dyn Sink,
     problems: &mut Diagnostics,
@@ -326,15 +355,24 @@ pub(crate) fn render(
     let mut rendered: Vec<Rendered> = Vec::with_capacity(site.pages.len());
     let mut page_html = PageHtml::new(site.pages.len());
     let mut search_index_pages = config.search.then(search::IndexBuilder::default);
-    for batch in site.pages.chunks(RENDER_BATCH) {
+    for (b, batch) in site.pages.chunks(RENDER_BATCH).enumerate() {
+        let start = b * RENDER_BATCH;
+        // This batch's texts, dropped with it.
+        let taken: Vec<String> = texts
+            .as_mut()
+            .and_then(|t| t.get_mut(start..start + batch.len()))
+            .map(|t| t.iter_mut().map(std::mem::take).collect())
+            .unwrap_or_default();
         let done: Vec<(Rendered, Option<SearchPage>)> = batch
             .par_iter()
-            .map(|page| {
+            .enumerate()
+            .map(|(k, page)| {
+                let text = taken.get(k).unwrap_or(&page.source.text);
                 let source = Source {
                     path: &page.source.path,
-                    file_text: &page.source.text,
+                    file_text: text,
                     offset: page.body_offset,
-                    markdown: page.body(),
+                    markdown: text.get(page.body_offset..).unwrap_or(""),
                 };
                 let mut own = markdown::render(&source, &page.route, ctx);
                 let entry = config
@@ -479,10 +517,14 @@ pub(crate) fn page_file(
         ("nav_html", Prepared::html(nav_html)),
         ("nav", Prepared::list(nav)),
     ];
-    let source = (page.source.path.as_str(), page.source.text.as_str());
-    templates
-        .render_with(&view, &chrome.shared(&page.route), parts, expected_len)
-        .and_then(|html| unique_ids(html, &path, Some(source)))
+    let html = templates.render_with(&view, &chrome.shared(&page.route), parts, expected_len)?;
+    match std::str::from_utf8(&html).ok().and_then(render::duplicate_id) {
+        None => Ok(html),
+        Some(id) => {
+            let text = file_text(site, page);
+            Err(duplicate_id_error(&path, id, Some((&page.source.path, &text))))
+        }
+    }
 }
 
 /// Puts a page's HTML into the sink, or the problem that kept it from being written.
