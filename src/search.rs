@@ -226,7 +226,10 @@ pub fn write_index(manifest: &mut AssetManifest, pages: Vec<SearchPage>) -> Fing
     for page in pages {
         index.add(page);
     }
-    index.write(manifest)
+    let mut files = Vec::new();
+    let name = index.write(manifest, &mut |path, bytes| files.push((path, bytes)));
+    manifest.outputs.extend(files);
+    name
 }
 
 /// A word's postings as they are collected, with the last page they name.
@@ -376,8 +379,10 @@ impl IndexBuilder {
         std::mem::take(&mut self.ready)
     }
 
-    /// Writes the index's files into `manifest` and returns the manifest script's name.
-    pub fn write(mut self, manifest: &mut AssetManifest) -> Fingerprinted {
+    /// Writes the index: its manifest script into `manifest`, whose name it returns, and a
+    /// split index's other files to `put` (path, bytes) one by one as they are made, so a big
+    /// site's shards are never all held at once.
+    pub fn write(mut self, manifest: &mut AssetManifest, put: &mut dyn FnMut(String, Vec<u8>)) -> Fingerprinted {
         let changelog = self.changelog.map_or(-1, |i| i as i64);
         let count = self.count;
         let postings = std::mem::take(&mut self.postings);
@@ -385,29 +390,38 @@ impl IndexBuilder {
         words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut shards = BTreeMap::new();
         split(&words, "", &mut shards);
-        let shard_json: BTreeMap<String, Vec<u8>> = shards
-            .into_iter()
-            .map(|(prefix, words)| (prefix, serde_json::to_vec(&words).unwrap_or_default()))
-            .collect();
-        let size: usize = shard_json.values().chain(&self.texts).map(Vec::len).sum();
-        let json = if self.text_files.is_none() && size <= INLINE_LIMIT {
-            let shards = if count <= RANK_WITH_TEXT {
-                BTreeMap::new()
-            } else {
-                shard_json
-            };
-            inline_manifest(changelog, count, &shards, &self.texts)
-        } else {
-            self.spill();
-            manifest.outputs.extend(std::mem::take(&mut self.ready));
-            split_manifest(
-                manifest,
-                changelog,
-                count,
-                shard_json,
-                self.text_files.unwrap_or_default(),
-            )
+        let shard_json = |(prefix, words): (String, BTreeMap<&str, &Packed>)| {
+            let json = serde_json::to_vec(&words).unwrap_or_default();
+            (prefix, json)
         };
+        let json = if self.text_files.is_none() {
+            // The page texts are few enough to be held: the index may fit in one file.
+            let shard_json: BTreeMap<String, Vec<u8>> = shards.into_iter().map(shard_json).collect();
+            let size: usize = shard_json.values().chain(&self.texts).map(Vec::len).sum();
+            if size <= INLINE_LIMIT {
+                let shards = if count <= RANK_WITH_TEXT {
+                    BTreeMap::new()
+                } else {
+                    shard_json
+                };
+                inline_manifest(changelog, count, &shards, &self.texts)
+            } else {
+                self.spill();
+                for (path, bytes) in std::mem::take(&mut self.ready) {
+                    put(path, bytes);
+                }
+                let files = self.text_files.unwrap_or_default();
+                split_manifest(put, changelog, count, shard_json.into_iter(), files)
+            }
+        } else {
+            // Split for certain: each shard is made and handed out in turn.
+            for (path, bytes) in std::mem::take(&mut self.ready) {
+                put(path, bytes);
+            }
+            let files = self.text_files.unwrap_or_default();
+            split_manifest(put, changelog, count, shards.into_iter().map(shard_json), files)
+        };
+        drop(words);
         let mut script = b"window.riskguideSearch=".to_vec();
         script.extend_from_slice(&json);
         script.extend_from_slice(b";\n");
@@ -448,31 +462,34 @@ fn page_text_file(n: usize, json: &[u8]) -> (String, Vec<u8>) {
 /// Writes the shards and page tables as files of their own and returns the manifest naming
 /// them with the page text `files`.
 fn split_manifest(
-    manifest: &mut AssetManifest,
+    put: &mut dyn FnMut(String, Vec<u8>),
     changelog: i64,
     count: usize,
-    shards: BTreeMap<String, Vec<u8>>,
+    shards: impl Iterator<Item = (String, Vec<u8>)>,
     files: Vec<String>,
 ) -> Vec<u8> {
+    let mut generated = |name: &str, bytes: Vec<u8>| {
+        let path = assets::fingerprint(name, &bytes).path;
+        put(path.clone(), bytes);
+        path
+    };
     let table_files: Vec<String> = files
         .chunks(PAGES_PER_TABLE)
         .enumerate()
         .map(|(k, files)| {
             let json = serde_json::to_vec(files).unwrap_or_default();
-            manifest
-                .add_generated(
-                    "search-pages.js",
-                    register("riskguideSearchTables", &k.to_string(), &json),
-                )
-                .path
+            generated(
+                "search-pages.js",
+                register("riskguideSearchTables", &k.to_string(), &json),
+            )
         })
         .collect();
+    drop(files);
     let shard_files: BTreeMap<String, String> = shards
-        .into_iter()
         .map(|(prefix, json)| {
             let key = serde_json::to_string(&prefix).unwrap_or_default();
-            let file = manifest.add_generated("search-shard.js", register("riskguideSearchShards", &key, &json));
-            (prefix, file.path)
+            let path = generated("search-shard.js", register("riskguideSearchShards", &key, &json));
+            (prefix, path)
         })
         .collect();
     #[derive(serde::Serialize)]
@@ -749,7 +766,9 @@ mod tests {
         assert!(held_after[19..].iter().all(|&n| n == 0), "{held_after:?}");
         assert_eq!(taken.len(), 40);
         let mut streamed = AssetManifest::default();
-        let name = index.write(&mut streamed);
+        let mut handed_out = Vec::new();
+        let name = index.write(&mut streamed, &mut |path, bytes| handed_out.push((path, bytes)));
+        streamed.outputs.extend(handed_out);
         assert_eq!(name.path, name_at_once.path);
         streamed.outputs.extend(taken);
         assert_eq!(streamed.outputs, at_once.outputs);

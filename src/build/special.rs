@@ -204,7 +204,11 @@ pub(crate) fn write_assets(
     sink: &dyn Sink,
     problems: &mut Diagnostics,
 ) -> (AssetManifest, Option<Fingerprinted>) {
-    let search_index = search_index_pages.map(|index| index.write(&mut manifest));
+    let search_index = search_index_pages.map(|index| {
+        index.write(&mut manifest, &mut |path, bytes| {
+            problems.extend(put_file(sink, path, bytes));
+        })
+    });
     for (path, bytes) in std::mem::take(&mut manifest.outputs) {
         problems.extend(put_file(sink, path, bytes));
     }
