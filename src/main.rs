@@ -15,10 +15,13 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 // Memory a build frees goes back to the system within a tenth of a second (jemalloc's default
 // keeps it for ten seconds): a big site frees its pages' values as it writes them, and would
-// otherwise hold on to their peak all through the build.
+// otherwise hold on to their peak all through the build. One arena for all threads (the default
+// is four per core): what the workers leave for later steps then shares pages with the rest
+// instead of holding part-filled pages in arenas of their own, a few MiB less at 10,000 pages
+// for no measurable CPU.
 #[cfg(not(target_env = "msvc"))]
 #[unsafe(export_name = "_rjem_malloc_conf")]
-static JEMALLOC_CONF: &[u8; 59] = b"background_thread:true,dirty_decay_ms:100,muzzy_decay_ms:0\0";
+static JEMALLOC_CONF: &[u8; 69] = b"narenas:1,background_thread:true,dirty_decay_ms:100,muzzy_decay_ms:0\0";
 
 /// riskguide turns a security risk guide kept as Markdown and TOML into a fast, hardened
 /// static website with a threat-model questionnaire and printable checklists.

@@ -171,9 +171,10 @@ fn build_steps(
         reserved_ids: &reserved_ids,
     };
 
-    let (rendered, page_html, search_index_pages) = pages::render(config, &site, texts, &ctx, sink, &mut problems);
+    let (mut rendered, page_html, search_index_pages) = pages::render(config, &site, texts, &ctx, sink, &mut problems);
     progress(Progress::Rendered { pages: rendered.len() });
     let usage = usage::check(&site, &rendered, &inner, &mut problems);
+    pages::after_checks(&mut rendered);
     let checklist_pages = pages::checklist_pages(&site, templates.as_ref(), &inner, &mut problems);
     let questionnaire_rules = plan::questionnaire_rules(&site, &inner, &mut problems);
     gate(&problems)?;

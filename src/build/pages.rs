@@ -383,7 +383,7 @@ pub(crate) fn render(
             .collect();
         for (mut own, entry) in done {
             page_html.keep(std::mem::take(&mut own.html));
-            rendered.push(own);
+            rendered.push(compact(own));
             if let (Some(index), Some(entry)) = (&mut search_index_pages, entry) {
                 index.add(entry);
             }
@@ -393,6 +393,48 @@ pub(crate) fn render(
         }
     }
     (rendered, page_html, search_index_pages)
+}
+
+/// What rendering a page leaves for the later steps, copied into allocations of their exact
+/// size once the batch's scratch memory is freed: what every page keeps until its template
+/// runs then sits packed together instead of scattered among the holes its rendering left.
+fn compact(own: Rendered) -> Rendered {
+    let Rendered {
+        html,
+        toc,
+        search,
+        external_links,
+        internal_links,
+        embeds,
+        diagnostics,
+    } = own;
+    Rendered {
+        html,
+        toc: toc
+            .iter()
+            .map(|h| markdown::Heading {
+                level: h.level,
+                id: h.id.as_str().into(),
+                text: h.text.as_str().into(),
+            })
+            .collect(),
+        search,
+        external_links: external_links.iter().map(|l| l.as_str().into()).collect(),
+        internal_links: internal_links.iter().cloned().collect(),
+        embeds: embeds.iter().cloned().collect(),
+        diagnostics,
+    }
+}
+
+/// Lets go of what the pages' rendering kept for the checks across pages (their links and
+/// problems), once those checks ran: only what their templates need stays until they are
+/// written.
+pub(crate) fn after_checks(rendered: &mut [Rendered]) {
+    for r in rendered {
+        r.external_links = Vec::new();
+        r.internal_links = BTreeSet::new();
+        r.diagnostics = Diagnostics::new();
+    }
 }
 
 /// Each checklist's own page's markup, by checklist id.
