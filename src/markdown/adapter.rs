@@ -98,8 +98,8 @@ impl<'b> Adapter<'_, 'b> {
     }
 
     pub(super) fn flush_search(&mut self) {
-        let text = self.search_text.split_whitespace().collect::<Vec<_>>().join(" ");
-        let table_text = self.search_table_text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = single_spaced(&self.search_text);
+        let table_text = single_spaced(&self.search_table_text);
         if !text.is_empty() || !table_text.is_empty() || !self.search_heading.is_empty() {
             self.out.search.push(SearchSection {
                 anchor: self.search_anchor.clone(),
@@ -225,4 +225,64 @@ fn alert(kind: BlockQuoteKind) -> &'static str {
 fn is_comment(raw: &str) -> bool {
     let t = raw.trim();
     t.starts_with("<!--") && t.ends_with("-->")
+}
+
+/// The words of `text` (as [`str::split_whitespace`] splits them) joined by single spaces, in
+/// one pass: every page's search text goes through here.
+pub(super) fn single_spaced(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut word: Option<usize> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let (space, len) = match bytes[i] {
+            b if b.is_ascii() => (matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '), 1),
+            _ => {
+                let c = text[i..].chars().next().unwrap_or(' ');
+                (c.is_whitespace(), c.len_utf8())
+            }
+        };
+        match (space, word) {
+            (true, Some(start)) => {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(&text[start..i]);
+                word = None;
+            }
+            (false, None) => word = Some(i),
+            _ => {}
+        }
+        i += len;
+    }
+    if let Some(start) = word {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&text[start..]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::single_spaced;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// The one-pass joining gives what splitting at whitespace and joining gives.
+        #[test]
+        fn single_spacing_joins_the_words_split_whitespace_finds(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "a", "word", "é", "日本", " ", "  ", "\t", "\n", "\r\n", "\u{0b}", "\u{0c}", "\u{85}", "\u{a0}",
+                    "\u{2003}", "\u{3000}", "\u{200b}", "\u{feff}", "-", "\u{1f600}",
+                ][..]),
+                0..20,
+            )
+        ) {
+            let text = pieces.concat();
+            proptest::prop_assert_eq!(single_spaced(&text), text.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+    }
 }
