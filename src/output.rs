@@ -343,11 +343,11 @@ impl Staging {
     /// made by this build are remembered, so a file in one costs no look-up on the disk.
     fn create(&self, path: &str) -> Result<PathBuf, Error> {
         let target: PathBuf = path.split('/').fold(self.dir.clone(), |p, s| p.join(s));
-        if let Some(dir) = target.parent().filter(|d| *d != self.dir) {
-            if !lock(&self.made).contains(dir) {
-                std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
-                lock(&self.made).insert(dir.to_path_buf());
-            }
+        if let Some(dir) = target.parent().filter(|d| *d != self.dir)
+            && !lock(&self.made).contains(dir)
+        {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+            lock(&self.made).insert(dir.to_path_buf());
         }
         Ok(target)
     }

@@ -303,9 +303,12 @@ pub(super) mod tests {
     use crate::model::Route;
     use std::sync::Mutex;
 
-    /// What [`super::relocate`] was given while a test records it: (HTML, the way from its
-    /// page to the root, the new address, the id prefix).
-    pub(crate) static SEEN: Mutex<Option<Vec<(String, String, Route, String)>>> = Mutex::new(None);
+    /// What [`super::relocate`] was given: HTML, the way from its page to the root, the new
+    /// address and the id prefix.
+    type Relocation = (String, String, Route, String);
+
+    /// What [`super::relocate`] was given while a test records it.
+    pub(crate) static SEEN: Mutex<Option<Vec<Relocation>>> = Mutex::new(None);
 
     /// The scanner's answer, which must be lol_html's wherever the scanner gives one.
     fn scanned_as_reparsed(html: &str, from_root: &str, to: &Route, prefix: &str) -> Option<String> {
