@@ -481,8 +481,11 @@ impl Templates {
     /// each thread remembers what a small piece was written as and writes it once.
     pub fn markup(&self, piece: &crate::markdown::Markup) -> (String, String) {
         let (name, var) = piece.partial();
-        let key = serde_json::to_string(piece)
-            .ok()
+        // A code block is written anew: its key would be the whole block, which rarely repeats.
+        let small = !matches!(piece, crate::markdown::Markup::Code { .. });
+        let key = small
+            .then(|| serde_json::to_string(piece).ok())
+            .flatten()
             .filter(|json| json.len() <= MARKUP_MEMO_KEY)
             .map(|json| format!("{name}\n{json}"));
         if let Some(key) = &key {

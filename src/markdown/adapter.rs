@@ -228,40 +228,45 @@ fn is_comment(raw: &str) -> bool {
 }
 
 /// The words of `text` (as [`str::split_whitespace`] splits them) joined by single spaces, in
-/// one pass: every page's search text goes through here.
+/// one pass over its bytes: every page's search text goes through here.
 pub(super) fn single_spaced(text: &str) -> String {
     let bytes = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut word: Option<usize> = None;
+    let mut out: Vec<u8> = Vec::with_capacity(text.len());
+    let mut space = false;
     let mut i = 0;
     while i < bytes.len() {
-        let (space, len) = match bytes[i] {
-            b if b.is_ascii() => (matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' '), 1),
-            _ => {
-                let c = text[i..].chars().next().unwrap_or(' ');
+        let b = bytes[i];
+        // Whitespace outside ASCII starts with one of these bytes (U+0085, U+00A0, U+1680,
+        // U+2000 to U+3000); any other byte is part of a word.
+        let (is_space, len) = match b {
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => (true, 1),
+            0xc2 | 0xe1 | 0xe2 | 0xe3 => {
+                let c = text[i..].chars().next().unwrap_or('x');
                 (c.is_whitespace(), c.len_utf8())
             }
-        };
-        match (space, word) {
-            (true, Some(start)) => {
-                if !out.is_empty() {
-                    out.push(' ');
+            _ => {
+                if space && !out.is_empty() {
+                    out.push(b' ');
                 }
-                out.push_str(&text[start..i]);
-                word = None;
+                space = false;
+                out.push(b);
+                i += 1;
+                continue;
             }
-            (false, None) => word = Some(i),
-            _ => {}
+        };
+        if is_space {
+            space = true;
+        } else {
+            if space && !out.is_empty() {
+                out.push(b' ');
+            }
+            space = false;
+            out.extend_from_slice(&bytes[i..i + len]);
         }
         i += len;
     }
-    if let Some(start) = word {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(&text[start..]);
-    }
-    out
+    // Whole characters were copied or dropped and only ASCII spaces added.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -276,7 +281,8 @@ mod tests {
             pieces in proptest::collection::vec(
                 proptest::sample::select(&[
                     "a", "word", "é", "日本", " ", "  ", "\t", "\n", "\r\n", "\u{0b}", "\u{0c}", "\u{85}", "\u{a0}",
-                    "\u{2003}", "\u{3000}", "\u{200b}", "\u{feff}", "-", "\u{1f600}",
+                    "\u{2003}", "\u{3000}", "\u{200b}", "\u{feff}", "-", "\u{1f600}", "\u{1680}", "\u{2014}", "\u{a9}",
+                    "\u{3001}", "\u{2029}",
                 ][..]),
                 0..20,
             )
