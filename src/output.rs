@@ -149,8 +149,13 @@ pub struct Staging {
     bytes: AtomicUsize,
     /// The first write that failed; later files are not written.
     failure: Mutex<Option<Error>>,
+    /// The directories made inside the staging directory so far.
+    made: Mutex<std::collections::HashSet<PathBuf>>,
     committed: bool,
 }
+
+/// The bytes gathered before a file given in pieces is written to.
+const PIECES_BUFFER: usize = 256 * 1024;
 
 /// Where a path really is: its nearest existing ancestor with every symbolic link resolved,
 /// followed by the names that do not exist yet. A `..` among those is refused, since what it
@@ -290,6 +295,7 @@ impl Staging {
             files: AtomicUsize::new(0),
             bytes: AtomicUsize::new(0),
             failure: Mutex::new(None),
+            made: Mutex::new(std::collections::HashSet::new()),
             committed: false,
         })
     }
@@ -310,24 +316,40 @@ impl Staging {
     }
 
     fn write(&self, path: &str, bytes: &[u8]) -> Result<(), Error> {
-        self.write_pieces(path, &mut std::iter::once(bytes)).map(drop)
+        use std::io::Write as _;
+        let target = self.create(path)?;
+        let mut file = std::fs::File::create(&target).map_err(|e| Error::io("write", &target, e))?;
+        file.write_all(bytes).map_err(|e| Error::io("write", &target, e))
     }
 
-    /// Writes the pieces into the file at `path` one after another; the bytes written.
+    /// Writes the pieces into the file at `path` one after another; the bytes written. Small
+    /// pieces are gathered into larger writes.
     fn write_pieces<B: AsRef<[u8]>>(&self, path: &str, pieces: &mut dyn Iterator<Item = B>) -> Result<usize, Error> {
         use std::io::Write as _;
-        let target: PathBuf = path.split('/').fold(self.dir.clone(), |p, s| p.join(s));
-        if let Some(dir) = target.parent().filter(|d| !d.is_dir()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
-        }
-        let mut file = std::fs::File::create(&target).map_err(|e| Error::io("write", &target, e))?;
+        let target = self.create(path)?;
+        let file = std::fs::File::create(&target).map_err(|e| Error::io("write", &target, e))?;
+        let mut file = std::io::BufWriter::with_capacity(PIECES_BUFFER, file);
         let mut written = 0;
         for piece in pieces {
             let piece = piece.as_ref();
             file.write_all(piece).map_err(|e| Error::io("write", &target, e))?;
             written += piece.len();
         }
+        file.flush().map_err(|e| Error::io("write", &target, e))?;
         Ok(written)
+    }
+
+    /// Where the file at `path` goes in the staging directory, its directory made. Directories
+    /// made by this build are remembered, so a file in one costs no look-up on the disk.
+    fn create(&self, path: &str) -> Result<PathBuf, Error> {
+        let target: PathBuf = path.split('/').fold(self.dir.clone(), |p, s| p.join(s));
+        if let Some(dir) = target.parent().filter(|d| *d != self.dir)
+            && !lock(&self.made).contains(dir)
+        {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+            lock(&self.made).insert(dir.to_path_buf());
+        }
+        Ok(target)
     }
 
     fn record(&self, written: Result<usize, Error>) {

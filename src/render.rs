@@ -16,6 +16,7 @@ use crate::markdown::write_escaped_attr;
 use crate::strings::Strings;
 use crate::view::PageView;
 use minijinja::{Environment, UndefinedBehavior, Value};
+use std::collections::HashMap;
 use std::path::Path;
 
 /// The work one render of a template may do, in minijinja's fuel: about one unit per
@@ -89,6 +90,8 @@ pub const PARTIALS: [(&str, &str); 13] = [
 ];
 
 pub struct Templates {
+    /// Tells one set of templates from another in the per-thread memory of written markup.
+    id: usize,
     env: Environment<'static>,
     strings: Strings,
     /// The fixed ids the templates write (`main`, `search-input`…), which content may not take.
@@ -125,7 +128,9 @@ pub fn load(dir: &Path, root: &Path, language: &str) -> Result<(Templates, Diagn
     if problems.has_errors() {
         Err(problems)
     } else {
-        Ok((Templates { env, strings, ids }, problems))
+        static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok((Templates { id, env, strings, ids }, problems))
     }
 }
 
@@ -438,6 +443,18 @@ pub fn repeated_id<'h>(html: &'h str, mut is_new: impl FnMut(&'h str) -> bool) -
     None
 }
 
+/// Pieces of Markdown whose written markup each thread remembers before it starts over, and
+/// the longest piece (as JSON) remembered: code blocks, which rarely repeat, are written anew.
+const MARKUP_MEMO_PIECES: usize = 4096;
+const MARKUP_MEMO_KEY: usize = 512;
+
+/// Markup by partial and piece (as JSON), for the templates with this id.
+type MarkupMemo = (usize, HashMap<String, (String, String)>);
+
+thread_local! {
+    static MARKUP_MEMO: std::cell::RefCell<MarkupMemo> = std::cell::RefCell::new((usize::MAX, HashMap::new()));
+}
+
 impl Templates {
     /// The words of the site's language.
     pub fn strings(&self) -> &Strings {
@@ -458,13 +475,43 @@ impl Templates {
     /// Writes a piece of a page's Markdown with its partial: the HTML before the piece's
     /// content and after it (see [`crate::markdown::CONTENT`]). A partial that fails writes
     /// nothing; [`Templates::check_markup`] reports why.
+    ///
+    /// A partial is a function of what it sees (its filters and functions read no clock, no
+    /// file and no state), and pages repeat pieces (the same headings, tasks and table cells):
+    /// each thread remembers what a small piece was written as and writes it once.
     pub fn markup(&self, piece: &crate::markdown::Markup) -> (String, String) {
         let (name, var) = piece.partial();
+        // A code block is written anew: its key would be the whole block, which rarely repeats.
+        let small = !matches!(piece, crate::markdown::Markup::Code { .. });
+        let key = small
+            .then(|| serde_json::to_string(piece).ok())
+            .flatten()
+            .filter(|json| json.len() <= MARKUP_MEMO_KEY)
+            .map(|json| format!("{name}\n{json}"));
+        if let Some(key) = &key {
+            let remembered = MARKUP_MEMO.with(|memo| {
+                let memo = memo.borrow();
+                (memo.0 == self.id).then(|| memo.1.get(key).cloned()).flatten()
+            });
+            if let Some(written) = remembered {
+                return written;
+            }
+        }
         let html = self.partial(name, var, piece).unwrap_or_default();
-        match html.split_once(crate::markdown::CONTENT) {
+        let written = match html.split_once(crate::markdown::CONTENT) {
             Some((open, close)) => (open.to_string(), close.to_string()),
             None => (html, String::new()),
+        };
+        if let Some(key) = key {
+            MARKUP_MEMO.with(|memo| {
+                let mut memo = memo.borrow_mut();
+                if memo.0 != self.id || memo.1.len() >= MARKUP_MEMO_PIECES {
+                    *memo = (self.id, HashMap::new());
+                }
+                memo.1.insert(key, written.clone());
+            });
         }
+        written
     }
 
     /// Renders each Markdown partial once with sample data, so an error in one is reported

@@ -53,7 +53,8 @@ impl Book {
     pub(crate) fn link(&self, html: &str) -> String {
         let mut out = String::with_capacity(html.len() + html.len() / 16);
         let mut rest = html;
-        while let Some(at) = rest.find("<a ") {
+        let links = memchr::memmem::Finder::new("<a ");
+        while let Some(at) = links.find(rest.as_bytes()) {
             let (before, tag) = rest.split_at(at);
             out.push_str(before);
             let end = tag.find('>').unwrap_or(tag.len());
@@ -163,7 +164,7 @@ fn section_body(page: &Page, html: &str, to: &Route, book: &Book, words: &String
     // names repeat, so each gets its section's number. (Author text cannot hold this attribute:
     // its quotes are escaped.)
     let table = format!("aria-label=\"{}", words.fill("table_label", &[("number", "")]));
-    if moved.contains(&table) {
+    if memchr::memmem::find(moved.as_bytes(), table.as_bytes()).is_some() {
         let in_section = words.fill("table_label_in_section", &[("section", &number), ("number", "")]);
         moved = moved.replace(&table, &format!("aria-label=\"{in_section}"));
     }

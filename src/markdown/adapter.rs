@@ -98,8 +98,8 @@ impl<'b> Adapter<'_, 'b> {
     }
 
     pub(super) fn flush_search(&mut self) {
-        let text = self.search_text.split_whitespace().collect::<Vec<_>>().join(" ");
-        let table_text = self.search_table_text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = single_spaced(&self.search_text);
+        let table_text = single_spaced(&self.search_table_text);
         if !text.is_empty() || !table_text.is_empty() || !self.search_heading.is_empty() {
             self.out.search.push(SearchSection {
                 anchor: self.search_anchor.clone(),
@@ -225,4 +225,70 @@ fn alert(kind: BlockQuoteKind) -> &'static str {
 fn is_comment(raw: &str) -> bool {
     let t = raw.trim();
     t.starts_with("<!--") && t.ends_with("-->")
+}
+
+/// The words of `text` (as [`str::split_whitespace`] splits them) joined by single spaces, in
+/// one pass over its bytes: every page's search text goes through here.
+pub(super) fn single_spaced(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(text.len());
+    let mut space = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // Whitespace outside ASCII starts with one of these bytes (U+0085, U+00A0, U+1680,
+        // U+2000 to U+3000); any other byte is part of a word.
+        let (is_space, len) = match b {
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => (true, 1),
+            0xc2 | 0xe1 | 0xe2 | 0xe3 => {
+                let c = text[i..].chars().next().unwrap_or('x');
+                (c.is_whitespace(), c.len_utf8())
+            }
+            _ => {
+                if space && !out.is_empty() {
+                    out.push(b' ');
+                }
+                space = false;
+                out.push(b);
+                i += 1;
+                continue;
+            }
+        };
+        if is_space {
+            space = true;
+        } else {
+            if space && !out.is_empty() {
+                out.push(b' ');
+            }
+            space = false;
+            out.extend_from_slice(&bytes[i..i + len]);
+        }
+        i += len;
+    }
+    // Whole characters were copied or dropped and only ASCII spaces added.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::single_spaced;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// The one-pass joining gives what splitting at whitespace and joining gives.
+        #[test]
+        fn single_spacing_joins_the_words_split_whitespace_finds(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(&[
+                    "a", "word", "é", "日本", " ", "  ", "\t", "\n", "\r\n", "\u{0b}", "\u{0c}", "\u{85}", "\u{a0}",
+                    "\u{2003}", "\u{3000}", "\u{200b}", "\u{feff}", "-", "\u{1f600}", "\u{1680}", "\u{2014}", "\u{a9}",
+                    "\u{3001}", "\u{2029}",
+                ][..]),
+                0..20,
+            )
+        ) {
+            let text = pieces.concat();
+            proptest::prop_assert_eq!(single_spaced(&text), text.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+    }
 }
