@@ -218,7 +218,7 @@ pub(crate) fn special_views(
         views.push((route.output_path(), PageView::Sources(sources_page(core, html))));
     }
     let hub = Route::new(routes::CHECKLISTS);
-    let view = ChecklistIndex {
+    let view = ChecklistsPage {
         core: worded_core("checklists", &hub, "checklists", false),
         checklists: chrome.checklist_views(&hub, None),
     };
@@ -228,7 +228,7 @@ pub(crate) fn special_views(
         embed_html(site, Some(templates), inner, EmbedKind::Checklist, c.id.as_str(), from).unwrap_or_default()
     };
     let checklists = chrome.checklist_views(&print_lists, Some(&embedded));
-    let view = PrintChecklists {
+    let view = ChecklistsPage {
         core: worded_core(
             "print-checklists",
             &print_lists,
