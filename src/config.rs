@@ -356,13 +356,18 @@ pub(crate) fn first_line(message: &str) -> String {
 mod tests {
     use super::*;
 
+    /// `text` read as the `site.toml` of a guide at `/site`.
+    fn site(text: &str) -> Result<Config, Diagnostics> {
+        parse(Path::new("/site"), text)
+    }
+
+    fn usable_site(text: &str) -> Result<(Config, Diagnostics), Diagnostics> {
+        parse_usable(Path::new("/site"), text)
+    }
+
     #[test]
     fn rejects_unknown_key_with_its_line() {
-        let err = parse(
-            Path::new("/site"),
-            "title = \"x\"\nbase_url = \"https://e.org/\"\ncolour = 1\n",
-        )
-        .unwrap_err();
+        let err = site("title = \"x\"\nbase_url = \"https://e.org/\"\ncolour = 1\n").unwrap_err();
         let d = err.into_sorted();
         assert_eq!(d[0].location.line, 3, "{d:?}");
         assert!(d[0].message.contains("colour"), "{d:?}");
@@ -370,8 +375,7 @@ mod tests {
 
     #[test]
     fn a_bad_optional_key_is_reported_and_its_default_used() {
-        let (config, problems) = parse_usable(
-            Path::new("/site"),
+        let (config, problems) = usable_site(
             "title = \"x\"\ncolour = 1\nsearch = \"yes\"\nlanguage = \"fr\"\nbase_url = \"https://e.org/\"\n",
         )
         .expect("usable");
@@ -391,21 +395,15 @@ mod tests {
         );
         assert!(config.search, "the default is used");
         assert_eq!((config.title.as_str(), config.language.as_str()), ("x", "fr"));
-        assert!(
-            parse(
-                Path::new("/site"),
-                "title = \"x\"\nbase_url = \"https://e.org/\"\nsearch = 1\n"
-            )
-            .is_err()
-        );
+        assert!(site("title = \"x\"\nbase_url = \"https://e.org/\"\nsearch = 1\n").is_err());
     }
 
     #[test]
     fn a_missing_or_bad_required_key_makes_the_config_unusable() {
-        let missing = parse_usable(Path::new("/site"), "base_url = \"https://e.org/\"\n").unwrap_err();
+        let missing = usable_site("base_url = \"https://e.org/\"\n").unwrap_err();
         let messages: Vec<String> = missing.into_sorted().into_iter().map(|d| d.message).collect();
         assert_eq!(messages, ["missing field `title`"]);
-        let bad = parse_usable(Path::new("/site"), "title = 3\nbase_url = \"https://e.org/\"\n").unwrap_err();
+        let bad = usable_site("title = 3\nbase_url = \"https://e.org/\"\n").unwrap_err();
         let bad = bad.into_sorted();
         assert_eq!(bad.len(), 1, "{bad:#?}");
         assert!(bad[0].message.starts_with("`title`: invalid type"), "{bad:#?}");
@@ -414,11 +412,7 @@ mod tests {
 
     #[test]
     fn derives_base_path_and_origin() {
-        let c = parse(
-            Path::new("/site"),
-            "title = \"x\"\nbase_url = \"https://example.org/guide\"\n",
-        )
-        .unwrap();
+        let c = site("title = \"x\"\nbase_url = \"https://example.org/guide\"\n").unwrap();
         assert_eq!(c.base_url, "https://example.org/guide/");
         assert_eq!(c.base_path, "/guide/");
         assert_eq!(c.origin(), "https://example.org");
@@ -456,13 +450,7 @@ mod tests {
 
     #[test]
     fn rejects_output_dir_that_is_the_root() {
-        assert!(
-            parse(
-                Path::new("/site"),
-                "title = \"x\"\nbase_url = \"https://e.org/\"\noutput_dir = \".\"\n"
-            )
-            .is_err()
-        );
+        assert!(site("title = \"x\"\nbase_url = \"https://e.org/\"\noutput_dir = \".\"\n").is_err());
     }
 
     #[test]

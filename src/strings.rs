@@ -180,6 +180,16 @@ pub fn load(root: &Path, language: &str) -> (Option<Strings>, Diagnostics) {
 mod tests {
     use super::*;
 
+    /// [`load`] in a guide whose one file is `path` (under its root) holding `text`.
+    fn load_in_guide(path: &str, text: &str, language: &str) -> (Option<Strings>, Diagnostics) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        let file = root.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+        load(&root, language)
+    }
+
     #[test]
     fn every_built_in_language_gives_every_english_key() {
         let english = parse(ENGLISH).unwrap();
@@ -197,11 +207,7 @@ mod tests {
 
     #[test]
     fn a_guide_file_wins_and_missing_keys_fall_back_to_english_with_a_warning() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        std::fs::create_dir(root.join(DIR)).unwrap();
-        std::fs::write(root.join("strings/fr.toml"), "nav_overview = \"Accueil\"\n").unwrap();
-        let (strings, problems) = load(&root, "fr-CA");
+        let (strings, problems) = load_in_guide("strings/fr.toml", "nav_overview = \"Accueil\"\n", "fr-CA");
         let strings = strings.unwrap();
         assert_eq!(strings.get("nav_overview"), "Accueil");
         assert_eq!(strings.get("nav_compare"), "Compare");
@@ -211,10 +217,7 @@ mod tests {
 
     #[test]
     fn an_unknown_language_is_an_error_on_its_line_of_site_toml() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        std::fs::write(root.join(CONFIG_FILE), "title = \"T\"\nlanguage = \"xx\"\n").unwrap();
-        let (strings, problems) = load(&root, "xx");
+        let (strings, problems) = load_in_guide(CONFIG_FILE, "title = \"T\"\nlanguage = \"xx\"\n", "xx");
         assert!(strings.is_none());
         let text = format!("{:?}", problems.into_sorted());
         assert!(text.contains("E084") && text.contains("line: 2, col: 12"), "{text}");
@@ -222,11 +225,7 @@ mod tests {
 
     #[test]
     fn bad_toml_in_a_guide_file_is_located() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().canonicalize().unwrap();
-        std::fs::create_dir(root.join(DIR)).unwrap();
-        std::fs::write(root.join("strings/en.toml"), "a = \"b\"\nc = 3\n").unwrap();
-        let (strings, problems) = load(&root, "en");
+        let (strings, problems) = load_in_guide("strings/en.toml", "a = \"b\"\nc = 3\n", "en");
         assert!(strings.is_none());
         let text = format!("{:?}", problems.into_sorted());
         assert!(text.contains("E085") && text.contains("line: 2"), "{text}");

@@ -320,17 +320,10 @@ pub struct ChecklistPage {
     pub checklist: ChecklistView,
 }
 
-/// The index of checklists (`checklists.html`): every checklist as a card (`html` empty).
+/// A page of every checklist: the index (`checklists.html`), each as a card (`html` empty),
+/// or all of them written out for printing (`print-checklists.html`).
 #[derive(Debug, Clone, Serialize)]
-pub struct ChecklistIndex {
-    #[serde(flatten)]
-    pub core: PageCore,
-    pub checklists: Vec<ChecklistView>,
-}
-
-/// Every checklist on one page for printing (`print-checklists.html`).
-#[derive(Debug, Clone, Serialize)]
-pub struct PrintChecklists {
+pub struct ChecklistsPage {
     #[serde(flatten)]
     pub core: PageCore,
     pub checklists: Vec<ChecklistView>,
@@ -381,8 +374,8 @@ pub enum PageView {
     Home(Home),
     Sources(SourcesPage),
     Checklist(ChecklistPage),
-    ChecklistIndex(ChecklistIndex),
-    PrintChecklists(PrintChecklists),
+    ChecklistIndex(ChecklistsPage),
+    PrintChecklists(ChecklistsPage),
     Questionnaire(Questionnaire),
     Plan(Plan),
     PrintGuide(PrintGuide),

@@ -176,13 +176,13 @@ pub(crate) fn print_view(chrome: &Chrome, config: &Config, site: &Site, rendered
     let words = chrome.templates.strings();
     let embedded = embedded_checklists(rendered);
     PageView::PrintGuide(PrintGuide {
-        core: chrome.core(
+        core: chrome.with_nav(chrome.bare_core(
             "print",
             &Route::new(routes::PRINT_GUIDE),
             &words.fill("print_title", &[("title", &config.title)]),
             words.get("print_description"),
             !embedded.is_empty(),
-        ),
+        )),
         // The build has no clock: the book is dated by its most recently reviewed page.
         reviewed: site.pages.iter().filter_map(|p| p.reviewed.clone()).max(),
         embedded_checklists: embedded,

@@ -360,17 +360,10 @@ impl<'a> Chrome<'a> {
         }
     }
 
-    /// What every page has, with its sidebar.
-    pub(crate) fn core(
-        &self,
-        kind: &'static str,
-        route: &Route,
-        title: &str,
-        description: &str,
-        shows_checklists: bool,
-    ) -> PageCore {
-        let mut core = self.bare_core(kind, route, title, description, shows_checklists);
-        core.nav = self.nav_sections(route);
+    /// `core` (from [`Chrome::bare_core`]) with the sidebar of its page written in.
+    pub(crate) fn with_nav(&self, mut core: PageCore) -> PageCore {
+        let route = Route::new(&core.route);
+        core.nav = self.nav_sections(&route);
         core.nav_html = self.write_nav(&core.nav);
         core
     }
@@ -405,8 +398,8 @@ impl<'a> Chrome<'a> {
         }
     }
 
-    /// What every page has, without its sidebar: the caller gives it as a prepared part
-    /// ([`Chrome::page_nav`]) or writes its own.
+    /// What every page has, without its sidebar: [`Chrome::with_nav`] adds it, or the caller
+    /// gives it as a prepared part ([`Chrome::page_nav`]) or writes its own.
     pub(crate) fn bare_core(
         &self,
         kind: &'static str,

@@ -180,12 +180,24 @@ pub(crate) fn special_views(
     let words = templates.strings();
     let names = |p: Platform| site.platform_name(p).to_string();
     let short_names = |p: Platform| site.platform_short(p).to_string();
+    // A generated page with its sidebar, titled and described by the strings
+    // `{key}_title` and `{key}_description`.
+    let worded_core = |kind: &'static str, route: &Route, key: &str, shows_checklists: bool| {
+        let (title, description) = (format!("{key}_title"), format!("{key}_description"));
+        chrome.with_nav(chrome.bare_core(
+            kind,
+            route,
+            words.get(&title),
+            words.get(&description),
+            shows_checklists,
+        ))
+    };
     let mut views: Vec<(String, PageView)> = Vec::new();
     for checklist in site.checklists.values() {
         let mut card = chrome.card(checklist, &checklist.route);
         card.href = String::new();
         let view = ChecklistPage {
-            core: chrome.core("checklist", &checklist.route, &checklist.title, "", true),
+            core: chrome.with_nav(chrome.bare_core("checklist", &checklist.route, &checklist.title, "", true)),
             checklist: ChecklistView {
                 card,
                 html: checklist_pages.get(&checklist.id).cloned().unwrap_or_default(),
@@ -195,13 +207,7 @@ pub(crate) fn special_views(
     }
     if !site.sources.is_empty() {
         let route = Route::new(routes::SOURCES);
-        let core = chrome.core(
-            "page",
-            &route,
-            words.get("sources_page_title"),
-            words.get("sources_page_description"),
-            false,
-        );
+        let core = worded_core("page", &route, "sources_page", false);
         let html = templates
             .partial(
                 "partials/source-index.html",
@@ -212,14 +218,8 @@ pub(crate) fn special_views(
         views.push((route.output_path(), PageView::Sources(sources_page(core, html))));
     }
     let hub = Route::new(routes::CHECKLISTS);
-    let view = ChecklistIndex {
-        core: chrome.core(
-            "checklists",
-            &hub,
-            words.get("checklists_title"),
-            words.get("checklists_description"),
-            false,
-        ),
+    let view = ChecklistsPage {
+        core: worded_core("checklists", &hub, "checklists", false),
         checklists: chrome.checklist_views(&hub, None),
     };
     views.push((hub.output_path(), PageView::ChecklistIndex(view)));
@@ -228,12 +228,11 @@ pub(crate) fn special_views(
         embed_html(site, Some(templates), inner, EmbedKind::Checklist, c.id.as_str(), from).unwrap_or_default()
     };
     let checklists = chrome.checklist_views(&print_lists, Some(&embedded));
-    let view = PrintChecklists {
-        core: chrome.core(
+    let view = ChecklistsPage {
+        core: worded_core(
             "print-checklists",
             &print_lists,
-            words.get("print_checklists_title"),
-            words.get("print_checklists_description"),
+            "print_checklists",
             any_html(&checklists),
         ),
         checklists,
@@ -243,13 +242,13 @@ pub(crate) fn special_views(
         let qroute = Route::new(routes::QUESTIONNAIRE);
         let qview = questionnaire_view(q, rules_json, intro_html, &names);
         let view = Questionnaire {
-            core: chrome.core(
+            core: chrome.with_nav(chrome.bare_core(
                 "questionnaire",
                 &qroute,
                 &q.title,
                 words.get("questionnaire_description"),
                 false,
-            ),
+            )),
             questionnaire: qview.clone(),
         };
         views.push((qroute.output_path(), PageView::Questionnaire(view)));
@@ -267,13 +266,7 @@ pub(crate) fn special_views(
         };
         let checklists = chrome.checklist_views(&plan, Some(&brief));
         let view = Plan {
-            core: chrome.core(
-                "plan",
-                &plan,
-                words.get("plan_title"),
-                words.get("plan_description"),
-                any_html(&checklists),
-            ),
+            core: worded_core("plan", &plan, "plan", any_html(&checklists)),
             questionnaire: QuestionnaireView {
                 rules_json: plan_json,
                 ..qview
