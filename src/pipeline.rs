@@ -15,9 +15,8 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::discover;
 use crate::highlight::Highlighter;
 use crate::markdown::{self, Context, EmbedKind};
-use crate::model::{AnchorIndex, LinkResolver, Route, Site};
+use crate::model::{LinkResolver, Route};
 use crate::output::{Collect, OutputSet, Sink};
-use crate::render::Templates;
 use std::collections::BTreeSet;
 
 pub use crate::build::load_site;
@@ -75,36 +74,6 @@ pub fn build_into(
     build_steps(config, highlighter, progress, sink, false).map(|(summary, _)| summary)
 }
 
-/// The checks that read the pages' Markdown again beside rendering it: the severity ratings'
-/// lead-ins and the platform pages.
-fn checks_of_sources(
-    site: &Site,
-    templates: Option<&Templates>,
-    anchors: &AnchorIndex,
-    reserved_ids: &BTreeSet<String>,
-    static_files: &BTreeSet<String>,
-    highlighter: &Highlighter,
-) -> Diagnostics {
-    let resolver = LinkResolver {
-        routes: &site.routes,
-        unchecked: &site.unchecked_routes,
-        anchors,
-        static_files,
-    };
-    let plain_embed = |_: EmbedKind, _: &str, _: &Route| None;
-    let markup = |piece: &markdown::Markup| templates.map(|t| t.markup(piece)).unwrap_or_default();
-    let ctx = Context {
-        resolver: &resolver,
-        highlighter,
-        embed: &plain_embed,
-        markup: &markup,
-        reserved_ids,
-    };
-    let mut problems = compile::check_ratings(site, &ctx);
-    problems.extend(compile::check_platform_pages(site, &ctx));
-    problems
-}
-
 fn build_steps(
     config: &Config,
     highlighter: &Highlighter,
@@ -131,17 +100,6 @@ fn build_steps(
     }
     let anchors = anchor_index(&site, &reserved_ids);
     let static_files = manifest.files.clone();
-    // The checks that read pages' Markdown again run before the pages render, which lets each
-    // page's text go once it is rendered (but for a build kept for rendering pages again).
-    problems.extend(checks_of_sources(
-        &site,
-        templates.as_ref(),
-        &anchors,
-        &reserved_ids,
-        &static_files,
-        highlighter,
-    ));
-    let texts = (!keep_texts).then(|| pages::take_texts(&mut site));
     let resolver = LinkResolver {
         routes: &site.routes,
         unchecked: &site.unchecked_routes,
@@ -161,6 +119,11 @@ fn build_steps(
         markup: &markup,
         reserved_ids: &reserved_ids,
     };
+    // The checks that read pages' Markdown again run before the pages render, which lets each
+    // page's text go once it is rendered (but for a build kept for rendering pages again).
+    problems.extend(compile::check_ratings(&site, &inner));
+    problems.extend(compile::check_platform_pages(&site, &inner));
+    let texts = (!keep_texts).then(|| pages::take_texts(&mut site.pages));
     let embed =
         |kind: EmbedKind, id: &str, from: &Route| pages::embed_html(&site, templates.as_ref(), &inner, kind, id, from);
     let ctx = Context {

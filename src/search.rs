@@ -379,6 +379,23 @@ impl IndexBuilder {
         std::mem::take(&mut self.ready)
     }
 
+    /// A split index: the page texts not yet handed out become their files, then the page
+    /// tables and `shards` go to `put`; returns the manifest naming them.
+    fn write_split(
+        &mut self,
+        put: &mut dyn FnMut(String, Vec<u8>),
+        changelog: i64,
+        count: usize,
+        shards: impl Iterator<Item = (String, Vec<u8>)>,
+    ) -> Vec<u8> {
+        self.spill();
+        for (path, bytes) in self.take_files() {
+            put(path, bytes);
+        }
+        let files = self.text_files.take().unwrap_or_default();
+        split_manifest(put, changelog, count, shards, files)
+    }
+
     /// Writes the index: its manifest script into `manifest`, whose name it returns, and a
     /// split index's other files to `put` (path, bytes) one by one as they are made, so a big
     /// site's shards are never all held at once.
@@ -406,20 +423,11 @@ impl IndexBuilder {
                 };
                 inline_manifest(changelog, count, &shards, &self.texts)
             } else {
-                self.spill();
-                for (path, bytes) in std::mem::take(&mut self.ready) {
-                    put(path, bytes);
-                }
-                let files = self.text_files.unwrap_or_default();
-                split_manifest(put, changelog, count, shard_json.into_iter(), files)
+                self.write_split(put, changelog, count, shard_json.into_iter())
             }
         } else {
             // Split for certain: each shard is made and handed out in turn.
-            for (path, bytes) in std::mem::take(&mut self.ready) {
-                put(path, bytes);
-            }
-            let files = self.text_files.unwrap_or_default();
-            split_manifest(put, changelog, count, shards.into_iter().map(shard_json), files)
+            self.write_split(put, changelog, count, shards.into_iter().map(shard_json))
         };
         drop(words);
         let mut script = b"window.riskguideSearch=".to_vec();

@@ -223,12 +223,22 @@ pub(crate) fn risk_overview(
 
 /// The page's HTML, or E091 when it would hold an id twice (content standing in for an element
 /// of the templates or scripts, or two elements of the templates). Placed in the page's
-/// source file where the id first appears there, else at the page itself.
-pub(crate) fn unique_ids(html: Vec<u8>, page: &str, source: Option<(&str, &str)>) -> Result<Vec<u8>, Diagnostic> {
+/// source file where the id first appears there, else at the page itself; `source` (its path
+/// and text) is asked for only then, since a page's text may have to be read again.
+pub(crate) fn unique_ids<'s>(
+    html: Vec<u8>,
+    page: &str,
+    source: impl FnOnce() -> Option<(&'s str, Cow<'s, str>)>,
+) -> Result<Vec<u8>, Diagnostic> {
     let Some(id) = std::str::from_utf8(&html).ok().and_then(render::duplicate_id) else {
         return Ok(html);
     };
-    Err(duplicate_id_error(page, id, source))
+    let source = source();
+    Err(duplicate_id_error(
+        page,
+        id,
+        source.as_ref().map(|(path, text)| (*path, text.as_ref())),
+    ))
 }
 
 /// E091: `page` would hold the id `id` twice; located in the page's source when it has one.
@@ -318,8 +328,8 @@ pub(crate) fn embed_html(
 /// each go as soon as its page is rendered: a big site's sources are never all held while
 /// the results of rendering grow. Later readers of a page's text read its file again
 /// ([`file_text`]).
-pub(crate) fn take_texts(site: &mut Site) -> Vec<String> {
-    site.pages
+pub(crate) fn take_texts(pages: &mut [Page]) -> Vec<String> {
+    pages
         .iter_mut()
         .map(|page| std::mem::take(&mut page.source.text))
         .collect()
@@ -520,7 +530,11 @@ pub(crate) fn write(
                 Ok(html) => html,
                 Err(d) => return Some(d),
             };
-            put_page(sink, path, page_file(site, i, r, html, chrome, templates, reserved_ids))
+            // `page_file` has checked the page's ids.
+            match page_file(site, i, r, html, chrome, templates, reserved_ids) {
+                Ok(html) => put_file(sink, path, html),
+                Err(d) => Some(d),
+            }
         })
         .collect()
 }
@@ -560,18 +574,12 @@ pub(crate) fn page_file(
         ("nav", Prepared::list(nav)),
     ];
     let html = templates.render_with(&view, &chrome.shared(&page.route), parts, expected_len)?;
-    match std::str::from_utf8(&html).ok().and_then(render::duplicate_id) {
-        None => Ok(html),
-        Some(id) => {
-            let text = file_text(site, page);
-            Err(duplicate_id_error(&path, id, Some((&page.source.path, &text))))
-        }
-    }
+    unique_ids(html, &path, || Some((page.source.path.as_str(), file_text(site, page))))
 }
 
 /// Puts a page's HTML into the sink, or the problem that kept it from being written.
 pub(crate) fn put_page(sink: &dyn Sink, path: String, result: Result<Vec<u8>, Diagnostic>) -> Option<Diagnostic> {
-    match result.and_then(|html| unique_ids(html, &path, None)) {
+    match result.and_then(|html| unique_ids(html, &path, || None)) {
         Ok(html) => put_file(sink, path, html),
         Err(d) => Some(d),
     }
