@@ -48,6 +48,10 @@ enum Command {
         /// Write here instead of the configured output directory.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// After the build, print how long each step took and the memory held after it (the
+        /// memory on Linux only).
+        #[arg(long)]
+        timings: bool,
         /// Accepted for older scripts and ignored: every build opens from disk (file://).
         #[arg(long, hide = true)]
         offline: bool,
@@ -100,7 +104,12 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Build { root, out, offline: _ } => cmd::build::run(&root, out.as_deref()),
+        Command::Build {
+            root,
+            out,
+            timings,
+            offline: _,
+        } => cmd::build::run(&root, out.as_deref(), timings),
         Command::Check {
             root,
             deny_warnings,

@@ -54,11 +54,20 @@ pub fn build_keeping(config: &Config, highlighter: &Highlighter) -> Result<(Buil
     last.map(|last| (built, last)).ok_or_else(Vec::new)
 }
 
-/// A step of a build, for progress displays on big sites.
+/// A build step just finished: progress on big sites, and `build --timings`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {
+    /// The site's files listed and read.
     Discovered { files: usize },
+    /// Content loaded into the model, anchors indexed, the checks before rendering run.
+    Loaded { pages: usize },
+    /// Every page's Markdown rendered and its search words folded into the index.
     Rendered { pages: usize },
+    /// The checks across pages, the checklists and the questionnaire's rules.
+    Checked,
+    /// Assets and the search index written.
+    AssetsWritten,
+    /// Every page's template applied and its file written, the printable guide included.
     Templated { pages: usize },
 }
 
@@ -86,18 +95,14 @@ fn build_steps(
     progress(Progress::Discovered { files: files.len() });
     problems.extend(found);
     highlighter.warm_up(code_samples(&files));
+    let loaded = build::load(config, files, &mut problems);
+    let reserved_ids = loaded.reserved_ids();
     let Loaded {
         mut site,
         manifest,
         templates: template_set,
-    } = build::load(config, files, &mut problems);
+    } = loaded;
     let templates = &template_set;
-
-    // Ids the templates and scripts use: no content takes them.
-    let mut reserved_ids = manifest.script_names.clone();
-    if let Some(t) = &templates {
-        reserved_ids.extend(t.ids().iter().cloned());
-    }
     let anchors = anchor_index(&site, &reserved_ids);
     let static_files = manifest.files.clone();
     let resolver = LinkResolver {
@@ -124,15 +129,12 @@ fn build_steps(
     problems.extend(compile::check_ratings(&site, &inner));
     problems.extend(compile::check_platform_pages(&site, &inner));
     let texts = (!keep_texts).then(|| pages::take_texts(&mut site.pages));
+    progress(Progress::Loaded {
+        pages: site.pages.len(),
+    });
     let embed =
         |kind: EmbedKind, id: &str, from: &Route| pages::embed_html(&site, templates.as_ref(), &inner, kind, id, from);
-    let ctx = Context {
-        resolver: &resolver,
-        highlighter,
-        embed: &embed,
-        markup: &markup,
-        reserved_ids: &reserved_ids,
-    };
+    let ctx = Context { embed: &embed, ..inner };
 
     let (mut rendered, page_html, search_index_pages) = pages::render(config, &site, texts, &ctx, sink, &mut problems);
     progress(Progress::Rendered { pages: rendered.len() });
@@ -144,8 +146,9 @@ fn build_steps(
     let Some(templates) = templates.as_ref() else {
         return Err(problems.into_sorted());
     };
-
+    progress(Progress::Checked);
     let (manifest, search_index) = special::write_assets(manifest, search_index_pages, sink, &mut problems);
+    progress(Progress::AssetsWritten);
     let chrome = Chrome::new(&site, &manifest, templates, search_index.as_ref());
     let print_view = book::print_view(&chrome, config, &site, &rendered);
     let sections = book::Sections {

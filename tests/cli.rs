@@ -247,3 +247,43 @@ fn content_file_names_and_paths_never_reach_the_terminal_raw() {
     assert_eq!(missing.status.code(), Some(2), "{stderr}");
     assert_eq!(raw_terminal_character(&stderr), None, "recommend: {stderr}");
 }
+
+#[test]
+fn build_timings_list_every_step_in_order_with_its_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let root = common::repo_root();
+    let build = common::build_with(&root, &out, &["--timings"]);
+    let stderr = String::from_utf8_lossy(&build.stderr);
+    let steps = [
+        "files listed and read",
+        "content loaded, checks before rendering",
+        "Markdown rendered, search words indexed",
+        "checks across pages",
+        "assets and search index written",
+        "pages and printable guide written",
+        "special files written, output swapped in",
+    ];
+    let lines: Vec<&str> = stderr.lines().collect();
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("step "))
+        .expect("a table header");
+    let mut total_before = 0u64;
+    for (line, step) in lines[header + 1..].iter().zip(steps) {
+        let numbers = line
+            .strip_prefix(step)
+            .unwrap_or_else(|| panic!("expected {step}, got {line}"));
+        let numbers: Vec<u64> = numbers.split_whitespace().map(|n| n.parse().unwrap()).collect();
+        let [own, total, resident, peak] = numbers[..] else {
+            panic!("four numbers after {step}: {line}")
+        };
+        assert_eq!(total, total_before + own, "{line}");
+        assert!(resident > 0 && peak >= resident, "{line}");
+        total_before = total;
+    }
+    assert_eq!(lines.len(), header + 1 + steps.len(), "{stderr}");
+    // Without the flag, no table.
+    let quiet = common::build(&root, &out);
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("total ms"));
+}

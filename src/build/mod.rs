@@ -18,12 +18,24 @@ use crate::discover::SourceFile;
 use crate::load;
 use crate::model::{self, Site};
 use crate::render::{self, Templates};
+use std::collections::BTreeSet;
 
 /// The site, its assets and its templates (none when they could not be read).
 pub(crate) struct Loaded {
     pub(crate) site: Site,
     pub(crate) manifest: AssetManifest,
     pub(crate) templates: Option<Templates>,
+}
+
+impl Loaded {
+    /// Ids the templates and scripts use: no content takes them.
+    pub(crate) fn reserved_ids(&self) -> BTreeSet<String> {
+        let mut ids = self.manifest.script_names.clone();
+        if let Some(t) = &self.templates {
+            ids.extend(t.ids().iter().cloned());
+        }
+        ids
+    }
 }
 
 /// The content loaded into the site model, beside the assets and templates.

@@ -361,10 +361,15 @@ pub(crate) fn render(
     problems: &mut Diagnostics,
 ) -> (Vec<Rendered>, PageHtml, Option<search::IndexBuilder>) {
     // Pages are rendered a batch at a time, and each batch's search entries are folded into the
-    // index in page order before the next, so only one batch's word lists are ever held.
-    let mut rendered: Vec<Rendered> = Vec::with_capacity(site.pages.len());
-    let mut page_html = PageHtml::new(site.pages.len());
-    let mut search_index_pages = config.search.then(search::IndexBuilder::default);
+    // index in page order before the next but one, so only two batches' word lists are ever
+    // held. A batch is folded in while the next one renders: folding is serial and would
+    // otherwise leave a core idle between batches.
+    let mut kept = RenderedSoFar {
+        rendered: Vec::with_capacity(site.pages.len()),
+        page_html: PageHtml::new(site.pages.len()),
+        index: config.search.then(search::IndexBuilder::default),
+    };
+    let mut done = Vec::new();
     for (b, batch) in site.pages.chunks(RENDER_BATCH).enumerate() {
         let start = b * RENDER_BATCH;
         // This batch's texts, dropped with it.
@@ -373,36 +378,71 @@ pub(crate) fn render(
             .and_then(|t| t.get_mut(start..start + batch.len()))
             .map(|t| t.iter_mut().map(std::mem::take).collect())
             .unwrap_or_default();
-        let done: Vec<(Rendered, Option<SearchPage>)> = batch
-            .par_iter()
-            .enumerate()
-            .map(|(k, page)| {
-                let text = taken.get(k).unwrap_or(&page.source.text);
-                let source = Source {
-                    path: &page.source.path,
-                    file_text: text,
-                    offset: page.body_offset,
-                    markdown: text.get(page.body_offset..).unwrap_or(""),
-                };
-                let mut own = markdown::render(&source, &page.route, ctx);
-                let entry = config
-                    .search
-                    .then(|| SearchPage::new(page, &std::mem::take(&mut own.search)));
-                (own, entry)
-            })
-            .collect();
+        let previous = std::mem::take(&mut done);
+        (done, ()) = rayon::join(
+            || render_batch(config, batch, &taken, ctx),
+            || kept.fold(previous, sink, problems),
+        );
+    }
+    kept.fold(done, sink, problems);
+    let RenderedSoFar {
+        rendered,
+        page_html,
+        index,
+    } = kept;
+    (rendered, page_html, index)
+}
+
+/// A batch of pages rendered, each with its search entry when the site has search; a page
+/// whose text was not taken out of the site reads the site's.
+fn render_batch(
+    config: &Config,
+    batch: &[Page],
+    taken: &[String],
+    ctx: &Context,
+) -> Vec<(Rendered, Option<SearchPage>)> {
+    batch
+        .par_iter()
+        .enumerate()
+        .map(|(k, page)| {
+            let text = taken.get(k).unwrap_or(&page.source.text);
+            let source = Source {
+                path: &page.source.path,
+                file_text: text,
+                offset: page.body_offset,
+                markdown: text.get(page.body_offset..).unwrap_or(""),
+            };
+            let mut own = markdown::render(&source, &page.route, ctx);
+            let entry = config
+                .search
+                .then(|| SearchPage::new(page, &std::mem::take(&mut own.search)));
+            (own, entry)
+        })
+        .collect()
+}
+
+/// What rendering keeps of the pages rendered so far, in page order.
+struct RenderedSoFar {
+    rendered: Vec<Rendered>,
+    page_html: PageHtml,
+    index: Option<search::IndexBuilder>,
+}
+
+impl RenderedSoFar {
+    /// Takes in the next rendered batch: its HTML to wait for the templates, what else the
+    /// later steps need, its search words into the index and its page texts out to `sink`.
+    fn fold(&mut self, done: Vec<(Rendered, Option<SearchPage>)>, sink: &dyn Sink, problems: &mut Diagnostics) {
         for (mut own, entry) in done {
-            page_html.keep(std::mem::take(&mut own.html));
-            rendered.push(compact(own));
-            if let (Some(index), Some(entry)) = (&mut search_index_pages, entry) {
+            self.page_html.keep(std::mem::take(&mut own.html));
+            self.rendered.push(compact(own));
+            if let (Some(index), Some(entry)) = (&mut self.index, entry) {
                 index.add(entry);
             }
         }
-        for (path, bytes) in search_index_pages.iter_mut().flat_map(search::IndexBuilder::take_files) {
+        for (path, bytes) in self.index.iter_mut().flat_map(search::IndexBuilder::take_files) {
             problems.extend(put_file(sink, path, bytes));
         }
     }
-    (rendered, page_html, search_index_pages)
 }
 
 /// What rendering a page leaves for the later steps, copied into allocations of their exact

@@ -7,13 +7,15 @@ use riskguide::output::{Discard, Staging};
 use riskguide::pipeline::{self, Progress};
 use std::io::IsTerminal;
 use std::path::Path;
-use std::time::Instant;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// Sites with at least this many files show progress while they build.
 const PROGRESS_FROM: usize = 500;
 
-pub fn run(root: &Path, out: Option<&Path>) -> Code {
+pub fn run(root: &Path, out: Option<&Path>, timings: bool) -> Code {
     let started = Instant::now();
+    let steps = Steps::new(started);
     let (config, config_problems) = match load_usable_config(root) {
         Ok(loaded) => loaded,
         Err(code) => return code,
@@ -37,6 +39,9 @@ pub fn run(root: &Path, out: Option<&Path>) -> Code {
     // Progress lines only help on a terminal, and only when a build takes a moment.
     let show = std::io::stderr().is_terminal();
     let report = |step: Progress| {
+        if timings {
+            steps.mark(step_name(step));
+        }
         let line = match step {
             Progress::Discovered { files } if files >= PROGRESS_FROM => format!("found {files} content files"),
             Progress::Rendered { pages } if pages >= PROGRESS_FROM => format!("rendered {pages} pages of Markdown"),
@@ -72,6 +77,9 @@ pub fn run(root: &Path, out: Option<&Path>) -> Code {
     let (files, bytes) = staging.written();
     match staging.commit() {
         Ok(()) => {
+            if timings {
+                steps.mark("special files written, output swapped in");
+            }
             tell!(
                 "built {} pages ({files} files, {} KiB) into {} in {} ms",
                 summary.pages,
@@ -79,6 +87,9 @@ pub fn run(root: &Path, out: Option<&Path>) -> Code {
                 out_dir.display(),
                 started.elapsed().as_millis()
             );
+            if timings {
+                tell!("{}", steps.table());
+            }
             OK
         }
         Err(e @ (Error::Io { .. } | Error::Refused { .. })) => {
@@ -106,4 +117,76 @@ fn report_config_problems(
     print_diagnostics(&config.root, &problems);
     tell!("build failed; nothing written");
     CONTENT_ERRORS
+}
+
+/// What `--timings` calls each step.
+fn step_name(step: Progress) -> &'static str {
+    match step {
+        Progress::Discovered { .. } => "files listed and read",
+        Progress::Loaded { .. } => "content loaded, checks before rendering",
+        Progress::Rendered { .. } => "Markdown rendered, search words indexed",
+        Progress::Checked => "checks across pages",
+        Progress::AssetsWritten => "assets and search index written",
+        Progress::Templated { .. } => "pages and printable guide written",
+    }
+}
+
+/// `--timings`: when each step ended and the memory the process held then.
+struct Steps {
+    started: Instant,
+    marks: Mutex<Vec<(&'static str, Duration, Option<Memory>)>>,
+}
+
+/// Resident memory now and the highest it has been, in KiB.
+#[derive(Clone, Copy)]
+struct Memory {
+    resident: u64,
+    peak: u64,
+}
+
+impl Steps {
+    fn new(started: Instant) -> Steps {
+        Steps {
+            started,
+            marks: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn mark(&self, step: &'static str) {
+        let mark = (step, self.started.elapsed(), memory());
+        self.marks.lock().unwrap_or_else(|e| e.into_inner()).push(mark);
+    }
+
+    /// One line a step: its own time, the time since the start, and the memory after it.
+    fn table(&self) -> String {
+        let marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = format!(
+            "{:<42}{:>9}{:>11}{:>10}{:>10}",
+            "step", "ms", "total ms", "RSS MiB", "peak MiB"
+        );
+        let mut before = 0;
+        for &(step, at, memory) in marks.iter() {
+            let (resident, peak) = match memory {
+                Some(m) => ((m.resident / 1024).to_string(), (m.peak / 1024).to_string()),
+                None => ("-".into(), "-".into()),
+            };
+            let at = at.as_millis();
+            out += &format!("\n{step:<42}{:>9}{at:>11}{resident:>10}{peak:>10}", at - before);
+            before = at;
+        }
+        out
+    }
+}
+
+/// The process's resident and peak memory, where the system tells (`/proc/self/status`).
+fn memory() -> Option<Memory> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| {
+        let line = status.lines().find_map(|l| l.strip_prefix(name))?;
+        line.trim().trim_end_matches("kB").trim().parse::<u64>().ok()
+    };
+    Some(Memory {
+        resident: field("VmRSS:")?,
+        peak: field("VmHWM:")?,
+    })
 }
