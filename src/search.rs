@@ -23,6 +23,7 @@ use crate::assets::{self, AssetManifest, Fingerprinted};
 use crate::markdown::SearchSection;
 use crate::model::Page;
 use foldhash::HashMap;
+use rayon::prelude::*;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -404,7 +405,7 @@ impl IndexBuilder {
         let count = self.count;
         let postings = std::mem::take(&mut self.postings);
         let mut words: Vec<(String, Packed)> = postings.into_iter().map(|(w, p)| (w, p.list)).collect();
-        words.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        words.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut shards = BTreeMap::new();
         split(&words, "", &mut shards);
         let shard_json = |(prefix, words): (String, BTreeMap<&str, &Packed>)| {
@@ -534,7 +535,27 @@ fn split<'a>(
     prefix: &str,
     shards: &mut BTreeMap<String, BTreeMap<&'a str, &'a Packed>>,
 ) {
-    let size: usize = words.iter().map(|(w, p)| entry_len(w, p)).sum();
+    // Each word's entry is measured once: `sizes[i]` is the size of the words before the `i`th,
+    // so any run of words has its size in one subtraction at every depth.
+    let lens: Vec<usize> = words.par_iter().map(|(w, p)| entry_len(w, p)).collect();
+    let sizes: Vec<usize> = std::iter::once(0)
+        .chain(lens.iter().scan(0, |total, len| {
+            *total += len;
+            Some(*total)
+        }))
+        .collect();
+    split_sized(words, &sizes, prefix, shards);
+}
+
+/// [`split`] with `sizes`, one longer than `words`: `sizes[i]` is the size of the words
+/// before the `i`th, plus a constant.
+fn split_sized<'a>(
+    words: &'a [(String, Packed)],
+    sizes: &[usize],
+    prefix: &str,
+    shards: &mut BTreeMap<String, BTreeMap<&'a str, &'a Packed>>,
+) {
+    let size = sizes[words.len()] - sizes[0];
     let depth = prefix.chars().count();
     if depth >= 2 && (size <= SHARD_BUDGET || depth >= LONGEST_PREFIX) {
         shards.insert(prefix.to_string(), words.iter().map(|(w, p)| (w.as_str(), p)).collect());
@@ -551,7 +572,7 @@ fn split<'a>(
         };
         let key = format!("{prefix}{next}");
         let end = start + words[start..].iter().take_while(|(w, _)| w.starts_with(&key)).count();
-        split(&words[start..end], &key, shards);
+        split_sized(&words[start..end], &sizes[start..=end], &key, shards);
         start = end;
     }
     if !here.is_empty() {

@@ -270,19 +270,24 @@ fn build_timings_list_every_step_in_order_with_its_memory() {
         .position(|l| l.starts_with("step "))
         .expect("a table header");
     let mut total_before = 0u64;
+    let mut cpu_sum = 0u64;
     for (line, step) in lines[header + 1..].iter().zip(steps) {
         let numbers = line
             .strip_prefix(step)
             .unwrap_or_else(|| panic!("expected {step}, got {line}"));
         let numbers: Vec<u64> = numbers.split_whitespace().map(|n| n.parse().unwrap()).collect();
-        let [own, total, resident, peak] = numbers[..] else {
-            panic!("four numbers after {step}: {line}")
+        let [own, cpu, total, resident, peak] = numbers[..] else {
+            panic!("five numbers after {step}: {line}")
         };
         assert_eq!(total, total_before + own, "{line}");
+        cpu_sum += cpu;
         assert!(resident > 0 && peak >= resident, "{line}");
         total_before = total;
     }
     assert_eq!(lines.len(), header + 1 + steps.len(), "{stderr}");
+    // The CPU time of the steps is in milliseconds too: at most every core busy all along.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+    assert!(cpu_sum > 0 && cpu_sum <= total_before * cores + 20, "{stderr}");
     // Without the flag, no table.
     let quiet = common::build(&root, &out);
     assert!(!String::from_utf8_lossy(&quiet.stderr).contains("total ms"));

@@ -131,17 +131,20 @@ fn step_name(step: Progress) -> &'static str {
     }
 }
 
-/// `--timings`: when each step ended and the memory the process held then.
+/// `--timings`: when each step ended, with the CPU time and memory the process had used then.
 struct Steps {
     started: Instant,
-    marks: Mutex<Vec<(&'static str, Duration, Option<Memory>)>>,
+    marks: Mutex<Vec<(&'static str, Duration, Usage)>>,
 }
 
-/// Resident memory now and the highest it has been, in KiB.
+/// What the process has used so far, where the system tells.
 #[derive(Clone, Copy)]
-struct Memory {
-    resident: u64,
-    peak: u64,
+struct Usage {
+    /// User and system CPU time, all threads together.
+    cpu: Option<Duration>,
+    /// Resident memory now and the highest it has been, in KiB.
+    resident: Option<u64>,
+    peak: Option<u64>,
 }
 
 impl Steps {
@@ -153,40 +156,67 @@ impl Steps {
     }
 
     fn mark(&self, step: &'static str) {
-        let mark = (step, self.started.elapsed(), memory());
+        let mark = (step, self.started.elapsed(), usage());
         self.marks.lock().unwrap_or_else(|e| e.into_inner()).push(mark);
     }
 
-    /// One line a step: its own time, the time since the start, and the memory after it.
+    /// One line a step: its own time and CPU time, the time since the start, and the memory
+    /// after it. CPU time over wall time shows how many cores a step kept busy.
     fn table(&self) -> String {
         let marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = format!(
-            "{:<42}{:>9}{:>11}{:>10}{:>10}",
-            "step", "ms", "total ms", "RSS MiB", "peak MiB"
+            "{:<42}{:>9}{:>9}{:>11}{:>10}{:>10}",
+            "step", "ms", "CPU ms", "total ms", "RSS MiB", "peak MiB"
         );
-        let mut before = 0;
-        for &(step, at, memory) in marks.iter() {
-            let (resident, peak) = match memory {
-                Some(m) => ((m.resident / 1024).to_string(), (m.peak / 1024).to_string()),
-                None => ("-".into(), "-".into()),
-            };
+        let (mut wall_before, mut cpu_before) = (0, Some(0));
+        let shown = |n: Option<u128>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
+        for &(step, at, usage) in marks.iter() {
             let at = at.as_millis();
-            out += &format!("\n{step:<42}{:>9}{at:>11}{resident:>10}{peak:>10}", at - before);
-            before = at;
+            let cpu = usage.cpu.map(|c| c.as_millis());
+            let cpu_own = cpu.zip(cpu_before).map(|(now, before)| now - before);
+            let mib = |kib: Option<u64>| shown(kib.map(|k| u128::from(k / 1024)));
+            out += &format!(
+                "\n{step:<42}{:>9}{:>9}{at:>11}{:>10}{:>10}",
+                at - wall_before,
+                shown(cpu_own),
+                mib(usage.resident),
+                mib(usage.peak)
+            );
+            (wall_before, cpu_before) = (at, cpu);
         }
         out
     }
 }
 
-/// The process's resident and peak memory, where the system tells (`/proc/self/status`).
-fn memory() -> Option<Memory> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+/// The process's CPU time (`getrusage`) and its resident and peak memory
+/// (`/proc/self/status`, Linux only).
+fn usage() -> Usage {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let field = |name: &str| {
         let line = status.lines().find_map(|l| l.strip_prefix(name))?;
         line.trim().trim_end_matches("kB").trim().parse::<u64>().ok()
     };
-    Some(Memory {
-        resident: field("VmRSS:")?,
-        peak: field("VmHWM:")?,
-    })
+    Usage {
+        cpu: cpu_time(),
+        resident: field("VmRSS:"),
+        peak: field("VmHWM:"),
+    }
+}
+
+#[cfg(unix)]
+fn cpu_time() -> Option<Duration> {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: `getrusage` fills the struct it is given, which lives for the call.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: the call succeeded, so the struct is filled (and zeroed memory is a valid rusage).
+    let usage = unsafe { usage.assume_init() };
+    let seconds = |t: libc::timeval| Duration::new(t.tv_sec as u64, (t.tv_usec as u32) * 1000);
+    Some(seconds(usage.ru_utime) + seconds(usage.ru_stime))
+}
+
+#[cfg(not(unix))]
+fn cpu_time() -> Option<Duration> {
+    None
 }
