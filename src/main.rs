@@ -23,6 +23,19 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[unsafe(export_name = "_rjem_malloc_conf")]
 static JEMALLOC_CONF: &[u8; 69] = b"narenas:1,background_thread:true,dirty_decay_ms:100,muzzy_decay_ms:0\0";
 
+/// Gives what the process has freed back to the system now rather than within the decay time:
+/// a build's step may drop much that the next step's allocations cannot reuse, and the next
+/// step's peak would otherwise sit on top of it.
+pub(crate) fn release_freed_memory() {
+    #[cfg(not(target_env = "msvc"))]
+    // SAFETY: `arena.4096.purge` (4096 is `MALLCTL_ARENAS_ALL`) is a control that reads and
+    // writes no value; the name is NUL-terminated and outlives the call.
+    unsafe {
+        let none = std::ptr::null_mut();
+        tikv_jemalloc_sys::mallctl(c"arena.4096.purge".as_ptr(), none, none.cast(), none, 0);
+    }
+}
+
 /// riskguide turns a security risk guide kept as Markdown and TOML into a fast, hardened
 /// static website with a threat-model questionnaire and printable checklists.
 ///

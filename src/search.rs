@@ -537,13 +537,12 @@ fn split<'a>(
 ) {
     // Each word's entry is measured once: `sizes[i]` is the size of the words before the `i`th,
     // so any run of words has its size in one subtraction at every depth.
-    let lens: Vec<usize> = words.par_iter().map(|(w, p)| entry_len(w, p)).collect();
-    let sizes: Vec<usize> = std::iter::once(0)
-        .chain(lens.iter().scan(0, |total, len| {
-            *total += len;
-            Some(*total)
-        }))
-        .collect();
+    let mut sizes: Vec<usize> = Vec::with_capacity(words.len() + 1);
+    sizes.push(0);
+    sizes.par_extend(words.par_iter().map(|(w, p)| entry_len(w, p)));
+    for i in 1..sizes.len() {
+        sizes[i] += sizes[i - 1];
+    }
     split_sized(words, &sizes, prefix, shards);
 }
 

@@ -39,6 +39,7 @@ pub fn run(root: &Path, out: Option<&Path>, timings: bool) -> Code {
     // Progress lines only help on a terminal, and only when a build takes a moment.
     let show = std::io::stderr().is_terminal();
     let report = |step: Progress| {
+        crate::release_freed_memory();
         if timings {
             steps.mark(step_name(step));
         }
