@@ -97,13 +97,7 @@ impl LastBuild {
         let embed = |kind: EmbedKind, id: &str, from: &Route| {
             pages::embed_html(&self.site, Some(&self.templates), &inner, kind, id, from)
         };
-        let ctx = Context {
-            resolver: &resolver,
-            highlighter,
-            embed: &embed,
-            markup: &markup,
-            reserved_ids: &self.reserved_ids,
-        };
+        let ctx = Context { embed: &embed, ..inner };
         let render = |file_text: &str, body: &str| {
             let source = Source {
                 path: &page.source.path,
