@@ -15,9 +15,11 @@ use crate::discover::{outside_root, read_limited, readable_file, relative, walk}
 use crate::markdown::write_escaped_attr;
 use crate::strings::Strings;
 use crate::view::PageView;
+use minijinja::value::{Enumerator, Object, ObjectRepr};
 use minijinja::{Environment, UndefinedBehavior, Value};
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 
 /// The work one render of a template may do, in minijinja's fuel: about one unit per
 /// instruction and per 64 bytes of data made. Every page of the shipped guide renders with
@@ -32,6 +34,32 @@ pub const FUEL_PER_LISTED_PAGE: u64 = 1_000;
 
 /// Templates every site needs; other page kinds fall back to `page.html`.
 pub const REQUIRED: [&str; 1] = ["page.html"];
+
+/// A list with some items replaced: see [`Prepared::patched`].
+#[derive(Debug)]
+struct Patched {
+    list: Value,
+    replaced: Vec<(usize, Value)>,
+}
+
+impl Object for Patched {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    // The engine turns a negative index into one from the start before asking.
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let at = key.as_usize()?;
+        match self.replaced.iter().find(|(place, _)| *place == at) {
+            Some((_, item)) => Some(item.clone()),
+            None => self.list.get_item(key).ok().filter(|item| !item.is_undefined()),
+        }
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Seq(self.list.len().unwrap_or(0))
+    }
+}
 
 /// A part of a view converted to a template value once, to be shared by many pages.
 #[derive(Clone, Debug)]
@@ -49,6 +77,16 @@ impl Prepared {
     /// HTML that templates output as it is.
     pub fn html(html: String) -> Self {
         Prepared(Value::from_safe_string(html))
+    }
+
+    /// `list` (a [`Prepared::list`]) with the items at some places replaced, seen by templates
+    /// as a list like any other. Nothing of `list` is copied: a long list shared by many pages,
+    /// each changing a few items (the sidebar's sections), costs each page only its changes.
+    pub fn patched(list: &Prepared, replaced: Vec<(usize, Prepared)>) -> Self {
+        Prepared(Value::from_object(Patched {
+            list: list.0.clone(),
+            replaced: replaced.into_iter().map(|(at, part)| (at, part.0)).collect(),
+        }))
     }
 
     /// A map of prepared parts, seen by templates like a struct with these fields.

@@ -114,3 +114,48 @@ fn a_section_template_that_writes_links_itself_gives_the_same_pages() {
             .any(|(_, html)| html.contains("aria-current=\"page\""))
     );
 }
+
+#[test]
+fn a_sidebar_written_from_the_nav_data_gives_the_same_pages() {
+    let (_tmp, root) = site_copy();
+    let written = common::html_files(&build(&root));
+    std::fs::rename(root.join("public"), root.join("written")).expect("move the first build");
+    // The sidebar as a template would write it from `nav`, the sections as data, instead of
+    // printing `nav_html`: each section through a copy of nav-section.html with the links
+    // written inline. (The empty string keeps the line break after the loop, which the
+    // environment's `trim_blocks` would take.)
+    let templates = root.join("templates");
+    let link = std::fs::read_to_string(templates.join("nav-link.html")).expect("nav-link.html");
+    let link_markup = link.lines().filter(|l| !l.starts_with("{#")).collect::<String>();
+    let section = std::fs::read_to_string(templates.join("nav-section.html")).expect("nav-section.html");
+    let inline = section.replace("{{ child.html|safe }}", &link_markup.replace("link.", "child."));
+    std::fs::write(templates.join("nav-section-data.html"), inline).expect("write");
+    let base = std::fs::read_to_string(templates.join("base.html")).expect("base.html");
+    assert!(base.contains("{{ nav_html|safe }}"), "{base}");
+    let from_data = base.replace(
+        "{{ nav_html|safe }}",
+        "{% for section in nav %}{% if not loop.first %}{{ \"\\n\" }}{% endif %}\
+         {% include \"nav-section-data.html\" %}{% endfor %}{{ \"\" }}",
+    );
+    std::fs::write(templates.join("base.html"), from_data).expect("write base.html");
+    let from_data = common::html_files(&build(&root));
+    assert_eq!(written.len(), from_data.len());
+    let differing: Vec<&String> = written
+        .iter()
+        .zip(&from_data)
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((path, _), _)| path)
+        .collect();
+    assert!(differing.is_empty(), "pages differ: {differing:?}");
+    // Open sections and current links are in the data too, not only closed sections.
+    let page = &from_data
+        .iter()
+        .find(|(path, _)| path.ends_with("moltworker/egress/index.html"))
+        .expect("the egress page")
+        .1;
+    let nav = sidebar(page).expect("a sidebar");
+    assert!(
+        nav.contains("class=\"open\"") && nav.contains("aria-current=\"page\""),
+        "{nav}"
+    );
+}

@@ -7,17 +7,25 @@ use crate::diagnostics::Diagnostic;
 use crate::model::{self, Page, Route, Site, routes};
 use crate::render::{Prepared, Templates};
 use crate::view::*;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 /// The partial templates that write the sidebar: a section, and one link of an open section.
 pub(crate) const NAV_SECTION_TEMPLATE: &str = "nav-section.html";
 pub(crate) const NAV_LINK_TEMPLATE: &str = "nav-link.html";
 
-/// A closed section as the pages at one depth see it: as data and written.
-pub(crate) struct ClosedSection {
-    data: Prepared,
+/// The sidebar with every section closed, as the pages at one depth see it: each page puts its
+/// own open sections in the place of theirs, so the closed ones are written, and made into
+/// template values, once per depth rather than once per page.
+pub(crate) struct ClosedSidebar {
+    /// Every section written, one per line.
     html: String,
+    /// Where each section (by its place in the sidebar) lies in `html`.
+    spans: Vec<std::ops::Range<usize>>,
+    /// Every section as data: a list in sidebar order.
+    data: Prepared,
+    /// Each section's place in the sidebar, by its index into `site.nav`.
+    place: HashMap<usize, usize>,
 }
 
 /// An open section as written for the pages at one depth, no child current, and where each
@@ -47,7 +55,7 @@ pub(crate) struct Chrome<'a> {
     /// The navigation sections (indexes into `site.nav`) each route opens.
     opens: HashMap<&'a Route, Vec<usize>>,
     /// The closed sections of the sidebar, written, by the depth of the page showing them.
-    closed: Mutex<HashMap<usize, Arc<BTreeMap<usize, ClosedSection>>>>,
+    closed: Mutex<HashMap<usize, Arc<ClosedSidebar>>>,
     open: Mutex<HashMap<OpenAt, Arc<OpenSection>>>,
     /// What the pages at one depth share, by depth.
     shared: Mutex<HashMap<usize, Prepared>>,
@@ -200,23 +208,34 @@ impl<'a> Chrome<'a> {
     /// section reads the same on every page at the same depth: closed sections are written
     /// once per depth, open ones once per depth with no child current, and a page only writes
     /// its own, current, link.
-    pub(crate) fn page_nav(&self, route: &Route) -> (String, Vec<Prepared>) {
-        let closed = self.closed_sections(route);
-        let opens = self.opens(route);
-        let mut html = String::with_capacity(closed.values().map(|c| c.html.len()).sum::<usize>() + 8 * 1024);
-        let mut data = Vec::with_capacity(closed.len());
-        for (n, (k, landing, children)) in self.sections().enumerate() {
-            if n > 0 {
-                html.push('\n');
-            }
-            if opens.contains(&k) {
-                data.push(self.push_open_section(&mut html, k, landing, children, route));
-            } else if let Some(section) = closed.get(&k) {
-                html.push_str(&section.html);
-                data.push(section.data.clone());
-            }
+    pub(crate) fn page_nav(&self, route: &Route) -> (String, Prepared) {
+        let site = self.site;
+        let closed = self.closed_sidebar(route);
+        let mut open: Vec<(usize, usize)> = self
+            .opens(route)
+            .iter()
+            .filter_map(|k| closed.place.get(k).map(|&n| (n, *k)))
+            .collect();
+        open.sort_unstable();
+        let mut html = String::with_capacity(closed.html.len() + 8 * 1024);
+        let mut data = Vec::with_capacity(open.len());
+        let mut from = 0;
+        for (n, k) in open {
+            let (Some(span), Some(section)) = (closed.spans.get(n), site.nav.get(k)) else {
+                continue;
+            };
+            let Some(landing) = site.pages.get(section.page) else {
+                continue;
+            };
+            html.push_str(&closed.html[from..span.start]);
+            data.push((
+                n,
+                self.push_open_section(&mut html, k, landing, &section.children, route),
+            ));
+            from = span.end;
         }
-        (html, data)
+        html.push_str(&closed.html[from..]);
+        (html, Prepared::patched(&closed.data, data))
     }
 
     /// Writes open section `k` as the page at `route` sees it, and returns it as data.
@@ -313,31 +332,35 @@ impl<'a> Chrome<'a> {
         })
     }
 
-    /// Every section, closed, as seen from pages at the depth of `route`.
-    pub(crate) fn closed_sections(&self, route: &Route) -> Arc<BTreeMap<usize, ClosedSection>> {
+    /// The sidebar with every section closed, as seen from pages at the depth of `route`.
+    pub(crate) fn closed_sidebar(&self, route: &Route) -> Arc<ClosedSidebar> {
         cached(&self.closed, route.depth(), || {
-            Arc::new(
-                self.sections()
-                    .map(|(k, landing, _)| {
-                        let mut link = self.link(landing, route);
-                        // Closed sections are never the current page's own.
-                        link.current = false;
-                        let section = NavSectionView {
-                            link,
-                            open: false,
-                            children: Vec::new(),
-                        };
-                        let html = self.write_section(&section);
-                        (
-                            k,
-                            ClosedSection {
-                                data: Prepared::new(&section),
-                                html,
-                            },
-                        )
-                    })
-                    .collect(),
-            )
+            let mut html = String::new();
+            let (mut spans, mut data, mut place) = (Vec::new(), Vec::new(), HashMap::new());
+            for (n, (k, landing, _)) in self.sections().enumerate() {
+                let mut link = self.link(landing, route);
+                // Closed sections are never the current page's own.
+                link.current = false;
+                let section = NavSectionView {
+                    link,
+                    open: false,
+                    children: Vec::new(),
+                };
+                if n > 0 {
+                    html.push('\n');
+                }
+                let start = html.len();
+                html.push_str(&self.write_section(&section));
+                spans.push(start..html.len());
+                data.push(Prepared::new(&section));
+                place.insert(k, n);
+            }
+            Arc::new(ClosedSidebar {
+                html,
+                spans,
+                data: Prepared::list(data),
+                place,
+            })
         })
     }
 

@@ -611,7 +611,7 @@ pub(crate) fn page_file(
     let parts = vec![
         ("html", Prepared::html(html)),
         ("nav_html", Prepared::html(nav_html)),
-        ("nav", Prepared::list(nav)),
+        ("nav", nav),
     ];
     let html = templates.render_with(&view, &chrome.shared(&page.route), parts, expected_len)?;
     unique_ids(html, &path, || Some((page.source.path.as_str(), file_text(site, page))))
