@@ -227,6 +227,19 @@ fn is_comment(raw: &str) -> bool {
     t.starts_with("<!--") && t.ends_with("-->")
 }
 
+/// Bytes that may start whitespace: ASCII whitespace, and the first bytes of whitespace outside
+/// ASCII (U+0085, U+00A0, U+1680, U+2000 to U+3000). Any other byte is part of a word.
+const MAY_BE_SPACE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut k = 0;
+    let starts = [b'\t', b'\n', 0x0b, 0x0c, b'\r', b' ', 0xc2, 0xe1, 0xe2, 0xe3];
+    while k < starts.len() {
+        table[starts[k] as usize] = true;
+        k += 1;
+    }
+    table
+};
+
 /// The words of `text` (as [`str::split_whitespace`] splits them) joined by single spaces, in
 /// one pass over its bytes: every page's search text goes through here.
 pub(super) fn single_spaced(text: &str) -> String {
@@ -235,24 +248,18 @@ pub(super) fn single_spaced(text: &str) -> String {
     let mut space = false;
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        // Whitespace outside ASCII starts with one of these bytes (U+0085, U+00A0, U+1680,
-        // U+2000 to U+3000); any other byte is part of a word.
-        let (is_space, len) = match b {
-            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => (true, 1),
-            0xc2 | 0xe1 | 0xe2 | 0xe3 => {
-                let c = text[i..].chars().next().unwrap_or('x');
-                (c.is_whitespace(), c.len_utf8())
-            }
-            _ => {
-                if space && !out.is_empty() {
-                    out.push(b' ');
-                }
-                space = false;
-                out.push(b);
-                i += 1;
-                continue;
-            }
+        // The run of word bytes from here, copied whole; then the byte that may be a space.
+        let run_end = bytes[i..]
+            .iter()
+            .position(|&b| MAY_BE_SPACE[usize::from(b)])
+            .map_or(bytes.len(), |n| i + n);
+        let (is_space, len) = if run_end > i {
+            (false, run_end - i)
+        } else if bytes[i].is_ascii() {
+            (true, 1)
+        } else {
+            let c = text[i..].chars().next().unwrap_or('x');
+            (c.is_whitespace(), c.len_utf8())
         };
         if is_space {
             space = true;
