@@ -709,6 +709,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_patched_list_reads_as_the_list_with_its_items_replaced() {
+        let items = |words: &[&str]| Prepared::list(words.iter().map(Prepared::new).collect());
+        let patched = Prepared::patched(&items(&["a", "b", "c"]), vec![(1, Prepared::new(&"B"))]);
+        let plain = items(&["a", "B", "c"]);
+        let template = "{{ x|length }} {{ x[0] }}{{ x[1] }}{{ x[-1] }}{{ x[-2] }} [{{ x[3] }}] {{ x }} \
+            {% for i in x %}{{ i }}{% if loop.last %}!{% endif %}{% endfor %} {{ x|join(',') }} \
+            {{ x|reverse|join }} {% if x %}some{% else %}none{% endif %} {{ 'B' in x }} {{ x[1:] }}";
+        let render = |x: &Prepared| {
+            Environment::new()
+                .render_str(template, minijinja::context! { x => x.0.clone() })
+                .unwrap()
+        };
+        assert_eq!(render(&patched), render(&plain));
+        assert_eq!(
+            render(&patched),
+            "3 aBcB [] ['a', 'B', 'c'] aBc! a,B,c cBa some True ['B', 'c']"
+        );
+        let empty = Prepared::patched(&items(&[]), Vec::new());
+        assert_eq!(render(&empty), render(&items(&[])));
+        assert!(render(&empty).contains(" none "));
+    }
+
+    #[test]
     fn finds_an_id_given_twice_in_tags_only() {
         assert_eq!(duplicate_id("<h2 id=\"a\">x</h2><p id=a>"), Some("a"));
         assert_eq!(duplicate_id("<main id='main'><h2 class=x ID=\"main\">"), Some("main"));

@@ -15,8 +15,8 @@ pub(crate) const NAV_SECTION_TEMPLATE: &str = "nav-section.html";
 pub(crate) const NAV_LINK_TEMPLATE: &str = "nav-link.html";
 
 /// The sidebar with every section closed, as the pages at one depth see it: each page puts its
-/// own open sections in the place of theirs, so the closed ones are written, and made into
-/// template values, once per depth rather than once per page.
+/// own open sections in place of the closed ones, so the closed ones are written, and made
+/// into template values, once per depth rather than once per page.
 pub(crate) struct ClosedSidebar {
     /// Every section written, one per line.
     html: String,
@@ -216,11 +216,14 @@ impl<'a> Chrome<'a> {
             .iter()
             .filter_map(|k| closed.place.get(k).map(|&n| (n, *k)))
             .collect();
+        // In sidebar order, each once: the spans below are cut out left to right.
         open.sort_unstable();
+        open.dedup();
         let mut html = String::with_capacity(closed.html.len() + 8 * 1024);
         let mut data = Vec::with_capacity(open.len());
         let mut from = 0;
         for (n, k) in open {
+            // A section with a place in the sidebar has a span, and a landing page.
             let (Some(span), Some(section)) = (closed.spans.get(n), site.nav.get(k)) else {
                 continue;
             };

@@ -360,10 +360,10 @@ pub(crate) fn render(
     sink: &dyn Sink,
     problems: &mut Diagnostics,
 ) -> (Vec<Rendered>, PageHtml, Option<search::IndexBuilder>) {
-    // Pages are rendered a batch at a time, and each batch's search entries are folded into the
-    // index in page order before the next but one, so only two batches' word lists are ever
-    // held. A batch is folded in while the next one renders: folding is serial and would
-    // otherwise leave a core idle between batches.
+    // Pages are rendered a batch at a time, and each batch's results (its HTML, what later
+    // steps need, its search words) are folded in, in page order, while the next batch renders:
+    // folding is serial and would otherwise leave a core idle between batches. Batch b is folded
+    // in before batch b + 2 starts, so at most two batches' results are held.
     let mut kept = RenderedSoFar {
         rendered: Vec::with_capacity(site.pages.len()),
         page_html: PageHtml::new(site.pages.len()),

@@ -136,7 +136,9 @@ impl LastBuild {
             &self.reserved_ids,
         );
         let sink = Collect::default();
-        if pages::put_page(&sink, page.route.output_path(), file).is_some() {
+        // `page_file` has checked the page's ids.
+        let written = file.map(|html| pages::put_file(&sink, page.route.output_path(), html));
+        if !matches!(written, Ok(None)) {
             return None;
         }
         Some(QuickPage {

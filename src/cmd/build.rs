@@ -15,7 +15,7 @@ const PROGRESS_FROM: usize = 500;
 
 pub fn run(root: &Path, out: Option<&Path>, timings: bool) -> Code {
     let started = Instant::now();
-    let steps = Steps::new(started);
+    let steps = Steps::new(started, timings);
     let (config, config_problems) = match load_usable_config(root) {
         Ok(loaded) => loaded,
         Err(code) => return code,
@@ -39,6 +39,8 @@ pub fn run(root: &Path, out: Option<&Path>, timings: bool) -> Code {
     // Progress lines only help on a terminal, and only when a build takes a moment.
     let show = std::io::stderr().is_terminal();
     let report = |step: Progress| {
+        // Each step's leftovers go back to the system before the next step's peak; see
+        // `release_freed_memory`.
         crate::release_freed_memory();
         if timings {
             steps.mark(step_name(step));
@@ -120,7 +122,8 @@ fn report_config_problems(
     CONTENT_ERRORS
 }
 
-/// What `--timings` calls each step.
+/// What `--timings` calls each step. The first also counts reading `site.toml` and readying
+/// the highlighter and the output directory; the second, warming the highlighter up.
 fn step_name(step: Progress) -> &'static str {
     match step {
         Progress::Discovered { .. } => "files listed and read",
@@ -135,6 +138,8 @@ fn step_name(step: Progress) -> &'static str {
 /// `--timings`: when each step ended, with the CPU time and memory the process had used then.
 struct Steps {
     started: Instant,
+    /// What the process had used at `started`, when timings are asked for.
+    at_start: Option<Usage>,
     marks: Mutex<Vec<(&'static str, Duration, Usage)>>,
 }
 
@@ -149,9 +154,10 @@ struct Usage {
 }
 
 impl Steps {
-    fn new(started: Instant) -> Steps {
+    fn new(started: Instant, timings: bool) -> Steps {
         Steps {
             started,
+            at_start: timings.then(usage),
             marks: Mutex::new(Vec::new()),
         }
     }
@@ -169,12 +175,13 @@ impl Steps {
             "{:<42}{:>9}{:>9}{:>11}{:>10}{:>10}",
             "step", "ms", "CPU ms", "total ms", "RSS MiB", "peak MiB"
         );
-        let (mut wall_before, mut cpu_before) = (0, Some(0));
+        let cpu_at_start = self.at_start.and_then(|u| u.cpu).map(|c| c.as_millis());
+        let (mut wall_before, mut cpu_before) = (0, cpu_at_start);
         let shown = |n: Option<u128>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
         for &(step, at, usage) in marks.iter() {
             let at = at.as_millis();
             let cpu = usage.cpu.map(|c| c.as_millis());
-            let cpu_own = cpu.zip(cpu_before).map(|(now, before)| now - before);
+            let cpu_own = cpu.zip(cpu_before).map(|(now, before)| now.saturating_sub(before));
             let mib = |kib: Option<u64>| shown(kib.map(|k| u128::from(k / 1024)));
             out += &format!(
                 "\n{step:<42}{:>9}{:>9}{at:>11}{:>10}{:>10}",
