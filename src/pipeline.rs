@@ -60,7 +60,7 @@ pub enum Progress {
     /// The site's files listed and read.
     Discovered { files: usize },
     /// Content loaded into the model, anchors indexed, the checks before rendering run.
-    Loaded { pages: usize },
+    Loaded,
     /// Every page's Markdown rendered and its search words folded into the index.
     Rendered { pages: usize },
     /// The checks across pages, the checklists and the questionnaire's rules.
@@ -129,9 +129,7 @@ fn build_steps(
     problems.extend(compile::check_ratings(&site, &inner));
     problems.extend(compile::check_platform_pages(&site, &inner));
     let texts = (!keep_texts).then(|| pages::take_texts(&mut site.pages));
-    progress(Progress::Loaded {
-        pages: site.pages.len(),
-    });
+    progress(Progress::Loaded);
     let embed =
         |kind: EmbedKind, id: &str, from: &Route| pages::embed_html(&site, templates.as_ref(), &inner, kind, id, from);
     let ctx = Context { embed: &embed, ..inner };

@@ -127,7 +127,7 @@ fn report_config_problems(
 fn step_name(step: Progress) -> &'static str {
     match step {
         Progress::Discovered { .. } => "files listed and read",
-        Progress::Loaded { .. } => "content loaded, checks before rendering",
+        Progress::Loaded => "content loaded, checks before rendering",
         Progress::Rendered { .. } => "Markdown rendered, search words indexed",
         Progress::Checked => "checks across pages",
         Progress::AssetsWritten => "assets and search index written",
