@@ -112,10 +112,7 @@ impl<'a> Chrome<'a> {
     /// The navigation sections that have a landing page: (index, landing page, child indexes).
     pub(crate) fn sections(&self) -> impl Iterator<Item = (usize, &'a Page, &'a [usize])> + 'a {
         let site = self.site;
-        site.nav
-            .iter()
-            .enumerate()
-            .filter_map(move |(k, s)| site.pages.get(s.page).map(|p| (k, p, s.children.as_slice())))
+        (0..site.nav.len()).filter_map(move |k| section_of(site, k).map(|(p, children)| (k, p, children)))
     }
 
     /// The pages of a section's children (indexes into `site.pages`).
@@ -224,17 +221,11 @@ impl<'a> Chrome<'a> {
         let mut from = 0;
         for (n, k) in open {
             // A section with a place in the sidebar has a span, and a landing page.
-            let (Some(span), Some(section)) = (closed.spans.get(n), site.nav.get(k)) else {
-                continue;
-            };
-            let Some(landing) = site.pages.get(section.page) else {
+            let (Some(span), Some((landing, children))) = (closed.spans.get(n), section_of(site, k)) else {
                 continue;
             };
             html.push_str(&closed.html[from..span.start]);
-            data.push((
-                n,
-                self.push_open_section(&mut html, k, landing, &section.children, route),
-            ));
+            data.push((n, self.push_open_section(&mut html, k, landing, children, route)));
             from = span.end;
         }
         html.push_str(&closed.html[from..]);
@@ -526,6 +517,12 @@ pub(crate) fn absolutize_shared(view: &mut SharedView, base: &str) {
     if let Some(f) = &mut view.assets.favicon {
         fix(f);
     }
+}
+
+/// Navigation section `k`'s landing page and child indexes, when it has a landing page.
+fn section_of(site: &Site, k: usize) -> Option<(&Page, &[usize])> {
+    let section = site.nav.get(k)?;
+    site.pages.get(section.page).map(|p| (p, section.children.as_slice()))
 }
 
 /// The value cached under `key`, made first if there is none. It is made outside the lock, so

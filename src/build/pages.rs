@@ -571,10 +571,7 @@ pub(crate) fn write(
                 Err(d) => return Some(d),
             };
             // `page_file` has checked the page's ids.
-            match page_file(site, i, r, html, chrome, templates, reserved_ids) {
-                Ok(html) => put_file(sink, path, html),
-                Err(d) => Some(d),
-            }
+            put_checked(sink, path, page_file(site, i, r, html, chrome, templates, reserved_ids))
         })
         .collect()
 }
@@ -617,9 +614,17 @@ pub(crate) fn page_file(
     unique_ids(html, &path, || Some((page.source.path.as_str(), file_text(site, page))))
 }
 
-/// Puts a page's HTML into the sink, or the problem that kept it from being written.
+/// Puts a page's HTML into the sink after checking its ids, or the problem that kept it from
+/// being written.
 pub(crate) fn put_page(sink: &dyn Sink, path: String, result: Result<Vec<u8>, Diagnostic>) -> Option<Diagnostic> {
-    match result.and_then(|html| unique_ids(html, &path, || None)) {
+    let checked = result.and_then(|html| unique_ids(html, &path, || None));
+    put_checked(sink, path, checked)
+}
+
+/// Puts a page whose ids are checked into the sink, or the problem that kept it from being
+/// written.
+pub(crate) fn put_checked(sink: &dyn Sink, path: String, result: Result<Vec<u8>, Diagnostic>) -> Option<Diagnostic> {
+    match result {
         Ok(html) => put_file(sink, path, html),
         Err(d) => Some(d),
     }

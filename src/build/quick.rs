@@ -137,8 +137,7 @@ impl LastBuild {
         );
         let sink = Collect::default();
         // `page_file` has checked the page's ids.
-        let written = file.map(|html| pages::put_file(&sink, page.route.output_path(), html));
-        if !matches!(written, Ok(None)) {
+        if pages::put_checked(&sink, page.route.output_path(), file).is_some() {
             return None;
         }
         Some(QuickPage {

@@ -15,7 +15,7 @@ const PROGRESS_FROM: usize = 500;
 
 pub fn run(root: &Path, out: Option<&Path>, timings: bool) -> Code {
     let started = Instant::now();
-    let steps = Steps::new(started, timings);
+    let steps = timings.then(|| Steps::new(started));
     let (config, config_problems) = match load_usable_config(root) {
         Ok(loaded) => loaded,
         Err(code) => return code,
@@ -42,7 +42,7 @@ pub fn run(root: &Path, out: Option<&Path>, timings: bool) -> Code {
         // Each step's leftovers go back to the system before the next step's peak; see
         // `release_freed_memory`.
         crate::release_freed_memory();
-        if timings {
+        if let Some(steps) = &steps {
             steps.mark(step_name(step));
         }
         let line = match step {
@@ -80,7 +80,7 @@ pub fn run(root: &Path, out: Option<&Path>, timings: bool) -> Code {
     let (files, bytes) = staging.written();
     match staging.commit() {
         Ok(()) => {
-            if timings {
+            if let Some(steps) = &steps {
                 steps.mark("special files written, output swapped in");
             }
             tell!(
@@ -90,7 +90,7 @@ pub fn run(root: &Path, out: Option<&Path>, timings: bool) -> Code {
                 out_dir.display(),
                 started.elapsed().as_millis()
             );
-            if timings {
+            if let Some(steps) = &steps {
                 tell!("{}", steps.table());
             }
             OK
@@ -138,8 +138,8 @@ fn step_name(step: Progress) -> &'static str {
 /// `--timings`: when each step ended, with the CPU time and memory the process had used then.
 struct Steps {
     started: Instant,
-    /// What the process had used at `started`, when timings are asked for.
-    at_start: Option<Usage>,
+    /// What the process had used at `started`.
+    at_start: Usage,
     marks: Mutex<Vec<(&'static str, Duration, Usage)>>,
 }
 
@@ -154,10 +154,10 @@ struct Usage {
 }
 
 impl Steps {
-    fn new(started: Instant, timings: bool) -> Steps {
+    fn new(started: Instant) -> Steps {
         Steps {
             started,
-            at_start: timings.then(usage),
+            at_start: usage(),
             marks: Mutex::new(Vec::new()),
         }
     }
@@ -175,8 +175,7 @@ impl Steps {
             "{:<42}{:>9}{:>9}{:>11}{:>10}{:>10}",
             "step", "ms", "CPU ms", "total ms", "RSS MiB", "peak MiB"
         );
-        let cpu_at_start = self.at_start.and_then(|u| u.cpu).map(|c| c.as_millis());
-        let (mut wall_before, mut cpu_before) = (0, cpu_at_start);
+        let (mut wall_before, mut cpu_before) = (0, self.at_start.cpu.map(|c| c.as_millis()));
         let shown = |n: Option<u128>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
         for &(step, at, usage) in marks.iter() {
             let at = at.as_millis();
