@@ -65,7 +65,7 @@ impl PlatformView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct LinkView {
     pub title: String,
     pub href: String,

@@ -115,22 +115,28 @@ fn a_section_template_that_writes_links_itself_gives_the_same_pages() {
     );
 }
 
-#[test]
-fn a_sidebar_written_from_the_nav_data_gives_the_same_pages() {
-    let (_tmp, root) = site_copy();
-    let written = common::html_files(&build(&root));
+/// Builds the guide at `root`, then again with `base.html` writing the sidebar from `nav`, the
+/// sections as data, instead of printing `nav_html`; asserts both builds give the same pages
+/// and returns them.
+fn assert_nav_data_gives_the_same_pages(root: &Path) -> Vec<(String, String)> {
+    let written = common::html_files(&build(root));
     std::fs::rename(root.join("public"), root.join("written")).expect("move the first build");
-    // The sidebar as a template would write it from `nav`, the sections as data, instead of
-    // printing `nav_html`: each section through a copy of nav-section.html with the links
-    // written inline. (The empty string keeps the line break after the loop, which the
-    // environment's `trim_blocks` would take.)
+    // Each section goes through a copy of nav-section.html with the links written inline.
+    // (The empty string keeps the line break after the loop, which the environment's
+    // `trim_blocks` would take.)
     let templates = root.join("templates");
-    let link = std::fs::read_to_string(templates.join("nav-link.html")).expect("nav-link.html");
+    let shipped = common::repo_root().join("templates");
+    let read = |name: &str| {
+        std::fs::read_to_string(templates.join(name))
+            .or_else(|_| std::fs::read_to_string(shipped.join(name)))
+            .expect(name)
+    };
+    let link = read("nav-link.html");
     let link_markup = link.lines().filter(|l| !l.starts_with("{#")).collect::<String>();
-    let section = std::fs::read_to_string(templates.join("nav-section.html")).expect("nav-section.html");
+    let section = read("nav-section.html");
     let inline = section.replace("{{ child.html|safe }}", &link_markup.replace("link.", "child."));
     std::fs::write(templates.join("nav-section-data.html"), inline).expect("write");
-    let base = std::fs::read_to_string(templates.join("base.html")).expect("base.html");
+    let base = read("base.html");
     assert!(base.contains("{{ nav_html|safe }}"), "{base}");
     let from_data = base.replace(
         "{{ nav_html|safe }}",
@@ -138,7 +144,7 @@ fn a_sidebar_written_from_the_nav_data_gives_the_same_pages() {
          {% include \"nav-section-data.html\" %}{% endfor %}{{ \"\" }}",
     );
     std::fs::write(templates.join("base.html"), from_data).expect("write base.html");
-    let from_data = common::html_files(&build(&root));
+    let from_data = common::html_files(&build(root));
     assert_eq!(written.len(), from_data.len());
     let differing: Vec<&String> = written
         .iter()
@@ -146,7 +152,19 @@ fn a_sidebar_written_from_the_nav_data_gives_the_same_pages() {
         .filter(|((_, a), (_, b))| a != b)
         .map(|((path, _), _)| path)
         .collect();
-    assert!(differing.is_empty(), "pages differ: {differing:?}");
+    assert!(
+        differing.is_empty(),
+        "{} pages differ, among them {:?}",
+        differing.len(),
+        &differing[..differing.len().min(5)]
+    );
+    from_data
+}
+
+#[test]
+fn a_sidebar_written_from_the_nav_data_gives_the_same_pages() {
+    let (_tmp, root) = site_copy();
+    let from_data = assert_nav_data_gives_the_same_pages(&root);
     // Open sections and current links are in the data too, not only closed sections.
     let page = &from_data
         .iter()
@@ -158,4 +176,112 @@ fn a_sidebar_written_from_the_nav_data_gives_the_same_pages() {
         nav.contains("class=\"open\"") && nav.contains("aria-current=\"page\""),
         "{nav}"
     );
+}
+
+/// The hrefs and texts of the sidebar's top-level entries (sections and groups), in order,
+/// and whether each is open.
+fn sidebar_entries(nav: &str) -> Vec<(String, String, bool)> {
+    let list = &nav[nav.find("<ul class=\"nav-sections\">").expect("the section list")..];
+    let mut entries = Vec::new();
+    let mut depth = 0;
+    let mut rest = list;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at..];
+        if rest.starts_with("<ul") {
+            depth += 1;
+        } else if rest.starts_with("</ul") {
+            depth -= 1;
+        } else if depth == 1 && rest.starts_with("<li") {
+            let open = rest.starts_with("<li class=\"open\"");
+            let a = rest.find("<a href=\"").expect("an entry's link") + 9;
+            let href = &rest[a..a + rest[a..].find('"').expect("end of href")];
+            let text_at = a + rest[a..].find('>').expect("end of <a>") + 1;
+            let text = &rest[text_at..text_at + rest[text_at..].find("</a>").expect("</a>")];
+            entries.push((href.to_string(), common::html::decode_entities(text), open));
+        }
+        rest = &rest[1..];
+    }
+    entries
+}
+
+#[test]
+fn a_guide_with_more_sections_than_a_sidebar_lists_shows_its_own_group_and_one_link_per_other() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().to_path_buf();
+    common::copy_tree(&common::repo_root().join("tests/fixtures/ok/minimal"), &root);
+    // The shipped templates and assets, which have the sidebar, instead of the fixture's bare ones.
+    for part in ["templates", "static"] {
+        std::fs::remove_dir_all(root.join(part)).expect("remove the fixture's");
+        common::copy_tree(&common::repo_root().join(part), &root.join(part));
+    }
+    // 250 sections after the fixture's own: 251 in all, so three groups of 84, 84 and 83.
+    for n in 1..=250 {
+        let section = root.join(format!("content/part-{n:03}"));
+        std::fs::create_dir_all(&section).expect("mkdir");
+        let landing = format!(
+            "+++\ntitle = \"Part {n} & more\"\nweight = {}\n+++\n\nPart {n}.\n",
+            10 + n
+        );
+        std::fs::write(section.join("index.md"), landing).expect("write");
+        std::fs::write(
+            section.join("page.md"),
+            format!("+++\ntitle = \"Page of part {n}\"\n+++\n\nText.\n"),
+        )
+        .expect("write");
+    }
+    let pages = assert_nav_data_gives_the_same_pages(&root);
+    let entries_of = |path: &str| {
+        let html = &pages
+            .iter()
+            .find(|(p, _)| p == path)
+            .unwrap_or_else(|| panic!("{path}"))
+            .1;
+        sidebar_entries(sidebar(html).expect("a sidebar"))
+    };
+
+    // A page of part 150, in the second group (parts 84 to 167): the overview, the first
+    // group as one link, the second group's 84 sections with its own open, the third group.
+    let page = "part-150/page/index.html";
+    let entries = entries_of(page);
+    let texts: Vec<&str> = entries.iter().map(|(_, text, _)| text.as_str()).collect();
+    assert_eq!(entries.len(), 1 + 1 + 84 + 1, "{:?}", &texts[..texts.len().min(8)]);
+    assert_eq!(texts[1], "The guide – Part 83 & more");
+    assert_eq!(texts[2], "Part 84 & more");
+    assert_eq!(texts[85], "Part 167 & more");
+    assert_eq!(texts[86], "Part 168 & more – Part 250 & more");
+    assert_eq!(resolve(page, &entries[1].0), "guide");
+    assert_eq!(resolve(page, &entries[86].0), "part-168");
+    let open: Vec<&str> = entries.iter().filter(|e| e.2).map(|e| e.1.as_str()).collect();
+    assert_eq!(open, ["Part 150 & more"]);
+    assert!(
+        sidebar(&pages.iter().find(|(p, _)| p == page).expect("page").1)
+            .expect("a sidebar")
+            .contains("aria-current=\"page\""),
+        "the page's own link is marked"
+    );
+
+    // The home page and the other pages outside any section show the first group.
+    let home = entries_of("index.html");
+    assert_eq!(home[1].1, "The guide");
+    assert_eq!(home.len(), 1 + 84 + 2);
+
+    // Every section is listed in some sidebar, and no sidebar lists more than a group's
+    // worth of sections beside the group links.
+    let mut listed = std::collections::BTreeSet::new();
+    for (path, html) in &pages {
+        let Some(nav) = sidebar(html) else { continue };
+        let entries = sidebar_entries(nav);
+        assert!(entries.len() <= 1 + 100 + 2, "{path}: {} entries", entries.len());
+        for (href, text, _) in entries {
+            if !text.contains(" – ") {
+                listed.insert(resolve(path, &href));
+            }
+        }
+    }
+    assert_eq!(
+        listed.iter().filter(|s| s.starts_with("part-")).count(),
+        250,
+        "{listed:?}"
+    );
+    assert!(listed.contains("guide"));
 }

@@ -8,21 +8,27 @@ use crate::model::{self, Page, Route, Site, routes};
 use crate::render::{Prepared, Templates};
 use crate::view::*;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 /// The partial templates that write the sidebar: a section, and one link of an open section.
 pub(crate) const NAV_SECTION_TEMPLATE: &str = "nav-section.html";
 pub(crate) const NAV_LINK_TEMPLATE: &str = "nav-link.html";
 
+/// The most sections one sidebar lists. A guide with more has its sections split into groups
+/// of about equal size, none larger: a page's sidebar lists the sections of its own group and
+/// one link for each other group, so a page does not grow with the number of sections.
+pub(crate) const SIDEBAR_SECTIONS: usize = 100;
+
 /// The sidebar with every section closed, as the pages at one depth see it: each page puts its
 /// own open sections in place of the closed ones, so the closed ones are written, and made
 /// into template values, once per depth rather than once per page.
 pub(crate) struct ClosedSidebar {
-    /// Every section written, one per line.
+    /// Every entry written, one per line.
     html: String,
-    /// Where each section (by its place in the sidebar) lies in `html`.
-    spans: Vec<std::ops::Range<usize>>,
-    /// Every section as data: a list in sidebar order.
+    /// Where each entry (by its place in the sidebar) lies in `html`.
+    spans: Vec<Range<usize>>,
+    /// Every entry as data: a list in sidebar order.
     data: Prepared,
     /// Each section's place in the sidebar, by its index into `site.nav`.
     place: HashMap<usize, usize>,
@@ -37,12 +43,20 @@ pub(crate) struct OpenSection {
     html: String,
     /// `None` when the section template does not print each `child.html` once, in order; the
     /// section is then written whole for each page.
-    links: Option<Vec<std::ops::Range<usize>>>,
+    links: Option<Vec<Range<usize>>>,
 }
 
 /// An open section (index into `site.nav`) as seen from the pages at one depth, and whether
 /// its landing page is the page showing it.
 pub(crate) type OpenAt = (usize, usize, bool);
+
+/// One entry of a sidebar: a section (index into `site.nav`), or a group of sections (index
+/// into [`Chrome`]'s groups) standing in one link for all of them.
+#[derive(Clone, Copy)]
+enum Entry {
+    Section(usize),
+    Group(usize),
+}
 
 /// Navigation, assets and links shared by every page view.
 pub(crate) struct Chrome<'a> {
@@ -54,8 +68,14 @@ pub(crate) struct Chrome<'a> {
     page_at: HashMap<&'a Route, usize>,
     /// The navigation sections (indexes into `site.nav`) each route opens.
     opens: HashMap<&'a Route, Vec<usize>>,
-    /// The closed sections of the sidebar, written, by the depth of the page showing them.
-    closed: Mutex<HashMap<usize, Arc<ClosedSidebar>>>,
+    /// The sections with a landing page (indexes into `site.nav`), in sidebar order.
+    order: Vec<usize>,
+    /// `order` cut into the groups a sidebar lists one at a time (see [`SIDEBAR_SECTIONS`]).
+    groups: Vec<Range<usize>>,
+    /// Each navigation section's group, by its index into `site.nav`.
+    group_of_section: Vec<Option<usize>>,
+    /// The closed sidebar, written, by the depth of the page showing it and its group.
+    closed: Mutex<HashMap<(usize, usize), Arc<ClosedSidebar>>>,
     open: Mutex<HashMap<OpenAt, Arc<OpenSection>>>,
     /// What the pages at one depth share, by depth.
     shared: Mutex<HashMap<usize, Prepared>>,
@@ -85,6 +105,14 @@ impl<'a> Chrome<'a> {
                 }
             }
         }
+        let order: Vec<usize> = (0..site.nav.len()).filter(|&k| section_of(site, k).is_some()).collect();
+        let groups = sidebar_groups(order.len());
+        let mut group_of_section = vec![None; site.nav.len()];
+        for (g, places) in groups.iter().enumerate() {
+            for &k in &order[places.clone()] {
+                group_of_section[k] = Some(g);
+            }
+        }
         Chrome {
             site,
             manifest,
@@ -92,6 +120,9 @@ impl<'a> Chrome<'a> {
             search,
             page_at,
             opens,
+            order,
+            groups,
+            group_of_section,
             closed: Mutex::new(HashMap::new()),
             open: Mutex::new(HashMap::new()),
             shared: Mutex::new(HashMap::new()),
@@ -109,10 +140,67 @@ impl<'a> Chrome<'a> {
         self.opens.get(route).map_or(&[][..], Vec::as_slice)
     }
 
-    /// The navigation sections that have a landing page: (index, landing page, child indexes).
-    pub(crate) fn sections(&self) -> impl Iterator<Item = (usize, &'a Page, &'a [usize])> + 'a {
-        let site = self.site;
-        (0..site.nav.len()).filter_map(move |k| section_of(site, k).map(|(p, children)| (k, p, children)))
+    /// The group whose sections the sidebar at `route` lists: that of the first section the
+    /// route opens, or the first group.
+    fn group_of(&self, route: &Route) -> usize {
+        let group = |&k: &usize| self.group_of_section.get(k).copied().flatten();
+        self.opens(route).iter().find_map(group).unwrap_or(0)
+    }
+
+    /// The sidebar's entries when it lists the sections of `group`: those sections, each
+    /// other group as one entry where it falls.
+    fn entries(&self, group: usize) -> Vec<Entry> {
+        if self.groups.len() < 2 {
+            return self.order.iter().map(|&k| Entry::Section(k)).collect();
+        }
+        let mut entries = Vec::with_capacity(SIDEBAR_SECTIONS + self.groups.len());
+        for (g, places) in self.groups.iter().enumerate() {
+            if g == group {
+                entries.extend(self.order[places.clone()].iter().map(|&k| Entry::Section(k)));
+            } else {
+                entries.push(Entry::Group(g));
+            }
+        }
+        entries
+    }
+
+    /// The link standing for group `g`: to its first section, titled by its first and last.
+    fn group_link(&self, g: usize, route: &Route) -> LinkView {
+        let landing = |n: usize| {
+            self.order
+                .get(n)
+                .and_then(|&k| section_of(self.site, k))
+                .map(|(p, _)| p)
+        };
+        let places = self.groups.get(g).cloned().unwrap_or_default();
+        let (Some(first), Some(last)) = (landing(places.start), landing(places.end.saturating_sub(1))) else {
+            return LinkView::default();
+        };
+        let title = self.templates.strings().fill(
+            "nav_group",
+            &[("first", first.title.as_str()), ("last", last.title.as_str())],
+        );
+        LinkView {
+            title,
+            href: Self::href(route, &first.route),
+            ..LinkView::default()
+        }
+    }
+
+    /// A closed sidebar entry as seen from `route`.
+    fn closed_entry(&self, entry: Entry, route: &Route) -> Option<NavSectionView> {
+        let link = match entry {
+            Entry::Section(k) => {
+                let (landing, _) = section_of(self.site, k)?;
+                self.link(landing, route)
+            }
+            Entry::Group(g) => self.group_link(g, route),
+        };
+        Some(NavSectionView {
+            link,
+            open: false,
+            children: Vec::new(),
+        })
     }
 
     /// The pages of a section's children (indexes into `site.pages`).
@@ -121,21 +209,21 @@ impl<'a> Chrome<'a> {
         children.iter().filter_map(move |&c| site.pages.get(c))
     }
 
-    /// Every section of the sidebar as seen from `route`.
+    /// Every entry of the sidebar as seen from `route`.
     pub(crate) fn nav_sections(&self, route: &Route) -> Vec<NavSectionView> {
         let opens = self.opens(route);
-        self.sections()
-            .map(|(k, landing, children)| {
-                let open = opens.contains(&k);
-                NavSectionView {
-                    link: self.link(landing, route),
-                    open,
-                    children: if open {
-                        self.pages(children).map(|p| self.link(p, route)).collect()
-                    } else {
-                        Vec::new()
-                    },
+        self.entries(self.group_of(route))
+            .into_iter()
+            .filter_map(|entry| match entry {
+                Entry::Section(k) if opens.contains(&k) => {
+                    let (landing, children) = section_of(self.site, k)?;
+                    Some(NavSectionView {
+                        link: self.link(landing, route),
+                        open: true,
+                        children: self.pages(children).map(|p| self.link(p, route)).collect(),
+                    })
                 }
+                _ => self.closed_entry(entry, route),
             })
             .collect()
     }
@@ -326,28 +414,29 @@ impl<'a> Chrome<'a> {
         })
     }
 
-    /// The sidebar with every section closed, as seen from pages at the depth of `route`.
+    /// The sidebar with every section closed, as seen from pages at the depth of `route` that
+    /// list the same group.
     pub(crate) fn closed_sidebar(&self, route: &Route) -> Arc<ClosedSidebar> {
-        cached(&self.closed, route.depth(), || {
+        let group = self.group_of(route);
+        cached(&self.closed, (route.depth(), group), || {
             let mut html = String::new();
             let (mut spans, mut data, mut place) = (Vec::new(), Vec::new(), HashMap::new());
-            for (n, (k, landing, _)) in self.sections().enumerate() {
-                let mut link = self.link(landing, route);
-                // Closed sections are never the current page's own.
-                link.current = false;
-                let section = NavSectionView {
-                    link,
-                    open: false,
-                    children: Vec::new(),
+            for entry in self.entries(group) {
+                let Some(mut section) = self.closed_entry(entry, route) else {
+                    continue;
                 };
-                if n > 0 {
+                // Closed sections are never the current page's own.
+                section.link.current = false;
+                if !spans.is_empty() {
                     html.push('\n');
                 }
                 let start = html.len();
                 html.push_str(&self.write_section(&section));
+                if let Entry::Section(k) = entry {
+                    place.insert(k, spans.len());
+                }
                 spans.push(start..html.len());
                 data.push(Prepared::new(&section));
-                place.insert(k, n);
             }
             Arc::new(ClosedSidebar {
                 html,
@@ -517,6 +606,21 @@ pub(crate) fn absolutize_shared(view: &mut SharedView, base: &str) {
     if let Some(f) = &mut view.assets.favicon {
         fix(f);
     }
+}
+
+/// `count` sidebar places cut into the fewest groups of at most [`SIDEBAR_SECTIONS`], as equal
+/// in size as they can be (the first ones one larger where they cannot all be).
+fn sidebar_groups(count: usize) -> Vec<Range<usize>> {
+    let groups = count.div_ceil(SIDEBAR_SECTIONS).max(1);
+    let (size, larger) = (count / groups, count % groups);
+    let mut start = 0;
+    (0..groups)
+        .map(|g| {
+            let len = size + usize::from(g < larger);
+            start += len;
+            start - len..start
+        })
+        .collect()
 }
 
 /// Navigation section `k`'s landing page and child indexes, when it has a landing page.
