@@ -1,7 +1,8 @@
 //! Reading, searching and printing the shipped guide in real headless Chromium: numbered
 //! recovery steps, heading links read once, the printed book, the search combobox, the notes
-//! for readers without JavaScript, tables on a phone, the sticky checklist bar, copy buttons and
-//! the size of the header on a phone.
+//! for readers without JavaScript, tables on a phone, the sticky checklist bar, copy buttons,
+//! the size of the header on a phone, and a sidebar taller than the window scrolled to the page
+//! being read.
 mod common;
 
 use common::{Browser, StaticServer};
@@ -598,4 +599,53 @@ fn the_checklist_bar_stays_in_view_and_code_blocks_copy() {
     );
     let logs = browser.severe_logs();
     assert!(logs.is_empty(), "{logs:#?}");
+}
+
+#[test]
+#[ignore = "browser test: run with --include-ignored (tests/run does)"]
+fn a_sidebar_taller_than_the_window_shows_the_page_being_read() {
+    let (_dir, out) = common::shipped_site(&[]);
+    let server = StaticServer::start(&out);
+    let browser = Browser::start_sized(1280, 420);
+    // The last page of the last section with pages: the link furthest down any sidebar.
+    open(&browser, &server.url("/"));
+    let sections = browser.exec(
+        "return Array.from(document.querySelectorAll('.nav-sections > li > a'), a => a.href);",
+        json!([]),
+    );
+    let last = sections
+        .as_array()
+        .expect("the sections' addresses")
+        .iter()
+        .rev()
+        .find_map(|section| {
+            open(&browser, section.as_str().expect("an address"));
+            let pages = browser.exec(
+                "return Array.from(document.querySelectorAll('.nav-sections li.open ul a'), a => a.href);",
+                json!([]),
+            );
+            pages
+                .as_array()
+                .and_then(|p| p.last())
+                .and_then(|p| p.as_str())
+                .map(str::to_string)
+        })
+        .expect("a section with pages");
+    open(&browser, &last);
+    let seen = browser.exec(
+        "var s = document.querySelector('.sidebar'); \
+         var a = s.querySelector('a[aria-current=page]'); \
+         var box = s.getBoundingClientRect(), link = a.getBoundingClientRect(); \
+         return {scrolls: s.scrollHeight > s.clientHeight, page_top: window.scrollY, \
+                 inside: link.top >= box.top && link.bottom <= box.bottom};",
+        json!([]),
+    );
+    assert_eq!(seen["scrolls"], json!(true), "the sidebar fits the window: {seen}");
+    assert_eq!(
+        seen["inside"],
+        json!(true),
+        "the page's own link is out of the sidebar's view: {seen}"
+    );
+    // The sidebar scrolled, not the page.
+    assert_eq!(seen["page_top"], json!(0), "{seen}");
 }

@@ -164,8 +164,22 @@
     }
   }
 
+  // A sidebar taller than the window scrolls on its own: bring the page's own link into its
+  // view (the sidebar's, not the page's), a third of the way down, so the reader sees where
+  // they are among the sections.
+  function showCurrentInSidebar() {
+    var sidebar = document.querySelector(".sidebar");
+    var current = sidebar && sidebar.querySelector("a[aria-current=page]");
+    if (!current || sidebar.scrollHeight <= sidebar.clientHeight) return;
+    var top = current.getBoundingClientRect().top - sidebar.getBoundingClientRect().top;
+    if (top < 0 || top + current.offsetHeight > sidebar.clientHeight) {
+      sidebar.scrollTop += top - sidebar.clientHeight / 3;
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupTheme();
+    showCurrentInSidebar();
     fixFileLinks();
     setupSearch();
     setupPrintButtons();
