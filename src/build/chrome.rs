@@ -681,7 +681,27 @@ pub(crate) fn cut_at_markers(html: &str, count: usize) -> Option<Vec<&str>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{cut_at_markers, link_marker};
+    use super::{SIDEBAR_SECTIONS, cut_at_markers, link_marker, sidebar_groups};
+
+    #[test]
+    fn sections_are_cut_into_the_fewest_groups_of_at_most_the_limit_as_equal_as_they_can_be() {
+        assert_eq!(sidebar_groups(0), [0..0]);
+        assert_eq!(sidebar_groups(7), [0..7]);
+        assert_eq!(sidebar_groups(SIDEBAR_SECTIONS), [0..SIDEBAR_SECTIONS]);
+        assert_eq!(sidebar_groups(SIDEBAR_SECTIONS + 1), [0..51, 51..101]);
+        assert_eq!(sidebar_groups(251), [0..84, 84..168, 168..251]);
+        for count in [1, 99, 100, 101, 199, 200, 201, 999, 1000, 1001, 12_345] {
+            let groups = sidebar_groups(count);
+            assert_eq!(groups.len(), count.div_ceil(SIDEBAR_SECTIONS), "{count}");
+            // Contiguous, covering every place once, none over the limit, sizes one apart at most.
+            assert_eq!(groups.first().map(|g| g.start), Some(0));
+            assert_eq!(groups.last().map(|g| g.end), Some(count));
+            assert!(groups.windows(2).all(|w| w[0].end == w[1].start), "{count}: {groups:?}");
+            let sizes: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+            let (least, most) = (sizes.iter().min().unwrap(), sizes.iter().max().unwrap());
+            assert!(*most <= SIDEBAR_SECTIONS && most - least <= 1, "{count}: {sizes:?}");
+        }
+    }
 
     #[test]
     fn a_marked_section_is_cut_once_at_each_marker_in_order_or_not_at_all() {
