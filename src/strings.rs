@@ -52,12 +52,30 @@ impl Strings {
     }
 }
 
-/// `text` with each `{name}` replaced by its value, the rest as it is.
+/// `text` with each `{name}` replaced by its value, the rest as it is. One pass over `text`:
+/// a value that holds `{name}` itself (a title such as "The {last} mark") is not filled again.
 pub fn fill(text: &str, values: &[(&str, &str)]) -> String {
-    let mut out = text.to_string();
-    for (name, value) in values {
-        out = out.replace(&format!("{{{name}}}"), value);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            values.iter().find(|(n, _)| *n == name).map(|(_, v)| (*v, close))
+        });
+        match value {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
+    out.push_str(rest);
     out
 }
 
@@ -179,6 +197,17 @@ pub fn load(root: &Path, language: &str) -> (Option<Strings>, Diagnostics) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fill_replaces_each_named_mark_once_and_leaves_the_rest() {
+        let values = [("first", "The {last} mark"), ("last", "Z")];
+        assert_eq!(fill("{first} – {last}", &values), "The {last} mark – Z");
+        assert_eq!(fill("{last}{last}", &values), "ZZ");
+        // Unknown names, a lone brace and an unclosed mark stay as they are.
+        assert_eq!(fill("{other} { {first", &values), "{other} { {first");
+        assert_eq!(fill("{{last}}", &values), "{Z}");
+        assert_eq!(fill("", &values), "");
+    }
 
     /// [`load`] in a guide whose one file is `path` (under its root) holding `text`.
     fn load_in_guide(path: &str, text: &str, language: &str) -> (Option<Strings>, Diagnostics) {

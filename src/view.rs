@@ -99,13 +99,16 @@ pub struct RiskCountView {
     pub count: usize,
 }
 
-/// A section of the sidebar: `nav` lists one per section, in order.
+/// An entry of the sidebar: `nav` lists one per section, in order.
 #[derive(Debug, Clone, Serialize)]
 pub struct NavSectionView {
     pub link: LinkView,
     pub open: bool,
     /// The links of an open section; none when closed.
     pub children: Vec<LinkView>,
+    /// True for an entry standing for a group of sections (on a guide with more sections than
+    /// one sidebar lists); it is never open.
+    pub group: bool,
 }
 
 /// A section as `nav-section.html` sees it (as `section`): each child also has `html`.
@@ -114,6 +117,7 @@ pub struct NavSectionPart<'a> {
     pub link: &'a LinkView,
     pub open: bool,
     pub children: Vec<NavLinkView<'a>>,
+    pub group: bool,
 }
 
 /// A link of an open sidebar section: its fields, and `html`, the link written by

@@ -636,8 +636,8 @@ fn a_sidebar_taller_than_the_window_shows_the_page_being_read() {
         "var s = document.querySelector('.sidebar'); \
          var a = s.querySelector('a[aria-current=page]'); \
          var box = s.getBoundingClientRect(), link = a.getBoundingClientRect(); \
-         return {scrolls: s.scrollHeight > s.clientHeight, page_top: window.scrollY, \
-                 inside: link.top >= box.top && link.bottom <= box.bottom};",
+         return {scrolls: s.scrollHeight > s.clientHeight, scrolled: s.scrollTop > 0, \
+                 page_top: window.scrollY, inside: link.top >= box.top && link.bottom <= box.bottom};",
         json!([]),
     );
     assert_eq!(seen["scrolls"], json!(true), "the sidebar fits the window: {seen}");

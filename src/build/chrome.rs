@@ -17,12 +17,14 @@ pub(crate) const NAV_LINK_TEMPLATE: &str = "nav-link.html";
 
 /// The most sections one sidebar lists. A guide with more has its sections split into groups
 /// of about equal size, none larger: a page's sidebar lists the sections of its own group and
-/// one link for each other group, so a page does not grow with the number of sections.
+/// one link for each other group, so it grows by one entry per hundred sections rather than by
+/// one per section.
 pub(crate) const SIDEBAR_SECTIONS: usize = 100;
 
-/// The sidebar with every section closed, as the pages at one depth see it: each page puts its
-/// own open sections in place of the closed ones, so the closed ones are written, and made
-/// into template values, once per depth rather than once per page.
+/// The sidebar with every section closed, as the pages at one depth that list the same group
+/// see it: each page puts its own open sections in place of the closed ones, so the closed ones
+/// are written, and made into template values, once per depth and group rather than once per
+/// page.
 pub(crate) struct ClosedSidebar {
     /// Every entry written, one per line.
     html: String,
@@ -30,7 +32,7 @@ pub(crate) struct ClosedSidebar {
     spans: Vec<Range<usize>>,
     /// Every entry as data: a list in sidebar order.
     data: Prepared,
-    /// Each section's place in the sidebar, by its index into `site.nav`.
+    /// Each listed section's place in the sidebar, by its index into `site.nav`.
     place: HashMap<usize, usize>,
 }
 
@@ -140,8 +142,8 @@ impl<'a> Chrome<'a> {
         self.opens.get(route).map_or(&[][..], Vec::as_slice)
     }
 
-    /// The group whose sections the sidebar at `route` lists: that of the first section the
-    /// route opens, or the first group.
+    /// The group whose sections the sidebar at `route` lists: that of the section the route
+    /// opens (a page is in one section, its first directory's), or the first group.
     fn group_of(&self, route: &Route) -> usize {
         let group = |&k: &usize| self.group_of_section.get(k).copied().flatten();
         self.opens(route).iter().find_map(group).unwrap_or(0)
@@ -200,6 +202,7 @@ impl<'a> Chrome<'a> {
             link,
             open: false,
             children: Vec::new(),
+            group: matches!(entry, Entry::Group(_)),
         })
     }
 
@@ -221,6 +224,7 @@ impl<'a> Chrome<'a> {
                         link: self.link(landing, route),
                         open: true,
                         children: self.pages(children).map(|p| self.link(p, route)).collect(),
+                        group: false,
                     })
                 }
                 _ => self.closed_entry(entry, route),
@@ -246,6 +250,7 @@ impl<'a> Chrome<'a> {
         let view = NavSectionPart {
             link: &section.link,
             open: section.open,
+            group: section.group,
             children: section
                 .children
                 .iter()
@@ -291,8 +296,8 @@ impl<'a> Chrome<'a> {
 
     /// The sidebar of the page at `route`, written and as data. Links are relative, so a
     /// section reads the same on every page at the same depth: closed sections are written
-    /// once per depth, open ones once per depth with no child current, and a page only writes
-    /// its own, current, link.
+    /// once per depth and group, open ones once per depth with no child current, and a page
+    /// only writes its own, current, link.
     pub(crate) fn page_nav(&self, route: &Route) -> (String, Prepared) {
         let site = self.site;
         let closed = self.closed_sidebar(route);
@@ -348,6 +353,7 @@ impl<'a> Chrome<'a> {
                     link: self.link(landing, route),
                     open: true,
                     children: self.pages(children).map(|p| self.link(p, route)).collect(),
+                    group: false,
                 };
                 html.push_str(&self.write_section(&section));
             }
@@ -359,6 +365,7 @@ impl<'a> Chrome<'a> {
             ("link", open.link.clone()),
             ("open", Prepared::new(&true)),
             ("children", Prepared::list(links)),
+            ("group", Prepared::new(&false)),
         ])
     }
 
@@ -387,6 +394,7 @@ impl<'a> Chrome<'a> {
                     link
                 })
                 .collect(),
+            group: false,
         };
         // Written once with a marker in place of each child's link, to learn where each goes.
         let links: Vec<String> = section.children.iter().map(|link| self.write_link(link)).collect();
