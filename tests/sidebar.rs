@@ -250,6 +250,11 @@ fn a_guide_with_more_sections_than_a_sidebar_lists_shows_its_own_group_and_one_l
     let open: Vec<&str> = entries.iter().filter(|e| e.2).map(|e| e.1.as_str()).collect();
     assert_eq!(open, [title(150)]);
     assert!(nav.contains("aria-current=\"page\""), "the page's own link is marked");
+    assert_eq!(
+        nav.matches("<li class=\"group\">").count(),
+        2,
+        "group entries are marked as such"
+    );
     // Escaped once, in group links as in section links.
     assert!(nav.contains("Part 168 &amp; &lt;more&gt; {last} – Part 250 &amp; &lt;more&gt; {last}"));
     assert!(!nav.contains("<more>") && !nav.contains("&amp;amp;"), "{nav}");
