@@ -217,7 +217,7 @@ fn environment() -> Environment<'static> {
     // `{{ strings.key|fill(name=value) }}` writes the words with each `{name}` replaced by the
     // value, escaped unless it is already markup.
     env.add_filter("fill", |text: Value, values: minijinja::value::Kwargs| {
-        let mut out = text.to_string();
+        let mut filled = Vec::new();
         for name in values.args() {
             let value: Value = values.get(name)?;
             let mut escaped = String::new();
@@ -226,9 +226,10 @@ fn environment() -> Environment<'static> {
                     .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, e.to_string()))?,
                 None => escaped = value.to_string(),
             }
-            out = out.replace(&format!("{{{name}}}"), &escaped);
+            filled.push((name, escaped));
         }
-        Ok(Value::from_safe_string(out))
+        let pairs: Vec<(&str, &str)> = filled.iter().map(|(name, value)| (*name, value.as_str())).collect();
+        Ok(Value::from_safe_string(crate::strings::fill(&text.to_string(), &pairs)))
     });
     env
 }
@@ -829,6 +830,12 @@ mod tests {
             )
             .unwrap();
         assert_eq!(out, "<a href='a&quot;b'>2</a>");
+        // A value that holds a mark of its own (a title with `{b}` in it) is not filled again.
+        let out = templates
+            .env
+            .render_str("{{ \"{a} {b}\"|fill(a='{b}', b='x') }}", minijinja::context! {})
+            .unwrap();
+        assert_eq!(out, "{b} x");
     }
 
     #[test]
