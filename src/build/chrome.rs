@@ -152,9 +152,6 @@ impl<'a> Chrome<'a> {
     /// The sidebar's entries when it lists the sections of `group`: those sections, each
     /// other group as one entry where it falls.
     fn entries(&self, group: usize) -> Vec<Entry> {
-        if self.groups.len() < 2 {
-            return self.order.iter().map(|&k| Entry::Section(k)).collect();
-        }
         let mut entries = Vec::with_capacity(SIDEBAR_SECTIONS + self.groups.len());
         for (g, places) in self.groups.iter().enumerate() {
             if g == group {
@@ -220,16 +217,21 @@ impl<'a> Chrome<'a> {
             .filter_map(|entry| match entry {
                 Entry::Section(k) if opens.contains(&k) => {
                     let (landing, children) = section_of(self.site, k)?;
-                    Some(NavSectionView {
-                        link: self.link(landing, route),
-                        open: true,
-                        children: self.pages(children).map(|p| self.link(p, route)).collect(),
-                        group: false,
-                    })
+                    Some(self.open_view(landing, children, route))
                 }
                 _ => self.closed_entry(entry, route),
             })
             .collect()
+    }
+
+    /// Section `landing` open, with its children's links, as seen from `route`.
+    fn open_view(&self, landing: &Page, children: &'a [usize], route: &Route) -> NavSectionView {
+        NavSectionView {
+            link: self.link(landing, route),
+            open: true,
+            children: self.pages(children).map(|p| self.link(p, route)).collect(),
+            group: false,
+        }
     }
 
     /// The sidebar written from its sections, one per line.
@@ -348,15 +350,7 @@ impl<'a> Chrome<'a> {
                 html.push_str(&self.write_link(link));
                 html.push_str(&open.html[ranges[*j].end..]);
             }
-            (Some(_), None) => {
-                let section = NavSectionView {
-                    link: self.link(landing, route),
-                    open: true,
-                    children: self.pages(children).map(|p| self.link(p, route)).collect(),
-                    group: false,
-                };
-                html.push_str(&self.write_section(&section));
-            }
+            (Some(_), None) => html.push_str(&self.write_section(&self.open_view(landing, children, route))),
         }
         if let Some((j, link)) = current {
             links[j] = Prepared::new(&link);
@@ -383,19 +377,10 @@ impl<'a> Chrome<'a> {
     }
 
     pub(crate) fn write_open_section(&self, landing: &Page, children: &'a [usize], route: &Route) -> Arc<OpenSection> {
-        let section = NavSectionView {
-            link: self.link(landing, route),
-            open: true,
-            children: self
-                .pages(children)
-                .map(|p| {
-                    let mut link = self.link(p, route);
-                    link.current = false;
-                    link
-                })
-                .collect(),
-            group: false,
-        };
+        let mut section = self.open_view(landing, children, route);
+        for link in &mut section.children {
+            link.current = false;
+        }
         // Written once with a marker in place of each child's link, to learn where each goes.
         let links: Vec<String> = section.children.iter().map(|link| self.write_link(link)).collect();
         let markers: Vec<String> = (0..links.len()).map(link_marker).collect();
