@@ -522,6 +522,23 @@ fn on_a_phone_tables_stack_as_cards_and_the_header_stays_small() {
         cards,
         json!({"wide": 0, "scroll": 0, "labelled": true, "rowsApart": true, "cellsStacked": true})
     );
+    // A cell whose sentence holds a link or code stays one sentence beside its label: no piece
+    // of it falls into the label's column.
+    for page in ["compare/", "vps/risks/", "mac-mini/risks/", "moltworker/r2-storage/"] {
+        open(&browser, &server.url(page));
+        let strays = browser.exec(
+            "var out = []; document.querySelectorAll('.data-table td').forEach(function (td) {\
+               var r = td.getBoundingClientRect(), cs = getComputedStyle(td);\
+               var left = r.left + parseFloat(cs.paddingLeft), width = r.right - parseFloat(cs.paddingRight) - left;\
+               var range = document.createRange(); range.selectNodeContents(td);\
+               Array.from(range.getClientRects()).forEach(function (f) {\
+                 if (f.width > 0 && f.left < left + width * 0.3) { out.push(td.textContent.trim().slice(0, 60)); }\
+               });\
+             }); return out;",
+            json!([]),
+        );
+        assert_eq!(strays, json!([]), "/{page}: cell text under the labels");
+    }
     // Header, search and the section menu take less than a third of a 390 × 844 screen.
     for page in ["", "vps/risks/", "checklists/vps-recovery/", "questionnaire/"] {
         open(&browser, &server.url(page));
@@ -597,6 +614,30 @@ fn the_checklist_bar_stays_in_view_and_code_blocks_copy() {
         browser.exec("return document.querySelectorAll('main pre > code').length === document.querySelectorAll('.code-block > .copy-code').length;", json!([])),
         json!(true)
     );
+    // No copy button hides code: a block with lines wider than its box gets a strip for it.
+    let mut wide = 0;
+    for (width, height) in [(1280, 900), (390, 844)] {
+        phone(&browser, width, height);
+        for page in ["checklists/vps-predeploy/", "checklists/mac-predeploy/", "vps/prevention/"] {
+            open(&browser, &server.url(page));
+            let seen = browser.exec(
+                "var hidden = [], wide = 0; document.querySelectorAll('.code-block').forEach(function (b) {\
+                   if (b.classList.contains('wide')) wide++;\
+                   var button = b.querySelector('.copy-code').getBoundingClientRect();\
+                   var range = document.createRange(); range.selectNodeContents(b.querySelector('code'));\
+                   Array.from(range.getClientRects()).forEach(function (f) {\
+                     if (f.width > 0 && f.left < button.right && f.right > button.left && f.top < button.bottom && f.bottom > button.top) {\
+                       hidden.push(b.textContent.slice(0, 60));\
+                     }\
+                   });\
+                 }); return [hidden, wide];",
+                json!([]),
+            );
+            assert_eq!(seen[0], json!([]), "{width}px /{page}: code under a copy button");
+            wide += seen[1].as_u64().expect("a count");
+        }
+    }
+    assert!(wide > 0, "no block was wide enough to need the strip");
     let logs = browser.severe_logs();
     assert!(logs.is_empty(), "{logs:#?}");
 }
