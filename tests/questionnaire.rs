@@ -979,3 +979,17 @@ fn a_guide_without_a_questionnaire_still_checks_its_platforms_pages_checklists_a
     }
     assert!(stderr.contains("3 error(s)"), "{stderr}");
 }
+
+#[test]
+fn a_checklist_file_that_does_not_parse_is_reported_once_not_where_it_is_named() {
+    let dir = shipped_copy();
+    let file = "content/checklists/mac-predeploy.toml";
+    let text = edit_file(dir.path(), file, |t| format!("{t}\n[[group]\ntitle = \"x\"\n"));
+    let (code, stderr) = check(dir.path());
+    assert_eq!(code, 1, "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.contains(": error[")).collect();
+    assert_eq!(errors.len(), 1, "one broken file, one error:\n{stderr}");
+    assert_located_in(file, &stderr, &text, "[[group]\n", "E022", "");
+    // The platform and the follow-ups that name it are not reported as naming a missing one.
+    assert!(!stderr.contains("missing checklist"), "{stderr}");
+}

@@ -77,6 +77,9 @@ impl Site {
 struct Builder {
     problems: Diagnostics,
     declared: Vec<PlatformDecl>,
+    /// The ids of tables and checklists whose files failed to load (already reported): a name
+    /// of one of them is not reported again as missing.
+    broken_ids: BTreeSet<String>,
 }
 
 impl Builder {
@@ -175,16 +178,17 @@ impl Builder {
 /// Builds and checks the site model from the loaded files. Entries with problems are left
 /// out and reported; the rest of the site is still returned so later steps can report theirs.
 pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
+    let (mut unchecked_routes, broken_ids) = failed_routes_and_ids(&loaded.failed);
     let mut b = Builder {
         problems: Diagnostics::new(),
         declared: Vec::new(),
+        broken_ids,
     };
     if let Some(file) = &loaded.platforms {
         b.declared = build_platforms(&mut b, file);
     }
     let has_questionnaire =
         loaded.questionnaire.is_some() || loaded.failed.iter().any(|f| f.kind == FileKind::Questionnaire);
-    let (mut unchecked_routes, broken_ids) = failed_routes_and_ids(&loaded.failed);
     let (sources, risks, refs) = build_registries(&mut b, loaded.sources, loaded.risks, &loaded.failed);
     let pages = build_pages(&mut b, loaded.pages, &refs);
     let tables = build_tables(&mut b, loaded.tables, &refs);
@@ -226,7 +230,7 @@ pub fn build(config: &Config, loaded: LoadedSite) -> (Site, Diagnostics) {
         risks,
         routes: all_routes,
         unchecked_routes,
-        broken_ids,
+        broken_ids: std::mem::take(&mut b.broken_ids),
     };
     (site, b.problems)
 }

@@ -161,7 +161,7 @@ pub(super) fn attach_checklists(b: &mut Builder, file: &PlatformsFile, checklist
             let id = ChecklistId(name.get_ref().clone());
             if checklists.contains_key(&id) {
                 found.push(id);
-            } else {
+            } else if !b.broken_ids.contains(name.get_ref()) {
                 b.error(
                     "E040",
                     file.at(name.span()),

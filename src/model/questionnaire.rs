@@ -533,6 +533,9 @@ pub(super) fn checklist_item_link(
         return None;
     };
     let Some(list) = checklists.get(&ChecklistId(cid.to_string())) else {
+        if b.broken_ids.contains(cid) {
+            return None;
+        }
         b.error(
             "E040",
             at,
