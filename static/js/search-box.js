@@ -267,7 +267,14 @@
       var last = text.lastIndexOf(" ", end);
       end = last > at ? last : end;
     }
-    return (start > 0 ? "\u2026" : "") + text.slice(start, end) + (end < text.length ? "\u2026" : "");
+    var shown = text.slice(start, end);
+    if (end < text.length) {
+      // A cut after a full stop ends a sentence; one after an opening bracket or a comma
+      // drops it, so no snippet ends "(…" or ".…".
+      shown = shown.replace(/[\s([{,;:\u2013\u2014-]+$/, "");
+      if (!/[.!?]$/.test(shown)) shown += "\u2026";
+    }
+    return (start > 0 ? "\u2026" : "") + shown;
   }
 
   // Appends `text` to `parent` with each query word at a word start wrapped in <mark>.
