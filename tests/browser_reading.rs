@@ -618,7 +618,11 @@ fn the_checklist_bar_stays_in_view_and_code_blocks_copy() {
     let mut wide = 0;
     for (width, height) in [(1280, 900), (390, 844)] {
         phone(&browser, width, height);
-        for page in ["checklists/vps-predeploy/", "checklists/mac-predeploy/", "vps/prevention/"] {
+        for page in [
+            "checklists/vps-predeploy/",
+            "checklists/mac-predeploy/",
+            "vps/prevention/",
+        ] {
             open(&browser, &server.url(page));
             let seen = browser.exec(
                 "var hidden = [], wide = 0; document.querySelectorAll('.code-block').forEach(function (b) {\
