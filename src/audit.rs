@@ -58,11 +58,28 @@ struct Tool {
     max_operands: Option<usize>,
     /// Refuse operands holding `=` (`sysctl name=value` sets a value).
     no_assignments: bool,
+    /// Characters no argument may hold, for a tool that joins its arguments into one line of
+    /// its own language, where these start another command or a block (`nft list x ';' flush
+    /// ruleset` flushes though the shell sees no `;`). Such a tool is also given no word that
+    /// expands `~` or `$HOME`, whose value it would read as part of that line.
+    command_chars: &'static [char],
+    /// When set, the whole argument list must fit this exact shape: an allow-list of arguments
+    /// for a tool with too many writers to refuse one by one.
+    shape: Option<Shape>,
+}
+
+/// An exact allow-list of argument lists, every word a plain literal.
+#[derive(Clone, Copy)]
+struct Shape {
+    fits: fn(&[&str]) -> bool,
+    /// The accepted forms, for the message of a refusal.
+    usage: &'static str,
 }
 
 #[derive(Clone, Copy)]
 enum Flag {
-    /// A whole word, such as `-delete`; a long option also matches as `--name=value`.
+    /// A whole word, such as `-delete`; a long option also matches as `--name=value` and
+    /// abbreviated (`--out` for `--output`), as `getopt_long` reads it.
     Word(&'static str),
     /// A single-letter option, also inside a cluster such as `-ni`.
     Letter(char),
@@ -75,6 +92,8 @@ const fn tool(name: &'static str) -> Tool {
         writer_flags: &[],
         max_operands: None,
         no_assignments: false,
+        command_chars: &[],
+        shape: None,
     }
 }
 
@@ -175,6 +194,43 @@ const ALLOWED: &[Tool] = &[
         ],
     ),
     only("tailscale", &[&["status"], &["serve", "status"], &["funnel", "status"]]),
+    // nftables: only `nft list …`. nft joins its arguments into one command line and reads `;`
+    // and newlines there as command separators and `{ }` as blocks, so `nft list ruleset ';'
+    // flush ruleset` would flush: no argument may hold them. Refused options: `-f`/`--file`
+    // and `-i`/`--interactive` read commands from a file or stdin, `-I`/`--includepath` adds
+    // where `include` reads files from, `-o`/`--optimize` rewrites the ruleset it is given,
+    // `-D`/`--define` defines variables for such input, and `-j`/`--json` makes nft try its
+    // command line as JSON commands first.
+    Tool {
+        command_chars: &[';', '\n', '\r', '{', '}'],
+        writer_flags: &[
+            Flag::Letter('f'),
+            Flag::Word("--file"),
+            Flag::Letter('i'),
+            Flag::Word("--interactive"),
+            Flag::Letter('I'),
+            Flag::Word("--includepath"),
+            Flag::Letter('o'),
+            Flag::Word("--optimize"),
+            Flag::Letter('D'),
+            Flag::Word("--define"),
+            Flag::Letter('j'),
+            Flag::Word("--json"),
+        ],
+        ..only("nft", &[&["list"]])
+    },
+    // pf on macOS: only showing rules and state, as an exact allow-list of shapes, because pfctl
+    // has too many writers to refuse one by one (`-f` loads, `-e`/`-E`/`-d`/`-X` enable and
+    // disable, `-F` flushes, `-k`/`-K` kill states, `-T` edits tables, `-z` zeroes counters,
+    // `-x` sets the debug level, `-A`/`-N`/`-O`/`-R` load parts of a file, `-D` defines macros
+    // for one) and `-s` only reads whatever it is given.
+    Tool {
+        shape: Some(Shape {
+            fits: pfctl_shows,
+            usage: "`pfctl [-v|-vv] [-a ANCHOR] -s MODIFIER` (or `-sMODIFIER`), MODIFIER one of rules, nat, Anchors, info, all or their first letter",
+        }),
+        ..tool("pfctl")
+    },
     // Services and system settings.
     only(
         "systemctl",
@@ -202,6 +258,17 @@ const ALLOWED: &[Tool] = &[
         )
     },
     only("sshd", &[&["-T"]]),
+    // Only `apt-config dump`; `-o`/`--option` and `-c`/`--config-file` (anywhere: apt reads
+    // options after the command too) are refused, so it shows the machine's own settings.
+    Tool {
+        writer_flags: &[
+            Flag::Letter('o'),
+            Flag::Word("--option"),
+            Flag::Letter('c'),
+            Flag::Word("--config-file"),
+        ],
+        ..only("apt-config", &[&["dump"]])
+    },
     only("swapon", &[&["--show"], &["-s"]]),
     only("fdesetup", &[&["status"], &["isactive"]]),
     only("tmutil", &[&["isexcluded"]]),
@@ -671,15 +738,23 @@ impl Vetter<'_> {
             .help = Some("audit commands may only read; the allow-list is part of riskguide (src/audit.rs), so adding a tool is a reviewed code change".into());
             return String::new();
         };
-        let literal_args: Vec<Option<String>> = args
+        // Each argument's text, with `~` and `$HOME` as HOME_MARK, so a flag, an operand or a
+        // character is found in a word that also expands the home directory.
+        let texts: Vec<Option<String>> = args
             .iter()
-            .map(|(_, parts)| match parts.as_deref() {
-                Some([Part::Literal(s)]) => Some(s.clone()),
-                Some([]) => Some(String::new()),
-                _ => None,
+            .map(|(_, parts)| {
+                parts.as_ref().map(|parts| {
+                    parts
+                        .iter()
+                        .map(|part| match part {
+                            Part::Literal(s) => s.clone(),
+                            Part::Home => HOME_MARK.to_string(),
+                        })
+                        .collect()
+                })
             })
             .collect();
-        if let Some((why, index)) = tool_problem(tool, &literal_args) {
+        if let Some((why, index)) = tool_problem(tool, &texts) {
             let offset = index
                 .and_then(|i| args.get(i))
                 .and_then(|(w, _)| self.word_offset(w))
@@ -818,19 +893,94 @@ fn redirect_word(r: &ast::IoRedirect) -> Option<&ast::Word> {
     }
 }
 
-/// Why these arguments are not a read-only use of `tool`, and which argument says so.
+/// Stands for `~` or `$HOME` in an argument's text while it is vetted: a control character,
+/// which no audit command holds, so it never equals or completes a word an author wrote.
+const HOME_MARK: char = '\u{0}';
+
+/// An argument's text for a message, with the home directory written as `$HOME`.
+fn shown(arg: &str) -> String {
+    arg.replace(HOME_MARK, "$HOME")
+}
+
+/// `pfctl [-v|-vv] [-a ANCHOR] -s MODIFIER` (or `-sMODIFIER`), the words in any order, each
+/// at most once. `-s` only shows and `-a` only names the anchor it shows, and with no other
+/// flag pfctl changes nothing.
+fn pfctl_shows(args: &[&str]) -> bool {
+    const MODIFIERS: &[&str] = &["rules", "r", "nat", "n", "Anchors", "A", "info", "i", "all", "a"];
+    let (mut verbose, mut anchor, mut show) = (false, false, false);
+    let mut words = args.iter().copied();
+    while let Some(word) = words.next() {
+        let again = match word {
+            "-v" | "-vv" => std::mem::replace(&mut verbose, true),
+            "-a" => match words.next() {
+                Some(name) if !name.is_empty() && !name.starts_with('-') => std::mem::replace(&mut anchor, true),
+                _ => return false,
+            },
+            "-s" => match words.next() {
+                Some(modifier) if MODIFIERS.contains(&modifier) => std::mem::replace(&mut show, true),
+                _ => return false,
+            },
+            _ => match word.strip_prefix("-s") {
+                Some(modifier) if MODIFIERS.contains(&modifier) => std::mem::replace(&mut show, true),
+                _ => return false,
+            },
+        };
+        if again {
+            return false;
+        }
+    }
+    show
+}
+
+/// Why these arguments are not a read-only use of `tool`, and which argument says so. An
+/// argument is `None` when it could not be read (a problem already reported).
 fn tool_problem(tool: &Tool, args: &[Option<String>]) -> Option<(String, Option<usize>)> {
+    if let Some(shape) = tool.shape {
+        let words: Option<Vec<&str>> = args
+            .iter()
+            .map(|a| a.as_deref().filter(|a| !a.contains(HOME_MARK)))
+            .collect();
+        if !words.is_some_and(|words| (shape.fits)(&words)) {
+            return Some((format!("is allowed only as {}", shape.usage), args.first().map(|_| 0)));
+        }
+    }
     for (i, arg) in args.iter().enumerate() {
         let Some(arg) = arg else { continue };
+        if !tool.command_chars.is_empty() {
+            if arg.contains(HOME_MARK) {
+                return Some((
+                    format!(
+                        "with `{}` expands the home directory, which `{}` would read as part of its command",
+                        shown(arg),
+                        tool.name
+                    ),
+                    Some(i),
+                ));
+            }
+            if let Some(c) = arg.chars().find(|c| tool.command_chars.contains(c)) {
+                return Some((
+                    format!(
+                        "with `{}` can run more commands: `{}` reads {c:?} inside an argument as its own syntax",
+                        shown(arg),
+                        tool.name
+                    ),
+                    Some(i),
+                ));
+            }
+        }
         for flag in tool.writer_flags {
             let hit = match *flag {
-                Flag::Word(w) => arg == w || (w.starts_with("--") && arg.starts_with(&format!("{w}="))),
+                Flag::Word(w) => {
+                    // `getopt_long` takes any unambiguous start of a long option's name.
+                    let name = arg.split_once('=').map_or(arg.as_str(), |(name, _)| name);
+                    arg == w || (w.starts_with("--") && name.starts_with("--") && name.len() > 2 && w.starts_with(name))
+                }
                 Flag::Letter(c) => {
                     arg.starts_with('-') && !arg.starts_with("--") && arg.len() > 1 && arg[1..].contains(c)
                 }
             };
             if hit {
-                return Some((format!("with `{arg}` can write or run something"), Some(i)));
+                return Some((format!("with `{}` can write or run something", shown(arg)), Some(i)));
             }
         }
     }
@@ -864,12 +1014,12 @@ fn tool_problem(tool: &Tool, args: &[Option<String>]) -> Option<(String, Option<
     if let Some(max) = tool.max_operands
         && let Some((i, a)) = operands.get(max)
     {
-        return Some((format!("with the operand `{a}` can write"), Some(*i)));
+        return Some((format!("with the operand `{}` can write", shown(a)), Some(*i)));
     }
     if tool.no_assignments
         && let Some((i, a)) = operands.iter().find(|(_, a)| a.contains('='))
     {
-        return Some((format!("with `{a}` sets a value"), Some(*i)));
+        return Some((format!("with `{}` sets a value", shown(a)), Some(*i)));
     }
     None
 }
@@ -1096,6 +1246,138 @@ mod tests {
         ] {
             assert_eq!(code_of(command), code, "{command}");
         }
+    }
+
+    #[test]
+    fn apt_config_nft_and_pfctl_only_show_settings() {
+        for command in [
+            "apt-config dump",
+            "apt-config dump APT::Periodic::Unattended-Upgrade",
+            "apt-config dump --empty APT::Periodic",
+            "nft list ruleset",
+            "nft list table inet openclaw_egress",
+            "nft list chain inet openclaw_egress output",
+            "pfctl -sr",
+            "pfctl -s rules",
+            "pfctl -a openclaw -sr",
+            "pfctl -a openclaw -s rules",
+            "pfctl -sr -a openclaw",
+            "pfctl -v -a openclaw -sr",
+            "pfctl -vv -sn",
+            "pfctl -s nat",
+            "pfctl -sa",
+            "pfctl -si",
+            "pfctl -s info",
+            "pfctl -sA",
+            "pfctl -s Anchors",
+        ] {
+            let script = check(command).unwrap_or_else(|p| panic!("`{command}` was refused: {}", p[0].message));
+            assert!(script.starts_with('\''), "{command} → {script}");
+        }
+        for command in [
+            // apt-config: only `dump`, never with settings or a config file of the command's own.
+            "apt-config shell X APT::X",
+            "apt-config",
+            "apt-config -o Dir::Bin::methods=/tmp dump",
+            "apt-config dump -o APT::Periodic::Unattended-Upgrade=1",
+            "apt-config dump -oAPT::Periodic::Unattended-Upgrade=1",
+            "apt-config dump -qo APT::X=1",
+            "apt-config dump --option APT::X=1",
+            "apt-config dump --option=APT::X=1",
+            "apt-config dump -c /tmp/apt.conf",
+            "apt-config dump -c/tmp/apt.conf",
+            "apt-config dump --config-file /tmp/apt.conf",
+            "apt-config dump --config-file=/tmp/apt.conf",
+            // nft: `;`, newlines and braces inside a quoted word still reach nft's own parser.
+            "nft list ruleset ';' flush ruleset",
+            "nft list ruleset ';flush' ruleset",
+            "nft 'list ruleset; flush ruleset'",
+            "nft list ruleset 'x;'",
+            "nft list table inet x '{' chain y '}'",
+            "nft list table \"$HOME\"",
+            "nft flush ruleset",
+            "nft add rule inet t c drop",
+            "nft -f /tmp/rules.nft",
+            "nft list ruleset -f /tmp/rules.nft",
+            "nft list ruleset -af /tmp/rules.nft",
+            "nft list ruleset --file /tmp/rules.nft",
+            "nft list ruleset --file=/tmp/rules.nft",
+            "nft list ruleset --fil=/tmp/rules.nft",
+            "nft list ruleset -i",
+            "nft list ruleset --interactive",
+            "nft list ruleset -I /tmp",
+            "nft list ruleset --includepath /tmp",
+            "nft list ruleset -o",
+            "nft list ruleset --optimize",
+            "nft list ruleset -D x=1",
+            "nft list ruleset -j",
+            "nft -f /tmp/x list ruleset",
+            // pfctl: exactly the show shapes, nothing else.
+            "pfctl -f /etc/pf.conf",
+            "pfctl -a openclaw -f /tmp/rules",
+            "pfctl -sr -f /etc/pf.conf",
+            "pfctl -F all",
+            "pfctl -Fa",
+            "pfctl -a openclaw -F rules",
+            "pfctl -t bad -T add 1.2.3.4",
+            "pfctl -a openclaw -t bad -T flush",
+            "pfctl -e",
+            "pfctl -E",
+            "pfctl -d",
+            "pfctl -X 123",
+            "pfctl -k 1.2.3.4",
+            "pfctl -K 1.2.3.4",
+            "pfctl -z",
+            "pfctl -x loud",
+            "pfctl -sr -z",
+            "pfctl -vsr",
+            "pfctl -s rules -s nat",
+            "pfctl -a x -a y -sr",
+            "pfctl -a -f -sr",
+            "pfctl -a",
+            "pfctl -s",
+            "pfctl -s flush",
+            "pfctl -a openclaw",
+            "pfctl",
+            "pfctl -sr extra",
+            "pfctl -a \"$HOME\" -sr",
+        ] {
+            assert_eq!(code_of(command), "E106", "{command}");
+        }
+    }
+
+    #[test]
+    fn a_flag_or_operand_is_found_in_a_word_that_expands_home() {
+        for command in [
+            "sort -o\"$HOME/.profile\" /etc/passwd",
+            "sort -o~/.profile /etc/passwd",
+            "uniq /etc/passwd \"$HOME/.profile\"",
+            "uniq /etc/passwd ~/.profile",
+            "hostname ~",
+            "sysctl -p\"$HOME/x\"",
+        ] {
+            assert_eq!(code_of(command), "E106", "{command}");
+        }
+        assert_eq!(check("uniq ~/x").unwrap(), "'uniq' \"$HOME\"'/x'");
+        let problems = check("uniq a \"$HOME/b\"").unwrap_err();
+        assert!(problems[0].message.contains("`$HOME/b`"), "{}", problems[0].message);
+    }
+
+    #[test]
+    fn an_abbreviated_long_option_is_the_option() {
+        for command in [
+            "sort --out=x in",
+            "sort --o x in",
+            "iptables --app OUTPUT -j DROP",
+            "iptables --flu",
+            "ss --ki",
+            "hostname --fi /x",
+        ] {
+            assert_eq!(code_of(command), "E106", "{command}");
+        }
+        // `--` alone ends the options and `--debug` is not `--define`.
+        assert!(check("sort -- a").is_ok());
+        assert!(check("nft --debug=eval list ruleset").is_err_and(|p| p[0].message.contains("allowed only as")));
     }
 
     #[test]

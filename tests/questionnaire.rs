@@ -726,8 +726,8 @@ fn check_reports_dangling_reason_follow_up_and_platform_links() {
     let (dir, text) = broken_site(|t| {
         let t = replace_once(
             &t,
-            "works well.\", link = \"/moltworker/when-it-fits/#good-fits\"",
-            "works well.\", link = \"/moltworker/when-it-fits/#no-such-section\"",
+            "works well here.\", link = \"/moltworker/when-it-fits/#good-fits\"",
+            "works well here.\", link = \"/moltworker/when-it-fits/#no-such-section\"",
         );
         replace_once(
             &t,
@@ -785,8 +785,8 @@ fn check_reports_reasons_and_follow_ups_that_lead_to_another_platform_or_nowhere
         // a checklist of another platform, and a budget whose effects do not follow from the costs.
         let t = replace_once(
             &t,
-            "or pf rules, and any host you allow can still carry data out.\", link = \"/mac-mini/prevention/#egress\"",
-            "or pf rules, and any host you allow can still carry data out.\", link = \"/vps/prevention/#egress\"",
+            "or pf, and any allowed host can still carry data out.\", link = \"/mac-mini/prevention/#egress\"",
+            "or pf, and any allowed host can still carry data out.\", link = \"/vps/prevention/#egress\"",
         );
         let t = replace_once(
             &t,

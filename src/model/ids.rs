@@ -116,6 +116,7 @@ mod tests {
         Builder {
             problems: Diagnostics::new(),
             declared: Vec::new(),
+            broken_ids: Default::default(),
         }
     }
 

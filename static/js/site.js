@@ -119,22 +119,16 @@
       button.addEventListener("click", copyFrom(blocks[i], button));
     }
     markWideCode();
-    var queued = false;
-    window.addEventListener("resize", function () {
-      if (queued) return;
-      queued = true;
-      requestAnimationFrame(function () { queued = false; markWideCode(); });
-    });
+    window.addEventListener("resize", markWideCode);
   }
 
   // A block whose lines are wider than its box scrolls, and its button would sit on top of the
   // first line's end: such a block gets a strip of its own above the code for the button.
   function markWideCode() {
-    var wraps = document.querySelectorAll(".code-block");
-    for (var i = 0; i < wraps.length; i++) {
-      var pre = wraps[i].firstChild;
-      wraps[i].classList.toggle("wide", pre.scrollWidth > pre.clientWidth);
-    }
+    document.querySelectorAll(".code-block").forEach(function (wrap) {
+      var pre = wrap.firstChild;
+      wrap.classList.toggle("wide", pre.scrollWidth > pre.clientWidth);
+    });
   }
 
   function copyFrom(code, button) {
