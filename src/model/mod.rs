@@ -87,6 +87,14 @@ impl Builder {
         self.problems.push_and_edit(Diagnostic::error(code, location, message))
     }
 
+    /// Reports a name of a checklist that does not exist, unless the checklist's file failed to
+    /// load: that file's error already says what is wrong.
+    fn missing_checklist(&mut self, id: &str, location: Location, message: String) {
+        if !self.broken_ids.contains(id) {
+            self.error("E040", location, message);
+        }
+    }
+
     /// The vetted audits of an item or step; the ones that fail vetting are reported and left out.
     fn audits(&mut self, file: &Loaded<load::RawChecklist>, raw: &[load::RawAudit]) -> Vec<Audit> {
         let locate = |span: std::ops::Range<usize>| file.at(span);

@@ -161,9 +161,9 @@ pub(super) fn attach_checklists(b: &mut Builder, file: &PlatformsFile, checklist
             let id = ChecklistId(name.get_ref().clone());
             if checklists.contains_key(&id) {
                 found.push(id);
-            } else if !b.broken_ids.contains(name.get_ref()) {
-                b.error(
-                    "E040",
+            } else {
+                b.missing_checklist(
+                    name.get_ref(),
                     file.at(name.span()),
                     format!(
                         "platform `{}` names a missing checklist `{}`",

@@ -533,11 +533,8 @@ pub(super) fn checklist_item_link(
         return None;
     };
     let Some(list) = checklists.get(&ChecklistId(cid.to_string())) else {
-        if b.broken_ids.contains(cid) {
-            return None;
-        }
-        b.error(
-            "E040",
+        b.missing_checklist(
+            cid,
             at,
             format!("follow-up names a missing checklist `{}`", cid.escape_debug()),
         );
